@@ -1,0 +1,113 @@
+//! Server-side helpers every server function uses: the session, the caller, and the status
+//! an error answers with.
+
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use tower_sessions::Session;
+
+use crate::domain::UserView;
+use crate::error::AppError;
+use crate::ports::{ClientAddr, Services};
+
+/// The session key under which the signed-in account's id is kept.
+pub const USER_ID_KEY: &str = "user_id";
+
+/// The services the server provided.
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or_else(|| {
+        tracing::error!("services missing from context");
+        AppError::Internal
+    })
+}
+
+/// The caller's session.
+pub async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|_| {
+        tracing::error!("session layer missing");
+        AppError::Internal
+    })
+}
+
+/// Where the request came from.
+pub fn client_addr() -> ClientAddr {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddr>().cloned())
+        .unwrap_or_else(|| ClientAddr("unknown".to_owned()))
+}
+
+/// The signed-in account, if any. A session whose account is gone counts as signed out.
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    let session = session().await?;
+    let id: Option<String> = session.get(USER_ID_KEY).await.map_err(|e| {
+        tracing::error!(error = %e, "reading the session failed");
+        AppError::Internal
+    })?;
+    match id {
+        Some(id) => services()?.accounts.user(&id).await,
+        None => Ok(None),
+    }
+}
+
+/// The signed-in account, or 401.
+pub async fn require_user() -> Result<UserView, AppError> {
+    current_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in admin, or 401 when signed out and 403 for anyone else.
+pub async fn require_admin() -> Result<UserView, AppError> {
+    let user = require_user().await?;
+    if user.is_admin() {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Sets the HTTP status of a failed call for API clients. A plain HTML form post is left
+/// alone: it must stay a redirect back to its page, which shows the error.
+pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if !is_plain_form_post() {
+            if let (Some(options), Ok(status)) = (
+                use_context::<ResponseOptions>(),
+                http::StatusCode::from_u16(error.status()),
+            ) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}
+
+/// Whether this request is a browser form submission without JavaScript.
+pub fn is_plain_form_post() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// Signs the account in: a new session id (so a planted one is worthless) holding its id.
+pub async fn start_session(user: &UserView) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(session_failed)?;
+    session
+        .insert(USER_ID_KEY, &user.id)
+        .await
+        .map_err(session_failed)
+}
+
+/// Signs out: the session's data is cleared and its record deleted.
+pub async fn end_session() -> Result<(), AppError> {
+    session().await?.flush().await.map_err(session_failed)
+}
+
+fn session_failed(error: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %error, "session store failed");
+    AppError::Internal
+}

@@ -1,0 +1,5 @@
+//! Pieces of UI used by several pages.
+
+pub mod form_error;
+pub mod layout;
+pub mod nav;

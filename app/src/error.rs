@@ -1,0 +1,82 @@
+//! The one error type server functions return: what the user may see, and its HTTP status.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+/// An error as the browser sees it. Causes (database errors and the like) stay in the server
+/// log; only these messages cross the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The input is not acceptable; the message says why.
+    #[error("{0}")]
+    Invalid(String),
+    /// The caller is not signed in.
+    #[error("Please log in to continue.")]
+    Unauthenticated,
+    /// The caller is signed in but may not do this.
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    /// What was asked for does not exist (or the caller may not know that it does).
+    #[error("Not found.")]
+    NotFound,
+    /// The request conflicts with what exists, such as an email already registered.
+    #[error("{0}")]
+    Conflict(String),
+    /// Email and password do not match an account. Deliberately says no more than that.
+    #[error("Email or password is incorrect.")]
+    BadCredentials,
+    /// Too many attempts; the message says when to try again.
+    #[error("{0}")]
+    RateLimited(String),
+    /// Something failed on the server; the details are in its log.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request or response could not be carried (network, encoding).
+    #[error("The request could not be completed: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The HTTP status an API client receives for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Invalid(_) => 422,
+            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict(_) => 409,
+            AppError::RateLimited(_) => 429,
+            AppError::Internal => 500,
+            AppError::Transport(_) => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_match_http_meaning() {
+        assert_eq!(AppError::Unauthenticated.status(), 401);
+        assert_eq!(AppError::Forbidden.status(), 403);
+        assert_eq!(AppError::RateLimited("later".into()).status(), 429);
+        assert_eq!(AppError::Invalid("bad".into()).status(), 422);
+    }
+
+    #[test]
+    fn internal_errors_say_nothing_of_their_cause() {
+        assert!(!AppError::Internal.to_string().to_lowercase().contains("sql"));
+    }
+}

@@ -1,0 +1,3 @@
+//! The admin panel.
+
+pub mod users;

@@ -1,0 +1,7 @@
+//! Accounts: the service behind sign-up and log-in, its password hashing and its limits.
+
+pub mod hashing;
+pub mod rate_limit;
+pub mod service;
+
+pub use service::AccountService;

@@ -1,0 +1,176 @@
+//! The account service the UI calls through `app::ports::Accounts`.
+
+use async_trait::async_trait;
+use sqlx::AnyPool;
+use tokio::sync::OnceCell;
+
+use app::domain::{password, Email, Password, Role, UserView};
+use app::error::AppError;
+use app::ports::{Accounts, ClientAddr};
+
+use super::hashing;
+use super::rate_limit::{self, LoginLimits, Verdict};
+use crate::clock::{now_ms, rfc3339};
+use crate::db::{self, login_failures, users, users::Inserted, users::UserRecord};
+
+/// Why creating an account from the command line failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// An account with this email exists already.
+    #[error("an account with the email {0} already exists")]
+    Exists(String),
+    /// The database or the hasher failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Sign-up, log-in and look-ups over the database.
+pub struct AccountService {
+    pool: AnyPool,
+    limits: LoginLimits,
+    /// A hash to verify against when the account does not exist, so that a wrong email
+    /// costs as much time as a wrong password.
+    decoy_hash: OnceCell<String>,
+}
+
+impl AccountService {
+    /// A service over this pool with these log-in limits.
+    pub fn new(pool: AnyPool, limits: LoginLimits) -> Self {
+        Self {
+            pool,
+            limits,
+            decoy_hash: OnceCell::new(),
+        }
+    }
+
+    /// Creates an account with the given role.
+    pub async fn create(
+        &self,
+        email: Email,
+        password: Password,
+        role: Role,
+    ) -> Result<UserView, CreateError> {
+        let password_hash = hashing::hash(password.expose().to_owned())
+            .await
+            .map_err(|e| CreateError::Internal(e.to_string()))?;
+        let record = UserRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            email: email.as_str().to_owned(),
+            password_hash,
+            role,
+            created_at: now_ms(),
+        };
+        match users::insert(&self.pool, &record).await {
+            Ok(Inserted::Created) => {
+                tracing::info!(user_id = %record.id, role = role.as_str(), "account created");
+                Ok(view(&record))
+            }
+            Ok(Inserted::DuplicateEmail) => Err(CreateError::Exists(record.email)),
+            Err(e) => Err(CreateError::Internal(e.to_string())),
+        }
+    }
+
+    async fn decoy_hash(&self) -> Result<&str, AppError> {
+        self.decoy_hash
+            .get_or_try_init(|| hashing::hash("storefleet decoy password".to_owned()))
+            .await
+            .map(String::as_str)
+            .map_err(internal)
+    }
+}
+
+fn view(record: &UserRecord) -> UserView {
+    UserView {
+        id: record.id.clone(),
+        email: record.email.clone(),
+        role: record.role,
+        created_at: rfc3339(record.created_at),
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %error, "account service failed");
+    AppError::Internal
+}
+
+fn db_failed(error: db::DbError) -> AppError {
+    internal(error)
+}
+
+#[async_trait]
+impl Accounts for AccountService {
+    async fn sign_up(&self, email: Email, password: Password) -> Result<UserView, AppError> {
+        match self.create(email, password, Role::Customer).await {
+            Ok(user) => Ok(user),
+            Err(CreateError::Exists(_)) => Err(AppError::Conflict(
+                "An account with this email already exists. Log in instead.".to_owned(),
+            )),
+            Err(CreateError::Internal(e)) => Err(internal(e)),
+        }
+    }
+
+    async fn log_in(
+        &self,
+        email: &str,
+        password: String,
+        client: &ClientAddr,
+    ) -> Result<UserView, AppError> {
+        let normalised: String = email.trim().to_lowercase().chars().take(254).collect();
+        let account_subject = format!("account:{normalised}");
+        let client_subject = format!("client:{}", client.0);
+        let now = now_ms();
+        let since = now - self.limits.window_ms;
+
+        login_failures::prune(&self.pool, since).await.map_err(db_failed)?;
+        let account = login_failures::since(&self.pool, &account_subject, since)
+            .await
+            .map_err(db_failed)?;
+        let from_client = login_failures::since(&self.pool, &client_subject, since)
+            .await
+            .map_err(db_failed)?;
+        if let Verdict::Limited { retry_after_secs } =
+            rate_limit::verdict(&self.limits, account, from_client, now)
+        {
+            tracing::warn!(client = %client.0, "log-in refused: too many failures");
+            return Err(AppError::RateLimited(rate_limit::message(retry_after_secs)));
+        }
+
+        let record = match Email::parse(email) {
+            Ok(email) => users::by_email(&self.pool, email.as_str()).await.map_err(db_failed)?,
+            Err(_) => None,
+        };
+        let phc = match &record {
+            Some(record) => record.password_hash.clone(),
+            None => self.decoy_hash().await?.to_owned(),
+        };
+        let plausible = password.chars().count() <= password::MAX_LEN;
+        let matches = plausible && hashing::verify(password, phc).await.map_err(internal)?;
+
+        match record {
+            Some(record) if matches => {
+                login_failures::clear(&self.pool, &account_subject)
+                    .await
+                    .map_err(db_failed)?;
+                tracing::info!(user_id = %record.id, "logged in");
+                Ok(view(&record))
+            }
+            _ => {
+                login_failures::record(&self.pool, &[&account_subject, &client_subject], now)
+                    .await
+                    .map_err(db_failed)?;
+                tracing::info!(client = %client.0, "log-in failed");
+                Err(AppError::BadCredentials)
+            }
+        }
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<UserView>, AppError> {
+        let record = users::by_id(&self.pool, id).await.map_err(db_failed)?;
+        Ok(record.as_ref().map(view))
+    }
+
+    async fn list_users(&self) -> Result<Vec<UserView>, AppError> {
+        let records = users::list(&self.pool).await.map_err(db_failed)?;
+        Ok(records.iter().map(view).collect())
+    }
+}

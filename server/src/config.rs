@@ -1,0 +1,92 @@
+//! Configuration: every setting is a flag and an environment variable with a default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+use url::Url;
+
+use crate::accounts::rate_limit::LoginLimits;
+
+/// Settings every command shares.
+#[derive(Debug, Clone, Args)]
+pub struct DbConfig {
+    /// Database: `sqlite://PATH` (created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/storefleet.db")]
+    pub database_url: String,
+}
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address and port the server listens on.
+    #[arg(long, env = "STOREFLEET_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// The address people use to reach the server; decides the allowed origin of form posts
+    /// and whether cookies are marked Secure (https).
+    #[arg(long, env = "STOREFLEET_PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+    pub public_url: Url,
+
+    /// Folder holding the built site (`pkg/` with the WASM, JavaScript and CSS).
+    #[arg(long, env = "STOREFLEET_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a proxy
+    /// that sets it).
+    #[arg(long, env = "STOREFLEET_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+
+    /// Days a session lasts without being used.
+    #[arg(long, env = "STOREFLEET_SESSION_IDLE_DAYS", default_value_t = 14)]
+    pub session_idle_days: i64,
+
+    /// Failed log-ins allowed per account within the window.
+    #[arg(long, env = "STOREFLEET_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
+    pub login_max_failures_per_account: u32,
+
+    /// Failed log-ins allowed per client address within the window.
+    #[arg(long, env = "STOREFLEET_LOGIN_MAX_FAILURES_PER_CLIENT", default_value_t = 20)]
+    pub login_max_failures_per_client: u32,
+
+    /// Length of the log-in failure window, in seconds.
+    #[arg(long, env = "STOREFLEET_LOGIN_WINDOW_SECS", default_value_t = 900)]
+    pub login_window_secs: u64,
+}
+
+impl ServeConfig {
+    /// The log-in limits these settings describe.
+    pub fn login_limits(&self) -> LoginLimits {
+        LoginLimits {
+            per_account: self.login_max_failures_per_account,
+            per_client: self.login_max_failures_per_client,
+            window_ms: i64::try_from(self.login_window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Whether cookies must only travel over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// The origin (`scheme://host[:port]`) of the public URL.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+}
+
+/// Parses [`ServeConfig`] alone, from the environment and defaults.
+#[derive(Debug, clap::Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    config: ServeConfig,
+}
+
+impl ServeConfig {
+    /// The serve settings from the environment and defaults, as `storefleet` with no
+    /// command uses them.
+    pub fn from_env() -> Result<Self, clap::Error> {
+        use clap::Parser;
+        ServeOnly::try_parse_from(["storefleet"]).map(|only| only.config)
+    }
+}

@@ -1,0 +1,183 @@
+//! The database: one schema (`migrations/`) and one set of queries for SQLite and PostgreSQL,
+//! through sqlx's `Any` driver.
+
+pub mod login_failures;
+pub mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::sessions::SessionStoreKind;
+
+/// Errors of the database edge.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL names a database this server does not speak.
+    #[error("unsupported DATABASE_URL {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    /// The folder for the SQLite file could not be created.
+    #[error("cannot create the folder for the SQLite database: {0}")]
+    Folder(#[source] std::io::Error),
+    /// A query or connection failed.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row broke an invariant the schema cannot express.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+/// Result of database operations.
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// Which database engine is behind the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// Reads the engine from a database URL.
+    pub fn of(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl(redact(url)))
+        }
+    }
+}
+
+/// A connected database: the pool for queries and the session store beside it.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The pool every query runs on.
+    pub pool: AnyPool,
+    /// The session store, on its own small pool of the same database.
+    pub sessions: SessionStoreKind,
+    /// The engine behind the pool.
+    pub backend: Backend,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Db {
+    /// Connects to the database, creating an SQLite file (and its folder) if missing.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        match backend {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10));
+                if let Some(folder) = options.get_filename().parent() {
+                    if !folder.as_os_str().is_empty() && folder != Path::new("") {
+                        std::fs::create_dir_all(folder).map_err(DbError::Folder)?;
+                    }
+                }
+                let session_pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(TIMEOUT)
+                    .connect_with(options.clone())
+                    .await?;
+                // The file now exists in WAL mode; the query pool opens the same file.
+                let pool = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(TIMEOUT)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;")
+                                .await
+                                .map(|_| ())
+                        })
+                    })
+                    .connect(url)
+                    .await?;
+                Ok(Self {
+                    pool,
+                    sessions: SessionStoreKind::sqlite(session_pool),
+                    backend,
+                })
+            }
+            Backend::Postgres => {
+                let session_pool = PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(TIMEOUT)
+                    .connect(url)
+                    .await?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(TIMEOUT)
+                    .connect(url)
+                    .await?;
+                Ok(Self {
+                    pool,
+                    sessions: SessionStoreKind::postgres(session_pool),
+                    backend,
+                })
+            }
+        }
+    }
+
+    /// Brings the schema up to date: the migrations, then the session store's table.
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("../migrations").run(&self.pool).await?;
+        self.sessions.migrate().await?;
+        Ok(())
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Whether an error is a unique-constraint violation (same on both engines).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_backend_from_the_url() {
+        assert_eq!(Backend::of("sqlite://data/x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert!(Backend::of("mysql://u:secret@h/db").is_err());
+    }
+
+    #[test]
+    fn errors_never_show_the_password() {
+        let error = Backend::of("mysql://user:hunter2@host/db").unwrap_err();
+        assert!(!error.to_string().contains("hunter2"));
+        assert!(redact("postgres://u:hunter2@h/db").contains("****"));
+    }
+}

@@ -1,0 +1,83 @@
+//! Queries on accounts.
+
+use sqlx::{any::AnyRow, AnyPool, Row};
+
+use super::{is_unique_violation, DbError, Result};
+use app::domain::Role;
+
+/// An account as stored.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// Unique id (a UUID).
+    pub id: String,
+    /// Normalised email address.
+    pub email: String,
+    /// Argon2id hash in PHC string form.
+    pub password_hash: String,
+    /// What the account may do.
+    pub role: Role,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+}
+
+/// Outcome of inserting an account.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// The account was created.
+    Created,
+    /// An account with this email already exists; nothing changed.
+    DuplicateEmail,
+}
+
+const COLUMNS: &str = "id, email, password_hash, role, created_at";
+
+fn from_row(row: &AnyRow) -> Result<UserRecord> {
+    let role: String = row.try_get("role")?;
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        role: Role::from_name(&role).ok_or_else(|| DbError::Corrupt(format!("role {role:?}")))?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Stores a new account.
+pub async fn insert(pool: &AnyPool, user: &UserRecord) -> Result<Inserted> {
+    let result = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(&user.password_hash)
+    .bind(user.role.as_str())
+    .bind(user.created_at)
+    .execute(pool)
+    .await;
+    match result {
+        Ok(_) => Ok(Inserted::Created),
+        Err(error) if is_unique_violation(&error) => Ok(Inserted::DuplicateEmail),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The account with this (normalised) email address.
+pub async fn by_email(pool: &AnyPool, email: &str) -> Result<Option<UserRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    let row = sqlx::query(&sql).bind(email).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The account with this id.
+pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<UserRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Every account, oldest first.
+pub async fn list(pool: &AnyPool) -> Result<Vec<UserRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM users ORDER BY created_at, email");
+    let rows = sqlx::query(&sql).fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
+}

@@ -1,0 +1,139 @@
+//! Refuses state-changing requests that a browser sent from another origin.
+
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+
+/// What the request says of where it came from.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Provenance<'a> {
+    /// The `Origin` header.
+    pub origin: Option<&'a str>,
+    /// The `Referer` header.
+    pub referer: Option<&'a str>,
+    /// The `Sec-Fetch-Site` header.
+    pub fetch_site: Option<&'a str>,
+    /// The `Host` header.
+    pub host: Option<&'a str>,
+}
+
+/// Whether a request may go on. Safe methods always may. Otherwise a browser's request must
+/// come from the public origin or from the host it was sent to; a request with no browser
+/// headers at all (a command-line client) carries no ambient cookies to abuse and may.
+pub fn allowed(method: &Method, from: Provenance<'_>, public_origin: &str) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+        return true;
+    }
+    let same = |origin: &str| {
+        origin == public_origin
+            || from
+                .host
+                .is_some_and(|host| origin_host(origin).is_some_and(|o| o.eq_ignore_ascii_case(host)))
+    };
+    if let Some(origin) = from.origin {
+        return same(origin);
+    }
+    if let Some(referer) = from.referer {
+        return url::Url::parse(referer)
+            .map(|url| same(&url.origin().ascii_serialization()))
+            .unwrap_or(false);
+    }
+    !matches!(from.fetch_site, Some("cross-site" | "same-site"))
+}
+
+/// The `host[:port]` of an `http`/`https` origin.
+fn origin_host(origin: &str) -> Option<&str> {
+    origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+}
+
+/// Middleware applying [`allowed`]: 403 and nothing done when refused.
+pub async fn refuse_cross_origin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+    let from = Provenance {
+        origin: text(header::ORIGIN),
+        referer: text(header::REFERER),
+        fetch_site: text(header::HeaderName::from_static("sec-fetch-site")),
+        host: text(header::HOST),
+    };
+    if allowed(request.method(), from, &state.public_origin) {
+        next.run(request).await
+    } else {
+        tracing::warn!(origin = ?from.origin, path = %request.uri().path(), "cross-origin request refused");
+        (StatusCode::FORBIDDEN, "Cross-origin request refused.").into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PUBLIC: &str = "https://fleet.example.com";
+
+    fn post(from: Provenance<'_>) -> bool {
+        allowed(&Method::POST, from, PUBLIC)
+    }
+
+    #[test]
+    fn safe_methods_pass() {
+        let from = Provenance {
+            origin: Some("https://evil.example"),
+            ..Default::default()
+        };
+        assert!(allowed(&Method::GET, from, PUBLIC));
+    }
+
+    #[test]
+    fn same_origin_posts_pass() {
+        assert!(post(Provenance {
+            origin: Some(PUBLIC),
+            ..Default::default()
+        }));
+        assert!(post(Provenance {
+            origin: Some("http://127.0.0.1:4000"),
+            host: Some("127.0.0.1:4000"),
+            ..Default::default()
+        }));
+        assert!(post(Provenance {
+            referer: Some("https://fleet.example.com/login?x=1"),
+            ..Default::default()
+        }));
+    }
+
+    #[test]
+    fn other_origins_are_refused_even_sibling_subdomains() {
+        for origin in ["https://evil.example", "https://shop.fleet.example.com", "null"] {
+            assert!(
+                !post(Provenance {
+                    origin: Some(origin),
+                    host: Some("fleet.example.com"),
+                    ..Default::default()
+                }),
+                "{origin}"
+            );
+        }
+        assert!(!post(Provenance {
+            referer: Some("https://evil.example/page"),
+            ..Default::default()
+        }));
+        assert!(!post(Provenance {
+            fetch_site: Some("cross-site"),
+            ..Default::default()
+        }));
+    }
+
+    #[test]
+    fn clients_without_browser_headers_pass() {
+        assert!(post(Provenance::default()));
+    }
+}

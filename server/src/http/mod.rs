@@ -1,0 +1,87 @@
+//! The HTTP edge: routes, the Leptos integration and the middleware around them.
+
+pub mod client_addr;
+pub mod csrf;
+pub mod health;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRef, Request, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{middleware, Router};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use time::Duration;
+use tower_http::trace::TraceLayer;
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+use app::ports::Services;
+use app::{shell, App};
+
+use crate::config::ServeConfig;
+use crate::db::Db;
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "storefleet_session";
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// Leptos' settings (site root, output name).
+    pub leptos: LeptosOptions,
+    /// The services server functions call.
+    pub services: Services,
+    /// The database, for readiness.
+    pub db: Db,
+    /// The origin form posts must come from.
+    pub public_origin: Arc<str>,
+    /// Whether to read the client address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// Builds the whole router.
+pub fn router(state: AppState, config: &ServeConfig) -> Router {
+    let routes = generate_route_list(App);
+    let sessions = SessionManagerLayer::new(state.db.sessions.clone())
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(Duration::days(config.session_idle_days)));
+    let services = state.services.clone();
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/{*function}", get(server_fn).post(server_fn))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(services.clone()),
+            {
+                let options = state.leptos.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_origin))
+        .layer(middleware::from_fn_with_state(state.clone(), client_addr::attach))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+    let services = state.services.clone();
+    leptos_axum::handle_server_fns_with_context(move || provide_context(services.clone()), request)
+        .await
+}

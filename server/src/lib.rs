@@ -1,0 +1,13 @@
+//! The storefleet server: configuration, the HTTP edge, the database and the services the
+//! UI calls. `main.rs` is only the command line on top of this library, so tests can start
+//! the real server in-process.
+
+pub mod accounts;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod serve;
+pub mod sessions;
+pub mod telemetry;
