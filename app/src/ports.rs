@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::{Email, Password, UserView};
+use crate::domain::{Email, Password, Role, UserView};
 use crate::error::AppError;
 
 /// Where a request came from, as the server's edge determined it (peer address, or the
@@ -33,6 +33,9 @@ pub trait Accounts: Send + Sync {
 
     /// Every account, oldest first.
     async fn list_users(&self) -> Result<Vec<UserView>, AppError>;
+
+    /// Gives an account another role. Refuses to demote the last admin.
+    async fn set_role(&self, user_id: &str, role: Role) -> Result<UserView, AppError>;
 }
 
 /// Everything the server provides to server functions, one context value.

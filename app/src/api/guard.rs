@@ -64,10 +64,11 @@ pub async fn require_admin() -> Result<UserView, AppError> {
 }
 
 /// Sets the HTTP status of a failed call for API clients. A plain HTML form post is left
-/// alone: it must stay a redirect back to its page, which shows the error.
+/// alone: it must stay a redirect back to its page, which shows the error. So is a call made
+/// while rendering a page: the page itself shows the error.
 pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result {
-        if !is_plain_form_post() {
+        if is_api_call() && !is_plain_form_post() {
             if let (Some(options), Ok(status)) = (
                 use_context::<ResponseOptions>(),
                 http::StatusCode::from_u16(error.status()),
@@ -77,6 +78,12 @@ pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         }
     }
     result
+}
+
+/// Whether this request called a server function over HTTP (rather than rendering a page).
+fn is_api_call() -> bool {
+    use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/"))
 }
 
 /// Whether this request is a browser form submission without JavaScript.

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod log_in;
 pub mod log_out;
+pub mod set_role;
 pub mod sign_up;
 pub mod users;
 pub mod whoami;
@@ -14,6 +15,7 @@ pub mod guard;
 pub use account::{Account, account};
 pub use log_in::{LogIn, log_in};
 pub use log_out::{LogOut, log_out};
+pub use set_role::{SetRole, set_role};
 pub use sign_up::{SignUp, sign_up};
 pub use users::{ListUsers, list_users};
 pub use whoami::{Whoami, whoami};

@@ -3,10 +3,11 @@
 use leptos::prelude::*;
 use leptos_router::{
     components::{Route, Routes},
+    hooks::use_location,
     path, SsrMode,
 };
 
-use crate::api::{whoami, LogIn, LogOut, SignUp};
+use crate::api::{whoami, LogOut};
 use crate::components::nav::Nav;
 use crate::domain::UserView;
 use crate::error::AppError;
@@ -15,40 +16,21 @@ use crate::pages::{
     not_found::NotFound, sign_up::SignUpPage,
 };
 
-/// The account actions, shared so that the navigation bar refreshes after any of them.
-#[derive(Clone, Copy)]
-pub struct AuthActions {
-    /// Signing in.
-    pub log_in: ServerAction<LogIn>,
-    /// Creating an account.
-    pub sign_up: ServerAction<SignUp>,
-    /// Signing out.
-    pub log_out: ServerAction<LogOut>,
-}
-
-/// The signed-in account (or none), reloaded after every account action.
+/// The signed-in account (or none), reloaded on every navigation and after logging out.
 pub type CurrentUser = Resource<Result<Option<UserView>, AppError>>;
 
 /// The page frame, inside the router.
 #[component]
 pub fn Layout() -> impl IntoView {
-    let actions = AuthActions {
-        log_in: ServerAction::new(),
-        sign_up: ServerAction::new(),
-        log_out: ServerAction::new(),
-    };
-    provide_context(actions);
+    let log_out = ServerAction::<LogOut>::new();
+    let location = use_location();
+    // Logging in or signing up ends in a navigation; logging out may not (from `/`).
     let user: CurrentUser = Resource::new(
-        move || {
-            (
-                actions.log_in.version().get(),
-                actions.sign_up.version().get(),
-                actions.log_out.version().get(),
-            )
-        },
+        move || (location.pathname.get(), log_out.version().get()),
         |_| whoami(),
     );
     provide_context(user);
+    provide_context(log_out);
     mark_hydrated();
 
     // Pages render whole on the server (`Async`), so they are complete without JavaScript.

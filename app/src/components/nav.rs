@@ -3,13 +3,14 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::layout::{AuthActions, CurrentUser};
+use crate::api::LogOut;
+use crate::components::layout::CurrentUser;
 
 /// Links for a visitor, or the account's links and a log-out button.
 #[component]
 pub fn Nav() -> impl IntoView {
     let user = expect_context::<CurrentUser>();
-    let log_out = expect_context::<AuthActions>().log_out;
+    let log_out = expect_context::<ServerAction<LogOut>>();
     view! {
         <nav class="nav">
             <A href="/">

@@ -4,12 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::{form_error::FormError, layout::AuthActions};
+use crate::api::LogIn;
+use crate::components::form_error::FormError;
 
 /// The log-in form; works as a plain form post and, once hydrated, without a reload.
 #[component]
 pub fn LogInPage() -> impl IntoView {
-    let action = expect_context::<AuthActions>().log_in;
+    let action = ServerAction::<LogIn>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Log in · storefleet"/>

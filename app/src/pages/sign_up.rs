@@ -4,13 +4,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::{form_error::FormError, layout::AuthActions};
+use crate::api::SignUp;
+use crate::components::form_error::FormError;
 use crate::domain::password::MIN_LEN;
 
 /// The sign-up form; works as a plain form post and, once hydrated, without a reload.
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = expect_context::<AuthActions>().sign_up;
+    let action = ServerAction::<SignUp>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Sign up · storefleet"/>

@@ -173,4 +173,21 @@ impl Accounts for AccountService {
         let records = users::list(&self.pool).await.map_err(db_failed)?;
         Ok(records.iter().map(view).collect())
     }
+
+    async fn set_role(&self, user_id: &str, role: Role) -> Result<UserView, AppError> {
+        let existing = users::by_id(&self.pool, user_id).await.map_err(db_failed)?;
+        let Some(existing) = existing else {
+            return Err(AppError::NotFound);
+        };
+        if existing.role == role {
+            return Ok(view(&existing));
+        }
+        if !users::set_role(&self.pool, user_id, role).await.map_err(db_failed)? {
+            return Err(AppError::Conflict(
+                "This is the last admin: promote someone else first.".to_owned(),
+            ));
+        }
+        tracing::info!(user_id, role = role.as_str(), "role changed");
+        self.user(user_id).await?.ok_or(AppError::NotFound)
+    }
 }

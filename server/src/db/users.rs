@@ -81,3 +81,17 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<UserRecord>> {
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Changes an account's role. Demoting refuses to leave the fleet without an admin: the
+/// update only happens while another admin exists. Returns whether a row changed.
+pub async fn set_role(pool: &AnyPool, id: &str, role: Role) -> Result<bool> {
+    let sql = match role {
+        Role::Admin => "UPDATE users SET role = $2 WHERE id = $1",
+        Role::Customer => {
+            "UPDATE users SET role = $2 WHERE id = $1 \
+             AND (SELECT COUNT(*) FROM users WHERE role = 'admin' AND id <> $1) > 0"
+        }
+    };
+    let result = sqlx::query(sql).bind(id).bind(role.as_str()).execute(pool).await?;
+    Ok(result.rows_affected() > 0)
+}

@@ -4,17 +4,22 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::list_users;
+use crate::api::{list_users, SetRole};
+use crate::components::form_error::FormError;
+use crate::domain::Role;
 use crate::error::AppError;
 
 /// Every account with its role; only admins see it.
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
+    let change = ServerAction::<SetRole>::new();
+    let users = Resource::new(move || change.version().get(), |_| list_users());
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
     view! {
         <Title text="Admin · storefleet"/>
         <section class="card wide">
             <h1>"Accounts"</h1>
+            <FormError error/>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match users.await {
@@ -26,17 +31,29 @@ pub fn AdminUsersPage() -> impl IntoView {
                                             <th>"Email"</th>
                                             <th>"Role"</th>
                                             <th>"Created"</th>
+                                            <th></th>
                                         </tr>
                                     </thead>
                                     <tbody>
                                         {users
                                             .into_iter()
                                             .map(|user| {
+                                                let (target, label) = match user.role {
+                                                    Role::Admin => (Role::Customer, "Make customer"),
+                                                    Role::Customer => (Role::Admin, "Make admin"),
+                                                };
                                                 view! {
                                                     <tr>
                                                         <td>{user.email}</td>
                                                         <td>{user.role.as_str()}</td>
                                                         <td>{user.created_at}</td>
+                                                        <td>
+                                                            <ActionForm action=change attr:class="inline">
+                                                                <input type="hidden" name="user_id" value=user.id/>
+                                                                <input type="hidden" name="role" value=target.as_str()/>
+                                                                <button type="submit" class="link">{label}</button>
+                                                            </ActionForm>
+                                                        </td>
                                                     </tr>
                                                 }
                                             })

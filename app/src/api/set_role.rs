@@ -1,0 +1,21 @@
+//! Promoting and demoting accounts, for admins.
+
+use leptos::prelude::*;
+
+use crate::domain::{Role, UserView};
+use crate::error::AppError;
+
+/// Gives an account another role; 401 for a visitor, 403 for anyone but an admin, 409 when
+/// it would leave no admin.
+#[server(prefix = "/api", endpoint = "admin/set_role")]
+pub async fn set_role(user_id: String, role: Role) -> Result<UserView, AppError> {
+    use crate::api::guard::{answer, require_admin, services};
+
+    answer(
+        async {
+            require_admin().await?;
+            services()?.accounts.set_role(&user_id, role).await
+        }
+        .await,
+    )
+}

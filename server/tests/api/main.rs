@@ -1,0 +1,11 @@
+//! The server's integration tests: the real server started on port 0, real HTTP, on SQLite
+//! and on PostgreSQL. One binary, one module per area.
+
+mod support;
+
+mod accounts;
+mod authorisation;
+mod cli;
+mod csrf;
+mod operations;
+mod rate_limit;

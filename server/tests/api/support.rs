@@ -1,0 +1,223 @@
+//! Starting the real server against a fresh database of either engine.
+
+use std::path::PathBuf;
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
+use reqwest::{Client, Response};
+use server::config::{DbConfig, ServeConfig};
+use server::serve::{self, Running};
+use sqlx::{Connection, Executor, PgConnection};
+
+/// The database engine a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one test per engine from an `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::support::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server for tests: `STOREFLEET_TEST_POSTGRES_URL` names a role that may
+/// create databases. `make test` starts one and sets it.
+fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("STOREFLEET_TEST_POSTGRES_URL").ok();
+    if url.is_none() && std::env::var("STOREFLEET_REQUIRE_POSTGRES").is_ok() {
+        panic!("STOREFLEET_REQUIRE_POSTGRES is set but STOREFLEET_TEST_POSTGRES_URL is not");
+    }
+    url
+}
+
+impl TestDb {
+    /// Creates an empty database; `None` when PostgreSQL is not available to this run.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("storefleet.db").display());
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let Some(admin) = postgres_admin_url() else {
+                    eprintln!("skipped on PostgreSQL: STOREFLEET_TEST_POSTGRES_URL is not set");
+                    return None;
+                };
+                let name = format!("storefleet_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::connect(&admin).await.expect("connect to PostgreSQL");
+                conn.execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(&admin).expect("postgres url");
+                url.set_path(&name);
+                Some(Self {
+                    url: url.to_string(),
+                    _dir: None,
+                })
+            }
+        }
+    }
+}
+
+/// The server under test, and a browser-like client with a cookie jar.
+pub struct TestApp {
+    pub db: TestDb,
+    pub base: String,
+    pub client: Client,
+    pub config: ServeConfig,
+    running: Option<Running>,
+}
+
+/// Serve settings for tests: an ephemeral port, default limits.
+pub fn test_config() -> ServeConfig {
+    ServeConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        public_url: "http://127.0.0.1:3000".parse().unwrap(),
+        site_root: PathBuf::from("target/site"),
+        trust_forwarded_for: false,
+        session_idle_days: 14,
+        login_max_failures_per_account: 5,
+        login_max_failures_per_client: 20,
+        login_window_secs: 900,
+    }
+}
+
+/// A client like a browser's fetch from the hydrated UI: cookies kept, JSON answers.
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// Starts the server on a fresh database; `None` when the engine is not available.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, test_config()).await
+    }
+
+    /// Starts the server with these settings.
+    pub async fn spawn_with(backend: Backend, config: ServeConfig) -> Option<Self> {
+        server::telemetry::init();
+        let db = TestDb::create(backend).await?;
+        let mut app = Self {
+            db,
+            base: String::new(),
+            client: client(),
+            config,
+            running: None,
+        };
+        app.start().await;
+        Some(app)
+    }
+
+    async fn start(&mut self) {
+        let db = DbConfig {
+            database_url: self.db.url.clone(),
+        };
+        let running = serve::start(&db, &self.config).await.expect("server starts");
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
+    }
+
+    /// Stops the server gracefully and starts a new one on the same database.
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("server stops");
+        }
+        self.start().await;
+    }
+
+    /// Calls a server function the way the hydrated UI does (form-encoded POST, JSON back).
+    pub async fn call(&self, function: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(format!("{}/api/{function}", self.base))
+            .header("origin", &self.base)
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts a form the way a browser without JavaScript does.
+    pub async fn post_form(&self, function: &str, referer: &str, form: &[(&str, &str)]) -> Response {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("text/html,application/xhtml+xml"));
+        self.client
+            .post(format!("{}/api/{function}", self.base))
+            .headers(headers)
+            .header("origin", &self.base)
+            .header("referer", format!("{}{referer}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Fetches a page.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs up with a fresh client and returns it, signed in.
+    pub async fn signed_up(&self, email: &str, password: &str) -> Client {
+        let client = client();
+        let response = client
+            .post(format!("{}/api/sign_up", self.base))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "sign up {email}");
+        client
+    }
+
+    /// Runs a query against the test's database directly, to check what was stored.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.db.url).await.unwrap();
+        let value: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        value
+    }
+
+    /// Runs a statement against the test's database directly, to arrange a state.
+    pub async fn execute(&self, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.db.url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
+}
+
+/// The JSON error a failed server function answered with.
+pub async fn error_of(response: Response) -> app::error::AppError {
+    response.json().await.expect("an AppError body")
+}
