@@ -1,10 +1,10 @@
 //! The one error type server functions return: what the user may see, and its HTTP status.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+use serde::{Deserialize, Serialize};
 
 /// An error as the browser sees it. Causes (database errors and the like) stay in the server
 /// log; only these messages cross the wire.
@@ -77,6 +77,9 @@ mod tests {
 
     #[test]
     fn internal_errors_say_nothing_of_their_cause() {
-        assert!(!AppError::Internal.to_string().to_lowercase().contains("sql"));
+        assert!(!AppError::Internal
+            .to_string()
+            .to_lowercase()
+            .contains("sql"));
     }
 }

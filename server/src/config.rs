@@ -12,7 +12,11 @@ use crate::accounts::rate_limit::LoginLimits;
 #[derive(Debug, Clone, Args)]
 pub struct DbConfig {
     /// Database: `sqlite://PATH` (created if missing) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/storefleet.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/storefleet.db"
+    )]
     pub database_url: String,
 }
 
@@ -25,7 +29,11 @@ pub struct ServeConfig {
 
     /// The address people use to reach the server; decides the allowed origin of form posts
     /// and whether cookies are marked Secure (https).
-    #[arg(long, env = "STOREFLEET_PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+    #[arg(
+        long,
+        env = "STOREFLEET_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
     pub public_url: Url,
 
     /// Folder holding the built site (`pkg/` with the WASM, JavaScript and CSS).
@@ -42,11 +50,19 @@ pub struct ServeConfig {
     pub session_idle_days: i64,
 
     /// Failed log-ins allowed per account within the window.
-    #[arg(long, env = "STOREFLEET_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
+    #[arg(
+        long,
+        env = "STOREFLEET_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        default_value_t = 5
+    )]
     pub login_max_failures_per_account: u32,
 
     /// Failed log-ins allowed per client address within the window.
-    #[arg(long, env = "STOREFLEET_LOGIN_MAX_FAILURES_PER_CLIENT", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "STOREFLEET_LOGIN_MAX_FAILURES_PER_CLIENT",
+        default_value_t = 20
+    )]
     pub login_max_failures_per_client: u32,
 
     /// Length of the log-in failure window, in seconds.
@@ -60,7 +76,8 @@ impl ServeConfig {
         LoginLimits {
             per_account: self.login_max_failures_per_account,
             per_client: self.login_max_failures_per_client,
-            window_ms: i64::try_from(self.login_window_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+            window_ms: i64::try_from(self.login_window_secs.saturating_mul(1000))
+                .unwrap_or(i64::MAX),
         }
     }
 

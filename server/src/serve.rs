@@ -80,7 +80,11 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
 }
 
 /// Serves until the given signal completes, then shuts down gracefully.
-pub async fn run(db: &DbConfig, config: &ServeConfig, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    db: &DbConfig,
+    config: &ServeConfig,
+    signal: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let running = start(db, config).await?;
     signal.await;
     tracing::info!("shutting down");

@@ -82,8 +82,7 @@ pub fn answer<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 
 /// Whether this request called a server function over HTTP (rather than rendering a page).
 fn is_api_call() -> bool {
-    use_context::<http::request::Parts>()
-        .is_some_and(|parts| parts.uri.path().starts_with("/api/"))
+    use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"))
 }
 
 /// Whether this request is a browser form submission without JavaScript.

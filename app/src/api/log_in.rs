@@ -16,7 +16,11 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
                 .log_in(&email, password, &client_addr())
                 .await?;
             start_session(&user).await?;
-            leptos_axum::redirect(if user.is_admin() { "/admin" } else { "/account" });
+            leptos_axum::redirect(if user.is_admin() {
+                "/admin"
+            } else {
+                "/account"
+            });
             Ok(())
         }
         .await,

@@ -12,10 +12,10 @@ pub mod whoami;
 #[cfg(feature = "ssr")]
 pub mod guard;
 
-pub use account::{Account, account};
-pub use log_in::{LogIn, log_in};
-pub use log_out::{LogOut, log_out};
-pub use set_role::{SetRole, set_role};
-pub use sign_up::{SignUp, sign_up};
-pub use users::{ListUsers, list_users};
-pub use whoami::{Whoami, whoami};
+pub use account::{account, Account};
+pub use log_in::{log_in, LogIn};
+pub use log_out::{log_out, LogOut};
+pub use set_role::{set_role, SetRole};
+pub use sign_up::{sign_up, SignUp};
+pub use users::{list_users, ListUsers};
+pub use whoami::{whoami, Whoami};

@@ -147,7 +147,10 @@ mod tests {
             Err(EmailError::Malformed)
         );
         let domain = format!("{}.com", "b".repeat(250));
-        assert_eq!(Email::parse(&format!("a@{domain}")), Err(EmailError::TooLong));
+        assert_eq!(
+            Email::parse(&format!("a@{domain}")),
+            Err(EmailError::TooLong)
+        );
     }
 
     #[test]

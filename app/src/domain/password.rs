@@ -81,13 +81,19 @@ mod tests {
             Password::parse("abcdefghijk", "ada@example.com"),
             Err(PasswordError::TooShort)
         );
-        assert_eq!(Password::parse("", "ada@example.com"), Err(PasswordError::TooShort));
+        assert_eq!(
+            Password::parse("", "ada@example.com"),
+            Err(PasswordError::TooShort)
+        );
     }
 
     #[test]
     fn refuses_overlong_passwords() {
         let long = "x".repeat(MAX_LEN + 1);
-        assert_eq!(Password::parse(&long, "ada@example.com"), Err(PasswordError::TooLong));
+        assert_eq!(
+            Password::parse(&long, "ada@example.com"),
+            Err(PasswordError::TooLong)
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Password hashing with argon2id, run off the async runtime.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 
 /// Hashing failed (a bug or an exhausted thread pool, never a wrong password).
@@ -43,8 +45,12 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let phc = hash("correct horse battery".into()).await.unwrap();
         assert!(phc.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery".into(), phc.clone()).await.unwrap());
+        assert!(verify("correct horse battery".into(), phc.clone())
+            .await
+            .unwrap());
         assert!(!verify("correct horse battery!".into(), phc).await.unwrap());
-        assert!(!verify("anything".into(), "not a hash".into()).await.unwrap());
+        assert!(!verify("anything".into(), "not a hash".into())
+            .await
+            .unwrap());
     }
 }

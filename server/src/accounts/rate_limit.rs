@@ -42,7 +42,10 @@ pub fn verdict(limits: &LoginLimits, account: Failures, client: Failures, now_ms
             u64::try_from(ms).unwrap_or(u64::MAX).div_ceil(1000)
         })
     };
-    match (wait(account, limits.per_account), wait(client, limits.per_client)) {
+    match (
+        wait(account, limits.per_account),
+        wait(client, limits.per_client),
+    ) {
         (None, None) => Verdict::Allowed,
         (a, c) => Verdict::Limited {
             retry_after_secs: a.unwrap_or(0).max(c.unwrap_or(0)),
@@ -78,7 +81,10 @@ mod tests {
     #[test]
     fn allows_until_the_account_limit() {
         let none = Failures::default();
-        assert_eq!(verdict(&LIMITS, failures(4, 1000), none, NOW), Verdict::Allowed);
+        assert_eq!(
+            verdict(&LIMITS, failures(4, 1000), none, NOW),
+            Verdict::Allowed
+        );
         assert_eq!(
             verdict(&LIMITS, failures(5, 60_000), none, NOW),
             Verdict::Limited {
@@ -90,22 +96,38 @@ mod tests {
     #[test]
     fn the_client_limit_applies_across_accounts() {
         let none = Failures::default();
-        assert_eq!(verdict(&LIMITS, none, failures(19, 0), NOW), Verdict::Allowed);
+        assert_eq!(
+            verdict(&LIMITS, none, failures(19, 0), NOW),
+            Verdict::Allowed
+        );
         assert!(matches!(
             verdict(&LIMITS, none, failures(20, 0), NOW),
-            Verdict::Limited { retry_after_secs: 900 }
+            Verdict::Limited {
+                retry_after_secs: 900
+            }
         ));
     }
 
     #[test]
     fn the_longer_wait_wins() {
         let verdict = verdict(&LIMITS, failures(5, 800_000), failures(20, 60_000), NOW);
-        assert_eq!(verdict, Verdict::Limited { retry_after_secs: 840 });
+        assert_eq!(
+            verdict,
+            Verdict::Limited {
+                retry_after_secs: 840
+            }
+        );
     }
 
     #[test]
     fn messages_round_up_to_minutes() {
-        assert_eq!(message(1), "Too many failed log-in attempts. Try again in 1 minute.");
-        assert_eq!(message(61), "Too many failed log-in attempts. Try again in 2 minutes.");
+        assert_eq!(
+            message(1),
+            "Too many failed log-in attempts. Try again in 1 minute."
+        );
+        assert_eq!(
+            message(61),
+            "Too many failed log-in attempts. Try again in 2 minutes."
+        );
     }
 }

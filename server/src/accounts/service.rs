@@ -121,7 +121,9 @@ impl Accounts for AccountService {
         let now = now_ms();
         let since = now - self.limits.window_ms;
 
-        login_failures::prune(&self.pool, since).await.map_err(db_failed)?;
+        login_failures::prune(&self.pool, since)
+            .await
+            .map_err(db_failed)?;
         let account = login_failures::since(&self.pool, &account_subject, since)
             .await
             .map_err(db_failed)?;
@@ -136,7 +138,9 @@ impl Accounts for AccountService {
         }
 
         let record = match Email::parse(email) {
-            Ok(email) => users::by_email(&self.pool, email.as_str()).await.map_err(db_failed)?,
+            Ok(email) => users::by_email(&self.pool, email.as_str())
+                .await
+                .map_err(db_failed)?,
             Err(_) => None,
         };
         let phc = match &record {
@@ -182,7 +186,10 @@ impl Accounts for AccountService {
         if existing.role == role {
             return Ok(view(&existing));
         }
-        if !users::set_role(&self.pool, user_id, role).await.map_err(db_failed)? {
+        if !users::set_role(&self.pool, user_id, role)
+            .await
+            .map_err(db_failed)?
+        {
             return Err(AppError::Conflict(
                 "This is the last admin: promote someone else first.".to_owned(),
             ));

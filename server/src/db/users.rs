@@ -92,6 +92,10 @@ pub async fn set_role(pool: &AnyPool, id: &str, role: Role) -> Result<bool> {
              AND (SELECT COUNT(*) FROM users WHERE role = 'admin' AND id <> $1) > 0"
         }
     };
-    let result = sqlx::query(sql).bind(id).bind(role.as_str()).execute(pool).await?;
+    let result = sqlx::query(sql)
+        .bind(id)
+        .bind(role.as_str())
+        .execute(pool)
+        .await?;
     Ok(result.rows_affected() > 0)
 }

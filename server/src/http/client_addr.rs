@@ -42,7 +42,10 @@ mod tests {
 
     #[test]
     fn ignores_forwarded_for_unless_trusted() {
-        assert_eq!(client_addr(Some("10.0.0.1"), Some("6.6.6.6"), false), "10.0.0.1");
+        assert_eq!(
+            client_addr(Some("10.0.0.1"), Some("6.6.6.6"), false),
+            "10.0.0.1"
+        );
     }
 
     #[test]

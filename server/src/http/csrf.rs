@@ -24,14 +24,17 @@ pub struct Provenance<'a> {
 /// come from the public origin or from the host it was sent to; a request with no browser
 /// headers at all (a command-line client) carries no ambient cookies to abuse and may.
 pub fn allowed(method: &Method, from: Provenance<'_>, public_origin: &str) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE) {
+    if matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) {
         return true;
     }
     let same = |origin: &str| {
         origin == public_origin
-            || from
-                .host
-                .is_some_and(|host| origin_host(origin).is_some_and(|o| o.eq_ignore_ascii_case(host)))
+            || from.host.is_some_and(|host| {
+                origin_host(origin).is_some_and(|o| o.eq_ignore_ascii_case(host))
+            })
     };
     if let Some(origin) = from.origin {
         return same(origin);
@@ -59,7 +62,11 @@ pub async fn refuse_cross_origin(
     next: Next,
 ) -> Response {
     let headers = request.headers();
-    let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &header::HeaderValue| v.to_str().ok())
+    };
     let from = Provenance {
         origin: text(header::ORIGIN),
         referer: text(header::REFERER),
@@ -112,7 +119,11 @@ mod tests {
 
     #[test]
     fn other_origins_are_refused_even_sibling_subdomains() {
-        for origin in ["https://evil.example", "https://shop.fleet.example.com", "null"] {
+        for origin in [
+            "https://evil.example",
+            "https://shop.fleet.example.com",
+            "null",
+        ] {
             assert!(
                 !post(Provenance {
                     origin: Some(origin),

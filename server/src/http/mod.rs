@@ -56,26 +56,29 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(Duration::days(config.session_idle_days)));
+        .with_expiry(Expiry::OnInactivity(Duration::days(
+            config.session_idle_days,
+        )));
     let services = state.services.clone();
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/{*function}", get(server_fn).post(server_fn))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(services.clone()),
-            {
-                let options = state.leptos.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_origin))
-        .layer(middleware::from_fn_with_state(state.clone(), client_addr::attach))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            csrf::refuse_cross_origin,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::attach,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

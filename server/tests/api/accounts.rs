@@ -17,14 +17,30 @@ on_both_databases!(
 );
 
 async fn sign_up_log_in_and_read_the_account(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
 
-    let response = app.call("sign_up", &[("email", "Ada@Example.com"), ("password", PASSWORD)]).await;
+    let response = app
+        .call(
+            "sign_up",
+            &[("email", "Ada@Example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(response.status(), 200);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("storefleet_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http public URL: {cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http public URL: {cookie}"
+    );
 
     let me: UserView = app.call("account", &[]).await.json().await.unwrap();
     assert_eq!(me.email, "ada@example.com");
@@ -35,7 +51,12 @@ async fn sign_up_log_in_and_read_the_account(backend: Backend) {
     assert_eq!(response.status(), 401);
     assert_eq!(error_of(response).await, AppError::Unauthenticated);
 
-    let response = app.call("log_in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    let response = app
+        .call(
+            "log_in",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["location"], "/account");
     let me: UserView = app.call("account", &[]).await.json().await.unwrap();
@@ -44,66 +65,157 @@ async fn sign_up_log_in_and_read_the_account(backend: Backend) {
 }
 
 async fn a_wrong_password_is_refused_without_saying_why(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     app.signed_up("ada@example.com", PASSWORD).await;
 
-    let wrong = app.call("log_in", &[("email", "ada@example.com"), ("password", "not the password")]).await;
+    let wrong = app
+        .call(
+            "log_in",
+            &[
+                ("email", "ada@example.com"),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status(), 401);
     let wrong = error_of(wrong).await;
 
-    let unknown = app.call("log_in", &[("email", "nobody@example.com"), ("password", PASSWORD)]).await;
+    let unknown = app
+        .call(
+            "log_in",
+            &[("email", "nobody@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(unknown.status(), 401);
     let unknown = error_of(unknown).await;
 
     assert_eq!(wrong, AppError::BadCredentials);
-    assert_eq!(wrong, unknown, "an unknown account must look like a wrong password");
+    assert_eq!(
+        wrong, unknown,
+        "an unknown account must look like a wrong password"
+    );
     assert_eq!(wrong.to_string(), "Email or password is incorrect.");
-    assert_eq!(app.call("account", &[]).await.status(), 401, "no session after a failure");
+    assert_eq!(
+        app.call("account", &[]).await.status(),
+        401,
+        "no session after a failure"
+    );
 }
 
 async fn bad_sign_ups_are_refused_and_store_nothing(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let cases = [
-        ("not-an-email", PASSWORD, "Enter an email address like name@example.com."),
-        ("ada@example.com", "short", "Choose a password of at least 12 characters."),
-        ("ada@example.com", "ADA@example.com", "Your password must not be your email address."),
-        ("ada.lovelace@example.com", "Ada.Lovelace@example.com", "Your password must not be your email address."),
+        (
+            "not-an-email",
+            PASSWORD,
+            "Enter an email address like name@example.com.",
+        ),
+        (
+            "ada@example.com",
+            "short",
+            "Choose a password of at least 12 characters.",
+        ),
+        (
+            "ada@example.com",
+            "ADA@example.com",
+            "Your password must not be your email address.",
+        ),
+        (
+            "ada.lovelace@example.com",
+            "Ada.Lovelace@example.com",
+            "Your password must not be your email address.",
+        ),
     ];
     for (email, password, message) in cases {
-        let response = app.call("sign_up", &[("email", email), ("password", password)]).await;
+        let response = app
+            .call("sign_up", &[("email", email), ("password", password)])
+            .await;
         assert_eq!(response.status(), 422, "{email} / {password}");
-        assert_eq!(error_of(response).await, AppError::Invalid(message.to_owned()));
+        assert_eq!(
+            error_of(response).await,
+            AppError::Invalid(message.to_owned())
+        );
     }
     assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 0);
 
     app.signed_up("ada@example.com", PASSWORD).await;
-    let again = app.call("sign_up", &[("email", "ADA@example.com"), ("password", "another password")]).await;
+    let again = app
+        .call(
+            "sign_up",
+            &[
+                ("email", "ADA@example.com"),
+                ("password", "another password"),
+            ],
+        )
+        .await;
     assert_eq!(again.status(), 409);
     assert!(matches!(error_of(again).await, AppError::Conflict(m) if m.contains("already exists")));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1);
 }
 
 async fn forms_without_javascript_redirect(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
 
-    let refused = app.post_form("sign_up", "/signup", &[("email", "ada@example.com"), ("password", "short")]).await;
+    let refused = app
+        .post_form(
+            "sign_up",
+            "/signup",
+            &[("email", "ada@example.com"), ("password", "short")],
+        )
+        .await;
     assert_eq!(refused.status(), 302);
     let back = refused.headers()["location"].to_str().unwrap();
     assert!(back.starts_with(&format!("{}/signup?", app.base)), "{back}");
-    assert!(back.contains("__err="), "the error travels back to the page: {back}");
-    let page = app.client.get(back).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Choose a password of at least 12 characters."), "{page}");
+    assert!(
+        back.contains("__err="),
+        "the error travels back to the page: {back}"
+    );
+    let page = app
+        .client
+        .get(back)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Choose a password of at least 12 characters."),
+        "{page}"
+    );
 
-    let created = app.post_form("sign_up", "/signup", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    let created = app
+        .post_form(
+            "sign_up",
+            "/signup",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(created.status(), 302);
     assert_eq!(created.headers()["location"], "/account");
     let page = app.get("/account").await.text().await.unwrap();
-    assert!(page.contains(r#"data-testid="account-email">ada@example.com<"#), "{page}");
+    assert!(
+        page.contains(r#"data-testid="account-email">ada@example.com<"#),
+        "{page}"
+    );
 }
 
 async fn a_session_survives_a_server_restart(backend: Backend) {
-    let Some(mut app) = TestApp::spawn(backend).await else { return };
-    let response = app.call("sign_up", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    let Some(mut app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let response = app
+        .call(
+            "sign_up",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let before = app.base.clone();
 

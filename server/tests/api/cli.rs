@@ -20,17 +20,30 @@ fn storefleet(database_url: &str, args: &[&str], stdin: &str) -> std::process::O
         .stderr(Stdio::piped())
         .spawn()
         .expect("run storefleet");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 async fn admin_create_reads_the_password_from_stdin(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let url = app.db.url.clone();
 
     let weak = tokio::task::spawn_blocking({
         let url = url.clone();
-        move || storefleet(&url, &["admin", "create", "--email", "root@example.com"], "short\n")
+        move || {
+            storefleet(
+                &url,
+                &["admin", "create", "--email", "root@example.com"],
+                "short\n",
+            )
+        }
     })
     .await
     .unwrap();
@@ -39,22 +52,47 @@ async fn admin_create_reads_the_password_from_stdin(backend: Backend) {
 
     let created = tokio::task::spawn_blocking({
         let url = url.clone();
-        move || storefleet(&url, &["admin", "create", "--email", "Root@Example.com"], "an admin password\n")
+        move || {
+            storefleet(
+                &url,
+                &["admin", "create", "--email", "Root@Example.com"],
+                "an admin password\n",
+            )
+        }
     })
     .await
     .unwrap();
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    assert_eq!(String::from_utf8_lossy(&created.stdout), "created admin root@example.com\n");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&created.stdout),
+        "created admin root@example.com\n"
+    );
 
     let twice = tokio::task::spawn_blocking(move || {
-        storefleet(&url, &["admin", "create", "--email", "root@example.com"], "an admin password\n")
+        storefleet(
+            &url,
+            &["admin", "create", "--email", "root@example.com"],
+            "an admin password\n",
+        )
     })
     .await
     .unwrap();
     assert!(!twice.status.success());
     assert!(String::from_utf8_lossy(&twice.stderr).contains("already exists"));
 
-    let response = app.call("log_in", &[("email", "root@example.com"), ("password", "an admin password")]).await;
+    let response = app
+        .call(
+            "log_in",
+            &[
+                ("email", "root@example.com"),
+                ("password", "an admin password"),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let users: Vec<UserView> = app.call("admin/users", &[]).await.json().await.unwrap();
     assert_eq!(users.len(), 1);

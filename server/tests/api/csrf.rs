@@ -6,10 +6,19 @@ use crate::support::{Backend, TestApp};
 on_both_databases!(a_cross_origin_sign_up_is_refused_and_creates_nothing);
 
 async fn a_cross_origin_sign_up_is_refused_and_creates_nothing(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
-    let form = [("email", "ada@example.com"), ("password", "correct horse battery")];
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let form = [
+        ("email", "ada@example.com"),
+        ("password", "correct horse battery"),
+    ];
 
-    for origin in ["https://evil.example", "http://shop.127.0.0.1.nip.io:3000", "null"] {
+    for origin in [
+        "https://evil.example",
+        "http://shop.127.0.0.1.nip.io:3000",
+        "null",
+    ] {
         let response = app
             .client
             .post(format!("{}/api/sign_up", app.base))
@@ -19,7 +28,10 @@ async fn a_cross_origin_sign_up_is_refused_and_creates_nothing(backend: Backend)
             .await
             .unwrap();
         assert_eq!(response.status(), 403, "{origin}");
-        assert_eq!(response.text().await.unwrap(), "Cross-origin request refused.");
+        assert_eq!(
+            response.text().await.unwrap(),
+            "Cross-origin request refused."
+        );
     }
     let response = app
         .client

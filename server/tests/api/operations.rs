@@ -6,7 +6,9 @@ use crate::support::{Backend, TestApp};
 on_both_databases!(probes_answer, pages_render_on_the_server);
 
 async fn probes_answer(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
     assert_eq!(health.text().await.unwrap(), "ok");
@@ -16,7 +18,9 @@ async fn probes_answer(backend: Backend) {
 }
 
 async fn pages_render_on_the_server(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     for (path, text) in [
         ("/", "A store of your own"),
         ("/signup", "Create your account"),

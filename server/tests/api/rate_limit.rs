@@ -14,57 +14,115 @@ on_both_databases!(
 );
 
 async fn the_account_limit_engages_even_for_the_right_password(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     app.signed_up("ada@example.com", PASSWORD).await;
 
     for _ in 0..5 {
-        let response = app.call("log_in", &[("email", "ada@example.com"), ("password", "a wrong guess")]).await;
+        let response = app
+            .call(
+                "log_in",
+                &[("email", "ada@example.com"), ("password", "a wrong guess")],
+            )
+            .await;
         assert_eq!(response.status(), 401);
     }
-    let limited = app.call("log_in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    let limited = app
+        .call(
+            "log_in",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(limited.status(), 429);
     let AppError::RateLimited(message) = error_of(limited).await else {
         panic!("expected the rate limit");
     };
-    assert_eq!(message, "Too many failed log-in attempts. Try again in 15 minutes.");
-    assert_eq!(app.call("account", &[]).await.status(), 401, "not signed in");
+    assert_eq!(
+        message,
+        "Too many failed log-in attempts. Try again in 15 minutes."
+    );
+    assert_eq!(
+        app.call("account", &[]).await.status(),
+        401,
+        "not signed in"
+    );
 
     // Another account from the same address is not affected by this account's limit.
     app.signed_up("grace@example.com", PASSWORD).await;
-    let other = app.call("log_in", &[("email", "grace@example.com"), ("password", PASSWORD)]).await;
+    let other = app
+        .call(
+            "log_in",
+            &[("email", "grace@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(other.status(), 200);
 
     // Once the failures leave the window, the account may log in again.
-    app.execute("UPDATE login_failures SET failed_at = failed_at - 901000").await;
-    let later = app.call("log_in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    app.execute("UPDATE login_failures SET failed_at = failed_at - 901000")
+        .await;
+    let later = app
+        .call(
+            "log_in",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(later.status(), 200);
 }
 
 async fn the_client_limit_engages_across_accounts(backend: Backend) {
     let mut config = crate::support::test_config();
     config.login_max_failures_per_client = 4;
-    let Some(app) = TestApp::spawn_with(backend, config).await else { return };
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
     app.signed_up("ada@example.com", PASSWORD).await;
 
     for n in 0..4 {
         let email = format!("guess{n}@example.com");
-        let response = app.call("log_in", &[("email", &email), ("password", "a wrong guess")]).await;
+        let response = app
+            .call(
+                "log_in",
+                &[("email", &email), ("password", "a wrong guess")],
+            )
+            .await;
         assert_eq!(response.status(), 401);
     }
-    let limited = app.call("log_in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await;
+    let limited = app
+        .call(
+            "log_in",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(limited.status(), 429);
 }
 
 async fn a_success_clears_the_account_failures(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else { return };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
     app.signed_up("ada@example.com", PASSWORD).await;
     for _ in 0..4 {
-        app.call("log_in", &[("email", "ada@example.com"), ("password", "a wrong guess")]).await;
+        app.call(
+            "log_in",
+            &[("email", "ada@example.com"), ("password", "a wrong guess")],
+        )
+        .await;
     }
     assert_eq!(
-        app.call("log_in", &[("email", "ada@example.com"), ("password", PASSWORD)]).await.status(),
+        app.call(
+            "log_in",
+            &[("email", "ada@example.com"), ("password", PASSWORD)]
+        )
+        .await
+        .status(),
         200
     );
-    let wrong = app.call("log_in", &[("email", "ada@example.com"), ("password", "a wrong guess")]).await;
+    let wrong = app
+        .call(
+            "log_in",
+            &[("email", "ada@example.com"), ("password", "a wrong guess")],
+        )
+        .await;
     assert_eq!(wrong.status(), 401, "counting starts again after a success");
 }

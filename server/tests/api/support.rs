@@ -66,7 +66,9 @@ impl TestDb {
                     return None;
                 };
                 let name = format!("storefleet_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::connect(&admin).await.expect("connect to PostgreSQL");
+                let mut conn = PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to PostgreSQL");
                 conn.execute(format!("CREATE DATABASE {name}").as_str())
                     .await
                     .expect("create test database");
@@ -138,7 +140,9 @@ impl TestApp {
         let db = DbConfig {
             database_url: self.db.url.clone(),
         };
-        let running = serve::start(&db, &self.config).await.expect("server starts");
+        let running = serve::start(&db, &self.config)
+            .await
+            .expect("server starts");
         self.base = format!("http://{}", running.addr);
         self.running = Some(running);
     }
@@ -163,9 +167,17 @@ impl TestApp {
     }
 
     /// Posts a form the way a browser without JavaScript does.
-    pub async fn post_form(&self, function: &str, referer: &str, form: &[(&str, &str)]) -> Response {
+    pub async fn post_form(
+        &self,
+        function: &str,
+        referer: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
         let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("text/html,application/xhtml+xml"));
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml"),
+        );
         self.client
             .post(format!("{}/api/{function}", self.base))
             .headers(headers)

@@ -1,0 +1,57 @@
+// storefleet's browser tests. The server under test is the debug build with a fresh SQLite
+// database; `make test` builds it first. Debian's chromium is used: no browser is downloaded.
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const port = Number(process.env.E2E_PORT || 3100);
+const base = `http://127.0.0.1:${port}`;
+const data = process.env.E2E_DATA_DIR || mkdtempSync(path.join(tmpdir(), 'storefleet-e2e-'));
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  workers: 1,
+  retries: 0,
+  reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],
+  use: {
+    baseURL: base,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    { name: 'no-javascript', use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: `${root}/target/debug/storefleet serve`,
+    cwd: root,
+    url: `${base}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: `sqlite://${data}/storefleet.db`,
+      STOREFLEET_BIND: `127.0.0.1:${port}`,
+      STOREFLEET_PUBLIC_URL: base,
+      STOREFLEET_SITE_ROOT: `${root}/target/site`,
+      RUST_LOG: 'warn',
+    },
+  },
+});

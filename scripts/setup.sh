@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what storefleet needs on Debian 12, skipping whatever is already there.
+#   scripts/setup.sh run    toolchain for building and serving
+#   scripts/setup.sh test   the above, plus the test peers and the browser
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-run}
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+
+say() { printf '== %s\n' "$*"; }
+
+apt_missing=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have wasm-opt || apt_missing+=(binaryen)
+have cc || apt_missing+=(gcc)
+have make || apt_missing+=(make)
+if [ "$what" = test ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
+  have chromium || apt_missing+=(chromium)
+  have node || apt_missing+=(nodejs)
+  have npm || apt_missing+=(npm)
+  have python3 || apt_missing+=(python3)
+fi
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${apt_missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${apt_missing[@]}"
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+if ! rustup component list --installed | grep -q '^clippy'; then rustup component add clippy; fi
+if ! rustup component list --installed | grep -q '^rustfmt'; then rustup component add rustfmt; fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (compiles for a while)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if [ "$what" = test ]; then
+  if [ ! -x end2end/node_modules/.bin/playwright ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "installing the browser test runner"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+fi

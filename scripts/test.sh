@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Every test: the gates, the cargo tests on SQLite and PostgreSQL, and the browser suite.
+# Test peers start on 127.0.0.1 and stop when this script ends, however it ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/leptos-env.sh
+peers="$root/.test-peers"
+say() { printf '\n== %s\n' "$*"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+stop_peers() { scripts/postgres.sh stop "$peers/postgres" || true; }
+trap stop_peers EXIT
+stop_peers
+rm -rf "$peers"; mkdir -p "$peers"
+
+say "format"
+cargo fmt --all -- --check
+
+say "clippy (server build)"
+cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+say "clippy (WASM build)"
+cargo clippy -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+say "check: nothing server-only reaches the WASM build"
+cargo check -p frontend --target wasm32-unknown-unknown
+
+say "PostgreSQL on 127.0.0.1"
+pg_url=$(scripts/postgres.sh start "$peers/postgres" "$(free_port)")
+export STOREFLEET_TEST_POSTGRES_URL=$pg_url STOREFLEET_REQUIRE_POSTGRES=1
+
+say "cargo tests (SQLite and PostgreSQL)"
+cargo test -p app --features ssr
+cargo test -p server
+
+say "build the site"
+cargo leptos build
+
+say "browser tests (chromium, hydrated and without JavaScript)"
+e2e_status=0
+(cd end2end && E2E_PORT=$(free_port) E2E_DATA_DIR=$(mktemp -d "$peers/e2e.XXXX") npx playwright test) || e2e_status=$?
+node -e '
+  const s = require(process.argv[1]).stats;
+  console.log(`browser tests: ${s.expected} passed, ${s.unexpected + s.flaky} failed`);
+' "$root/end2end/test-results/results.json"
+exit "$e2e_status"
