@@ -14,6 +14,8 @@ on_both_databases!(
     bad_sign_ups_are_refused_and_store_nothing,
     forms_without_javascript_redirect,
     a_session_survives_a_server_restart,
+    logging_in_renews_the_session_id,
+    cookies_are_secure_behind_https,
 );
 
 async fn sign_up_log_in_and_read_the_account(backend: Backend) {
@@ -224,4 +226,66 @@ async fn a_session_survives_a_server_restart(backend: Backend) {
 
     let me: UserView = app.call("account", &[]).await.json().await.unwrap();
     assert_eq!(me.email, "ada@example.com");
+}
+
+fn session_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("storefleet_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+async fn logging_in_renews_the_session_id(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let first = app
+        .call(
+            "sign_up",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let before = session_cookie(&first);
+    let again = app
+        .call(
+            "log_in",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(again.status(), 200);
+    let after = session_cookie(&again);
+    assert_ne!(
+        before, after,
+        "a session id known before log-in must not stay valid"
+    );
+
+    // The old id no longer opens the account.
+    let stale = crate::support::client()
+        .post(format!("{}/api/account", app.base))
+        .header("cookie", &before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 401);
+}
+
+async fn cookies_are_secure_behind_https(backend: Backend) {
+    let mut config = crate::support::test_config();
+    config.public_url = "https://fleet.example.com".parse().unwrap();
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let response = app
+        .call(
+            "sign_up",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
 }

@@ -8,7 +8,10 @@ use app::domain::{Role, UserView};
 use crate::on_both_databases;
 use crate::support::{Backend, TestApp};
 
-on_both_databases!(admin_create_reads_the_password_from_stdin);
+on_both_databases!(
+    admin_create_reads_the_password_from_stdin,
+    serve_stops_gracefully_on_sigterm,
+);
 
 fn storefleet(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_storefleet"))
@@ -97,4 +100,62 @@ async fn admin_create_reads_the_password_from_stdin(backend: Backend) {
     let users: Vec<UserView> = app.call("admin/users", &[]).await.json().await.unwrap();
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].role, Role::Admin);
+}
+
+async fn serve_stops_gracefully_on_sigterm(backend: Backend) {
+    let Some(db) = crate::support::TestDb::create(backend).await else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_storefleet"))
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("STOREFLEET_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run storefleet serve");
+
+    let client = crate::support::client();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+        {
+            ready = response.status() == 200;
+            if ready {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server became ready");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = tokio::task::spawn_blocking(move || {
+        let status = child.wait().unwrap();
+        let mut log = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+        (status, log)
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.0.success(),
+        "exit status {:?}\n{}",
+        output.0,
+        output.1
+    );
+    assert!(output.1.contains("shutting down"), "{}", output.1);
 }
