@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{DbConfig, ServeConfig};
+use std::path::PathBuf;
+
+use crate::config::{ClusterConfig, DbConfig, ServeConfig};
 
 /// storefleet: one isolated store per customer, on Kubernetes.
 #[derive(Debug, Parser)]
@@ -26,6 +28,30 @@ pub enum Command {
     /// Manage admin accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Inspect what storefleet applies to the cluster.
+    #[command(subcommand)]
+    Manifests(ManifestsCommand),
+}
+
+/// Manifest commands.
+#[derive(Debug, Subcommand)]
+pub enum ManifestsCommand {
+    /// Write one YAML file per object a tenant would get, without touching any cluster.
+    /// Secret values are redacted.
+    Render {
+        /// The tenant's subdomain.
+        #[arg(long)]
+        subdomain: String,
+        /// The plan, by name.
+        #[arg(long)]
+        plan: String,
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Cluster layout.
+        #[command(flatten)]
+        cluster: ClusterConfig,
+    },
 }
 
 /// Admin account commands.

@@ -7,6 +7,7 @@ use clap::Args;
 use url::Url;
 
 use crate::accounts::rate_limit::LoginLimits;
+use crate::provision::manifests::{ClusterSettings, Exposure, Tls};
 
 /// Settings every command shares.
 #[derive(Debug, Clone, Args)]
@@ -105,5 +106,105 @@ impl ServeConfig {
     pub fn from_env() -> Result<Self, clap::Error> {
         use clap::Parser;
         ServeOnly::try_parse_from(["storefleet"]).map(|only| only.config)
+    }
+}
+
+/// How tenants are laid out on the cluster.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterConfig {
+    /// Tenant namespaces are `<prefix>-<subdomain>`.
+    #[arg(long, env = "STOREFLEET_NAMESPACE_PREFIX", default_value = "store")]
+    pub namespace_prefix: String,
+
+    /// Stores are served at `<subdomain>.<base domain>`.
+    #[arg(long, env = "STOREFLEET_BASE_DOMAIN", default_value = "localhost")]
+    pub base_domain: String,
+
+    /// Namespace of the ingress controller: the only namespace whose traffic may enter a
+    /// tenant's namespace.
+    #[arg(
+        long,
+        env = "STOREFLEET_INGRESS_NAMESPACE",
+        default_value = "ingress-nginx"
+    )]
+    pub ingress_namespace: String,
+
+    /// `ingress` (an Ingress per tenant) or `load-balancer` (a Service of type LoadBalancer).
+    #[arg(long, env = "STOREFLEET_EXPOSURE", default_value = "ingress")]
+    pub exposure: ExposureKind,
+
+    /// `spec.ingressClassName` of tenants' Ingresses; the cluster default when empty.
+    #[arg(long, env = "STOREFLEET_INGRESS_CLASS", default_value = "")]
+    pub ingress_class: String,
+
+    /// TLS of tenants' Ingresses: `none`, `secret:NAME` (an existing certificate Secret) or
+    /// `cert-manager:ISSUER` (a ClusterIssuer).
+    #[arg(long, env = "STOREFLEET_TLS", default_value = "none", value_parser = parse_tls)]
+    pub tls: Tls,
+
+    /// StorageClass of tenants' volumes; the cluster default when empty.
+    #[arg(long, env = "STOREFLEET_STORAGE_CLASS", default_value = "")]
+    pub storage_class: String,
+}
+
+/// How tenants' stores are reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExposureKind {
+    /// An Ingress per tenant.
+    Ingress,
+    /// A Service of type LoadBalancer per tenant.
+    LoadBalancer,
+}
+
+fn parse_tls(raw: &str) -> Result<Tls, String> {
+    match raw.split_once(':') {
+        None if raw == "none" => Ok(Tls::None),
+        Some(("secret", name)) if !name.is_empty() => Ok(Tls::Secret(name.to_owned())),
+        Some(("cert-manager", issuer)) if !issuer.is_empty() => {
+            Ok(Tls::CertManager(issuer.to_owned()))
+        }
+        _ => Err(format!(
+            "{raw:?} is not a TLS mode: use none, secret:NAME or cert-manager:ISSUER"
+        )),
+    }
+}
+
+impl ClusterConfig {
+    /// The settings the manifest renderer takes.
+    pub fn settings(&self) -> ClusterSettings {
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        ClusterSettings {
+            namespace_prefix: self.namespace_prefix.clone(),
+            base_domain: self.base_domain.clone(),
+            ingress_namespace: self.ingress_namespace.clone(),
+            exposure: match self.exposure {
+                ExposureKind::Ingress => Exposure::Ingress {
+                    class: non_empty(&self.ingress_class),
+                    tls: self.tls.clone(),
+                },
+                ExposureKind::LoadBalancer => Exposure::LoadBalancer,
+            },
+            storage_class: non_empty(&self.storage_class),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_modes_parse_or_explain() {
+        assert_eq!(parse_tls("none"), Ok(Tls::None));
+        assert_eq!(
+            parse_tls("secret:wildcard"),
+            Ok(Tls::Secret("wildcard".into()))
+        );
+        assert_eq!(
+            parse_tls("cert-manager:letsencrypt"),
+            Ok(Tls::CertManager("letsencrypt".into()))
+        );
+        assert!(parse_tls("secret:").unwrap_err().contains("not a TLS mode"));
+        assert!(parse_tls("acme").is_err());
     }
 }

@@ -3,11 +3,14 @@
 //! the real server in-process.
 
 pub mod accounts;
+pub mod catalog;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod provision;
 pub mod serve;
 pub mod sessions;
 pub mod telemetry;

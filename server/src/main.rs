@@ -3,11 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tokio::io::AsyncBufReadExt;
 
-use app::domain::{Email, Password, Role};
-use server::accounts::AccountService;
-use server::cli::{AdminCommand, Cli, Command};
+use server::cli::{AdminCommand, Cli, Command, ManifestsCommand};
+use server::commands;
 use server::config::ServeConfig;
 use server::{serve, telemetry};
 
@@ -37,24 +35,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::Create { email }) => {
-            let email = Email::parse(&email)?;
-            let password = read_password().await?;
-            let password = Password::parse(&password, email.as_str())?;
-            let db = serve::open_database(&cli.db).await?;
-            let defaults = ServeConfig::from_env()?;
-            let accounts = AccountService::new(db.pool.clone(), defaults.login_limits());
-            let user = accounts.create(email, password, Role::Admin).await?;
-            println!("created admin {}", user.email);
-            Ok(())
+            commands::admin::create(&cli.db, &email).await
         }
+        Command::Manifests(ManifestsCommand::Render {
+            subdomain,
+            plan,
+            out,
+            cluster,
+        }) => commands::manifests::render(&cli.db, &subdomain, &plan, &out, &cluster).await,
     }
-}
-
-/// Reads the password from the first line of standard input.
-async fn read_password() -> anyhow::Result<String> {
-    let mut line = String::new();
-    tokio::io::BufReader::new(tokio::io::stdin())
-        .read_line(&mut line)
-        .await?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

@@ -1,6 +1,7 @@
 //! The database: one schema (`migrations/`) and one set of queries for SQLite and PostgreSQL,
 //! through sqlx's `Any` driver.
 
+pub mod catalog;
 pub mod login_failures;
 pub mod users;
 
@@ -133,11 +134,18 @@ impl Db {
         }
     }
 
-    /// Brings the schema up to date: the migrations, then the session store's table.
+    /// Brings the schema up to date: the migrations, the session store's table, and the
+    /// default blueprint and plans where missing.
     pub async fn migrate(&self) -> Result<()> {
         sqlx::migrate!("../migrations").run(&self.pool).await?;
         self.sessions.migrate().await?;
-        Ok(())
+        catalog::seed(
+            &self.pool,
+            &[crate::catalog::defaults::store_blueprint()],
+            &crate::catalog::defaults::plans(),
+            crate::clock::now_ms(),
+        )
+        .await
     }
 
     /// Whether the database answers a trivial query.

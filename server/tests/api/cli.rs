@@ -159,3 +159,83 @@ async fn serve_stops_gracefully_on_sigterm(backend: Backend) {
     );
     assert!(output.1.contains("shutting down"), "{}", output.1);
 }
+
+on_both_databases!(manifests_render_writes_one_file_per_object);
+
+async fn manifests_render_writes_one_file_per_object(backend: Backend) {
+    let Some(db) = crate::support::TestDb::create(backend).await else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("acme");
+    let url = db.url.clone();
+    let args = [
+        "manifests",
+        "render",
+        "--subdomain",
+        "acme",
+        "--plan",
+        "starter",
+        "--out",
+        folder.to_str().unwrap(),
+        "--tls",
+        "cert-manager:letsencrypt",
+    ]
+    .map(String::from);
+    let rendered = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        storefleet(&url, &args, "")
+    })
+    .await
+    .unwrap();
+    assert!(
+        rendered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+
+    let mut files: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 19, "{files:?}");
+    assert_eq!(files[0], "01-namespace-store-acme.yaml");
+    assert_eq!(files[18], "19-ingress-public.yaml");
+    let ingress = std::fs::read_to_string(folder.join(&files[18])).unwrap();
+    assert!(ingress.contains("host: acme.localhost"), "{ingress}");
+    assert!(
+        ingress.contains("cert-manager.io/cluster-issuer: letsencrypt"),
+        "{ingress}"
+    );
+    let secret = std::fs::read_to_string(folder.join("06-secret-store.yaml")).unwrap();
+    assert!(secret.contains("DATABASE_PASSWORD: <redacted>"), "{secret}");
+
+    let url = db.url.clone();
+    let refused_folder = out.path().join("www");
+    let target = refused_folder.to_str().unwrap().to_owned();
+    let refused = tokio::task::spawn_blocking(move || {
+        storefleet(
+            &url,
+            &[
+                "manifests",
+                "render",
+                "--subdomain",
+                "www",
+                "--plan",
+                "starter",
+                "--out",
+                &target,
+            ],
+            "",
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("\"www\" is reserved"));
+    assert!(
+        !refused_folder.exists(),
+        "nothing written for a refused subdomain"
+    );
+}

@@ -1,0 +1,3 @@
+//! The catalogue: blueprints and plans.
+
+pub mod defaults;

@@ -1,0 +1,4 @@
+//! What the command-line commands other than `serve` do.
+
+pub mod admin;
+pub mod manifests;

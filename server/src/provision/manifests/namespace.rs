@@ -1,0 +1,106 @@
+//! The namespace and what guards it: quota, limits, network isolation, a tokenless account.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    LimitRange, LimitRangeItem, LimitRangeSpec, Namespace, ResourceQuota, ResourceQuotaSpec,
+    ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicySpec,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+
+use super::{Context, TenantObject};
+use crate::provision::labels;
+
+/// The name of the tenant's ServiceAccount, used by every pod.
+pub const SERVICE_ACCOUNT: &str = "store";
+
+fn quantities(pairs: &[(&str, &str)]) -> BTreeMap<String, Quantity> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Quantity((*v).to_owned())))
+        .collect()
+}
+
+pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
+    let quota = &ctx.tenant.plan.quota;
+    let pods = quota.pods.to_string();
+    let namespace = Namespace {
+        metadata: ObjectMeta {
+            name: Some(ctx.namespace.clone()),
+            labels: Some(labels::tenant(ctx.subdomain, ctx.plan)),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let resource_quota = ResourceQuota {
+        metadata: ctx.meta("plan", None),
+        spec: Some(ResourceQuotaSpec {
+            hard: Some(quantities(&[
+                ("requests.cpu", &quota.cpu),
+                ("limits.cpu", &quota.cpu),
+                ("requests.memory", &quota.memory),
+                ("limits.memory", &quota.memory),
+                ("requests.storage", &quota.storage),
+                ("pods", &pods),
+            ])),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let limit_range = LimitRange {
+        metadata: ctx.meta("defaults", None),
+        spec: Some(LimitRangeSpec {
+            limits: vec![LimitRangeItem {
+                type_: "Container".to_owned(),
+                default_request: Some(quantities(&[("cpu", "50m"), ("memory", "64Mi")])),
+                default: Some(quantities(&[("cpu", "500m"), ("memory", "256Mi")])),
+                ..Default::default()
+            }],
+        }),
+    };
+    let isolation = NetworkPolicy {
+        metadata: ctx.meta("isolate-tenant", None),
+        spec: Some(NetworkPolicySpec {
+            pod_selector: Some(LabelSelector::default()),
+            policy_types: Some(vec!["Ingress".to_owned()]),
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(vec![
+                    // The tenant's own pods.
+                    NetworkPolicyPeer {
+                        pod_selector: Some(LabelSelector::default()),
+                        ..Default::default()
+                    },
+                    // The ingress controller, and nothing else from outside.
+                    NetworkPolicyPeer {
+                        namespace_selector: Some(LabelSelector {
+                            match_labels: Some(BTreeMap::from([(
+                                "kubernetes.io/metadata.name".to_owned(),
+                                ctx.cluster.ingress_namespace.clone(),
+                            )])),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                ]),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+    };
+    let account = ServiceAccount {
+        metadata: ctx.meta(SERVICE_ACCOUNT, None),
+        automount_service_account_token: Some(false),
+        ..Default::default()
+    };
+    vec![
+        namespace.into(),
+        resource_quota.into(),
+        limit_range.into(),
+        isolation.into(),
+        account.into(),
+    ]
+}

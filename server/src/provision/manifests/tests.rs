@@ -1,0 +1,261 @@
+//! Rendering tests: snapshots of the YAML an operator would apply, and the rules the objects
+//! must keep.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::ConfigMap;
+
+use app::domain::{Blueprint, Plan, SettingValue, Subdomain};
+
+use super::*;
+use crate::catalog::defaults;
+use crate::provision::labels;
+
+const PASSWORD: &str = "fake-database-password";
+
+fn cluster(exposure: Exposure) -> ClusterSettings {
+    ClusterSettings {
+        namespace_prefix: "store".into(),
+        base_domain: "shops.example.com".into(),
+        ingress_namespace: "ingress-nginx".into(),
+        exposure,
+        storage_class: None,
+    }
+}
+
+fn ingress() -> Exposure {
+    Exposure::Ingress {
+        class: Some("nginx".into()),
+        tls: Tls::CertManager("letsencrypt".into()),
+    }
+}
+
+struct Fixture {
+    subdomain: Subdomain,
+    plan: Plan,
+    blueprint: Blueprint,
+    settings: BTreeMap<String, SettingValue>,
+    release: BTreeMap<String, String>,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            subdomain: Subdomain::parse("acme").unwrap(),
+            plan: defaults::plans().remove(0),
+            blueprint: defaults::store_blueprint(),
+            settings: BTreeMap::new(),
+            release: BTreeMap::new(),
+        }
+    }
+
+    fn set(&mut self, key: &str, raw: &str) {
+        let spec = self
+            .blueprint
+            .settings
+            .iter()
+            .find(|s| s.key == key)
+            .unwrap();
+        let value = SettingValue::parse(spec, raw).unwrap();
+        self.settings.insert(key.into(), value);
+    }
+
+    fn render(&self, exposure: Exposure) -> Vec<TenantObject> {
+        let spec = TenantSpec {
+            subdomain: &self.subdomain,
+            plan: &self.plan,
+            blueprint: &self.blueprint,
+            settings: &self.settings,
+            release: &self.release,
+            database_password: PASSWORD,
+        };
+        render(&spec, &cluster(exposure)).unwrap()
+    }
+}
+
+fn find<'a>(objects: &'a [TenantObject], kind: &str, name: &str) -> &'a TenantObject {
+    objects
+        .iter()
+        .find(|o| o.kind() == kind && o.name() == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+fn config_map<'a>(objects: &'a [TenantObject], name: &str) -> &'a ConfigMap {
+    match find(objects, "ConfigMap", name) {
+        TenantObject::ConfigMap(map) => map,
+        _ => unreachable!(),
+    }
+}
+
+fn checksum_of(objects: &[TenantObject], deployment: &str) -> String {
+    let TenantObject::Deployment(Deployment {
+        spec: Some(spec), ..
+    }) = find(objects, "Deployment", deployment)
+    else {
+        unreachable!()
+    };
+    spec.template
+        .metadata
+        .as_ref()
+        .unwrap()
+        .annotations
+        .as_ref()
+        .unwrap()[labels::CONFIG_CHECKSUM]
+        .clone()
+}
+
+#[test]
+fn the_default_store_behind_an_ingress() {
+    let mut fixture = Fixture::new();
+    fixture.set("store_name", "Acme Tools");
+    fixture.set("payment_api_key", "sk_test_fake_0000");
+    insta::assert_snapshot!(yaml_stream(&fixture.render(ingress())));
+}
+
+#[test]
+fn the_default_store_behind_a_load_balancer() {
+    let objects = Fixture::new().render(Exposure::LoadBalancer);
+    assert!(objects.iter().all(|o| o.kind() != "Ingress"));
+    insta::assert_snapshot!(find(&objects, "Service", "public").to_yaml());
+}
+
+#[test]
+fn objects_come_in_apply_order() {
+    let objects = Fixture::new().render(ingress());
+    let order: Vec<String> = objects
+        .iter()
+        .map(|o| format!("{}/{}", o.kind(), o.name()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "Namespace/store-acme",
+            "ResourceQuota/plan",
+            "LimitRange/defaults",
+            "NetworkPolicy/isolate-tenant",
+            "ServiceAccount/store",
+            "Secret/store",
+            "ConfigMap/admin",
+            "ConfigMap/app",
+            "ConfigMap/nginx",
+            "ConfigMap/web",
+            "PersistentVolumeClaim/database",
+            "PersistentVolumeClaim/files",
+            "Deployment/web",
+            "Deployment/api",
+            "StatefulSet/database",
+            "Service/web",
+            "Service/api",
+            "Service/database",
+            "Ingress/public",
+        ]
+    );
+}
+
+#[test]
+fn every_object_is_labelled_and_in_the_tenant_namespace() {
+    for object in Fixture::new().render(ingress()) {
+        let meta = object.meta();
+        let labels = meta.labels.as_ref().expect("labels");
+        assert_eq!(labels[labels::TENANT], "acme", "{}", object.kind());
+        assert_eq!(labels[labels::MANAGED_BY], "storefleet");
+        assert_eq!(labels[labels::PLAN], "starter");
+        if object.kind() != "Namespace" {
+            assert_eq!(meta.namespace.as_deref(), Some("store-acme"));
+        }
+    }
+}
+
+#[test]
+fn secrets_stay_in_the_secret() {
+    let mut fixture = Fixture::new();
+    fixture.set("payment_api_key", "sk_test_fake_0000");
+    let objects = fixture.render(ingress());
+    for object in objects.iter().filter(|o| o.kind() != "Secret") {
+        let yaml = object.to_yaml();
+        assert!(!yaml.contains("sk_test_fake_0000"), "{}", object.kind());
+        assert!(!yaml.contains(PASSWORD), "{}", object.kind());
+    }
+    let shown = find(&objects, "Secret", "store").redacted().to_yaml();
+    assert!(
+        !shown.contains("c2tf"),
+        "base64 of the key must not be shown: {shown}"
+    );
+}
+
+#[test]
+fn a_settings_change_rolls_the_pods_and_nothing_else_does() {
+    let mut fixture = Fixture::new();
+    let before = checksum_of(&fixture.render(ingress()), "api");
+    assert_eq!(
+        before,
+        checksum_of(&fixture.render(ingress()), "api"),
+        "stable"
+    );
+    fixture.set("theme_color", "#ff0000");
+    let after = fixture.render(ingress());
+    assert_ne!(before, checksum_of(&after, "api"));
+    assert_eq!(
+        config_map(&after, "web").data.as_ref().unwrap()["THEME_COLOR"],
+        "#ff0000"
+    );
+}
+
+#[test]
+fn hostile_values_stay_inert_data() {
+    let mut fixture = Fixture::new();
+    let hostile = r#"x"}; rm -rf / ; {'---' $HOME `id` <script>"#;
+    fixture.set("store_name", hostile);
+    let objects = fixture.render(ingress());
+    let yaml = find(&objects, "ConfigMap", "web").to_yaml();
+    let parsed: ConfigMap = serde_yaml_ng::from_str(&yaml).unwrap();
+    let data = parsed.data.unwrap();
+    assert_eq!(
+        data["STORE_NAME"], hostile,
+        "the YAML round-trips to the very same string"
+    );
+    let json: BTreeMap<String, String> = serde_json::from_str(&data["settings.json"]).unwrap();
+    assert_eq!(json["store_name"], hostile);
+    let nginx = &config_map(&objects, "nginx").data.as_ref().unwrap()["default.conf"];
+    assert!(
+        !nginx.contains("rm -rf"),
+        "owner values never reach the nginx configuration"
+    );
+}
+
+#[test]
+fn the_release_decides_image_tags() {
+    let mut fixture = Fixture::new();
+    fixture.release.insert("api".into(), "2.3.1".into());
+    let objects = fixture.render(ingress());
+    let yaml = find(&objects, "Deployment", "api").to_yaml();
+    assert!(
+        yaml.contains("image: ghcr.io/storefleet/store-api:2.3.1"),
+        "{yaml}"
+    );
+    let web = find(&objects, "Deployment", "web").to_yaml();
+    assert!(
+        web.contains("image: docker.io/library/nginx:1.27-alpine"),
+        "{web}"
+    );
+}
+
+#[test]
+fn a_plan_for_another_blueprint_is_refused() {
+    let mut fixture = Fixture::new();
+    fixture.plan.blueprint = "blog".into();
+    let spec = TenantSpec {
+        subdomain: &fixture.subdomain,
+        plan: &fixture.plan,
+        blueprint: &fixture.blueprint,
+        settings: &fixture.settings,
+        release: &fixture.release,
+        database_password: PASSWORD,
+    };
+    let error = render(&spec, &cluster(ingress())).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "plan starter runs blueprint blog, not store"
+    );
+}
