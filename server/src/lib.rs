@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod jobs;
 pub mod provision;
 pub mod serve;
 pub mod sessions;

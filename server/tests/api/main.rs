@@ -7,5 +7,6 @@ mod accounts;
 mod authorisation;
 mod cli;
 mod csrf;
+mod jobs;
 mod operations;
 mod rate_limit;

@@ -1,0 +1,367 @@
+//! Queries on jobs and their events. Every change to a running job is conditioned on the
+//! caller's lease, so a worker that lost its lease can change nothing.
+
+use sqlx::{any::AnyRow, AnyPool, Row};
+
+use super::{DbError, Result};
+use crate::jobs::JobKind;
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for a worker.
+    Queued,
+    /// Held by a worker, or between attempts of a step.
+    Running,
+    /// Every step done.
+    Succeeded,
+    /// Gave up; an admin may retry it.
+    Failed,
+}
+
+impl JobState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "queued" => Some(JobState::Queued),
+            "running" => Some(JobState::Running),
+            "succeeded" => Some(JobState::Succeeded),
+            "failed" => Some(JobState::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// A job as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    /// Unique id.
+    pub id: String,
+    /// The tenant it works on.
+    pub tenant_id: Option<String>,
+    /// What it does.
+    pub kind: JobKind,
+    /// Where it is.
+    pub state: JobState,
+    /// Index of the step to run next.
+    pub step: usize,
+    /// Failed attempts of that step so far.
+    pub attempts: u32,
+    /// When that step's first attempt started, ms since the epoch.
+    pub step_started_at: Option<i64>,
+    /// Not to be run before this time.
+    pub next_run_at: i64,
+    /// The worker holding it.
+    pub lease_owner: Option<String>,
+    /// The last failure, shown to admins.
+    pub last_error: Option<String>,
+    /// Creation time.
+    pub created_at: i64,
+    /// End time, once succeeded or failed.
+    pub finished_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, tenant_id, kind, state, step, attempts, step_started_at, \
+    next_run_at, lease_owner, last_error, created_at, finished_at";
+
+fn from_row(row: &AnyRow) -> Result<JobRecord> {
+    let kind: String = row.try_get("kind")?;
+    let state: String = row.try_get("state")?;
+    let step: i64 = row.try_get("step")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(JobRecord {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        kind: JobKind::from_name(&kind)
+            .ok_or_else(|| DbError::Corrupt(format!("job kind {kind:?}")))?,
+        state: JobState::from_name(&state)
+            .ok_or_else(|| DbError::Corrupt(format!("job state {state:?}")))?,
+        step: usize::try_from(step).map_err(|_| DbError::Corrupt("job step".into()))?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        step_started_at: row.try_get("step_started_at")?,
+        next_run_at: row.try_get("next_run_at")?,
+        lease_owner: row.try_get("lease_owner")?,
+        last_error: row.try_get("last_error")?,
+        created_at: row.try_get("created_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+/// Queues a job. Takes any executor so it can share the transaction of the change that
+/// causes it.
+pub async fn enqueue<'e, E>(
+    executor: E,
+    id: &str,
+    tenant_id: Option<&str>,
+    kind: JobKind,
+    now: i64,
+) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO jobs (id, tenant_id, kind, state, step, attempts, next_run_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'queued', 0, 0, $4, $4, $4)",
+    )
+    .bind(id)
+    .bind(tenant_id.map(str::to_owned))
+    .bind(kind.as_str())
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// The job with this id.
+pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<JobRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A tenant's jobs, newest first.
+pub async fn for_tenant(pool: &AnyPool, tenant_id: &str) -> Result<Vec<JobRecord>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM jobs WHERE tenant_id = $1 ORDER BY created_at DESC, id");
+    let rows = sqlx::query(&sql).bind(tenant_id).fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Ids of jobs that are due and not held by a live lease, oldest due first.
+pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT id FROM jobs WHERE state IN ('queued', 'running') AND next_run_at <= $1 \
+         AND (lease_expires_at IS NULL OR lease_expires_at < $1) \
+         ORDER BY next_run_at, created_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Into::into))
+        .collect()
+}
+
+/// Takes the lease of a due job. Only one caller can win: the update re-checks that no live
+/// lease exists on the row it locks. Returns the job when this caller holds it.
+pub async fn claim(
+    pool: &AnyPool,
+    id: &str,
+    owner: &str,
+    now: i64,
+    lease_ms: i64,
+) -> Result<Option<JobRecord>> {
+    let claimed = sqlx::query(
+        "UPDATE jobs SET lease_owner = $2, lease_expires_at = $3, state = 'running', updated_at = $4 \
+         WHERE id = $1 AND state IN ('queued', 'running') AND next_run_at <= $4 \
+         AND (lease_expires_at IS NULL OR lease_expires_at < $4)",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(now + lease_ms)
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if claimed {
+        get(pool, id).await
+    } else {
+        Ok(None)
+    }
+}
+
+/// Extends a held lease. False when the lease was lost.
+pub async fn renew(pool: &AnyPool, id: &str, owner: &str, now: i64, lease_ms: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(now + lease_ms)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Notes when the current step started (first attempt only).
+pub async fn start_step(pool: &AnyPool, id: &str, owner: &str, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET step_started_at = COALESCE(step_started_at, $3), updated_at = $3 \
+         WHERE id = $1 AND lease_owner = $2",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves to the next step. False when the lease was lost.
+pub async fn advance(
+    pool: &AnyPool,
+    id: &str,
+    owner: &str,
+    next_step: usize,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET step = $3, attempts = 0, step_started_at = NULL, last_error = NULL, \
+         next_run_at = $4, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(i64::try_from(next_step).unwrap_or(i64::MAX))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Releases the lease until `until`, keeping the step: for waiting on the cluster, or for a
+/// retry after a failed attempt (`attempts` and `error` then record it).
+pub async fn release(
+    pool: &AnyPool,
+    id: &str,
+    owner: &str,
+    until: i64,
+    attempts: u32,
+    error: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
+         attempts = $4, last_error = COALESCE($5, last_error), updated_at = $6 \
+         WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(until)
+    .bind(i64::from(attempts))
+    .bind(error.map(str::to_owned))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends a job, succeeded or failed, releasing its lease.
+pub async fn finish(
+    pool: &AnyPool,
+    id: &str,
+    owner: &str,
+    state: JobState,
+    error: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL, \
+         finished_at = $5, updated_at = $5 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(state.as_str())
+    .bind(error.map(str::to_owned))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Puts a failed job back in the queue at the step it failed, with fresh attempts.
+pub async fn retry_failed(pool: &AnyPool, id: &str, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'queued', attempts = 0, step_started_at = NULL, next_run_at = $2, \
+         finished_at = NULL, updated_at = $2 WHERE id = $1 AND state = 'failed'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One thing a job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// The job.
+    pub job_id: String,
+    /// Order within the job, from 1.
+    pub seq: i64,
+    /// When.
+    pub at: i64,
+    /// The step index.
+    pub step: usize,
+    /// The step name.
+    pub step_name: String,
+    /// `started`, `succeeded`, `retrying`, `failed`, `waiting`, `finished`.
+    pub kind: String,
+    /// For people.
+    pub message: String,
+}
+
+/// Appends an event after the job's last one.
+pub async fn append_event(
+    pool: &AnyPool,
+    job_id: &str,
+    step: usize,
+    step_name: &str,
+    kind: &str,
+    message: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO job_events (job_id, seq, at, step, step_name, kind, message) \
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM job_events WHERE job_id = $1",
+    )
+    .bind(job_id)
+    .bind(at)
+    .bind(i64::try_from(step).unwrap_or(i64::MAX))
+    .bind(step_name)
+    .bind(kind)
+    .bind(message)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A job's events after `after_seq`, in order.
+pub async fn events_after(
+    pool: &AnyPool,
+    job_id: &str,
+    after_seq: i64,
+) -> Result<Vec<EventRecord>> {
+    let rows = sqlx::query(
+        "SELECT job_id, seq, at, step, step_name, kind, message FROM job_events \
+         WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+    )
+    .bind(job_id)
+    .bind(after_seq)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let step: i64 = row.try_get("step")?;
+            Ok(EventRecord {
+                job_id: row.try_get("job_id")?,
+                seq: row.try_get("seq")?,
+                at: row.try_get("at")?,
+                step: usize::try_from(step).unwrap_or_default(),
+                step_name: row.try_get("step_name")?,
+                kind: row.try_get("kind")?,
+                message: row.try_get("message")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,387 @@
+//! The worker: claims due jobs, runs their steps under a renewed lease, and records what
+//! happened. Several workers (in one process or many) can share one database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::AnyPool;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::kinds::Step;
+use super::policy::{AfterFailure, RetryPolicy};
+use crate::clock::now_ms;
+use crate::db::jobs::{self, JobRecord, JobState};
+use crate::db::DbError;
+
+/// What a step reports when it returns without error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// The step is done; go on to the next.
+    Done,
+    /// Not yet (the cluster is still working): run the step again after this long. The wait
+    /// counts against the step's timeout, not its attempts.
+    Wait(Duration),
+}
+
+/// A failed attempt of a step.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct StepError {
+    /// What went wrong, for admins.
+    pub message: String,
+    /// Whether trying again may help.
+    pub retryable: bool,
+}
+
+impl StepError {
+    /// A failure worth retrying (a timeout, an unreachable peer).
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+
+    /// A failure no retry will mend (bad data).
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+/// What the jobs do; implemented by the provisioning engine (and by tests).
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    /// Runs one attempt of a step. Must be idempotent: after a crash it runs again.
+    async fn run_step(&self, job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError>;
+
+    /// Called once when a job ends in `failed`, so its tenant can say so.
+    async fn on_failed(&self, job: &JobRecord, error: &str);
+}
+
+/// How a worker behaves.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// This worker's name in leases: unique per process.
+    pub owner: String,
+    /// How long a lease lasts without renewal.
+    pub lease: Duration,
+    /// How often to look for due jobs when idle.
+    pub poll: Duration,
+    /// Jobs run at once by this worker.
+    pub concurrency: usize,
+    /// Retries of failed attempts.
+    pub retry: RetryPolicy,
+}
+
+impl WorkerOptions {
+    /// Defaults with a fresh unique owner name.
+    pub fn new() -> Self {
+        Self {
+            owner: format!("worker-{}", uuid::Uuid::new_v4().simple()),
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(500),
+            concurrency: 8,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Runs jobs from the database.
+#[derive(Clone)]
+pub struct Worker {
+    pool: AnyPool,
+    handler: Arc<dyn JobHandler>,
+    options: Arc<WorkerOptions>,
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Worker {
+    /// A worker over this pool, running jobs with this handler.
+    pub fn new(pool: AnyPool, handler: Arc<dyn JobHandler>, options: WorkerOptions) -> Self {
+        Self {
+            pool,
+            handler,
+            options: Arc::new(options),
+        }
+    }
+
+    /// Runs until `shutdown` turns true; jobs in flight finish their current attempt first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut running = JoinSet::new();
+        loop {
+            while running.try_join_next().is_some() {}
+            let free = self.options.concurrency.saturating_sub(running.len());
+            if free > 0 {
+                match self.claim_due(free).await {
+                    Ok(jobs) => {
+                        for job in jobs {
+                            let worker = self.clone();
+                            running.spawn(async move { worker.execute(job).await });
+                        }
+                    }
+                    Err(error) => tracing::warn!(error = %error, "claiming jobs failed"),
+                }
+            }
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = tokio::time::sleep(self.options.poll) => {}
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        while running.join_next().await.is_some() {}
+    }
+
+    /// Claims and runs every job due now, once; returns how many ran. For tests and tools.
+    pub async fn run_due(&self) -> Result<usize, DbError> {
+        let jobs = self.claim_due(self.options.concurrency.max(1)).await?;
+        let count = jobs.len();
+        let mut running = JoinSet::new();
+        for job in jobs {
+            let worker = self.clone();
+            running.spawn(async move { worker.execute(job).await });
+        }
+        while running.join_next().await.is_some() {}
+        Ok(count)
+    }
+
+    async fn claim_due(&self, limit: usize) -> Result<Vec<JobRecord>, DbError> {
+        let now = now_ms();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut claimed = Vec::new();
+        for id in jobs::due(&self.pool, now, limit).await? {
+            if let Some(job) = jobs::claim(
+                &self.pool,
+                &id,
+                &self.options.owner,
+                now,
+                ms(self.options.lease),
+            )
+            .await?
+            {
+                claimed.push(job);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Runs a held job's steps until it finishes, waits, fails an attempt or loses its lease.
+    async fn execute(&self, job: JobRecord) {
+        let (lost_tx, lost_rx) = watch::channel(false);
+        let heartbeat = tokio::spawn(heartbeat(
+            self.pool.clone(),
+            job.id.clone(),
+            self.options.owner.clone(),
+            self.options.lease,
+            lost_tx,
+        ));
+        if let Err(error) = self.steps(job.clone(), lost_rx).await {
+            tracing::warn!(job_id = %job.id, error = %error, "job bookkeeping failed; the lease will expire and another attempt resumes it");
+        }
+        heartbeat.abort();
+    }
+
+    async fn steps(
+        &self,
+        mut job: JobRecord,
+        mut lost: watch::Receiver<bool>,
+    ) -> Result<(), DbError> {
+        let owner = self.options.owner.as_str();
+        let steps = job.kind.steps();
+        loop {
+            let Some(step) = steps.get(job.step) else {
+                jobs::finish(
+                    &self.pool,
+                    &job.id,
+                    owner,
+                    JobState::Succeeded,
+                    None,
+                    now_ms(),
+                )
+                .await?;
+                jobs::append_event(
+                    &self.pool,
+                    &job.id,
+                    job.step,
+                    "done",
+                    "finished",
+                    "Done",
+                    now_ms(),
+                )
+                .await?;
+                tracing::info!(job_id = %job.id, kind = job.kind.as_str(), "job succeeded");
+                return Ok(());
+            };
+            let now = now_ms();
+            if job.step_started_at.is_none() {
+                jobs::start_step(&self.pool, &job.id, owner, now).await?;
+                jobs::append_event(
+                    &self.pool, &job.id, job.step, step.name, "started", step.title, now,
+                )
+                .await?;
+                job.step_started_at = Some(now);
+            }
+            let started = job.step_started_at.unwrap_or(now);
+            let budget = ms(Duration::from_secs(step.timeout_secs)) - (now - started);
+            let outcome = if budget <= 0 {
+                Err(StepError::transient(format!(
+                    "{} timed out after {} s",
+                    step.title, step.timeout_secs
+                )))
+            } else {
+                let attempt = self.handler.run_step(&job, step);
+                let limit = Duration::from_millis(u64::try_from(budget).unwrap_or(0));
+                tokio::select! {
+                    result = tokio::time::timeout(limit, attempt) => result.unwrap_or_else(|_| {
+                        Err(StepError::transient(format!("{} timed out after {} s", step.title, step.timeout_secs)))
+                    }),
+                    _ = lost.wait_for(|lost| *lost) => {
+                        tracing::warn!(job_id = %job.id, "lease lost; leaving the job to its new holder");
+                        return Ok(());
+                    }
+                }
+            };
+            let now = now_ms();
+            match outcome {
+                Ok(StepOutcome::Done) => {
+                    let took = (now - started).max(0);
+                    jobs::append_event(
+                        &self.pool,
+                        &job.id,
+                        job.step,
+                        step.name,
+                        "succeeded",
+                        &format!("{} ({} ms)", step.title, took),
+                        now,
+                    )
+                    .await?;
+                    if !jobs::advance(&self.pool, &job.id, owner, job.step + 1, now).await? {
+                        return Ok(());
+                    }
+                    job.step += 1;
+                    job.attempts = 0;
+                    job.step_started_at = None;
+                }
+                Ok(StepOutcome::Wait(after)) => {
+                    jobs::release(
+                        &self.pool,
+                        &job.id,
+                        owner,
+                        now + ms(after),
+                        job.attempts,
+                        None,
+                        now,
+                    )
+                    .await?;
+                    return Ok(());
+                }
+                Err(error) => return self.failed_attempt(&job, step, error, now).await,
+            }
+        }
+    }
+
+    async fn failed_attempt(
+        &self,
+        job: &JobRecord,
+        step: &Step,
+        error: StepError,
+        now: i64,
+    ) -> Result<(), DbError> {
+        let owner = self.options.owner.as_str();
+        let attempts = job.attempts.saturating_add(1);
+        let decision = if error.retryable {
+            self.options.retry.after_failure(attempts)
+        } else {
+            AfterFailure::GiveUp
+        };
+        match decision {
+            AfterFailure::Retry(wait) => {
+                let message = format!(
+                    "{} (attempt {attempts}); retrying in {} s",
+                    error.message,
+                    wait.as_secs().max(1)
+                );
+                tracing::warn!(job_id = %job.id, step = step.name, error = %error.message, "step failed; will retry");
+                jobs::append_event(
+                    &self.pool, &job.id, job.step, step.name, "retrying", &message, now,
+                )
+                .await?;
+                jobs::release(
+                    &self.pool,
+                    &job.id,
+                    owner,
+                    now + ms(wait),
+                    attempts,
+                    Some(&error.message),
+                    now,
+                )
+                .await?;
+            }
+            AfterFailure::GiveUp => {
+                tracing::error!(job_id = %job.id, step = step.name, error = %error.message, "job failed");
+                jobs::append_event(
+                    &self.pool,
+                    &job.id,
+                    job.step,
+                    step.name,
+                    "failed",
+                    &error.message,
+                    now,
+                )
+                .await?;
+                if jobs::finish(
+                    &self.pool,
+                    &job.id,
+                    owner,
+                    JobState::Failed,
+                    Some(&error.message),
+                    now,
+                )
+                .await?
+                {
+                    self.handler.on_failed(job, &error.message).await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renews the lease at a third of its length; signals `lost` when renewal fails.
+async fn heartbeat(
+    pool: AnyPool,
+    id: String,
+    owner: String,
+    lease: Duration,
+    lost: watch::Sender<bool>,
+) {
+    let mut ticks = tokio::time::interval(lease / 3);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match jobs::renew(&pool, &id, &owner, now_ms(), ms(lease)).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let _ = lost.send(true);
+                return;
+            }
+            Err(error) => tracing::warn!(job_id = %id, error = %error, "renewing a lease failed"),
+        }
+    }
+}

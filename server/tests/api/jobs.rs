@@ -1,0 +1,292 @@
+//! Durable jobs: leases keep each job to one worker at a time, failures retry and then fail
+//! visibly, and a job whose worker died resumes where it stopped.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use server::clock::now_ms;
+use server::db::jobs::{self, JobRecord, JobState};
+use server::jobs::kinds::Step;
+use server::jobs::policy::RetryPolicy;
+use server::jobs::worker::StepError;
+use server::jobs::{JobHandler, JobKind, StepOutcome, Worker, WorkerOptions};
+use sqlx::AnyPool;
+use tokio::sync::watch;
+
+use crate::on_both_databases;
+use crate::support::{Backend, TestDb};
+
+on_both_databases!(
+    two_workers_run_each_of_twenty_jobs_exactly_once,
+    a_failing_step_retries_then_fails_visibly_and_an_admin_can_retry,
+    a_job_whose_worker_died_resumes_at_its_step,
+);
+
+/// Records every step it runs in `step_runs`, and any overlap of one job with itself.
+struct Recorder {
+    pool: AnyPool,
+    in_flight: Mutex<HashSet<String>>,
+    overlaps: Mutex<Vec<String>>,
+    fail_step: Option<&'static str>,
+    failures: Mutex<Vec<String>>,
+}
+
+impl Recorder {
+    fn new(pool: AnyPool, fail_step: Option<&'static str>) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            in_flight: Mutex::new(HashSet::new()),
+            overlaps: Mutex::new(Vec::new()),
+            fail_step,
+            failures: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+#[async_trait]
+impl JobHandler for Recorder {
+    async fn run_step(&self, job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError> {
+        if !self.in_flight.lock().unwrap().insert(job.id.clone()) {
+            self.overlaps.lock().unwrap().push(job.id.clone());
+        }
+        tokio::time::sleep(Duration::from_millis(3)).await;
+        self.in_flight.lock().unwrap().remove(&job.id);
+        if self.fail_step == Some(step.name) {
+            return Err(StepError::transient("the database never became ready"));
+        }
+        sqlx::query("INSERT INTO step_runs (job_id, step) VALUES ($1, $2)")
+            .bind(&job.id)
+            .bind(step.name)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StepError::transient(e.to_string()))?;
+        Ok(StepOutcome::Done)
+    }
+
+    async fn on_failed(&self, job: &JobRecord, error: &str) {
+        self.failures
+            .lock()
+            .unwrap()
+            .push(format!("{}: {error}", job.id));
+    }
+}
+
+async fn database(backend: Backend) -> Option<(TestDb, AnyPool)> {
+    let db = TestDb::create(backend).await?;
+    let url = db.url.clone();
+    let migrated = server::db::Db::connect(&url).await.unwrap();
+    migrated.migrate().await.unwrap();
+    sqlx::query("CREATE TABLE step_runs (job_id TEXT NOT NULL, step TEXT NOT NULL)")
+        .execute(&migrated.pool)
+        .await
+        .unwrap();
+    Some((db, migrated.pool))
+}
+
+async fn count(pool: &AnyPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+fn options(owner: &str) -> WorkerOptions {
+    WorkerOptions {
+        owner: owner.to_owned(),
+        lease: Duration::from_secs(5),
+        poll: Duration::from_millis(20),
+        concurrency: 4,
+        retry: RetryPolicy {
+            base: Duration::from_millis(10),
+            max: Duration::from_millis(20),
+            max_attempts: 3,
+        },
+    }
+}
+
+async fn wait_until_finished(pool: &AnyPool, expected: i64) {
+    for _ in 0..1000 {
+        let done = count(
+            pool,
+            "SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', 'failed')",
+        )
+        .await;
+        if done == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("jobs did not finish");
+}
+
+async fn two_workers_run_each_of_twenty_jobs_exactly_once(backend: Backend) {
+    let Some((db, pool)) = database(backend).await else {
+        return;
+    };
+    for _ in 0..20 {
+        let id = uuid::Uuid::new_v4().to_string();
+        jobs::enqueue(&pool, &id, None, JobKind::Provision, now_ms())
+            .await
+            .unwrap();
+    }
+    // Two workers with pools of their own, as two server processes would have.
+    let second = server::db::Db::connect(&db.url).await.unwrap().pool;
+    let recorder = Recorder::new(pool.clone(), None);
+    let (stop, stopped) = watch::channel(false);
+    let a = tokio::spawn(
+        Worker::new(pool.clone(), recorder.clone(), options("a")).run(stopped.clone()),
+    );
+    let b = tokio::spawn(Worker::new(second, recorder.clone(), options("b")).run(stopped));
+
+    wait_until_finished(&pool, 20).await;
+    stop.send(true).unwrap();
+    a.await.unwrap();
+    b.await.unwrap();
+
+    let steps = i64::try_from(JobKind::Provision.steps().len()).unwrap();
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'").await,
+        20
+    );
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM step_runs").await,
+        20 * steps
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM (SELECT DISTINCT job_id, step FROM step_runs) AS d"
+        )
+        .await,
+        20 * steps,
+        "no step ran twice"
+    );
+    assert!(
+        recorder.overlaps.lock().unwrap().is_empty(),
+        "a job ran in two places at once"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM jobs WHERE lease_owner IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}
+
+async fn a_failing_step_retries_then_fails_visibly_and_an_admin_can_retry(backend: Backend) {
+    let Some((_db, pool)) = database(backend).await else {
+        return;
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    jobs::enqueue(&pool, &id, None, JobKind::Provision, now_ms())
+        .await
+        .unwrap();
+
+    let failing = Recorder::new(pool.clone(), Some("database"));
+    let worker = Worker::new(pool.clone(), failing.clone(), options("a"));
+    for _ in 0..200 {
+        worker.run_due().await.unwrap();
+        if jobs::get(&pool, &id).await.unwrap().unwrap().state == JobState::Failed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let job = jobs::get(&pool, &id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some("the database never became ready")
+    );
+    assert_eq!(job.step, 2, "failed at the database step");
+    assert_eq!(failing.failures.lock().unwrap().len(), 1);
+
+    let events = jobs::events_after(&pool, &id, 0).await.unwrap();
+    let kinds: Vec<&str> = events
+        .iter()
+        .filter(|e| e.step == 2)
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["started", "retrying", "retrying", "failed"]);
+    assert!(
+        events.windows(2).all(|w| w[1].seq == w[0].seq + 1),
+        "events are numbered in order"
+    );
+
+    // An admin retries; the cause is gone, so the job finishes from the failed step on.
+    assert!(jobs::retry_failed(&pool, &id, now_ms()).await.unwrap());
+    let healthy = Worker::new(
+        pool.clone(),
+        Recorder::new(pool.clone(), None),
+        options("b"),
+    );
+    healthy.run_due().await.unwrap();
+    let job = jobs::get(&pool, &id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Succeeded);
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM step_runs WHERE step = 'apply'").await,
+        1,
+        "earlier steps are not run again"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM step_runs WHERE step = 'database'"
+        )
+        .await,
+        1
+    );
+}
+
+async fn a_job_whose_worker_died_resumes_at_its_step(backend: Backend) {
+    let Some((_db, pool)) = database(backend).await else {
+        return;
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    jobs::enqueue(&pool, &id, None, JobKind::Provision, now_ms())
+        .await
+        .unwrap();
+
+    // A worker claims the job, gets three steps done, and dies without releasing it.
+    let job = jobs::claim(&pool, &id, "dead", now_ms(), 200)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(jobs::advance(&pool, &job.id, "dead", 3, now_ms())
+        .await
+        .unwrap());
+
+    let survivor = Worker::new(
+        pool.clone(),
+        Recorder::new(pool.clone(), None),
+        options("b"),
+    );
+    assert_eq!(
+        survivor.run_due().await.unwrap(),
+        0,
+        "a live lease is respected"
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(
+        survivor.run_due().await.unwrap(),
+        1,
+        "an expired lease is taken over"
+    );
+
+    let job = jobs::get(&pool, &id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Succeeded);
+    let ran: Vec<String> = sqlx::query_scalar("SELECT step FROM step_runs ORDER BY step")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let mut expected: Vec<String> = JobKind::Provision.steps()[3..]
+        .iter()
+        .map(|s| s.name.to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(ran, expected);
+    // The dead worker can no longer change the job.
+    assert!(!jobs::advance(&pool, &id, "dead", 5, now_ms())
+        .await
+        .unwrap());
+}
