@@ -31,6 +31,61 @@ pub enum Command {
     /// Inspect what storefleet applies to the cluster.
     #[command(subcommand)]
     Manifests(ManifestsCommand),
+    /// Create, list, show and delete tenants. A running `storefleet serve` does the work.
+    Tenant(TenantArgs),
+}
+
+/// Tenant commands and the cluster layout they describe tenants with.
+#[derive(Debug, clap::Args)]
+pub struct TenantArgs {
+    /// Cluster layout.
+    #[command(flatten)]
+    pub cluster: ClusterConfig,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: TenantCommand,
+}
+
+/// Tenant commands.
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant and queue its provisioning.
+    Create {
+        /// Its subdomain.
+        #[arg(long)]
+        subdomain: String,
+        /// Its plan, by name.
+        #[arg(long)]
+        plan: String,
+        /// The email of the account that owns it.
+        #[arg(long)]
+        owner_email: Option<String>,
+        /// Print progress until the store is ready (exit 0) or failed (exit 1).
+        #[arg(long)]
+        wait: bool,
+    },
+    /// List tenants.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a tenant: state, namespace, URL, jobs and its latest events.
+    Show {
+        /// Its subdomain.
+        subdomain: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a tenant from the cluster; the record stays, as deleted.
+    Delete {
+        /// Its subdomain.
+        subdomain: String,
+        /// Print progress until it is gone.
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 /// Manifest commands.

@@ -69,6 +69,68 @@ pub struct ServeConfig {
     /// Length of the log-in failure window, in seconds.
     #[arg(long, env = "STOREFLEET_LOGIN_WINDOW_SECS", default_value_t = 900)]
     pub login_window_secs: u64,
+
+    /// Which cluster to drive: `auto` (a real one when a kubeconfig or in-cluster credentials
+    /// exist, else the simulated one), `simulated` or `kubernetes`.
+    #[arg(long, env = "STOREFLEET_CLUSTER", default_value = "auto")]
+    pub cluster_mode: ClusterMode,
+
+    /// Simulated cluster: milliseconds until workloads are ready, volumes bound and addresses
+    /// given.
+    #[arg(long, env = "STOREFLEET_SIM_READY_DELAY_MS", default_value_t = 1500)]
+    pub sim_ready_delay_ms: u64,
+
+    /// Simulated cluster: workloads whose image contains one of these (comma-separated) never
+    /// become ready, to see a failure.
+    #[arg(
+        long,
+        env = "STOREFLEET_SIM_FAILING_IMAGES",
+        default_value = "",
+        value_delimiter = ','
+    )]
+    pub sim_failing_images: Vec<String>,
+
+    /// Jobs one server runs at once.
+    #[arg(long, env = "STOREFLEET_JOB_CONCURRENCY", default_value_t = 8)]
+    pub job_concurrency: usize,
+
+    /// Attempts of a job step before the job fails.
+    #[arg(long, env = "STOREFLEET_JOB_MAX_ATTEMPTS", default_value_t = 8)]
+    pub job_max_attempts: u32,
+
+    /// Wait after a step's first failed attempt, in milliseconds; doubles after each.
+    #[arg(long, env = "STOREFLEET_JOB_BACKOFF_MS", default_value_t = 2000)]
+    pub job_backoff_ms: u64,
+
+    /// Upper bound, in seconds, on every step's own timeout (unset: the steps' own).
+    #[arg(long, env = "STOREFLEET_JOB_STEP_TIMEOUT_SECS")]
+    pub job_step_timeout_secs: Option<u64>,
+
+    /// Cluster layout of tenants.
+    #[command(flatten)]
+    pub cluster: ClusterConfig,
+}
+
+/// Which cluster the engine drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClusterMode {
+    /// A real cluster when credentials are found, else the simulated one.
+    Auto,
+    /// The in-process simulated cluster.
+    Simulated,
+    /// A real cluster, from the kubeconfig or in-cluster credentials.
+    Kubernetes,
+}
+
+impl ClusterMode {
+    /// Resolves `auto` from what the environment offers.
+    pub fn resolve(self, kubeconfig_found: bool, in_cluster: bool) -> ClusterMode {
+        match self {
+            ClusterMode::Auto if kubeconfig_found || in_cluster => ClusterMode::Kubernetes,
+            ClusterMode::Auto => ClusterMode::Simulated,
+            chosen => chosen,
+        }
+    }
 }
 
 impl ServeConfig {
@@ -206,5 +268,15 @@ mod tests {
         );
         assert!(parse_tls("secret:").unwrap_err().contains("not a TLS mode"));
         assert!(parse_tls("acme").is_err());
+    }
+
+    #[test]
+    fn auto_prefers_a_real_cluster_when_credentials_exist() {
+        use ClusterMode::*;
+        assert_eq!(Auto.resolve(false, false), Simulated);
+        assert_eq!(Auto.resolve(true, false), Kubernetes);
+        assert_eq!(Auto.resolve(false, true), Kubernetes);
+        assert_eq!(Simulated.resolve(true, true), Simulated);
+        assert_eq!(Kubernetes.resolve(false, false), Kubernetes);
     }
 }

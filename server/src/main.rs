@@ -43,5 +43,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             cluster,
         }) => commands::manifests::render(&cli.db, &subdomain, &plan, &out, &cluster).await,
+        Command::Tenant(args) => commands::tenant::run(&cli.db, args).await,
     }
 }

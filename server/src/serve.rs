@@ -8,16 +8,22 @@ use std::time::Duration;
 use anyhow::Context;
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tower_sessions::ExpiredDeletion;
 
 use app::ports::Services;
 
 use crate::accounts::AccountService;
+use crate::cluster::connect::{self, Connected};
+use crate::cluster::SimCluster;
 use crate::config::{DbConfig, ServeConfig};
 use crate::db::{self, Db};
 use crate::http::{self, AppState};
+use crate::jobs::policy::RetryPolicy;
+use crate::jobs::{Worker, WorkerOptions};
+use crate::provision::engine::Engine;
+use crate::tenants::TenantService;
 
 /// How often expired sessions are deleted.
 const SESSION_SWEEP: Duration = Duration::from_secs(600);
@@ -26,15 +32,25 @@ const SESSION_SWEEP: Duration = Duration::from_secs(600);
 pub struct Running {
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// The simulated cluster this server drives, if it is the one in use.
+    pub simulated: Option<SimCluster>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    stop_worker: watch::Sender<bool>,
+    worker: JoinHandle<()>,
 }
 
 impl Running {
-    /// Stops accepting connections, lets requests in flight finish, and waits.
+    /// Stops accepting connections, lets requests in flight and job attempts finish, and
+    /// waits.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
+        let _ = self.stop_worker.send(true);
         self.task.await.context("server task panicked")??;
+        self.worker.await.context("worker task panicked")?;
+        if let Some(cluster) = self.simulated {
+            cluster.stop().await?;
+        }
         Ok(())
     }
 }
@@ -55,8 +71,26 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
-    let state = state(database.clone(), config, addr);
+    let Connected { client, simulated } = connect::connect(config).await?;
+    let state = state(database.clone(), config, addr, simulated.is_some());
     let router = http::router(state, config);
+    let engine = Engine::new(database.pool.clone(), client, config.cluster.settings());
+    let worker = Worker::new(
+        database.pool.clone(),
+        Arc::new(engine),
+        WorkerOptions {
+            concurrency: config.job_concurrency.max(1),
+            retry: RetryPolicy {
+                base: Duration::from_millis(config.job_backoff_ms),
+                max_attempts: config.job_max_attempts.max(1),
+                ..RetryPolicy::default()
+            },
+            step_timeout_cap: config.job_step_timeout_secs.map(Duration::from_secs),
+            ..WorkerOptions::new()
+        },
+    );
+    let (stop_worker, worker_stopped) = watch::channel(false);
+    let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -74,8 +108,11 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     tracing::info!(%addr, "listening");
     Ok(Running {
         addr,
+        simulated,
         shutdown,
         task,
+        stop_worker,
+        worker,
     })
 }
 
@@ -113,7 +150,7 @@ pub async fn termination() {
     }
 }
 
-fn state(db: Db, config: &ServeConfig, addr: SocketAddr) -> AppState {
+fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> AppState {
     let accounts = AccountService::new(db.pool.clone(), config.login_limits());
     AppState {
         leptos: LeptosOptions::builder()
@@ -126,6 +163,8 @@ fn state(db: Db, config: &ServeConfig, addr: SocketAddr) -> AppState {
         services: Services {
             accounts: Arc::new(accounts),
         },
+        tenants: TenantService::new(db.pool.clone(), config.cluster.settings()),
+        simulated,
         db,
         public_origin: config.public_origin().into(),
         trust_forwarded_for: config.trust_forwarded_for,

@@ -2,16 +2,20 @@
 
 pub mod blueprint;
 pub mod email;
+pub mod job;
 pub mod password;
 pub mod plan;
 pub mod setting;
 pub mod subdomain;
+pub mod tenant;
 pub mod user;
 
 pub use blueprint::Blueprint;
 pub use email::Email;
+pub use job::{JobEventView, JobProgress, JobView};
 pub use password::Password;
 pub use plan::Plan;
 pub use setting::{SettingSpec, SettingValue};
 pub use subdomain::Subdomain;
+pub use tenant::{TenantDetail, TenantState, TenantView};
 pub use user::{Role, UserView};

@@ -2,3 +2,4 @@
 
 pub mod admin;
 pub mod manifests;
+pub mod tenant;

@@ -365,3 +365,34 @@ pub async fn events_after(
         })
         .collect()
 }
+
+/// How long each step took in the last `limit` succeeded jobs of a kind: `result[step]` holds
+/// the durations in milliseconds.
+pub async fn recent_step_durations(
+    pool: &AnyPool,
+    kind: JobKind,
+    limit: i64,
+) -> Result<Vec<Vec<i64>>> {
+    let rows = sqlx::query(
+        "SELECT s.step AS step, f.at - s.at AS took FROM job_events s \
+         JOIN job_events f ON f.job_id = s.job_id AND f.step = s.step AND f.kind = 'succeeded' \
+         WHERE s.kind = 'started' AND s.job_id IN \
+         (SELECT id FROM jobs WHERE kind = $1 AND state = 'succeeded' ORDER BY finished_at DESC LIMIT $2)",
+    )
+    .bind(kind.as_str())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut durations = vec![Vec::new(); kind.steps().len()];
+    for row in rows {
+        let step: i64 = row.try_get("step")?;
+        let took: i64 = row.try_get("took")?;
+        if let Some(samples) = usize::try_from(step)
+            .ok()
+            .and_then(|s| durations.get_mut(s))
+        {
+            samples.push(took);
+        }
+    }
+    Ok(durations)
+}

@@ -36,6 +36,10 @@ pub struct AppState {
     pub services: Services,
     /// The database, for readiness.
     pub db: Db,
+    /// Tenants, for the job event stream and the admin pages.
+    pub tenants: crate::tenants::TenantService,
+    /// Whether the cluster is the simulated one (the UI says so).
+    pub simulated: bool,
     /// The origin form posts must come from.
     pub public_origin: Arc<str>,
     /// Whether to read the client address from `X-Forwarded-For`.

@@ -76,6 +76,8 @@ pub struct WorkerOptions {
     pub concurrency: usize,
     /// Retries of failed attempts.
     pub retry: RetryPolicy,
+    /// Upper bound on every step's timeout.
+    pub step_timeout_cap: Option<Duration>,
 }
 
 impl WorkerOptions {
@@ -87,6 +89,7 @@ impl WorkerOptions {
             poll: Duration::from_millis(500),
             concurrency: 8,
             retry: RetryPolicy::default(),
+            step_timeout_cap: None,
         }
     }
 }
@@ -238,19 +241,22 @@ impl Worker {
                 job.step_started_at = Some(now);
             }
             let started = job.step_started_at.unwrap_or(now);
-            let budget = ms(Duration::from_secs(step.timeout_secs)) - (now - started);
-            let outcome = if budget <= 0 {
-                Err(StepError::transient(format!(
+            let timeout = self.step_timeout(step);
+            let budget = ms(timeout) - (now - started);
+            let timed_out = || {
+                StepError::transient(format!(
                     "{} timed out after {} s",
-                    step.title, step.timeout_secs
-                )))
+                    step.title,
+                    timeout.as_secs()
+                ))
+            };
+            let outcome = if budget <= 0 {
+                Err(timed_out())
             } else {
                 let attempt = self.handler.run_step(&job, step);
                 let limit = Duration::from_millis(u64::try_from(budget).unwrap_or(0));
                 tokio::select! {
-                    result = tokio::time::timeout(limit, attempt) => result.unwrap_or_else(|_| {
-                        Err(StepError::transient(format!("{} timed out after {} s", step.title, step.timeout_secs)))
-                    }),
+                    result = tokio::time::timeout(limit, attempt) => result.unwrap_or_else(|_| Err(timed_out())),
                     _ = lost.wait_for(|lost| *lost) => {
                         tracing::warn!(job_id = %job.id, "lease lost; leaving the job to its new holder");
                         return Ok(());
@@ -294,6 +300,13 @@ impl Worker {
                 Err(error) => return self.failed_attempt(&job, step, error, now).await,
             }
         }
+    }
+
+    fn step_timeout(&self, step: &Step) -> Duration {
+        let own = Duration::from_secs(step.timeout_secs);
+        self.options
+            .step_timeout_cap
+            .map_or(own, |cap| own.min(cap))
     }
 
     async fn failed_attempt(

@@ -1,4 +1,7 @@
 //! Provisioning: turning a tenant into Kubernetes objects.
 
+pub mod apply;
+pub mod engine;
 pub mod labels;
 pub mod manifests;
+pub mod readiness;

@@ -100,6 +100,7 @@ fn options(owner: &str) -> WorkerOptions {
             max: Duration::from_millis(20),
             max_attempts: 3,
         },
+        step_timeout_cap: None,
     }
 }
 

@@ -103,6 +103,22 @@ pub fn test_config() -> ServeConfig {
         login_max_failures_per_account: 5,
         login_max_failures_per_client: 20,
         login_window_secs: 900,
+        cluster_mode: server::config::ClusterMode::Simulated,
+        sim_ready_delay_ms: 150,
+        sim_failing_images: vec!["never-ready".to_owned()],
+        job_concurrency: 8,
+        job_max_attempts: 2,
+        job_backoff_ms: 100,
+        job_step_timeout_secs: Some(3),
+        cluster: server::config::ClusterConfig {
+            namespace_prefix: "store".into(),
+            base_domain: "shops.test".into(),
+            ingress_namespace: "ingress-nginx".into(),
+            exposure: server::config::ExposureKind::Ingress,
+            ingress_class: String::new(),
+            tls: server::provision::manifests::Tls::None,
+            storage_class: String::new(),
+        },
     }
 }
 
@@ -209,6 +225,21 @@ impl TestApp {
             .unwrap();
         assert_eq!(response.status(), 200, "sign up {email}");
         client
+    }
+
+    /// A client of the simulated cluster this server drives.
+    pub fn cluster(&self) -> kube::Client {
+        self.running
+            .as_ref()
+            .and_then(|r| r.simulated.as_ref())
+            .expect("the test server drives the simulated cluster")
+            .client()
+    }
+
+    /// The tenant service over the test's database, laid out as the server lays tenants out.
+    pub async fn tenants(&self) -> server::tenants::TenantService {
+        let db = server::db::Db::connect(&self.db.url).await.unwrap();
+        server::tenants::TenantService::new(db.pool, self.config.cluster.settings())
     }
 
     /// Runs a query against the test's database directly, to check what was stored.

@@ -1,8 +1,8 @@
 //! Pure rendering: tenant + plan + blueprint + cluster settings → typed Kubernetes objects,
 //! in the order they are applied. No I/O here; snapshot-tested in `tests.rs`.
 
-mod config;
-mod exposure;
+pub mod config;
+pub mod exposure;
 mod namespace;
 mod object;
 #[cfg(test)]

@@ -1,0 +1,167 @@
+//! Tenants: one customer's store, and the rules of its lifecycle.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a tenant is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantState {
+    /// Signed up, waiting for the first payment.
+    PendingPayment,
+    /// Its objects are being created.
+    Provisioning,
+    /// Serving.
+    Ready,
+    /// Serving while a change (settings, release) rolls out.
+    Updating,
+    /// Workloads stopped (payment failed, or an admin); data kept.
+    Suspended,
+    /// Final backup taken, workloads removed, data kept.
+    Archived,
+    /// Being removed from the cluster.
+    Deleting,
+    /// Removed from the cluster; the record stays.
+    Deleted,
+    /// A job gave up; an admin can retry it.
+    Failed,
+}
+
+/// Every state, in lifecycle order.
+pub const ALL_STATES: [TenantState; 9] = [
+    TenantState::PendingPayment,
+    TenantState::Provisioning,
+    TenantState::Ready,
+    TenantState::Updating,
+    TenantState::Suspended,
+    TenantState::Archived,
+    TenantState::Deleting,
+    TenantState::Deleted,
+    TenantState::Failed,
+];
+
+impl TenantState {
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantState::PendingPayment => "pending_payment",
+            TenantState::Provisioning => "provisioning",
+            TenantState::Ready => "ready",
+            TenantState::Updating => "updating",
+            TenantState::Suspended => "suspended",
+            TenantState::Archived => "archived",
+            TenantState::Deleting => "deleting",
+            TenantState::Deleted => "deleted",
+            TenantState::Failed => "failed",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        ALL_STATES.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// Whether the lifecycle allows going from this state to `to`.
+    pub fn can_become(self, to: TenantState) -> bool {
+        use TenantState::*;
+        matches!(
+            (self, to),
+            (PendingPayment, Provisioning)
+                | (Provisioning, Ready)
+                | (Provisioning, Failed)
+                | (Failed, Provisioning)
+                | (Ready, Updating)
+                | (Updating, Ready)
+                | (Updating, Failed)
+                | (Ready | Updating | Failed, Suspended)
+                | (Suspended, Ready)
+                | (Suspended, Archived)
+                | (
+                    PendingPayment
+                        | Provisioning
+                        | Ready
+                        | Updating
+                        | Suspended
+                        | Archived
+                        | Failed,
+                    Deleting
+                )
+                | (Deleting, Deleted)
+        )
+    }
+}
+
+/// A tenant as pages and the command line show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantView {
+    /// The tenant's id.
+    pub id: String,
+    /// Its subdomain.
+    pub subdomain: String,
+    /// Its plan's name.
+    pub plan: String,
+    /// Where it is in its life.
+    pub state: TenantState,
+    /// The owner's email, if it has an owner.
+    pub owner_email: Option<String>,
+    /// Its namespace on the cluster.
+    pub namespace: String,
+    /// Its public address.
+    pub url: String,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+}
+
+/// A tenant with its jobs, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantDetail {
+    /// The tenant.
+    pub tenant: TenantView,
+    /// Its jobs, newest first.
+    pub jobs: Vec<super::JobView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TenantState::*;
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for state in ALL_STATES {
+            assert_eq!(TenantState::from_name(state.as_str()), Some(state));
+        }
+    }
+
+    #[test]
+    fn the_lifecycle_of_the_design() {
+        for (from, to) in [
+            (PendingPayment, Provisioning),
+            (Provisioning, Ready),
+            (Ready, Updating),
+            (Updating, Ready),
+            (Ready, Suspended),
+            (Suspended, Ready),
+            (Suspended, Archived),
+            (Archived, Deleting),
+            (Deleting, Deleted),
+            (Provisioning, Failed),
+            (Failed, Provisioning),
+        ] {
+            assert!(from.can_become(to), "{from:?} → {to:?}");
+        }
+    }
+
+    #[test]
+    fn no_shortcuts_and_no_way_back_from_deleted() {
+        for (from, to) in [
+            (PendingPayment, Ready),
+            (Archived, Ready),
+            (Deleted, Provisioning),
+            (Deleted, Ready),
+            (Ready, Archived),
+            (Ready, Ready),
+        ] {
+            assert!(!from.can_become(to), "{from:?} → {to:?}");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Clusters: the engine talks to Kubernetes only through `kube::Client`, built here for a real
+//! cluster (kubeconfig or in-cluster credentials) or for the simulated cluster in [`sim`].
+
+pub mod client;
+pub mod connect;
+pub mod sim;
+
+pub use sim::{SimCluster, SimOptions};

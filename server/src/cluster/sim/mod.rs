@@ -1,0 +1,178 @@
+//! The simulated cluster: an in-process emulation of the part of the Kubernetes API that
+//! storefleet uses, served over HTTP, so the same `kube::Client` code that drives a real
+//! cluster runs against it. It is the default when no kubeconfig is given, and what tests use.
+//!
+//! It keeps objects by kind, namespace and name (`store.rs`), serves create, get, list with
+//! label selectors, server-side apply and delete (`routes.rs`), and reports the status simulated
+//! controllers would (`status.rs`): workloads ready after a delay unless their image is set to
+//! fail, claims bound, load balancers addressed, namespaces terminating and then gone.
+//! Nothing is global: every [`SimCluster`] is a separate cluster.
+
+mod api_error;
+mod incoming;
+pub mod resources;
+mod routes;
+pub mod selector;
+pub mod status;
+mod store;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::client::{kube_client_for_url, ClientError};
+use store::Store;
+
+/// How long [`SimCluster::stop`] waits for open connections before cutting them.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How the simulated cluster behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimOptions {
+    /// How long after a spec change a Deployment or StatefulSet is ready, and after creation a
+    /// PersistentVolumeClaim is bound and a load balancer or Ingress has its address.
+    pub ready_delay: Duration,
+    /// How long a deleted namespace stays `Terminating` before it and its objects are gone.
+    pub namespace_delete_delay: Duration,
+    /// A workload with a container image containing one of these never becomes ready, so a
+    /// test can make a tenant fail.
+    pub failing_images: Vec<String>,
+    /// The address LoadBalancer Services and Ingresses report: an IP, or a host name.
+    pub load_balancer_address: String,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            ready_delay: Duration::from_secs(1),
+            namespace_delete_delay: Duration::from_secs(1),
+            failing_images: Vec::new(),
+            load_balancer_address: Ipv4Addr::LOCALHOST.to_string(),
+        }
+    }
+}
+
+/// Errors of starting and stopping the simulated cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The address could not be bound.
+    #[error("could not listen on {address}")]
+    Bind {
+        /// The address asked for.
+        address: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The client for the simulated cluster could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// Serving failed.
+    #[error("the simulated cluster stopped with an error")]
+    Serve(#[source] std::io::Error),
+    /// The serving task panicked or was cancelled.
+    #[error("the simulated cluster's task failed")]
+    Task(#[source] tokio::task::JoinError),
+}
+
+/// Result of starting or stopping the simulated cluster.
+pub type Result<T> = std::result::Result<T, SimError>;
+
+/// A running simulated cluster. Dropping it shuts it down too; [`SimCluster::stop`] also waits.
+pub struct SimCluster {
+    address: SocketAddr,
+    url: String,
+    client: kube::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl SimCluster {
+    /// Starts an empty cluster on a free port of 127.0.0.1.
+    pub async fn start(options: SimOptions) -> Result<Self> {
+        Self::start_at(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), options).await
+    }
+
+    /// Starts an empty cluster on `address`, serving in a background task.
+    pub async fn start_at(address: SocketAddr, options: SimOptions) -> Result<Self> {
+        let bind_error = |source| SimError::Bind { address, source };
+        let listener = TcpListener::bind(address).await.map_err(bind_error)?;
+        let mut address = listener.local_addr().map_err(bind_error)?;
+        if address.ip().is_unspecified() {
+            address.set_ip(Ipv4Addr::LOCALHOST.into());
+        }
+        let url = format!("http://{address}");
+        let client = kube_client_for_url(&url)?;
+        let router = routes::router(Store::new(options));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        tracing::info!(%url, "simulated cluster listening");
+        Ok(Self {
+            address,
+            url,
+            client,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// The cluster's base URL, `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A client for this cluster (cheap: clients share one connection pool).
+    pub fn client(&self) -> kube::Client {
+        self.client.clone()
+    }
+
+    /// Stops serving: waits for requests in flight, then cuts connections still open after a
+    /// few seconds.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(STOP_TIMEOUT, &mut task).await {
+            Ok(Ok(served)) => served.map_err(SimError::Serve),
+            Ok(Err(failed)) => Err(SimError::Task(failed)),
+            Err(_) => {
+                task.abort();
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for SimCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimCluster")
+            .field("url", &self.url)
+            .field("running", &self.shutdown.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for SimCluster {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The simulated cluster's objects, by kind, namespace and name, with the bookkeeping a real
+//! API server does: `resourceVersion`, `uid`, `creationTimestamp`, `generation`, namespace
+//! termination. Status is not stored but computed on every read (see `status.rs`).
+//! Time comes in as an argument, so the rules are testable without waiting.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use serde_json::{json, Map, Value};
+
+use super::api_error::{self, ApiError, Result};
+use super::incoming::{prepare, Verb};
+use super::resources::{namespaces, Resource};
+use super::selector::Selector;
+use super::status::{self, Age};
+use super::SimOptions;
+
+/// The label the API server puts on every Namespace, naming it (used by NetworkPolicies).
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// The fields a field selector may name.
+pub const SELECTABLE_FIELDS: [&str; 2] = [FIELD_NAME, FIELD_NAMESPACE];
+const FIELD_NAME: &str = "metadata.name";
+const FIELD_NAMESPACE: &str = "metadata.namespace";
+
+/// Where an object is kept. Cluster-scoped objects have an empty namespace.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    plural: &'static str,
+    namespace: String,
+    name: String,
+}
+
+impl Key {
+    fn new(resource: &Resource, namespace: Option<&str>, name: &str) -> Self {
+        Self {
+            plural: resource.plural,
+            namespace: namespace.unwrap_or_default().to_owned(),
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// One stored object and the times its status depends on.
+#[derive(Debug)]
+struct Entry {
+    /// The object without `status`.
+    object: Value,
+    created: Instant,
+    generation_changed: Instant,
+}
+
+/// Every object of the simulated cluster.
+#[derive(Debug)]
+pub struct Store {
+    options: SimOptions,
+    objects: BTreeMap<Key, Entry>,
+    /// The last `resourceVersion` handed out; every write takes the next one.
+    revision: u64,
+    /// Namespaces being deleted, and since when.
+    terminating: BTreeMap<String, Instant>,
+}
+
+impl Store {
+    /// An empty cluster that behaves as `options` say.
+    pub fn new(options: SimOptions) -> Self {
+        Self {
+            options,
+            objects: BTreeMap::new(),
+            revision: 0,
+            terminating: BTreeMap::new(),
+        }
+    }
+
+    /// `POST` to a collection: stores a new object; 409 if the name is taken.
+    pub fn create(
+        &mut self,
+        resource: &'static Resource,
+        namespace: Option<&str>,
+        body: Value,
+        now: Instant,
+    ) -> Result<Value> {
+        self.reap(now);
+        let incoming = prepare(resource, namespace, None, body, Verb::Create)?;
+        let key = Key::new(resource, namespace, &incoming.name);
+        if self.objects.contains_key(&key) {
+            return Err(ApiError::AlreadyExists {
+                plural: resource.plural,
+                group: resource.group,
+                name: incoming.name,
+            });
+        }
+        self.admit_new(resource, namespace, &incoming.name)?;
+        Ok(self.insert_new(resource, key, incoming.object, now))
+    }
+
+    /// One object, with its status as of `now`.
+    pub fn get(
+        &mut self,
+        resource: &'static Resource,
+        namespace: Option<&str>,
+        name: &str,
+        now: Instant,
+    ) -> Result<Value> {
+        self.reap(now);
+        let entry = self
+            .objects
+            .get(&Key::new(resource, namespace, name))
+            .ok_or_else(|| ApiError::not_found(resource, name))?;
+        Ok(self.render(resource, entry, now))
+    }
+
+    /// The objects of a kind in `namespace` (all namespaces when `None`) that the label
+    /// selector `labels` and the field selector `fields` (over `metadata.name` and
+    /// `metadata.namespace`) match, as a `<Kind>List`.
+    pub fn list(
+        &mut self,
+        resource: &'static Resource,
+        namespace: Option<&str>,
+        labels: &Selector,
+        fields: &Selector,
+        now: Instant,
+    ) -> Value {
+        self.reap(now);
+        let start = Key::new(resource, namespace, "");
+        let items: Vec<Value> = self
+            .objects
+            .range(start..)
+            .take_while(|(key, _)| {
+                key.plural == resource.plural && namespace.is_none_or(|ns| key.namespace == ns)
+            })
+            .filter(|(key, entry)| {
+                let on = &entry.object["metadata"]["labels"];
+                labels.matches(|label| on.get(label).and_then(Value::as_str))
+                    && fields.matches(|field| match field {
+                        FIELD_NAME => Some(key.name.as_str()),
+                        FIELD_NAMESPACE if resource.namespaced => Some(key.namespace.as_str()),
+                        _ => None,
+                    })
+            })
+            .map(|(_, entry)| self.render(resource, entry, now))
+            .collect();
+        json!({
+            "apiVersion": resource.api_version(),
+            "kind": format!("{}List", resource.kind),
+            "metadata": { "resourceVersion": self.revision.to_string() },
+            "items": items,
+        })
+    }
+
+    /// Deletes an object. A Namespace starts terminating and is returned; it and everything
+    /// in it disappear `namespace_delete_delay` later. Anything else goes at once and a
+    /// success `Status` is returned, as the real API server does.
+    pub fn delete(
+        &mut self,
+        resource: &'static Resource,
+        namespace: Option<&str>,
+        name: &str,
+        now: Instant,
+    ) -> Result<Value> {
+        self.reap(now);
+        let key = Key::new(resource, namespace, name);
+        if !self.objects.contains_key(&key) {
+            return Err(ApiError::not_found(resource, name));
+        }
+        if resource == namespaces() {
+            if !self.terminating.contains_key(name) {
+                let revision = self.next_revision();
+                if let Some(metadata) = self
+                    .objects
+                    .get_mut(&key)
+                    .and_then(|entry| entry.object.get_mut("metadata"))
+                    .and_then(Value::as_object_mut)
+                {
+                    metadata.insert("deletionTimestamp".into(), timestamp());
+                    metadata.insert("resourceVersion".into(), json!(revision));
+                }
+                self.terminating.insert(name.to_owned(), now);
+            }
+            return self.get(resource, namespace, name, now);
+        }
+        let removed = self.objects.remove(&key);
+        self.next_revision();
+        let mut details = api_error::details(name, resource.group, resource.plural);
+        details["uid"] = removed
+            .map(|entry| entry.object["metadata"]["uid"].clone())
+            .unwrap_or_default();
+        Ok(json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }))
+    }
+
+    /// A new object may only go into a namespace that exists and is not being deleted.
+    fn admit_new(&self, resource: &Resource, namespace: Option<&str>, name: &str) -> Result<()> {
+        let Some(namespace) = namespace else {
+            return Ok(());
+        };
+        if !self
+            .objects
+            .contains_key(&Key::new(namespaces(), None, namespace))
+        {
+            return Err(ApiError::not_found(namespaces(), namespace));
+        }
+        if self.terminating.contains_key(namespace) {
+            return Err(ApiError::NamespaceTerminating {
+                plural: resource.plural,
+                name: name.to_owned(),
+                namespace: namespace.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn insert_new(
+        &mut self,
+        resource: &'static Resource,
+        key: Key,
+        mut object: Value,
+        now: Instant,
+    ) -> Value {
+        let revision = self.next_revision();
+        if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            metadata.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+            metadata.insert("creationTimestamp".into(), timestamp());
+            metadata.insert("generation".into(), json!(1));
+            metadata.insert("resourceVersion".into(), json!(revision));
+            label_namespace(resource, &key.name, metadata);
+        }
+        let entry = Entry {
+            object,
+            created: now,
+            generation_changed: now,
+        };
+        let rendered = self.render(resource, &entry, now);
+        self.objects.insert(key, entry);
+        rendered
+    }
+
+    /// Removes the namespaces whose termination delay has passed, with everything in them.
+    fn reap(&mut self, now: Instant) {
+        let delay = self.options.namespace_delete_delay;
+        let gone: BTreeSet<String> = self
+            .terminating
+            .iter()
+            .filter(|(_, since)| now.saturating_duration_since(**since) >= delay)
+            .map(|(name, _)| name.clone())
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        self.terminating.retain(|name, _| !gone.contains(name));
+        let namespace_plural = namespaces().plural;
+        self.objects.retain(|key, _| {
+            let in_gone = gone.contains(&key.namespace);
+            let is_gone = key.plural == namespace_plural && gone.contains(&key.name);
+            !(in_gone || is_gone)
+        });
+        self.next_revision();
+    }
+
+    fn render(&self, resource: &Resource, entry: &Entry, now: Instant) -> Value {
+        render(&self.options, resource, entry, now)
+    }
+
+    fn next_revision(&mut self) -> String {
+        self.revision += 1;
+        self.revision.to_string()
+    }
+}
+
+/// The stored object with the status its simulated controller reports at `now`.
+fn render(options: &SimOptions, resource: &Resource, entry: &Entry, now: Instant) -> Value {
+    let mut object = entry.object.clone();
+    let age = Age {
+        since_creation: now.saturating_duration_since(entry.created),
+        since_generation: now.saturating_duration_since(entry.generation_changed),
+    };
+    if let (Some(status), Some(map)) = (
+        status::status(resource.kind, &object, age, options),
+        object.as_object_mut(),
+    ) {
+        map.insert("status".into(), status);
+    }
+    object
+}
+
+/// Namespaces always carry their own name as a label.
+fn label_namespace(resource: &Resource, name: &str, metadata: &mut Map<String, Value>) {
+    if resource != namespaces() {
+        return;
+    }
+    let labels = metadata.entry("labels").or_insert_with(|| json!({}));
+    if labels.is_null() {
+        *labels = json!({});
+    }
+    if let Some(labels) = labels.as_object_mut() {
+        labels.insert(NAMESPACE_NAME_LABEL.into(), json!(name));
+    }
+}
+
+/// Now, as Kubernetes writes times.
+fn timestamp() -> Value {
+    serde_json::to_value(Time(k8s_openapi::jiff::Timestamp::now())).unwrap_or_default()
+}
+
+mod apply;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,155 @@
+//! `storefleet tenant …`: a thin client of the database; a running server does the work.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use serde::Serialize;
+
+use app::domain::{JobEventView, JobView, TenantView};
+
+use crate::cli::{TenantArgs, TenantCommand};
+use crate::config::DbConfig;
+use crate::serve;
+use crate::tenants::{TenantDetail, TenantService};
+
+const POLL: Duration = Duration::from_millis(250);
+/// After this long with the job still queued, say that no server seems to be running.
+const UNCLAIMED_HINT: Duration = Duration::from_secs(20);
+
+/// Runs a tenant command.
+pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
+    let database = serve::open_database(db).await?;
+    let tenants = TenantService::new(database.pool.clone(), args.cluster.settings());
+    match args.command {
+        TenantCommand::Create {
+            subdomain,
+            plan,
+            owner_email,
+            wait,
+        } => {
+            let (tenant, job_id) = tenants
+                .create(&subdomain, &plan, owner_email.as_deref(), "command line")
+                .await?;
+            println!(
+                "created tenant {} ({}), job {job_id}",
+                tenant.subdomain, tenant.url
+            );
+            if wait {
+                follow(&tenants, &job_id).await?;
+            }
+            Ok(())
+        }
+        TenantCommand::List { json } => {
+            let list = tenants.list().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                print_table(&list);
+            }
+            Ok(())
+        }
+        TenantCommand::Show { subdomain, json } => {
+            let detail = tenants.show(&subdomain).await?;
+            let events = match detail.jobs.first() {
+                Some(job) => tenants.events(&job.id, 0).await?,
+                None => Vec::new(),
+            };
+            let shown = Shown {
+                detail,
+                last_events: events,
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&shown)?);
+            } else {
+                let t = &shown.detail.tenant;
+                println!(
+                    "{}  {}  {}  {}  {}",
+                    t.subdomain,
+                    t.state.as_str(),
+                    t.plan,
+                    t.namespace,
+                    t.url
+                );
+                for event in &shown.last_events {
+                    println!("  {}", line(event));
+                }
+            }
+            Ok(())
+        }
+        TenantCommand::Delete { subdomain, wait } => {
+            let job_id = tenants.delete(&subdomain, "command line").await?;
+            println!("deleting tenant {subdomain}, job {job_id}");
+            if wait {
+                follow(&tenants, &job_id).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Shown {
+    #[serde(flatten)]
+    detail: TenantDetail,
+    last_events: Vec<JobEventView>,
+}
+
+fn print_table(list: &[TenantView]) {
+    println!(
+        "{:<24} {:<16} {:<10} {:<28} URL",
+        "SUBDOMAIN", "STATE", "PLAN", "OWNER"
+    );
+    for t in list {
+        println!(
+            "{:<24} {:<16} {:<10} {:<28} {}",
+            t.subdomain,
+            t.state.as_str(),
+            t.plan,
+            t.owner_email.as_deref().unwrap_or("-"),
+            t.url
+        );
+    }
+}
+
+fn line(event: &JobEventView) -> String {
+    if event.kind == "finished" {
+        return event.message.clone();
+    }
+    format!(
+        "step {} {:<9} {}",
+        event.step + 1,
+        event.kind,
+        event.message
+    )
+}
+
+/// Prints a job's events as they come until it ends; an error when it failed.
+async fn follow(tenants: &TenantService, job_id: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut seen = 0;
+    let mut hinted = false;
+    loop {
+        for event in tenants.events(job_id, seen).await? {
+            seen = event.seq;
+            println!(
+                "[{:>6.1}s] {}",
+                started.elapsed().as_secs_f64(),
+                line(&event)
+            );
+        }
+        let job: JobView = tenants.job(job_id).await?;
+        match job.state.as_str() {
+            "succeeded" => return Ok(()),
+            "failed" => bail!(
+                "job failed: {}",
+                job.last_error.unwrap_or_else(|| "unknown error".to_owned())
+            ),
+            "queued" if !hinted && started.elapsed() > UNCLAIMED_HINT => {
+                hinted = true;
+                eprintln!("still queued: is `storefleet serve` running against this database?");
+            }
+            _ => {}
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}

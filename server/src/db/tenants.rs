@@ -1,0 +1,183 @@
+//! Queries on tenants and their lifecycle transitions.
+
+use std::collections::BTreeMap;
+
+use sqlx::{any::AnyRow, AnyPool, Row};
+
+use app::domain::TenantState;
+
+use super::{is_unique_violation, jobs, DbError, Result};
+use crate::jobs::JobKind;
+
+/// A tenant as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantRecord {
+    /// Unique id.
+    pub id: String,
+    /// Its subdomain (unique, also after deletion).
+    pub subdomain: String,
+    /// Its plan.
+    pub plan: String,
+    /// The owning account, if any.
+    pub owner_id: Option<String>,
+    /// Where it is in its life.
+    pub state: TenantState,
+    /// The owner's (non-secret) settings.
+    pub settings: BTreeMap<String, String>,
+    /// Image tags of its release, per component.
+    pub release: BTreeMap<String, String>,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// Outcome of creating a tenant.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Created {
+    /// Stored, with its first job queued.
+    Created {
+        /// The queued job.
+        job_id: String,
+    },
+    /// The subdomain is taken; nothing changed.
+    SubdomainTaken,
+}
+
+const COLUMNS: &str = "id, subdomain, plan, owner_id, state, settings, release_tags, created_at";
+
+fn from_row(row: &AnyRow) -> Result<TenantRecord> {
+    let state: String = row.try_get("state")?;
+    let settings: String = row.try_get("settings")?;
+    let release: String = row.try_get("release_tags")?;
+    Ok(TenantRecord {
+        id: row.try_get("id")?,
+        subdomain: row.try_get("subdomain")?,
+        plan: row.try_get("plan")?,
+        owner_id: row.try_get("owner_id")?,
+        state: TenantState::from_name(&state)
+            .ok_or_else(|| DbError::Corrupt(format!("tenant state {state:?}")))?,
+        settings: serde_json::from_str(&settings).map_err(|e| DbError::Corrupt(e.to_string()))?,
+        release: serde_json::from_str(&release).map_err(|e| DbError::Corrupt(e.to_string()))?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn json(map: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Stores a new tenant in `state`, records the transition and queues `job` — all in one
+/// transaction, so a crash leaves either all of it or nothing.
+pub async fn create(
+    pool: &AnyPool,
+    tenant: &TenantRecord,
+    cause: &str,
+    job: Option<JobKind>,
+    now: i64,
+) -> Result<Created> {
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO tenants ({COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)"
+    ))
+    .bind(&tenant.id)
+    .bind(&tenant.subdomain)
+    .bind(&tenant.plan)
+    .bind(tenant.owner_id.clone())
+    .bind(tenant.state.as_str())
+    .bind(json(&tenant.settings))
+    .bind(json(&tenant.release))
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(error) if is_unique_violation(&error) => return Ok(Created::SubdomainTaken),
+        other => other?,
+    };
+    record_transition(&mut tx, &tenant.id, None, tenant.state, cause, now).await?;
+    let job_id = uuid::Uuid::new_v4().to_string();
+    if let Some(kind) = job {
+        jobs::enqueue(&mut *tx, &job_id, Some(&tenant.id), kind, now).await?;
+    }
+    tx.commit().await?;
+    Ok(Created::Created { job_id })
+}
+
+async fn record_transition(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant_id: &str,
+    from: Option<TenantState>,
+    to: TenantState,
+    cause: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tenant_transitions (id, tenant_id, from_state, to_state, cause, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(tenant_id)
+    .bind(from.map(|s| s.as_str().to_owned()))
+    .bind(to.as_str())
+    .bind(cause)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a tenant from `from` to `to` (only if it is still in `from`), records who or what
+/// caused it, and queues `job` — in one transaction. False when the tenant was not in `from`.
+pub async fn transition(
+    pool: &AnyPool,
+    tenant_id: &str,
+    from: TenantState,
+    to: TenantState,
+    cause: &str,
+    job: Option<JobKind>,
+    now: i64,
+) -> Result<Option<String>> {
+    let mut tx = pool.begin().await?;
+    let moved =
+        sqlx::query("UPDATE tenants SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
+            .bind(tenant_id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+    if !moved {
+        return Ok(None);
+    }
+    record_transition(&mut tx, tenant_id, Some(from), to, cause, now).await?;
+    let job_id = uuid::Uuid::new_v4().to_string();
+    if let Some(kind) = job {
+        jobs::enqueue(&mut *tx, &job_id, Some(tenant_id), kind, now).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(job_id))
+}
+
+/// The tenant with this subdomain.
+pub async fn by_subdomain(pool: &AnyPool, subdomain: &str) -> Result<Option<TenantRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE subdomain = $1");
+    let row = sqlx::query(&sql)
+        .bind(subdomain)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The tenant with this id.
+pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<TenantRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Every tenant, newest first.
+pub async fn list(pool: &AnyPool) -> Result<Vec<TenantRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM tenants ORDER BY created_at DESC, subdomain");
+    let rows = sqlx::query(&sql).fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
+}

@@ -1,0 +1,300 @@
+//! The provisioning engine: what each step of a tenant's jobs does on the cluster. Every step
+//! is idempotent, so a job resumed after a crash simply runs its step again.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use kube::Client;
+use sqlx::AnyPool;
+
+use app::domain::blueprint::Workload;
+use app::domain::setting::SettingValue;
+use app::domain::{Subdomain, TenantState};
+
+use super::apply::{self, ApplyError};
+use super::manifests::{self, config, exposure, ClusterSettings, TenantSpec};
+use super::readiness::{self, Readiness};
+use crate::clock::now_ms;
+use crate::db::jobs::JobRecord;
+use crate::db::tenants::{self, TenantRecord};
+use crate::db::{catalog, DbError};
+use crate::jobs::kinds::Step;
+use crate::jobs::worker::StepError;
+use crate::jobs::{JobHandler, JobKind, StepOutcome};
+
+/// How long to wait before looking at the cluster again.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Runs provisioning and deletion steps against one cluster.
+pub struct Engine {
+    pool: AnyPool,
+    client: Client,
+    cluster: ClusterSettings,
+}
+
+impl Engine {
+    /// An engine writing to this database and cluster.
+    pub fn new(pool: AnyPool, client: Client, cluster: ClusterSettings) -> Self {
+        Self {
+            pool,
+            client,
+            cluster,
+        }
+    }
+
+    /// The names of the tenant's volumes, databases and Deployments, from its blueprint.
+    async fn expected(&self, tenant: &TenantRecord) -> Result<Expected, StepError> {
+        let plan = catalog::plan(&self.pool, &tenant.plan)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| StepError::permanent(format!("plan {} does not exist", tenant.plan)))?;
+        let blueprint = catalog::blueprint(&self.pool, &plan.blueprint)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| {
+                StepError::permanent(format!("blueprint {} does not exist", plan.blueprint))
+            })?;
+        let components = |workload: Workload| -> Vec<String> {
+            blueprint
+                .components
+                .iter()
+                .filter(|c| c.workload == workload)
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        Ok(Expected {
+            volumes: blueprint.volumes.iter().map(|v| v.name.clone()).collect(),
+            databases: components(Workload::Database),
+            deployments: components(Workload::Deployment),
+        })
+    }
+
+    async fn tenant(&self, job: &JobRecord) -> Result<TenantRecord, StepError> {
+        let id = job
+            .tenant_id
+            .as_deref()
+            .ok_or_else(|| StepError::permanent("the job names no tenant"))?;
+        tenants::by_id(&self.pool, id)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| StepError::permanent(format!("tenant {id} does not exist")))
+    }
+
+    fn namespace(&self, tenant: &TenantRecord) -> String {
+        format!("{}-{}", self.cluster.namespace_prefix, tenant.subdomain)
+    }
+
+    /// Renders the tenant's objects and applies them, then prunes what is no longer rendered.
+    async fn apply(&self, tenant: &TenantRecord) -> Result<StepOutcome, StepError> {
+        let plan = catalog::plan(&self.pool, &tenant.plan)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| StepError::permanent(format!("plan {} does not exist", tenant.plan)))?;
+        let blueprint = catalog::blueprint(&self.pool, &plan.blueprint)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| {
+                StepError::permanent(format!("blueprint {} does not exist", plan.blueprint))
+            })?;
+        let subdomain =
+            Subdomain::parse(&tenant.subdomain).map_err(|e| StepError::permanent(e.to_string()))?;
+        let namespace = self.namespace(tenant);
+
+        // The Secret is the only home of the database password and secret settings.
+        let existing = apply::existing_secret(&self.client, &namespace, config::SECRET)
+            .await
+            .map_err(cluster_error)?;
+        let existing = existing.and_then(|s| s.data).unwrap_or_default();
+        let read = |key: &str| {
+            existing
+                .get(key)
+                .and_then(|v| String::from_utf8(v.0.clone()).ok())
+        };
+        let password = read(config::DATABASE_PASSWORD).unwrap_or_else(generate_password);
+        let mut settings = BTreeMap::new();
+        for spec in &blueprint.settings {
+            let raw = if spec.is_secret() {
+                read(&spec.key.to_ascii_uppercase())
+            } else {
+                tenant.settings.get(&spec.key).cloned()
+            };
+            if let Some(value) = raw.and_then(|raw| SettingValue::parse(spec, &raw).ok()) {
+                settings.insert(spec.key.clone(), value);
+            }
+        }
+        let spec = TenantSpec {
+            subdomain: &subdomain,
+            plan: &plan,
+            blueprint: &blueprint,
+            settings: &settings,
+            release: &tenant.release,
+            database_password: &password,
+        };
+        let objects = manifests::render(&spec, &self.cluster)
+            .map_err(|e| StepError::permanent(e.to_string()))?;
+        apply::apply_all(&self.client, &objects)
+            .await
+            .map_err(cluster_error)?;
+        apply::prune(&self.client, &namespace, &tenant.subdomain, &objects)
+            .await
+            .map_err(cluster_error)?;
+        Ok(StepOutcome::Done)
+    }
+
+    async fn mark(
+        &self,
+        tenant: &TenantRecord,
+        from: &[TenantState],
+        to: TenantState,
+        cause: &str,
+    ) -> Result<StepOutcome, StepError> {
+        if tenant.state == to {
+            return Ok(StepOutcome::Done);
+        }
+        if !from.contains(&tenant.state) {
+            return Err(StepError::permanent(format!(
+                "the tenant is {}, not {}",
+                tenant.state.as_str(),
+                from.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )));
+        }
+        tenants::transition(
+            &self.pool,
+            &tenant.id,
+            tenant.state,
+            to,
+            cause,
+            None,
+            now_ms(),
+        )
+        .await
+        .map_err(db_error)?;
+        Ok(StepOutcome::Done)
+    }
+}
+
+/// What a tenant's blueprint makes: the objects readiness is judged on.
+struct Expected {
+    volumes: Vec<String>,
+    databases: Vec<String>,
+    deployments: Vec<String>,
+}
+
+fn wait_for(readiness: Readiness) -> StepOutcome {
+    match readiness {
+        Readiness::Ready => StepOutcome::Done,
+        Readiness::Pending(_) => StepOutcome::Wait(POLL),
+    }
+}
+
+fn db_error(error: DbError) -> StepError {
+    StepError::transient(format!("database: {error}"))
+}
+
+fn cluster_error(error: ApplyError) -> StepError {
+    StepError::transient(format!("cluster: {error}"))
+}
+
+fn generate_password() -> String {
+    use rand::distributions::{Alphanumeric, DistString};
+    Alphanumeric.sample_string(&mut rand::rngs::OsRng, 32)
+}
+
+#[async_trait]
+impl JobHandler for Engine {
+    async fn run_step(&self, job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError> {
+        let tenant = self.tenant(job).await?;
+        let namespace = self.namespace(&tenant);
+        let client = &self.client;
+        match (job.kind, step.name) {
+            (JobKind::Provision, "apply") => self.apply(&tenant).await,
+            (JobKind::Provision, "volumes") => {
+                let names = self.expected(&tenant).await?.volumes;
+                readiness::volumes(client, &namespace, &names)
+                    .await
+                    .map(wait_for)
+                    .map_err(cluster_error)
+            }
+            (JobKind::Provision, "database") => {
+                let names = self.expected(&tenant).await?.databases;
+                readiness::databases(client, &namespace, &names)
+                    .await
+                    .map(wait_for)
+                    .map_err(cluster_error)
+            }
+            (JobKind::Provision, "workloads") => {
+                let names = self.expected(&tenant).await?.deployments;
+                readiness::workloads(client, &namespace, &names)
+                    .await
+                    .map(wait_for)
+                    .map_err(cluster_error)
+            }
+            (JobKind::Provision, "address") => {
+                readiness::address(client, &namespace, exposure::PUBLIC)
+                    .await
+                    .map(|address| match address {
+                        Some(_) => StepOutcome::Done,
+                        None => StepOutcome::Wait(POLL),
+                    })
+                    .map_err(cluster_error)
+            }
+            (JobKind::Provision, "ready") => {
+                self.mark(
+                    &tenant,
+                    &[TenantState::Provisioning],
+                    TenantState::Ready,
+                    "provisioning finished",
+                )
+                .await
+            }
+            (JobKind::Delete, "namespace") => apply::delete_namespace(client, &namespace)
+                .await
+                .map(|()| StepOutcome::Done)
+                .map_err(cluster_error),
+            (JobKind::Delete, "gone") => match apply::namespace_exists(client, &namespace).await {
+                Ok(true) => Ok(StepOutcome::Wait(POLL)),
+                Ok(false) => Ok(StepOutcome::Done),
+                Err(error) => Err(cluster_error(error)),
+            },
+            (JobKind::Delete, "deleted") => {
+                self.mark(
+                    &tenant,
+                    &[TenantState::Deleting],
+                    TenantState::Deleted,
+                    "namespace removed",
+                )
+                .await
+            }
+            (kind, name) => Err(StepError::permanent(format!(
+                "{} has no step {name}",
+                kind.as_str()
+            ))),
+        }
+    }
+
+    async fn on_failed(&self, job: &JobRecord, error: &str) {
+        let Ok(tenant) = self.tenant(job).await else {
+            return;
+        };
+        if tenant.state.can_become(TenantState::Failed) {
+            let cause = format!("{} job failed: {error}", job.kind.as_str());
+            if let Err(e) = tenants::transition(
+                &self.pool,
+                &tenant.id,
+                tenant.state,
+                TenantState::Failed,
+                &cause,
+                None,
+                now_ms(),
+            )
+            .await
+            {
+                tracing::error!(tenant = %tenant.subdomain, error = %e, "recording the failure failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Whether a tenant's objects are ready: pure judgements over objects read from the cluster,
+//! and the reads themselves.
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
+use k8s_openapi::api::networking::v1::Ingress;
+use kube::{Api, Client};
+
+use super::apply::{ApplyError, Result};
+
+/// Where a readiness check stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// Everything checked is ready.
+    Ready,
+    /// Not yet; says what is still missing.
+    Pending(String),
+}
+
+/// A claim is bound to a volume.
+pub fn claim_bound(claim: &PersistentVolumeClaim) -> bool {
+    claim.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound")
+}
+
+/// Every wanted replica of the StatefulSet is ready.
+pub fn stateful_set_ready(set: &StatefulSet) -> bool {
+    let wanted = set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let status = set.status.as_ref();
+    let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
+    let observed = status.and_then(|s| s.observed_generation).unwrap_or(0);
+    ready >= wanted && observed >= set.metadata.generation.unwrap_or(0)
+}
+
+/// Every wanted replica of the Deployment is updated and available.
+pub fn deployment_ready(deployment: &Deployment) -> bool {
+    let wanted = deployment
+        .spec
+        .as_ref()
+        .and_then(|s| s.replicas)
+        .unwrap_or(1);
+    let status = deployment.status.as_ref();
+    let available = status.and_then(|s| s.available_replicas).unwrap_or(0);
+    let updated = status.and_then(|s| s.updated_replicas).unwrap_or(0);
+    let observed = status.and_then(|s| s.observed_generation).unwrap_or(0);
+    available >= wanted
+        && updated >= wanted
+        && observed >= deployment.metadata.generation.unwrap_or(0)
+}
+
+/// The address an Ingress was given, if any.
+pub fn ingress_address(ingress: &Ingress) -> Option<String> {
+    let first = ingress
+        .status
+        .as_ref()?
+        .load_balancer
+        .as_ref()?
+        .ingress
+        .as_ref()?
+        .first()?
+        .clone();
+    first.ip.or(first.hostname)
+}
+
+/// The address a LoadBalancer Service was given, if any.
+pub fn service_address(service: &Service) -> Option<String> {
+    let first = service
+        .status
+        .as_ref()?
+        .load_balancer
+        .as_ref()?
+        .ingress
+        .as_ref()?
+        .first()?
+        .clone();
+    first.ip.or(first.hostname)
+}
+
+fn pending(kind: &str, names: Vec<String>) -> Readiness {
+    if names.is_empty() {
+        Readiness::Ready
+    } else {
+        Readiness::Pending(format!("{kind} not ready yet: {}", names.join(", ")))
+    }
+}
+
+fn read_failed(kind: &'static str, name: &str) -> impl FnOnce(kube::Error) -> ApplyError {
+    let name = name.to_owned();
+    move |source| ApplyError::Kube {
+        action: "reading",
+        kind: kind.to_owned(),
+        name,
+        source,
+    }
+}
+
+/// Reads each named object and judges it; a missing object is not ready.
+async fn check<K>(
+    client: &Client,
+    namespace: &str,
+    names: &[String],
+    what: &str,
+    ready: fn(&K) -> bool,
+) -> Result<Readiness>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    let kind = K::kind(&()).to_string();
+    let mut missing = Vec::new();
+    for name in names {
+        let object = api.get_opt(name).await.map_err(|source| ApplyError::Kube {
+            action: "reading",
+            kind: kind.clone(),
+            name: name.clone(),
+            source,
+        })?;
+        match object {
+            Some(object) if ready(&object) => {}
+            Some(_) => missing.push(name.clone()),
+            None => missing.push(format!("{name} (missing)")),
+        }
+    }
+    Ok(pending(what, missing))
+}
+
+/// The named claims are bound.
+pub async fn volumes(client: &Client, namespace: &str, names: &[String]) -> Result<Readiness> {
+    check::<PersistentVolumeClaim>(client, namespace, names, "volumes", claim_bound).await
+}
+
+/// The named StatefulSets (databases) are ready.
+pub async fn databases(client: &Client, namespace: &str, names: &[String]) -> Result<Readiness> {
+    check::<StatefulSet>(client, namespace, names, "database", stateful_set_ready).await
+}
+
+/// The named Deployments are available.
+pub async fn workloads(client: &Client, namespace: &str, names: &[String]) -> Result<Readiness> {
+    check::<Deployment>(client, namespace, names, "workloads", deployment_ready).await
+}
+
+/// The public address of the tenant's Ingress or LoadBalancer Service named `name`.
+pub async fn address(client: &Client, namespace: &str, name: &str) -> Result<Option<String>> {
+    let ingresses: Api<Ingress> = Api::namespaced(client.clone(), namespace);
+    if let Some(ingress) = ingresses
+        .get_opt(name)
+        .await
+        .map_err(read_failed("Ingress", name))?
+    {
+        return Ok(ingress_address(&ingress));
+    }
+    let services: Api<Service> = Api::namespaced(client.clone(), namespace);
+    Ok(services
+        .get_opt(name)
+        .await
+        .map_err(read_failed("Service", name))?
+        .as_ref()
+        .and_then(service_address))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::apps::v1::{DeploymentSpec, DeploymentStatus};
+    use k8s_openapi::api::core::v1::PersistentVolumeClaimStatus;
+
+    fn deployment(
+        generation: i64,
+        replicas: i32,
+        available: i32,
+        updated: i32,
+        observed: i64,
+    ) -> Deployment {
+        let mut d = Deployment::default();
+        d.metadata.generation = Some(generation);
+        d.spec = Some(DeploymentSpec {
+            replicas: Some(replicas),
+            ..Default::default()
+        });
+        d.status = Some(DeploymentStatus {
+            available_replicas: Some(available),
+            updated_replicas: Some(updated),
+            observed_generation: Some(observed),
+            ..Default::default()
+        });
+        d
+    }
+
+    #[test]
+    fn a_deployment_is_ready_when_every_replica_of_its_generation_is_available() {
+        assert!(deployment_ready(&deployment(2, 2, 2, 2, 2)));
+        assert!(
+            !deployment_ready(&deployment(2, 2, 1, 2, 2)),
+            "one replica missing"
+        );
+        assert!(
+            !deployment_ready(&deployment(3, 2, 2, 2, 2)),
+            "new generation not observed"
+        );
+        assert!(
+            !deployment_ready(&deployment(2, 2, 2, 1, 2)),
+            "old pods still serving"
+        );
+        assert!(!deployment_ready(&Deployment::default()), "no status yet");
+    }
+
+    #[test]
+    fn a_claim_is_ready_once_bound() {
+        let mut claim = PersistentVolumeClaim::default();
+        assert!(!claim_bound(&claim));
+        claim.status = Some(PersistentVolumeClaimStatus {
+            phase: Some("Pending".into()),
+            ..Default::default()
+        });
+        assert!(!claim_bound(&claim));
+        claim.status.as_mut().unwrap().phase = Some("Bound".into());
+        assert!(claim_bound(&claim));
+    }
+
+    #[test]
+    fn pending_lists_what_is_missing() {
+        assert_eq!(pending("workloads", vec![]), Readiness::Ready);
+        assert_eq!(
+            pending("workloads", vec!["api".into(), "web".into()]),
+            Readiness::Pending("workloads not ready yet: api, web".into())
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! Provisioning against the simulated cluster, through the real server's workers.
+
+use std::time::Duration;
+
+use app::domain::TenantState;
+use app::error::AppError;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service};
+use k8s_openapi::api::networking::v1::Ingress;
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client};
+use server::tenants::TenantService;
+
+use crate::on_both_databases;
+use crate::support::{test_config, Backend, TestApp};
+
+on_both_databases!(
+    a_tenant_is_provisioned_to_ready_with_every_object,
+    bad_tenant_requests_create_nothing,
+    a_store_that_never_starts_ends_in_failed_with_the_reason,
+    deleting_removes_the_namespace_and_keeps_the_record,
+    applying_again_prunes_what_is_no_longer_rendered,
+);
+
+async fn wait_for_state(
+    tenants: &TenantService,
+    subdomain: &str,
+    wanted: TenantState,
+) -> server::tenants::TenantDetail {
+    for _ in 0..400 {
+        let detail = tenants.show(subdomain).await.unwrap();
+        let settled = detail.jobs.first().is_none_or(|job| job.is_finished());
+        if detail.tenant.state == wanted && settled {
+            return detail;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{subdomain} never became {}", wanted.as_str());
+}
+
+async fn count<K>(client: &Client, namespace: &str) -> usize
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned,
+{
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    api.list(&ListParams::default().labels("storefleet.io/tenant=acme"))
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+async fn a_tenant_is_provisioned_to_ready_with_every_object(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.signed_up("owner@example.com", "correct horse battery")
+        .await;
+    let tenants = app.tenants().await;
+    let (tenant, job_id) = tenants
+        .create("Acme", "starter", Some("owner@example.com"), "test")
+        .await
+        .unwrap();
+    assert_eq!(tenant.subdomain, "acme");
+    assert_eq!(tenant.state, TenantState::Provisioning);
+    assert_eq!(tenant.url, "https://acme.shops.test");
+
+    let detail = wait_for_state(&tenants, "acme", TenantState::Ready).await;
+    assert_eq!(
+        detail.tenant.owner_email.as_deref(),
+        Some("owner@example.com")
+    );
+    assert_eq!(detail.jobs[0].state, "succeeded");
+
+    let cluster = app.cluster();
+    let namespace: Api<Namespace> = Api::all(cluster.clone());
+    let ns = namespace.get("store-acme").await.unwrap();
+    assert_eq!(ns.metadata.labels.unwrap()["storefleet.io/plan"], "starter");
+    assert_eq!(count::<Deployment>(&cluster, "store-acme").await, 2);
+    assert_eq!(count::<StatefulSet>(&cluster, "store-acme").await, 1);
+    assert_eq!(count::<ConfigMap>(&cluster, "store-acme").await, 4);
+    assert_eq!(count::<Secret>(&cluster, "store-acme").await, 1);
+    assert_eq!(
+        count::<PersistentVolumeClaim>(&cluster, "store-acme").await,
+        2
+    );
+    assert_eq!(count::<Service>(&cluster, "store-acme").await, 3);
+    assert_eq!(count::<Ingress>(&cluster, "store-acme").await, 1);
+
+    let events = tenants.events(&job_id, 0).await.unwrap();
+    let done: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == "succeeded")
+        .map(|e| e.step_name.as_str())
+        .collect();
+    assert_eq!(
+        done,
+        [
+            "apply",
+            "volumes",
+            "database",
+            "workloads",
+            "address",
+            "ready"
+        ]
+    );
+    assert_eq!(events.last().unwrap().kind, "finished");
+    let later = tenants.events(&job_id, events[2].seq).await.unwrap();
+    assert_eq!(
+        later.len(),
+        events.len() - 3,
+        "a viewer resumes after the last event it saw"
+    );
+}
+
+async fn bad_tenant_requests_create_nothing(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.signed_up("owner@example.com", "correct horse battery")
+        .await;
+    let tenants = app.tenants().await;
+    tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+
+    let cases = [
+        (
+            "www",
+            "starter",
+            None,
+            "\"www\" is reserved. Choose another subdomain.",
+        ),
+        (
+            "-acme",
+            "starter",
+            None,
+            "A subdomain cannot start or end with a hyphen.",
+        ),
+        (
+            "xn--acme",
+            "starter",
+            None,
+            "A subdomain cannot start with \"xn--\".",
+        ),
+        ("shop", "gold", None, "There is no plan named \"gold\"."),
+        (
+            "shop",
+            "starter",
+            Some("nobody@example.com"),
+            "There is no account with the email nobody@example.com.",
+        ),
+    ];
+    for (subdomain, plan, owner, message) in cases {
+        let error = tenants
+            .create(subdomain, plan, owner, "test")
+            .await
+            .unwrap_err();
+        assert_eq!(error, AppError::Invalid(message.to_owned()), "{subdomain}");
+    }
+    let taken = tenants
+        .create("ACME", "pro", None, "test")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        taken,
+        AppError::Conflict("The subdomain \"acme\" is already taken.".into())
+    );
+
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM tenants").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM jobs").await, 1);
+    let namespaces: Api<Namespace> = Api::all(app.cluster());
+    assert!(namespaces.get_opt("store-www").await.unwrap().is_none());
+    assert!(namespaces.get_opt("store-shop").await.unwrap().is_none());
+}
+
+async fn a_store_that_never_starts_ends_in_failed_with_the_reason(backend: Backend) {
+    let mut config = test_config();
+    config.sim_failing_images = vec!["store-api".into()];
+    config.job_step_timeout_secs = Some(1);
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let tenants = app.tenants().await;
+    tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+
+    let detail = wait_for_state(&tenants, "acme", TenantState::Failed).await;
+    let job = &detail.jobs[0];
+    assert_eq!(job.state, "failed");
+    assert_eq!(
+        job.steps_done, 3,
+        "failed while waiting for the store to start"
+    );
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some("Wait for the store to start timed out after 1 s")
+    );
+    let events = tenants.events(&job.id, 0).await.unwrap();
+    assert_eq!(events.last().unwrap().kind, "failed");
+    assert!(
+        events.iter().any(|e| e.kind == "retrying"),
+        "it was retried before giving up"
+    );
+}
+
+async fn deleting_removes_the_namespace_and_keeps_the_record(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let tenants = app.tenants().await;
+    tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+    wait_for_state(&tenants, "acme", TenantState::Ready).await;
+
+    tenants.delete("acme", "test").await.unwrap();
+    let detail = wait_for_state(&tenants, "acme", TenantState::Deleted).await;
+    assert_eq!(detail.jobs.len(), 2);
+    let namespaces: Api<Namespace> = Api::all(app.cluster());
+    assert!(namespaces.get_opt("store-acme").await.unwrap().is_none());
+    let again = tenants.delete("acme", "test").await.unwrap_err();
+    assert!(matches!(again, AppError::Conflict(_)), "{again:?}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM tenant_transitions WHERE tenant_id = (SELECT id FROM tenants WHERE subdomain = 'acme')").await,
+        4,
+        "provisioning → ready → deleting → deleted, each recorded"
+    );
+}
+
+async fn applying_again_prunes_what_is_no_longer_rendered(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let tenants = app.tenants().await;
+    tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+    wait_for_state(&tenants, "acme", TenantState::Ready).await;
+
+    let cluster = app.cluster();
+    let maps: Api<ConfigMap> = Api::namespaced(cluster.clone(), "store-acme");
+    let mut stale = ConfigMap::default();
+    stale.metadata.name = Some("stale".into());
+    stale.metadata.labels = Some(
+        [
+            ("storefleet.io/tenant".to_owned(), "acme".to_owned()),
+            (
+                "app.kubernetes.io/managed-by".to_owned(),
+                "storefleet".to_owned(),
+            ),
+        ]
+        .into(),
+    );
+    maps.create(&PostParams::default(), &stale).await.unwrap();
+    let mut foreign = ConfigMap::default();
+    foreign.metadata.name = Some("operator-notes".into());
+    maps.create(&PostParams::default(), &foreign).await.unwrap();
+    assert_eq!(count::<ConfigMap>(&cluster, "store-acme").await, 5);
+
+    // A re-provision applies the same render again.
+    app.execute("UPDATE tenants SET state = 'failed' WHERE subdomain = 'acme'")
+        .await;
+    let id: String = {
+        let db = server::db::Db::connect(&app.db.url).await.unwrap();
+        sqlx::query_scalar("SELECT id FROM tenants WHERE subdomain = 'acme'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    };
+    let db = server::db::Db::connect(&app.db.url).await.unwrap();
+    server::db::tenants::transition(
+        &db.pool,
+        &id,
+        TenantState::Failed,
+        TenantState::Provisioning,
+        "test",
+        Some(server::jobs::JobKind::Provision),
+        server::clock::now_ms(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    wait_for_state(&tenants, "acme", TenantState::Ready).await;
+
+    assert!(maps.get_opt("stale").await.unwrap().is_none(), "pruned");
+    assert!(
+        maps.get_opt("operator-notes").await.unwrap().is_some(),
+        "not ours: kept"
+    );
+    assert_eq!(count::<ConfigMap>(&cluster, "store-acme").await, 4);
+    assert_eq!(
+        count::<Deployment>(&cluster, "store-acme").await,
+        2,
+        "no duplicates"
+    );
+}
