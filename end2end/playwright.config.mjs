@@ -8,11 +8,13 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const port = Number(process.env.E2E_PORT || 3100);
 const base = `http://127.0.0.1:${port}`;
-const data = process.env.E2E_DATA_DIR || mkdtempSync(path.join(tmpdir(), 'storefleet-e2e-'));
+// Workers inherit the environment, so they see the same data folder as the server.
+process.env.E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), 'storefleet-e2e-'));
+process.env.E2E_DATABASE_URL = `sqlite://${process.env.E2E_DATA_DIR}/storefleet.db`;
 
 export default defineConfig({
   testDir: './tests',
-  timeout: 30_000,
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 1,
   retries: 0,
@@ -47,7 +49,7 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     env: {
-      DATABASE_URL: `sqlite://${data}/storefleet.db`,
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
       STOREFLEET_BIND: `127.0.0.1:${port}`,
       STOREFLEET_PUBLIC_URL: base,
       STOREFLEET_SITE_ROOT: `${root}/target/site`,

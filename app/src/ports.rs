@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::{Email, Password, Role, UserView};
+use crate::domain::{
+    Blueprint, Email, JobProgress, Password, Plan, Role, TenantDetail, TenantView, UserView,
+};
 use crate::error::AppError;
 
 /// Where a request came from, as the server's edge determined it (peer address, or the
@@ -38,9 +40,50 @@ pub trait Accounts: Send + Sync {
     async fn set_role(&self, user_id: &str, role: Role) -> Result<UserView, AppError>;
 }
 
+/// Tenants, the catalogue and job progress.
+#[async_trait]
+pub trait Tenants: Send + Sync {
+    /// Every tenant, newest first.
+    async fn list(&self) -> Result<Vec<TenantView>, AppError>;
+
+    /// Creates a tenant and queues its provisioning; returns it with the job's id.
+    async fn create(
+        &self,
+        subdomain: &str,
+        plan: &str,
+        owner_email: Option<&str>,
+        cause: &str,
+    ) -> Result<(TenantView, String), AppError>;
+
+    /// One tenant with its jobs.
+    async fn detail(&self, subdomain: &str) -> Result<TenantDetail, AppError>;
+
+    /// Starts removing a tenant; returns the job's id.
+    async fn delete(&self, subdomain: &str, cause: &str) -> Result<String, AppError>;
+
+    /// Retries the tenant's latest job, which failed; returns its id.
+    async fn retry(&self, subdomain: &str, cause: &str) -> Result<String, AppError>;
+
+    /// A job, its events after `after`, and the time left.
+    async fn progress(&self, job_id: &str, after: i64) -> Result<JobProgress, AppError>;
+
+    /// The id of the account owning the tenant a job works on.
+    async fn job_owner(&self, job_id: &str) -> Result<Option<String>, AppError>;
+
+    /// The plans, in display order.
+    async fn plans(&self) -> Result<Vec<Plan>, AppError>;
+
+    /// The blueprints.
+    async fn blueprints(&self) -> Result<Vec<Blueprint>, AppError>;
+}
+
 /// Everything the server provides to server functions, one context value.
 #[derive(Clone)]
 pub struct Services {
     /// Account service.
     pub accounts: Arc<dyn Accounts>,
+    /// Tenant service.
+    pub tenants: Arc<dyn Tenants>,
+    /// Whether the cluster is the simulated one, which the UI says plainly.
+    pub simulated_cluster: bool,
 }

@@ -1,22 +1,6 @@
 // Accounts as a person uses them: once with the WASM hydrated, once with JavaScript off.
 import { test, expect } from '@playwright/test';
-
-const PASSWORD = 'correct horse battery';
-
-/** Opens a page and waits until it is in the state this project tests. */
-async function open(page, testInfo, path) {
-  await page.goto(path);
-  const hydrated = page.locator('body[data-hydrated="true"]');
-  if (testInfo.project.use.javaScriptEnabled === false) {
-    await expect(hydrated).toHaveCount(0);
-  } else {
-    await expect(hydrated).toHaveCount(1);
-  }
-}
-
-function freshEmail(testInfo) {
-  return `${testInfo.project.name}-${Date.now()}@example.com`;
-}
+import { PASSWORD, freshEmail, open } from './support.mjs';
 
 test('sign up, log out and log in again', async ({ page }, testInfo) => {
   const email = freshEmail(testInfo);

@@ -33,6 +33,39 @@ pub enum Command {
     Manifests(ManifestsCommand),
     /// Create, list, show and delete tenants. A running `storefleet serve` does the work.
     Tenant(TenantArgs),
+    /// Measure the control plane against an in-process simulated cluster and a throw-away
+    /// database (`--database-url` is not used).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Create tenants in a burst and time each one's provisioning, from creation to its job
+    /// succeeded; exits non-zero if a job fails or the cluster holds the wrong objects.
+    Provision(ProvisionBenchArgs),
+}
+
+/// Settings of `storefleet bench provision`.
+#[derive(Debug, clap::Args)]
+pub struct ProvisionBenchArgs {
+    /// Tenants to create.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tenants: u32,
+    /// Jobs the worker runs at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: u32,
+    /// Simulated cluster: milliseconds until workloads are ready, volumes bound and addresses
+    /// given.
+    #[arg(long, default_value_t = 0)]
+    pub ready_delay_ms: u64,
+    /// Give up (and fail) when the jobs are not all finished after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_secs: u64,
+    /// Cluster layout.
+    #[command(flatten)]
+    pub cluster: ClusterConfig,
 }
 
 /// Tenant commands and the cluster layout they describe tenants with.
@@ -77,6 +110,14 @@ pub enum TenantCommand {
         /// As JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Run a tenant's failed job again, from its first step.
+    Retry {
+        /// Its subdomain.
+        subdomain: String,
+        /// Print progress until it ends.
+        #[arg(long)]
+        wait: bool,
     },
     /// Remove a tenant from the cluster; the record stays, as deleted.
     Delete {

@@ -102,6 +102,11 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_JOB_BACKOFF_MS", default_value_t = 2000)]
     pub job_backoff_ms: u64,
 
+    /// Seconds a worker's lease on a job lasts without renewal; a crashed server's jobs are
+    /// resumed by another after this long.
+    #[arg(long, env = "STOREFLEET_JOB_LEASE_SECS", default_value_t = 30)]
+    pub job_lease_secs: u64,
+
     /// Upper bound, in seconds, on every step's own timeout (unset: the steps' own).
     #[arg(long, env = "STOREFLEET_JOB_STEP_TIMEOUT_SECS")]
     pub job_step_timeout_secs: Option<u64>,

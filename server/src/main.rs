@@ -44,5 +44,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cluster,
         }) => commands::manifests::render(&cli.db, &subdomain, &plan, &out, &cluster).await,
         Command::Tenant(args) => commands::tenant::run(&cli.db, args).await,
+        Command::Bench(command) => commands::bench::run(command).await,
     }
 }

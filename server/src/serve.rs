@@ -86,6 +86,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
                 ..RetryPolicy::default()
             },
             step_timeout_cap: config.job_step_timeout_secs.map(Duration::from_secs),
+            lease: Duration::from_secs(config.job_lease_secs.max(1)),
             ..WorkerOptions::new()
         },
     );
@@ -152,6 +153,7 @@ pub async fn termination() {
 
 fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> AppState {
     let accounts = AccountService::new(db.pool.clone(), config.login_limits());
+    let tenants = TenantService::new(db.pool.clone(), config.cluster.settings());
     AppState {
         leptos: LeptosOptions::builder()
             .output_name("storefleet")
@@ -162,8 +164,10 @@ fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> App
             .build(),
         services: Services {
             accounts: Arc::new(accounts),
+            tenants: Arc::new(tenants.clone()),
+            simulated_cluster: simulated,
         },
-        tenants: TenantService::new(db.pool.clone(), config.cluster.settings()),
+        tenants,
         simulated,
         db,
         public_origin: config.public_origin().into(),

@@ -2,10 +2,14 @@
 //! session, checks who may call it, makes one service call and maps the error.
 
 pub mod account;
+pub mod catalog;
+pub mod cluster_info;
+pub mod job_progress;
 pub mod log_in;
 pub mod log_out;
 pub mod set_role;
 pub mod sign_up;
+pub mod tenants;
 pub mod users;
 pub mod whoami;
 
@@ -13,9 +17,13 @@ pub mod whoami;
 pub mod guard;
 
 pub use account::{account, Account};
+pub use catalog::{get_catalog, Catalog, GetCatalog};
+pub use cluster_info::{simulated_cluster, SimulatedCluster};
+pub use job_progress::{watch_job, WatchJob};
 pub use log_in::{log_in, LogIn};
 pub use log_out::{log_out, LogOut};
 pub use set_role::{set_role, SetRole};
 pub use sign_up::{sign_up, SignUp};
+pub use tenants::TenantPageData;
 pub use users::{list_users, ListUsers};
 pub use whoami::{whoami, Whoami};

@@ -7,13 +7,17 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::api::{whoami, LogOut};
+use crate::api::{simulated_cluster, whoami, LogOut};
 use crate::components::nav::Nav;
 use crate::domain::UserView;
 use crate::error::AppError;
+use crate::pages::admin::{
+    catalog::AdminCatalogPage, tenant::AdminTenantPage, tenants::AdminTenantsPage,
+    users::AdminUsersPage,
+};
 use crate::pages::{
-    account::AccountPage, admin::users::AdminUsersPage, home::HomePage, log_in::LogInPage,
-    not_found::NotFound, sign_up::SignUpPage,
+    account::AccountPage, home::HomePage, log_in::LogInPage, not_found::NotFound,
+    sign_up::SignUpPage,
 };
 
 /// The signed-in account (or none), reloaded on every navigation and after logging out.
@@ -34,7 +38,17 @@ pub fn Layout() -> impl IntoView {
     mark_hydrated();
 
     // Pages render whole on the server (`Async`), so they are complete without JavaScript.
+    let simulated = Resource::new(|| (), |_| simulated_cluster());
     view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                simulated.await.unwrap_or(false).then(|| view! {
+                    <p class="banner" data-testid="simulated-banner">
+                        "Simulated cluster: stores are emulated inside this server; nothing runs on Kubernetes."
+                    </p>
+                })
+            })}
+        </Transition>
         <Nav/>
         <main>
             <Routes fallback=NotFound>
@@ -43,6 +57,13 @@ pub fn Layout() -> impl IntoView {
                 <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminUsersPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/tenants") view=AdminTenantsPage ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/admin/tenants/:subdomain")
+                    view=AdminTenantPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/admin/catalog") view=AdminCatalogPage ssr=SsrMode::Async/>
             </Routes>
         </main>
     }

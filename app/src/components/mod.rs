@@ -3,3 +3,4 @@
 pub mod form_error;
 pub mod layout;
 pub mod nav;
+pub mod progress;

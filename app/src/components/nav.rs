@@ -26,7 +26,9 @@ pub fn Nav() -> impl IntoView {
                                 <span class="who" data-testid="nav-email">{user.email}</span>
                                 <A href="/account">"Account"</A>
                                 <Show when=move || admin>
-                                    <A href="/admin">"Admin"</A>
+                                    <A href="/admin/tenants">"Tenants"</A>
+                                    <A href="/admin/catalog">"Plans"</A>
+                                    <A href="/admin">"Accounts"</A>
                                 </Show>
                                 <ActionForm action=log_out attr:class="inline">
                                     <button type="submit" class="link">"Log out"</button>

@@ -1,5 +1,6 @@
 //! What the command-line commands other than `serve` do.
 
 pub mod admin;
+pub mod bench;
 pub mod manifests;
 pub mod tenant;

@@ -76,6 +76,14 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        TenantCommand::Retry { subdomain, wait } => {
+            let job_id = tenants.retry(&subdomain, "command line").await?;
+            println!("retrying job {job_id} of tenant {subdomain}");
+            if wait {
+                follow(&tenants, &job_id).await?;
+            }
+            Ok(())
+        }
         TenantCommand::Delete { subdomain, wait } => {
             let job_id = tenants.delete(&subdomain, "command line").await?;
             println!("deleting tenant {subdomain}, job {job_id}");

@@ -194,28 +194,35 @@ pub async fn renew(pool: &AnyPool, id: &str, owner: &str, now: i64, lease_ms: i6
     Ok(done.rows_affected() == 1)
 }
 
-/// Notes when the current step started (first attempt only).
-pub async fn start_step(pool: &AnyPool, id: &str, owner: &str, now: i64) -> Result<bool> {
+/// Notes when the current step started. True only the first time for this step, so the
+/// caller records the start once.
+pub async fn start_step<'e, E>(executor: E, id: &str, owner: &str, now: i64) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let done = sqlx::query(
-        "UPDATE jobs SET step_started_at = COALESCE(step_started_at, $3), updated_at = $3 \
-         WHERE id = $1 AND lease_owner = $2",
+        "UPDATE jobs SET step_started_at = $3, updated_at = $3 \
+         WHERE id = $1 AND lease_owner = $2 AND step_started_at IS NULL",
     )
     .bind(id)
     .bind(owner)
     .bind(now)
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Moves to the next step. False when the lease was lost.
-pub async fn advance(
-    pool: &AnyPool,
+pub async fn advance<'e, E>(
+    executor: E,
     id: &str,
     owner: &str,
     next_step: usize,
     now: i64,
-) -> Result<bool> {
+) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let done = sqlx::query(
         "UPDATE jobs SET step = $3, attempts = 0, step_started_at = NULL, last_error = NULL, \
          next_run_at = $4, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
@@ -224,22 +231,25 @@ pub async fn advance(
     .bind(owner)
     .bind(i64::try_from(next_step).unwrap_or(i64::MAX))
     .bind(now)
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Releases the lease until `until`, keeping the step: for waiting on the cluster, or for a
 /// retry after a failed attempt (`attempts` and `error` then record it).
-pub async fn release(
-    pool: &AnyPool,
+pub async fn release<'e, E>(
+    executor: E,
     id: &str,
     owner: &str,
     until: i64,
     attempts: u32,
     error: Option<&str>,
     now: i64,
-) -> Result<bool> {
+) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let done = sqlx::query(
         "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
          attempts = $4, last_error = COALESCE($5, last_error), updated_at = $6 \
@@ -251,20 +261,23 @@ pub async fn release(
     .bind(i64::from(attempts))
     .bind(error.map(str::to_owned))
     .bind(now)
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Ends a job, succeeded or failed, releasing its lease.
-pub async fn finish(
-    pool: &AnyPool,
+pub async fn finish<'e, E>(
+    executor: E,
     id: &str,
     owner: &str,
     state: JobState,
     error: Option<&str>,
     now: i64,
-) -> Result<bool> {
+) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let done = sqlx::query(
         "UPDATE jobs SET state = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL, \
          finished_at = $5, updated_at = $5 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
@@ -274,20 +287,24 @@ pub async fn finish(
     .bind(state.as_str())
     .bind(error.map(str::to_owned))
     .bind(now)
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Puts a failed job back in the queue at the step it failed, with fresh attempts.
-pub async fn retry_failed(pool: &AnyPool, id: &str, now: i64) -> Result<bool> {
+/// Puts a failed job back in the queue from its first step, with fresh attempts: steps are
+/// idempotent, and starting over applies whatever was fixed meanwhile.
+pub async fn retry_failed<'e, E>(executor: E, id: &str, now: i64) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let done = sqlx::query(
-        "UPDATE jobs SET state = 'queued', attempts = 0, step_started_at = NULL, next_run_at = $2, \
-         finished_at = NULL, updated_at = $2 WHERE id = $1 AND state = 'failed'",
+        "UPDATE jobs SET state = 'queued', step = 0, attempts = 0, step_started_at = NULL, \
+         next_run_at = $2, finished_at = NULL, updated_at = $2 WHERE id = $1 AND state = 'failed'",
     )
     .bind(id)
     .bind(now)
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -312,15 +329,18 @@ pub struct EventRecord {
 }
 
 /// Appends an event after the job's last one.
-pub async fn append_event(
-    pool: &AnyPool,
+pub async fn append_event<'e, E>(
+    executor: E,
     job_id: &str,
     step: usize,
     step_name: &str,
     kind: &str,
     message: &str,
     at: i64,
-) -> Result<()> {
+) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "INSERT INTO job_events (job_id, seq, at, step, step_name, kind, message) \
          SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM job_events WHERE job_id = $1",
@@ -331,7 +351,7 @@ pub async fn append_event(
     .bind(step_name)
     .bind(kind)
     .bind(message)
-    .execute(pool)
+    .execute(executor)
     .await?;
     Ok(())
 }

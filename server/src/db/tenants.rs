@@ -181,3 +181,46 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<TenantRecord>> {
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Puts a tenant's failed job back in the queue and, when the tenant itself is `failed`,
+/// moves it back to `back_to` — in one transaction. False when the job was not failed.
+pub async fn retry_job(
+    pool: &AnyPool,
+    tenant: &TenantRecord,
+    job_id: &str,
+    back_to: TenantState,
+    cause: &str,
+    now: i64,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    if !jobs::retry_failed(&mut *tx, job_id, now).await? {
+        return Ok(false);
+    }
+    if tenant.state == TenantState::Failed {
+        let moved = sqlx::query(
+            "UPDATE tenants SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2",
+        )
+        .bind(&tenant.id)
+        .bind(TenantState::Failed.as_str())
+        .bind(back_to.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !moved {
+            return Ok(false);
+        }
+        record_transition(
+            &mut tx,
+            &tenant.id,
+            Some(TenantState::Failed),
+            back_to,
+            cause,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}

@@ -3,6 +3,7 @@
 pub mod client_addr;
 pub mod csrf;
 pub mod health;
+pub mod progress;
 
 use std::sync::Arc;
 
@@ -68,12 +69,22 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/api/jobs/{id}/events", get(progress::job_events))
         .route("/api/{*function}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            {
+                let services = state.services.clone();
+                move || provide_context(services.clone())
+            },
+            shell,
+        ))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             state.clone(),

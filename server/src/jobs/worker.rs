@@ -209,35 +209,17 @@ impl Worker {
         let steps = job.kind.steps();
         loop {
             let Some(step) = steps.get(job.step) else {
-                jobs::finish(
-                    &self.pool,
-                    &job.id,
-                    owner,
-                    JobState::Succeeded,
-                    None,
-                    now_ms(),
-                )
-                .await?;
-                jobs::append_event(
-                    &self.pool,
-                    &job.id,
-                    job.step,
-                    "done",
-                    "finished",
-                    "Done",
-                    now_ms(),
-                )
-                .await?;
-                tracing::info!(job_id = %job.id, kind = job.kind.as_str(), "job succeeded");
+                let event = Event::new("done", "finished", "Done".to_owned());
+                let change = Change::Finish(JobState::Succeeded, None);
+                if self.record(&job, change, event).await? {
+                    tracing::info!(job_id = %job.id, kind = job.kind.as_str(), "job succeeded");
+                }
                 return Ok(());
             };
             let now = now_ms();
             if job.step_started_at.is_none() {
-                jobs::start_step(&self.pool, &job.id, owner, now).await?;
-                jobs::append_event(
-                    &self.pool, &job.id, job.step, step.name, "started", step.title, now,
-                )
-                .await?;
+                let event = Event::new(step.name, "started", step.title.to_owned());
+                self.record(&job, Change::Start, event).await?;
                 job.step_started_at = Some(now);
             }
             let started = job.step_started_at.unwrap_or(now);
@@ -267,17 +249,9 @@ impl Worker {
             match outcome {
                 Ok(StepOutcome::Done) => {
                     let took = (now - started).max(0);
-                    jobs::append_event(
-                        &self.pool,
-                        &job.id,
-                        job.step,
-                        step.name,
-                        "succeeded",
-                        &format!("{} ({} ms)", step.title, took),
-                        now,
-                    )
-                    .await?;
-                    if !jobs::advance(&self.pool, &job.id, owner, job.step + 1, now).await? {
+                    let message = format!("{} ({} ms)", step.title, took);
+                    let event = Event::new(step.name, "succeeded", message);
+                    if !self.record(&job, Change::Advance, event).await? {
                         return Ok(());
                     }
                     job.step += 1;
@@ -297,9 +271,49 @@ impl Worker {
                     .await?;
                     return Ok(());
                 }
-                Err(error) => return self.failed_attempt(&job, step, error, now).await,
+                Err(error) => return self.failed_attempt(&job, step, error).await,
             }
         }
+    }
+
+    /// Changes the job and records the event in one transaction, so a crash leaves both or
+    /// neither. Returns whether the change happened (the lease may have been lost; a step's
+    /// start is recorded once).
+    async fn record(
+        &self,
+        job: &JobRecord,
+        change: Change<'_>,
+        event: Event<'_>,
+    ) -> Result<bool, DbError> {
+        let owner = self.options.owner.as_str();
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let changed = match change {
+            Change::Start => jobs::start_step(&mut *tx, &job.id, owner, now).await?,
+            Change::Advance => jobs::advance(&mut *tx, &job.id, owner, job.step + 1, now).await?,
+            Change::Retry {
+                until,
+                attempts,
+                error,
+            } => jobs::release(&mut *tx, &job.id, owner, until, attempts, Some(error), now).await?,
+            Change::Finish(state, error) => {
+                jobs::finish(&mut *tx, &job.id, owner, state, error, now).await?
+            }
+        };
+        if changed {
+            jobs::append_event(
+                &mut *tx,
+                &job.id,
+                job.step,
+                event.step_name,
+                event.kind,
+                &event.message,
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     fn step_timeout(&self, step: &Step) -> Duration {
@@ -314,9 +328,7 @@ impl Worker {
         job: &JobRecord,
         step: &Step,
         error: StepError,
-        now: i64,
     ) -> Result<(), DbError> {
-        let owner = self.options.owner.as_str();
         let attempts = job.attempts.saturating_add(1);
         let decision = if error.retryable {
             self.options.retry.after_failure(attempts)
@@ -331,48 +343,57 @@ impl Worker {
                     wait.as_secs().max(1)
                 );
                 tracing::warn!(job_id = %job.id, step = step.name, error = %error.message, "step failed; will retry");
-                jobs::append_event(
-                    &self.pool, &job.id, job.step, step.name, "retrying", &message, now,
-                )
-                .await?;
-                jobs::release(
-                    &self.pool,
-                    &job.id,
-                    owner,
-                    now + ms(wait),
+                let change = Change::Retry {
+                    until: now_ms() + ms(wait),
                     attempts,
-                    Some(&error.message),
-                    now,
-                )
-                .await?;
+                    error: &error.message,
+                };
+                self.record(job, change, Event::new(step.name, "retrying", message))
+                    .await?;
             }
             AfterFailure::GiveUp => {
                 tracing::error!(job_id = %job.id, step = step.name, error = %error.message, "job failed");
-                jobs::append_event(
-                    &self.pool,
-                    &job.id,
-                    job.step,
-                    step.name,
-                    "failed",
-                    &error.message,
-                    now,
-                )
-                .await?;
-                if jobs::finish(
-                    &self.pool,
-                    &job.id,
-                    owner,
-                    JobState::Failed,
-                    Some(&error.message),
-                    now,
-                )
-                .await?
-                {
+                let change = Change::Finish(JobState::Failed, Some(&error.message));
+                let event = Event::new(step.name, "failed", error.message.clone());
+                if self.record(job, change, event).await? {
                     self.handler.on_failed(job, &error.message).await;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// A change to a held job that comes with an event.
+enum Change<'a> {
+    /// The current step's first attempt starts.
+    Start,
+    /// The current step is done; go to the next.
+    Advance,
+    /// The attempt failed; release the job until `until`.
+    Retry {
+        until: i64,
+        attempts: u32,
+        error: &'a str,
+    },
+    /// The job ends.
+    Finish(JobState, Option<&'a str>),
+}
+
+/// What a change records in the job's timeline.
+struct Event<'a> {
+    step_name: &'a str,
+    kind: &'a str,
+    message: String,
+}
+
+impl<'a> Event<'a> {
+    fn new(step_name: &'a str, kind: &'a str, message: String) -> Self {
+        Self {
+            step_name,
+            kind,
+            message,
+        }
     }
 }
 

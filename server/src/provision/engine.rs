@@ -212,26 +212,16 @@ impl JobHandler for Engine {
         let client = &self.client;
         match (job.kind, step.name) {
             (JobKind::Provision, "apply") => self.apply(&tenant).await,
-            (JobKind::Provision, "volumes") => {
-                let names = self.expected(&tenant).await?.volumes;
-                readiness::volumes(client, &namespace, &names)
-                    .await
-                    .map(wait_for)
-                    .map_err(cluster_error)
-            }
-            (JobKind::Provision, "database") => {
-                let names = self.expected(&tenant).await?.databases;
-                readiness::databases(client, &namespace, &names)
-                    .await
-                    .map(wait_for)
-                    .map_err(cluster_error)
-            }
-            (JobKind::Provision, "workloads") => {
-                let names = self.expected(&tenant).await?.deployments;
-                readiness::workloads(client, &namespace, &names)
-                    .await
-                    .map(wait_for)
-                    .map_err(cluster_error)
+            (JobKind::Provision, wait @ ("volumes" | "database" | "workloads")) => {
+                let expected = self.expected(&tenant).await?;
+                let readiness = match wait {
+                    "volumes" => readiness::volumes(client, &namespace, &expected.volumes).await,
+                    "database" => {
+                        readiness::databases(client, &namespace, &expected.databases).await
+                    }
+                    _ => readiness::workloads(client, &namespace, &expected.deployments).await,
+                };
+                readiness.map(wait_for).map_err(cluster_error)
             }
             (JobKind::Provision, "address") => {
                 readiness::address(client, &namespace, exposure::PUBLIC)

@@ -1,5 +1,6 @@
 //! Tenants: creating, listing, showing and deleting them, for the UI and the command line.
 
+pub mod port;
 pub mod service;
 
 pub use app::domain::TenantDetail;

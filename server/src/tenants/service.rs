@@ -12,7 +12,7 @@ use app::domain::{
 use app::error::AppError;
 
 use crate::clock::{now_ms, rfc3339};
-use crate::db::jobs::{self, EventRecord, JobRecord};
+use crate::db::jobs::{self, EventRecord, JobRecord, JobState};
 use crate::db::tenants::{self, Created, TenantRecord};
 use crate::db::{catalog, users, DbError};
 use crate::jobs::JobKind;
@@ -62,6 +62,11 @@ impl TenantService {
     /// A service over this database, laying tenants out on the cluster as configured.
     pub fn new(pool: AnyPool, cluster: ClusterSettings) -> Self {
         Self { pool, cluster }
+    }
+
+    /// The database pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
@@ -199,6 +204,34 @@ impl TenantService {
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::Conflict("The tenant changed meanwhile; try again.".to_owned()))
+    }
+
+    /// Retries the tenant's latest job if it failed.
+    pub async fn retry(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
+        let record = self.record(subdomain).await?;
+        let latest = jobs::for_tenant(&self.pool, &record.id)
+            .await
+            .map_err(internal)?;
+        let job = latest
+            .first()
+            .filter(|job| job.state == JobState::Failed)
+            .ok_or_else(|| {
+                AppError::Conflict("The tenant's latest job has not failed.".to_owned())
+            })?;
+        let back_to = match job.kind {
+            JobKind::Provision => TenantState::Provisioning,
+            JobKind::Delete => TenantState::Deleting,
+        };
+        if !tenants::retry_job(&self.pool, &record, &job.id, back_to, cause, now_ms())
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::Conflict(
+                "The job changed meanwhile; try again.".to_owned(),
+            ));
+        }
+        tracing::info!(tenant = %record.subdomain, job_id = %job.id, cause, "job retried");
+        Ok(job.id.clone())
     }
 
     /// A job by id.

@@ -214,7 +214,7 @@ async fn a_failing_step_retries_then_fails_visibly_and_an_admin_can_retry(backen
         "events are numbered in order"
     );
 
-    // An admin retries; the cause is gone, so the job finishes from the failed step on.
+    // An admin retries; the cause is gone, so the job runs again from its first step.
     assert!(jobs::retry_failed(&pool, &id, now_ms()).await.unwrap());
     let healthy = Worker::new(
         pool.clone(),
@@ -226,8 +226,8 @@ async fn a_failing_step_retries_then_fails_visibly_and_an_admin_can_retry(backen
     assert_eq!(job.state, JobState::Succeeded);
     assert_eq!(
         count(&pool, "SELECT COUNT(*) FROM step_runs WHERE step = 'apply'").await,
-        1,
-        "earlier steps are not run again"
+        2,
+        "a retried job starts over; its steps are idempotent"
     );
     assert_eq!(
         count(

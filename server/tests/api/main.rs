@@ -10,5 +10,7 @@ mod cluster;
 mod csrf;
 mod jobs;
 mod operations;
+mod processes;
 mod provisioning;
 mod rate_limit;
+mod tenant_api;

@@ -180,7 +180,7 @@ async fn bad_tenant_requests_create_nothing(backend: Backend) {
 
 async fn a_store_that_never_starts_ends_in_failed_with_the_reason(backend: Backend) {
     let mut config = test_config();
-    config.sim_failing_images = vec!["store-api".into()];
+    config.sim_failing_images = vec!["store-api:1.0.0".into()];
     config.job_step_timeout_secs = Some(1);
     let Some(app) = TestApp::spawn_with(backend, config).await else {
         return;

@@ -110,6 +110,7 @@ pub fn test_config() -> ServeConfig {
         job_max_attempts: 2,
         job_backoff_ms: 100,
         job_step_timeout_secs: Some(3),
+        job_lease_secs: 30,
         cluster: server::config::ClusterConfig {
             namespace_prefix: "store".into(),
             base_domain: "shops.test".into(),

@@ -1,0 +1,34 @@
+//! Plans and blueprints, for admins.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Blueprint, Plan};
+use crate::error::AppError;
+
+/// The catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Plans, in display order.
+    pub plans: Vec<Plan>,
+    /// Blueprints, by name.
+    pub blueprints: Vec<Blueprint>,
+}
+
+/// Plans and blueprints; admins only.
+#[server(prefix = "/api", endpoint = "admin/catalog")]
+pub async fn get_catalog() -> Result<Catalog, AppError> {
+    use crate::api::guard::{answer, require_admin, services};
+
+    answer(
+        async {
+            require_admin().await?;
+            let tenants = services()?.tenants;
+            Ok(Catalog {
+                plans: tenants.plans().await?,
+                blueprints: tenants.blueprints().await?,
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,24 @@
+//! A job's progress, for whoever may watch it.
+
+use leptos::prelude::*;
+
+use crate::domain::JobProgress;
+use crate::error::AppError;
+
+/// A job with its events after `after`; admins, and the owner of the job's tenant.
+#[server(prefix = "/api", endpoint = "jobs/progress")]
+pub async fn watch_job(job_id: String, after: i64) -> Result<JobProgress, AppError> {
+    use crate::api::guard::{answer, require_user, services};
+
+    answer(
+        async {
+            let user = require_user().await?;
+            let tenants = services()?.tenants;
+            if !user.is_admin() && tenants.job_owner(&job_id).await? != Some(user.id) {
+                return Err(AppError::NotFound);
+            }
+            tenants.progress(&job_id, after).await
+        }
+        .await,
+    )
+}

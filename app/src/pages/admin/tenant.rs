@@ -1,0 +1,106 @@
+//! One tenant in the admin panel: its facts, its latest job live, its jobs, and deletion.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::tenants::{tenant_page, DeleteTenant, RetryTenantJob};
+use crate::components::form_error::FormError;
+use crate::components::progress::JobProgressView;
+use crate::error::AppError;
+
+/// The tenant named in the URL.
+#[component]
+pub fn AdminTenantPage() -> impl IntoView {
+    let params = use_params_map();
+    let subdomain = move || params.with(|p| p.get("subdomain").unwrap_or_default());
+    let refresh = RwSignal::new(0u32);
+    let delete = ServerAction::<DeleteTenant>::new();
+    let retry = ServerAction::<RetryTenantJob>::new();
+    let page = Resource::new(
+        move || {
+            (
+                subdomain(),
+                refresh.get(),
+                delete.version().get(),
+                retry.version().get(),
+            )
+        },
+        |(subdomain, ..)| tenant_page(subdomain),
+    );
+    let retry_error = Signal::derive(move || retry.value().get().and_then(Result::err));
+    let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+
+    view! {
+        <Title text=move || format!("{} · storefleet", subdomain())/>
+        <section class="card wide">
+            <p><A href="/admin/tenants">"← Tenants"</A></p>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(data) => {
+                            let t = data.detail.tenant;
+                            let name = t.subdomain.clone();
+                            let failed = data.detail.jobs.first().is_some_and(|j| j.state == "failed");
+                            let retry_name = name.clone();
+                            view! {
+                                <h1>{t.subdomain.clone()}</h1>
+                                <dl class="facts">
+                                    <dt>"State"</dt>
+                                    <dd><span class=format!("state state-{}", t.state.as_str()) data-testid="tenant-state">{t.state.as_str()}</span></dd>
+                                    <dt>"Plan"</dt>
+                                    <dd>{t.plan}</dd>
+                                    <dt>"Owner"</dt>
+                                    <dd>{t.owner_email.unwrap_or_else(|| "none".into())}</dd>
+                                    <dt>"Namespace"</dt>
+                                    <dd><code>{t.namespace}</code></dd>
+                                    <dt>"Address"</dt>
+                                    <dd><a href=t.url.clone() data-testid="tenant-url">{t.url.clone()}</a></dd>
+                                </dl>
+                                {data.progress.map(|progress| {
+                                    let title = format!("{} job", progress.job.kind);
+                                    view! {
+                                        <h2>{title}</h2>
+                                        <JobProgressView initial=progress on_finish=move |()| refresh.update(|n| *n += 1)/>
+                                    }
+                                })}
+                                {failed.then(move || view! {
+                                    <ActionForm action=retry attr:class="row-form">
+                                        <input type="hidden" name="subdomain" value=retry_name/>
+                                        <FormError error=retry_error/>
+                                        <button type="submit">"Retry the failed job"</button>
+                                    </ActionForm>
+                                })}
+                                <h2>"Jobs"</h2>
+                                <ul class="jobs">
+                                    {data.detail.jobs.into_iter().map(|job| view! {
+                                        <li>{job.kind} " · " {job.state} " · " {job.steps_done} "/" {job.steps_total}
+                                            {job.last_error.map(|e| view! { <span class="form-error">" · " {e}</span> })}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                                <h2>"Delete"</h2>
+                                <ActionForm action=delete attr:class="row-form">
+                                    <input type="hidden" name="subdomain" value=name.clone()/>
+                                    <label>
+                                        "Type the subdomain to confirm"
+                                        <input name="confirm" autocomplete="off" placeholder=name.clone()/>
+                                    </label>
+                                    <FormError error=delete_error/>
+                                    <button type="submit" class="danger">"Delete tenant"</button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        Err(AppError::NotFound) => view! { <h1>"No such tenant"</h1> }.into_any(),
+                        Err(AppError::Unauthenticated) => {
+                            view! { <p>"Please " <A href="/login">"log in"</A> " as an admin."</p> }.into_any()
+                        }
+                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

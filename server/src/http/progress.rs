@@ -1,0 +1,111 @@
+//! The live progress of a job as Server-Sent Events. Each message carries the events after
+//! the last one sent (its `id` is the last event's `seq`), so a reconnecting browser, which
+//! sends `Last-Event-ID`, continues where it left off — also after a server restart.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use app::api::guard::USER_ID_KEY;
+use app::error::AppError;
+
+use super::AppState;
+
+/// How often the database is read for new events.
+const POLL: Duration = Duration::from_millis(300);
+
+/// Where to start.
+#[derive(Debug, Deserialize)]
+pub struct After {
+    /// The last event seen; 0 for all.
+    #[serde(default)]
+    after: i64,
+}
+
+/// `GET /api/jobs/{id}/events`: admins, and the owner of the job's tenant.
+pub async fn job_events(
+    State(state): State<AppState>,
+    session: Session,
+    Path(job_id): Path<String>,
+    Query(query): Query<After>,
+    headers: HeaderMap,
+) -> Response {
+    match allowed(&state, &session, &job_id).await {
+        Ok(()) => {}
+        Err(error) => {
+            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN);
+            return (status, error.to_string()).into_response();
+        }
+    }
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(query.after);
+    Sse::new(updates(state, job_id, after))
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+async fn allowed(state: &AppState, session: &Session, job_id: &str) -> Result<(), AppError> {
+    let user_id: Option<String> = session
+        .get(USER_ID_KEY)
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let user_id = user_id.ok_or(AppError::Unauthenticated)?;
+    let user = state
+        .services
+        .accounts
+        .user(&user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if user.is_admin() || state.tenants.job_owner(job_id).await? == Some(user.id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A message whenever there are new events, and a last one when the job has ended.
+fn updates(
+    state: AppState,
+    job_id: String,
+    after: i64,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(Some(after), move |cursor| {
+        let state = state.clone();
+        let job_id = job_id.clone();
+        async move {
+            let mut after = cursor?;
+            loop {
+                let progress = match state.tenants.progress(&job_id, after).await {
+                    Ok(progress) => progress,
+                    Err(_) => {
+                        tokio::time::sleep(POLL).await;
+                        continue;
+                    }
+                };
+                let finished = progress.job.is_finished();
+                if let Some(last) = progress.events.last() {
+                    after = last.seq;
+                }
+                if !progress.events.is_empty() || finished {
+                    let event = Event::default()
+                        .event("progress")
+                        .id(after.to_string())
+                        .json_data(&progress)
+                        .unwrap_or_else(|_| Event::default().event("error"));
+                    return Some((Ok(event), (!finished).then_some(after)));
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    })
+}
