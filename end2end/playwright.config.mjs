@@ -4,8 +4,9 @@ import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.E2E_PORT || 3100);
 const base = `http://127.0.0.1:${port}`;
 // Workers inherit the environment, so they see the same data folder as the server.
@@ -53,6 +54,7 @@ export default defineConfig({
       STOREFLEET_BIND: `127.0.0.1:${port}`,
       STOREFLEET_PUBLIC_URL: base,
       STOREFLEET_SITE_ROOT: `${root}/target/site`,
+      STOREFLEET_CLUSTER: 'simulated',
       RUST_LOG: 'warn',
     },
   },

@@ -47,6 +47,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
 fi
 
 if [ "$what" = test ]; then
+  # Playwright needs Node.js 20 or later; Debian 12 ships 18. The npm registry carries Node
+  # itself (the `node` package), so npm can bring a newer one.
+  if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+    say "installing Node.js 20 from the npm registry"
+    npm install -g node@20
+    hash -r
+  fi
   if [ ! -x end2end/node_modules/.bin/playwright ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing the browser test runner"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)

@@ -9,10 +9,12 @@ peers="$root/.test-peers"
 say() { printf '\n== %s\n' "$*"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-stop_peers() { scripts/postgres.sh stop "$peers/postgres" || true; }
+# PostgreSQL's files live under /tmp: its server runs as the postgres user, which cannot
+# enter a checkout under /root.
+pg_dir=$(mktemp -d /tmp/storefleet-pg.XXXXXX)
+stop_peers() { scripts/postgres.sh stop "$pg_dir" || true; rm -rf "$pg_dir"; }
 trap stop_peers EXIT
-stop_peers
-rm -rf "$peers"; mkdir -p "$peers"
+rm -rf "$peers" end2end/test-results; mkdir -p "$peers"
 
 say "format"
 cargo fmt --all -- --check
@@ -25,7 +27,7 @@ say "check: nothing server-only reaches the WASM build"
 cargo check -p frontend --target wasm32-unknown-unknown
 
 say "PostgreSQL on 127.0.0.1"
-pg_url=$(scripts/postgres.sh start "$peers/postgres" "$(free_port)")
+pg_url=$(scripts/postgres.sh start "$pg_dir" "$(free_port)")
 export STOREFLEET_TEST_POSTGRES_URL=$pg_url STOREFLEET_REQUIRE_POSTGRES=1
 
 say "cargo tests (SQLite and PostgreSQL)"

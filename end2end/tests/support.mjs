@@ -2,8 +2,9 @@
 import { expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PASSWORD = 'correct horse battery';
 
 /** Opens a page and waits until it is in the state this project tests. */

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::AnyPool;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 use app::domain::{password, Email, Password, Role, UserView};
 use app::error::AppError;
@@ -28,6 +28,9 @@ pub enum CreateError {
 pub struct AccountService {
     pool: AnyPool,
     limits: LoginLimits,
+    /// Bounds the hashes computed at once: each takes about 19 MiB and a core's worth of time,
+    /// so a burst of sign-ups or log-ins queues instead of exhausting memory.
+    hashing: Semaphore,
     /// A hash to verify against when the account does not exist, so that a wrong email
     /// costs as much time as a wrong password.
     decoy_hash: OnceCell<String>,
@@ -36,9 +39,11 @@ pub struct AccountService {
 impl AccountService {
     /// A service over this pool with these log-in limits.
     pub fn new(pool: AnyPool, limits: LoginLimits) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Self {
             pool,
             limits,
+            hashing: Semaphore::new(cores),
             decoy_hash: OnceCell::new(),
         }
     }
@@ -50,9 +55,15 @@ impl AccountService {
         password: Password,
         role: Role,
     ) -> Result<UserView, CreateError> {
+        let permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| CreateError::Internal(e.to_string()))?;
         let password_hash = hashing::hash(password.expose().to_owned())
             .await
             .map_err(|e| CreateError::Internal(e.to_string()))?;
+        drop(permit);
         let record = UserRecord {
             id: uuid::Uuid::new_v4().to_string(),
             email: email.as_str().to_owned(),
@@ -124,6 +135,15 @@ impl Accounts for AccountService {
         login_failures::prune(&self.pool, since)
             .await
             .map_err(db_failed)?;
+        // The attempt counts as a failure before it is checked, so simultaneous attempts see
+        // each other; a success takes it back.
+        let pending = login_failures::record(&self.pool, &[&account_subject, &client_subject], now)
+            .await
+            .map_err(db_failed)?;
+        let prior = |mut failures: rate_limit::Failures| {
+            failures.count = failures.count.saturating_sub(1);
+            failures
+        };
         let account = login_failures::since(&self.pool, &account_subject, since)
             .await
             .map_err(db_failed)?;
@@ -131,8 +151,12 @@ impl Accounts for AccountService {
             .await
             .map_err(db_failed)?;
         if let Verdict::Limited { retry_after_secs } =
-            rate_limit::verdict(&self.limits, account, from_client, now)
+            rate_limit::verdict(&self.limits, prior(account), prior(from_client), now)
         {
+            // Refused unchecked: it neither counts nor extends the wait.
+            login_failures::forget(&self.pool, &pending)
+                .await
+                .map_err(db_failed)?;
             tracing::warn!(client = %client.0, "log-in refused: too many failures");
             return Err(AppError::RateLimited(rate_limit::message(retry_after_secs)));
         }
@@ -148,20 +172,25 @@ impl Accounts for AccountService {
             None => self.decoy_hash().await?.to_owned(),
         };
         let plausible = password.chars().count() <= password::MAX_LEN;
-        let matches = plausible && hashing::verify(password, phc).await.map_err(internal)?;
+        let matches = if plausible {
+            let _permit = self.hashing.acquire().await.map_err(internal)?;
+            hashing::verify(password, phc).await.map_err(internal)?
+        } else {
+            false
+        };
 
         match record {
             Some(record) if matches => {
                 login_failures::clear(&self.pool, &account_subject)
                     .await
                     .map_err(db_failed)?;
+                login_failures::forget(&self.pool, &pending)
+                    .await
+                    .map_err(db_failed)?;
                 tracing::info!(user_id = %record.id, "logged in");
                 Ok(view(&record))
             }
             _ => {
-                login_failures::record(&self.pool, &[&account_subject, &client_subject], now)
-                    .await
-                    .map_err(db_failed)?;
                 tracing::info!(client = %client.0, "log-in failed");
                 Err(AppError::BadCredentials)
             }

@@ -225,7 +225,7 @@ where
 {
     let done = sqlx::query(
         "UPDATE jobs SET step = $3, attempts = 0, step_started_at = NULL, last_error = NULL, \
-         next_run_at = $4, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+         next_run_at = $4, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND step = $3 - 1",
     )
     .bind(id)
     .bind(owner)
@@ -237,7 +237,8 @@ where
 }
 
 /// Releases the lease until `until`, keeping the step: for waiting on the cluster, or for a
-/// retry after a failed attempt (`attempts` and `error` then record it).
+/// retry after a failed attempt (`attempts` and `error` then record it, and the step's time
+/// budget starts again with the next attempt).
 pub async fn release<'e, E>(
     executor: E,
     id: &str,
@@ -250,19 +251,24 @@ pub async fn release<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query(
+    let sql = if error.is_some() {
+        "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
+         step_started_at = $3, attempts = $4, last_error = $5, updated_at = $6 \
+         WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
+    } else {
         "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
          attempts = $4, last_error = COALESCE($5, last_error), updated_at = $6 \
-         WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(until)
-    .bind(i64::from(attempts))
-    .bind(error.map(str::to_owned))
-    .bind(now)
-    .execute(executor)
-    .await?;
+         WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
+    };
+    let done = sqlx::query(sql)
+        .bind(id)
+        .bind(owner)
+        .bind(until)
+        .bind(i64::from(attempts))
+        .bind(error.map(str::to_owned))
+        .bind(now)
+        .execute(executor)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -415,4 +421,28 @@ pub async fn recent_step_durations(
         }
     }
     Ok(durations)
+}
+
+/// Ends a tenant's unfinished jobs as failed with `reason`; a worker holding one loses it at
+/// its next fenced update. For work that a newer job supersedes (a deletion).
+pub async fn cancel_unfinished<'e, E>(
+    executor: E,
+    tenant_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<u64>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'failed', last_error = $2, lease_owner = NULL, \
+         lease_expires_at = NULL, finished_at = $3, updated_at = $3 \
+         WHERE tenant_id = $1 AND state IN ('queued', 'running')",
+    )
+    .bind(tenant_id)
+    .bind(reason)
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected())
 }

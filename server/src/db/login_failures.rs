@@ -23,18 +23,33 @@ pub async fn since(pool: &AnyPool, subject: &str, since_ms: i64) -> Result<Failu
     })
 }
 
-/// Records one failure against each subject.
-pub async fn record(pool: &AnyPool, subjects: &[&str], at_ms: i64) -> Result<()> {
+/// Records one failure against each subject; returns the rows' ids, so an attempt counted
+/// before it is checked can be taken back if it succeeds.
+pub async fn record(pool: &AnyPool, subjects: &[&str], at_ms: i64) -> Result<Vec<String>> {
     let mut tx = pool.begin().await?;
+    let mut ids = Vec::with_capacity(subjects.len());
     for subject in subjects {
+        let id = uuid::Uuid::new_v4().to_string();
         sqlx::query("INSERT INTO login_failures (id, subject, failed_at) VALUES ($1, $2, $3)")
-            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&id)
             .bind(*subject)
             .bind(at_ms)
             .execute(&mut *tx)
             .await?;
+        ids.push(id);
     }
     tx.commit().await?;
+    Ok(ids)
+}
+
+/// Takes back recorded failures by id.
+pub async fn forget(pool: &AnyPool, ids: &[String]) -> Result<()> {
+    for id in ids {
+        sqlx::query("DELETE FROM login_failures WHERE id = $1")
+            .bind(id)
+            .execute(pool)
+            .await?;
+    }
     Ok(())
 }
 

@@ -152,6 +152,16 @@ pub async fn transition(
     record_transition(&mut tx, tenant_id, Some(from), to, cause, now).await?;
     let job_id = uuid::Uuid::new_v4().to_string();
     if let Some(kind) = job {
+        if kind == JobKind::Delete {
+            // Whatever was still being built must not rebuild what the deletion removes.
+            jobs::cancel_unfinished(
+                &mut *tx,
+                tenant_id,
+                "cancelled: the tenant is being deleted",
+                now,
+            )
+            .await?;
+        }
         jobs::enqueue(&mut *tx, &job_id, Some(tenant_id), kind, now).await?;
     }
     tx.commit().await?;

@@ -169,14 +169,11 @@ impl Worker {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut claimed = Vec::new();
         for id in jobs::due(&self.pool, now, limit).await? {
-            if let Some(job) = jobs::claim(
-                &self.pool,
-                &id,
-                &self.options.owner,
-                now,
-                ms(self.options.lease),
-            )
-            .await?
+            // A token per claim: a job this process claims again (after its lease lapsed) is
+            // fenced off from the attempt that still holds the old token.
+            let token = format!("{}/{}", self.options.owner, uuid::Uuid::new_v4().simple());
+            if let Some(job) =
+                jobs::claim(&self.pool, &id, &token, now, ms(self.options.lease)).await?
             {
                 claimed.push(job);
             }
@@ -187,17 +184,18 @@ impl Worker {
     /// Runs a held job's steps until it finishes, waits, fails an attempt or loses its lease.
     async fn execute(&self, job: JobRecord) {
         let (lost_tx, lost_rx) = watch::channel(false);
-        let heartbeat = tokio::spawn(heartbeat(
+        // Aborted when this attempt ends in any way, a panicking step included, so a dead
+        // attempt never keeps renewing its lease.
+        let _heartbeat = AbortOnDrop(tokio::spawn(heartbeat(
             self.pool.clone(),
             job.id.clone(),
-            self.options.owner.clone(),
+            job.lease_owner.clone().unwrap_or_default(),
             self.options.lease,
             lost_tx,
-        ));
+        )));
         if let Err(error) = self.steps(job.clone(), lost_rx).await {
             tracing::warn!(job_id = %job.id, error = %error, "job bookkeeping failed; the lease will expire and another attempt resumes it");
         }
-        heartbeat.abort();
     }
 
     async fn steps(
@@ -205,7 +203,8 @@ impl Worker {
         mut job: JobRecord,
         mut lost: watch::Receiver<bool>,
     ) -> Result<(), DbError> {
-        let owner = self.options.owner.as_str();
+        let token = job.lease_owner.clone().unwrap_or_default();
+        let owner = token.as_str();
         let steps = job.kind.steps();
         loop {
             let Some(step) = steps.get(job.step) else {
@@ -285,7 +284,7 @@ impl Worker {
         change: Change<'_>,
         event: Event<'_>,
     ) -> Result<bool, DbError> {
-        let owner = self.options.owner.as_str();
+        let owner = job.lease_owner.as_deref().unwrap_or_default();
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let changed = match change {
@@ -407,15 +406,32 @@ async fn heartbeat(
 ) {
     let mut ticks = tokio::time::interval(lease / 3);
     ticks.tick().await;
+    let mut held_until = now_ms() + ms(lease);
     loop {
         ticks.tick().await;
-        match jobs::renew(&pool, &id, &owner, now_ms(), ms(lease)).await {
-            Ok(true) => {}
+        let now = now_ms();
+        match jobs::renew(&pool, &id, &owner, now, ms(lease)).await {
+            Ok(true) => held_until = now + ms(lease),
             Ok(false) => {
+                let _ = lost.send(true);
+                return;
+            }
+            // Unable to renew past the lease's end: another worker may hold the job by now.
+            Err(error) if now >= held_until => {
+                tracing::warn!(job_id = %id, error = %error, "lease lapsed while the database was unreachable");
                 let _ = lost.send(true);
                 return;
             }
             Err(error) => tracing::warn!(job_id = %id, error = %error, "renewing a lease failed"),
         }
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

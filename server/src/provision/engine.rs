@@ -195,8 +195,18 @@ fn db_error(error: DbError) -> StepError {
     StepError::transient(format!("database: {error}"))
 }
 
+/// A refusal no retry changes (bad request, forbidden, invalid, immutable field) is
+/// permanent; conflicts, throttling, server errors and unreachable clusters are retried.
 fn cluster_error(error: ApplyError) -> StepError {
-    StepError::transient(format!("cluster: {error}"))
+    let ApplyError::Kube { source, .. } = &error;
+    let permanent = matches!(source, kube::Error::Api(status)
+        if (400..500).contains(&status.code) && status.code != 409 && status.code != 429);
+    let message = format!("cluster: {error}");
+    if permanent {
+        StepError::permanent(message)
+    } else {
+        StepError::transient(message)
+    }
 }
 
 fn generate_password() -> String {
@@ -208,6 +218,12 @@ fn generate_password() -> String {
 impl JobHandler for Engine {
     async fn run_step(&self, job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError> {
         let tenant = self.tenant(job).await?;
+        if job.kind == JobKind::Provision && tenant.state != TenantState::Provisioning {
+            return Err(StepError::permanent(format!(
+                "the tenant is {}, no longer provisioning",
+                tenant.state.as_str()
+            )));
+        }
         let namespace = self.namespace(&tenant);
         let client = &self.client;
         match (job.kind, step.name) {

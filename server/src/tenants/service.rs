@@ -165,7 +165,7 @@ impl TenantService {
     }
 
     async fn record(&self, subdomain: &str) -> Result<TenantRecord, AppError> {
-        tenants::by_subdomain(&self.pool, subdomain.trim())
+        tenants::by_subdomain(&self.pool, &subdomain.trim().to_ascii_lowercase())
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)

@@ -253,9 +253,17 @@ async fn a_job_whose_worker_died_resumes_at_its_step(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert!(jobs::advance(&pool, &job.id, "dead", 3, now_ms())
-        .await
-        .unwrap());
+    for next in 1..=3 {
+        assert!(jobs::advance(&pool, &job.id, "dead", next, now_ms())
+            .await
+            .unwrap());
+    }
+    assert!(
+        !jobs::advance(&pool, &job.id, "dead", 3, now_ms())
+            .await
+            .unwrap(),
+        "a step is advanced past once only"
+    );
 
     let survivor = Worker::new(
         pool.clone(),

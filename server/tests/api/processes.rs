@@ -184,7 +184,12 @@ async fn wait_until(
     loop {
         let owners = "SELECT lease_owner FROM jobs WHERE lease_owner IS NOT NULL";
         let owners: Vec<String> = sqlx::query_scalar(owners).fetch_all(pool).await.unwrap();
-        holders.extend(owners);
+        // A lease owner is `<worker>/<claim>`: the worker part names the process.
+        holders.extend(
+            owners
+                .into_iter()
+                .filter_map(|o| o.split('/').next().map(str::to_owned)),
+        );
         let value = scalar(pool, sql).await;
         if done(value) {
             return holders;

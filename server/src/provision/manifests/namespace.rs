@@ -7,12 +7,14 @@ use k8s_openapi::api::core::v1::{
     ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicySpec,
+    IPBlock, NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
+    NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{Context, TenantObject};
+use super::{Context, Exposure, TenantObject};
 use crate::provision::labels;
 
 /// The name of the tenant's ServiceAccount, used by every pod.
@@ -67,27 +69,7 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(LabelSelector::default()),
             policy_types: Some(vec!["Ingress".to_owned()]),
-            ingress: Some(vec![NetworkPolicyIngressRule {
-                from: Some(vec![
-                    // The tenant's own pods.
-                    NetworkPolicyPeer {
-                        pod_selector: Some(LabelSelector::default()),
-                        ..Default::default()
-                    },
-                    // The ingress controller, and nothing else from outside.
-                    NetworkPolicyPeer {
-                        namespace_selector: Some(LabelSelector {
-                            match_labels: Some(BTreeMap::from([(
-                                "kubernetes.io/metadata.name".to_owned(),
-                                ctx.cluster.ingress_namespace.clone(),
-                            )])),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    },
-                ]),
-                ..Default::default()
-            }]),
+            ingress: Some(ingress_rules(ctx)),
             ..Default::default()
         }),
     };
@@ -103,4 +85,50 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
         isolation.into(),
         account.into(),
     ]
+}
+
+/// Who may reach the tenant's pods: its own pods and the ingress controller; behind a load
+/// balancer, also anyone, on the public component's port only (what the load balancer
+/// publishes anyway; every other port stays closed to other tenants).
+fn ingress_rules(ctx: &Context<'_>) -> Vec<NetworkPolicyIngressRule> {
+    let mut rules = vec![NetworkPolicyIngressRule {
+        from: Some(vec![
+            // The tenant's own pods.
+            NetworkPolicyPeer {
+                pod_selector: Some(LabelSelector::default()),
+                ..Default::default()
+            },
+            // The ingress controller, and nothing else from outside.
+            NetworkPolicyPeer {
+                namespace_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([(
+                        "kubernetes.io/metadata.name".to_owned(),
+                        ctx.cluster.ingress_namespace.clone(),
+                    )])),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ]),
+        ..Default::default()
+    }];
+    let public = ctx.tenant.blueprint.public_component();
+    if let (Exposure::LoadBalancer, Some(front)) = (&ctx.cluster.exposure, public) {
+        let anywhere = |cidr: &str| NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: cidr.to_owned(),
+                except: None,
+            }),
+            ..Default::default()
+        };
+        rules.push(NetworkPolicyIngressRule {
+            from: Some(vec![anywhere("0.0.0.0/0"), anywhere("::/0")]),
+            ports: Some(vec![NetworkPolicyPort {
+                port: Some(IntOrString::Int(i32::from(front.port))),
+                protocol: Some("TCP".to_owned()),
+                ..Default::default()
+            }]),
+        });
+    }
+    rules
 }

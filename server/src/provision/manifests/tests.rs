@@ -121,6 +121,40 @@ fn the_default_store_behind_a_load_balancer() {
 }
 
 #[test]
+fn behind_a_load_balancer_only_the_public_port_opens_to_the_world() {
+    let objects = Fixture::new().render(Exposure::LoadBalancer);
+    let TenantObject::NetworkPolicy(policy) = find(&objects, "NetworkPolicy", "isolate-tenant")
+    else {
+        unreachable!()
+    };
+    let rules = policy.spec.as_ref().unwrap().ingress.as_ref().unwrap();
+    assert_eq!(rules.len(), 2);
+    let ports = rules[1].ports.as_ref().unwrap();
+    assert_eq!(ports.len(), 1);
+    assert_eq!(
+        ports[0].port,
+        Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(8080))
+    );
+    let ingress_only = Fixture::new().render(ingress());
+    let TenantObject::NetworkPolicy(policy) =
+        find(&ingress_only, "NetworkPolicy", "isolate-tenant")
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        policy
+            .spec
+            .as_ref()
+            .unwrap()
+            .ingress
+            .as_ref()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn objects_come_in_apply_order() {
     let objects = Fixture::new().render(ingress());
     let order: Vec<String> = objects
