@@ -10,7 +10,7 @@ use sqlx::AnyPool;
 
 use app::domain::blueprint::Workload;
 use app::domain::setting::SettingValue;
-use app::domain::{Subdomain, TenantState};
+use app::domain::{Blueprint, Plan, Subdomain, TenantState};
 
 use super::apply::{self, ApplyError};
 use super::manifests::{self, config, exposure, ClusterSettings, TenantSpec};
@@ -43,8 +43,8 @@ impl Engine {
         }
     }
 
-    /// The names of the tenant's volumes, databases and Deployments, from its blueprint.
-    async fn expected(&self, tenant: &TenantRecord) -> Result<Expected, StepError> {
+    /// The tenant's plan and that plan's blueprint.
+    async fn catalog(&self, tenant: &TenantRecord) -> Result<(Plan, Blueprint), StepError> {
         let plan = catalog::plan(&self.pool, &tenant.plan)
             .await
             .map_err(db_error)?
@@ -55,6 +55,12 @@ impl Engine {
             .ok_or_else(|| {
                 StepError::permanent(format!("blueprint {} does not exist", plan.blueprint))
             })?;
+        Ok((plan, blueprint))
+    }
+
+    /// The names of the tenant's volumes, databases and Deployments, from its blueprint.
+    async fn expected(&self, tenant: &TenantRecord) -> Result<Expected, StepError> {
+        let (_, blueprint) = self.catalog(tenant).await?;
         let components = |workload: Workload| -> Vec<String> {
             blueprint
                 .components
@@ -87,16 +93,7 @@ impl Engine {
 
     /// Renders the tenant's objects and applies them, then prunes what is no longer rendered.
     async fn apply(&self, tenant: &TenantRecord) -> Result<StepOutcome, StepError> {
-        let plan = catalog::plan(&self.pool, &tenant.plan)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(|| StepError::permanent(format!("plan {} does not exist", tenant.plan)))?;
-        let blueprint = catalog::blueprint(&self.pool, &plan.blueprint)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(|| {
-                StepError::permanent(format!("blueprint {} does not exist", plan.blueprint))
-            })?;
+        let (plan, blueprint) = self.catalog(tenant).await?;
         let subdomain =
             Subdomain::parse(&tenant.subdomain).map_err(|e| StepError::permanent(e.to_string()))?;
         let namespace = self.namespace(tenant);
