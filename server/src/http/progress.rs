@@ -20,6 +20,8 @@ use super::AppState;
 
 /// How often the database is read for new events.
 const POLL: Duration = Duration::from_millis(300);
+/// Reads in a row that may fail before the stream ends (the browser then reconnects).
+const MAX_FAILED_READS: u32 = 20;
 
 /// Where to start.
 #[derive(Debug, Deserialize)]
@@ -84,14 +86,18 @@ fn updates(
         let job_id = job_id.clone();
         async move {
             let mut after = cursor?;
+            let mut failed_reads = 0;
             loop {
                 let progress = match state.tenants.progress(&job_id, after).await {
                     Ok(progress) => progress,
-                    Err(_) => {
+                    Err(_) if failed_reads < MAX_FAILED_READS => {
+                        failed_reads += 1;
                         tokio::time::sleep(POLL).await;
                         continue;
                     }
+                    Err(_) => return None,
                 };
+                failed_reads = 0;
                 let finished = progress.job.is_finished();
                 if let Some(last) = progress.events.last() {
                     after = last.seq;

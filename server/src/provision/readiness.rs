@@ -22,13 +22,23 @@ pub fn claim_bound(claim: &PersistentVolumeClaim) -> bool {
     claim.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound")
 }
 
-/// Every wanted replica of the StatefulSet is ready.
+/// Every wanted replica of the StatefulSet is ready and on its newest revision.
 pub fn stateful_set_ready(set: &StatefulSet) -> bool {
     let wanted = set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-    let status = set.status.as_ref();
-    let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
-    let observed = status.and_then(|s| s.observed_generation).unwrap_or(0);
-    ready >= wanted && observed >= set.metadata.generation.unwrap_or(0)
+    let Some(status) = set.status.as_ref() else {
+        return false;
+    };
+    let ready = status.ready_replicas.unwrap_or(0);
+    let updated = status.updated_replicas.unwrap_or(0);
+    let observed = status.observed_generation.unwrap_or(0);
+    let rolled_out = match (&status.current_revision, &status.update_revision) {
+        (Some(current), Some(update)) => current == update,
+        _ => true,
+    };
+    ready >= wanted
+        && updated >= wanted
+        && rolled_out
+        && observed >= set.metadata.generation.unwrap_or(0)
 }
 
 /// Every wanted replica of the Deployment is updated and available.
@@ -204,6 +214,43 @@ mod tests {
             "old pods still serving"
         );
         assert!(!deployment_ready(&Deployment::default()), "no status yet");
+    }
+
+    #[test]
+    fn a_stateful_set_is_ready_once_rolled_out() {
+        use k8s_openapi::api::apps::v1::{StatefulSetSpec, StatefulSetStatus};
+        let set = |ready: i32, updated: i32, current: &str, update: &str| StatefulSet {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                generation: Some(1),
+                ..Default::default()
+            },
+            spec: Some(StatefulSetSpec {
+                replicas: Some(1),
+                ..Default::default()
+            }),
+            status: Some(StatefulSetStatus {
+                ready_replicas: Some(ready),
+                updated_replicas: Some(updated),
+                observed_generation: Some(1),
+                current_revision: Some(current.into()),
+                update_revision: Some(update.into()),
+                ..Default::default()
+            }),
+        };
+        assert!(stateful_set_ready(&set(1, 1, "r2", "r2")));
+        assert!(
+            !stateful_set_ready(&set(1, 1, "r1", "r2")),
+            "old revision still current"
+        );
+        assert!(
+            !stateful_set_ready(&set(1, 0, "r2", "r2")),
+            "pod not updated yet"
+        );
+        assert!(!stateful_set_ready(&set(0, 1, "r2", "r2")), "pod not ready");
+        assert!(
+            !stateful_set_ready(&StatefulSet::default()),
+            "no status yet"
+        );
     }
 
     #[test]
