@@ -2,5 +2,6 @@
 
 pub mod form_error;
 pub mod layout;
+pub mod load_error;
 pub mod nav;
 pub mod progress;

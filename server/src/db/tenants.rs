@@ -124,6 +124,32 @@ async fn record_transition(
     Ok(())
 }
 
+/// Moves the tenant from `from` to `to` if it is still in `from`, and records who or what
+/// caused it. False (and nothing changed) when the tenant was no longer in `from`.
+async fn move_state(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant_id: &str,
+    from: TenantState,
+    to: TenantState,
+    cause: &str,
+    now: i64,
+) -> Result<bool> {
+    let moved =
+        sqlx::query("UPDATE tenants SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
+            .bind(tenant_id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+            == 1;
+    if moved {
+        record_transition(tx, tenant_id, Some(from), to, cause, now).await?;
+    }
+    Ok(moved)
+}
+
 /// Moves a tenant from `from` to `to` (only if it is still in `from`), records who or what
 /// caused it, and queues `job` — in one transaction. False when the tenant was not in `from`.
 pub async fn transition(
@@ -136,20 +162,9 @@ pub async fn transition(
     now: i64,
 ) -> Result<Option<String>> {
     let mut tx = pool.begin().await?;
-    let moved =
-        sqlx::query("UPDATE tenants SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2")
-            .bind(tenant_id)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
-    if !moved {
+    if !move_state(&mut tx, tenant_id, from, to, cause, now).await? {
         return Ok(None);
     }
-    record_transition(&mut tx, tenant_id, Some(from), to, cause, now).await?;
     let job_id = uuid::Uuid::new_v4().to_string();
     if let Some(kind) = job {
         if kind == JobKind::Delete {
@@ -206,30 +221,18 @@ pub async fn retry_job(
     if !jobs::retry_failed(&mut *tx, job_id, now).await? {
         return Ok(false);
     }
-    if tenant.state == TenantState::Failed {
-        let moved = sqlx::query(
-            "UPDATE tenants SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2",
-        )
-        .bind(&tenant.id)
-        .bind(TenantState::Failed.as_str())
-        .bind(back_to.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !moved {
-            return Ok(false);
-        }
-        record_transition(
+    if tenant.state == TenantState::Failed
+        && !move_state(
             &mut tx,
             &tenant.id,
-            Some(TenantState::Failed),
+            TenantState::Failed,
             back_to,
             cause,
             now,
         )
-        .await?;
+        .await?
+    {
+        return Ok(false);
     }
     tx.commit().await?;
     Ok(true)

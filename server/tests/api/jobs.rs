@@ -85,6 +85,15 @@ async fn database(backend: Backend) -> Option<(TestDb, AnyPool)> {
     Some((db, migrated.pool))
 }
 
+/// Queues a provisioning job (with no tenant: the recorder needs none); returns its id.
+async fn queue_provision(pool: &AnyPool) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    jobs::enqueue(pool, &id, None, JobKind::Provision, now_ms())
+        .await
+        .unwrap();
+    id
+}
+
 async fn count(pool: &AnyPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -124,10 +133,7 @@ async fn two_workers_run_each_of_twenty_jobs_exactly_once(backend: Backend) {
         return;
     };
     for _ in 0..20 {
-        let id = uuid::Uuid::new_v4().to_string();
-        jobs::enqueue(&pool, &id, None, JobKind::Provision, now_ms())
-            .await
-            .unwrap();
+        queue_provision(&pool).await;
     }
     // Two workers with pools of their own, as two server processes would have.
     let second = server::db::Db::connect(&db.url).await.unwrap().pool;
@@ -179,10 +185,7 @@ async fn a_failing_step_retries_then_fails_visibly_and_an_admin_can_retry(backen
     let Some((_db, pool)) = database(backend).await else {
         return;
     };
-    let id = uuid::Uuid::new_v4().to_string();
-    jobs::enqueue(&pool, &id, None, JobKind::Provision, now_ms())
-        .await
-        .unwrap();
+    let id = queue_provision(&pool).await;
 
     let failing = Recorder::new(pool.clone(), Some("database"));
     let worker = Worker::new(pool.clone(), failing.clone(), options("a"));
@@ -243,10 +246,7 @@ async fn a_job_whose_worker_died_resumes_at_its_step(backend: Backend) {
     let Some((_db, pool)) = database(backend).await else {
         return;
     };
-    let id = uuid::Uuid::new_v4().to_string();
-    jobs::enqueue(&pool, &id, None, JobKind::Provision, now_ms())
-        .await
-        .unwrap();
+    let id = queue_provision(&pool).await;
 
     // A worker claims the job, gets three steps done, and dies without releasing it.
     let job = jobs::claim(&pool, &id, "dead", now_ms(), 200)

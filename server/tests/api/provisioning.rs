@@ -38,6 +38,17 @@ async fn wait_for_state(
     panic!("{subdomain} never became {}", wanted.as_str());
 }
 
+/// The tenant service, with tenant `acme` (no owner) provisioned to ready.
+async fn ready_acme(app: &TestApp) -> TenantService {
+    let tenants = app.tenants().await;
+    tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+    wait_for_state(&tenants, "acme", TenantState::Ready).await;
+    tenants
+}
+
 async fn count<K>(client: &Client, namespace: &str) -> usize
 where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
@@ -214,12 +225,7 @@ async fn deleting_removes_the_namespace_and_keeps_the_record(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let tenants = app.tenants().await;
-    tenants
-        .create("acme", "starter", None, "test")
-        .await
-        .unwrap();
-    wait_for_state(&tenants, "acme", TenantState::Ready).await;
+    let tenants = ready_acme(&app).await;
 
     tenants.delete("acme", "test").await.unwrap();
     let detail = wait_for_state(&tenants, "acme", TenantState::Deleted).await;
@@ -239,12 +245,7 @@ async fn applying_again_prunes_what_is_no_longer_rendered(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let tenants = app.tenants().await;
-    tenants
-        .create("acme", "starter", None, "test")
-        .await
-        .unwrap();
-    wait_for_state(&tenants, "acme", TenantState::Ready).await;
+    let tenants = ready_acme(&app).await;
 
     let cluster = app.cluster();
     let maps: Api<ConfigMap> = Api::namespaced(cluster.clone(), "store-acme");

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::get_catalog;
+use crate::components::load_error::AdminLoadError;
 
 fn price(cents: i64) -> String {
     format!("{}.{:02} / month", cents / 100, cents % 100)
@@ -61,7 +62,7 @@ pub fn AdminCatalogPage() -> impl IntoView {
                                 </ul>
                             }).collect_view()}
                         }.into_any(),
-                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <AdminLoadError error/> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::tenants::{tenant_page, DeleteTenant, RetryTenantJob};
 use crate::components::form_error::FormError;
+use crate::components::load_error::AdminLoadError;
 use crate::components::progress::JobProgressView;
 use crate::error::AppError;
 
@@ -94,10 +95,7 @@ pub fn AdminTenantPage() -> impl IntoView {
                                 .into_any()
                         }
                         Err(AppError::NotFound) => view! { <h1>"No such tenant"</h1> }.into_any(),
-                        Err(AppError::Unauthenticated) => {
-                            view! { <p>"Please " <A href="/login">"log in"</A> " as an admin."</p> }.into_any()
-                        }
-                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <AdminLoadError error/> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -7,8 +7,8 @@ use leptos_router::components::A;
 use crate::api::get_catalog;
 use crate::api::tenants::{list_tenants, CreateTenant};
 use crate::components::form_error::FormError;
+use crate::components::load_error::AdminLoadError;
 use crate::domain::Subdomain;
-use crate::error::AppError;
 
 /// Every tenant, and a form to create one that checks the subdomain as it is typed.
 #[component]
@@ -106,10 +106,7 @@ pub fn AdminTenantsPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(AppError::Unauthenticated) => {
-                            view! { <p>"Please " <A href="/login">"log in"</A> " as an admin."</p> }.into_any()
-                        }
-                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <AdminLoadError error/> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -2,12 +2,11 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 use crate::api::{list_users, SetRole};
 use crate::components::form_error::FormError;
+use crate::components::load_error::AdminLoadError;
 use crate::domain::Role;
-use crate::error::AppError;
 
 /// Every account with its role; only admins see it.
 #[component]
@@ -63,11 +62,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(AppError::Unauthenticated) => {
-                            view! { <p>"Please " <A href="/login">"log in"</A> " as an admin."</p> }
-                                .into_any()
-                        }
-                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <AdminLoadError error/> }.into_any(),
                     }
                 })}
             </Suspense>
