@@ -68,7 +68,8 @@ impl TenantState {
             (PendingPayment, Provisioning)
                 | (Provisioning, Ready)
                 | (Provisioning, Failed)
-                | (Failed, Provisioning)
+                | (Ready | Failed, Provisioning)
+                | (Failed, Updating)
                 | (Ready, Updating)
                 | (Updating, Ready)
                 | (Updating, Failed)
@@ -146,6 +147,8 @@ mod tests {
             (Deleting, Deleted),
             (Provisioning, Failed),
             (Failed, Provisioning),
+            (Ready, Provisioning),
+            (Failed, Updating),
         ] {
             assert!(from.can_become(to), "{from:?} → {to:?}");
         }

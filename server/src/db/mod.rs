@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod jobs;
 pub mod login_failures;
+pub mod outbox;
 pub mod tenants;
 pub mod users;
 

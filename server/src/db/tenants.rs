@@ -6,6 +6,7 @@ use sqlx::{any::AnyRow, AnyPool, Row};
 
 use app::domain::TenantState;
 
+use super::outbox::{self, Mail};
 use super::{is_unique_violation, jobs, DbError, Result};
 use crate::jobs::JobKind;
 
@@ -161,26 +162,78 @@ pub async fn transition(
     job: Option<JobKind>,
     now: i64,
 ) -> Result<Option<String>> {
+    transition_with_mail(pool, tenant_id, from, to, cause, job, &[], now).await
+}
+
+/// [`transition`], also writing `mail` to the outbox in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_with_mail(
+    pool: &AnyPool,
+    tenant_id: &str,
+    from: TenantState,
+    to: TenantState,
+    cause: &str,
+    job: Option<JobKind>,
+    mail: &[Mail],
+    now: i64,
+) -> Result<Option<String>> {
     let mut tx = pool.begin().await?;
     if !move_state(&mut tx, tenant_id, from, to, cause, now).await? {
         return Ok(None);
     }
     let job_id = uuid::Uuid::new_v4().to_string();
     if let Some(kind) = job {
-        if kind == JobKind::Delete {
-            // Whatever was still being built must not rebuild what the deletion removes.
-            jobs::cancel_unfinished(
-                &mut *tx,
-                tenant_id,
-                "cancelled: the tenant is being deleted",
-                now,
-            )
-            .await?;
-        }
-        jobs::enqueue(&mut *tx, &job_id, Some(tenant_id), kind, now).await?;
+        supersede(&mut tx, tenant_id, &job_id, kind, now).await?;
+    }
+    for message in mail {
+        outbox::enqueue(&mut tx, message, now).await?;
     }
     tx.commit().await?;
     Ok(Some(job_id))
+}
+
+/// Queues `kind` for a tenant that is still in `state`, without changing its state (e.g. a
+/// suspended tenant's resumption, which marks it ready at its end). None when the tenant was
+/// no longer in `state`.
+pub async fn queue_job(
+    pool: &AnyPool,
+    tenant_id: &str,
+    state: TenantState,
+    kind: JobKind,
+    now: i64,
+) -> Result<Option<String>> {
+    let mut tx = pool.begin().await?;
+    let still = sqlx::query("UPDATE tenants SET updated_at = $3 WHERE id = $1 AND state = $2")
+        .bind(tenant_id)
+        .bind(state.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if !still {
+        return Ok(None);
+    }
+    let job_id = uuid::Uuid::new_v4().to_string();
+    supersede(&mut tx, tenant_id, &job_id, kind, now).await?;
+    tx.commit().await?;
+    Ok(Some(job_id))
+}
+
+/// Queues a job, ending the tenant's unfinished ones first: the newest intent wins, and work
+/// a newer job supersedes (a build the deletion removes, a suspension the resumption undoes)
+/// must not run on.
+async fn supersede(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant_id: &str,
+    job_id: &str,
+    kind: JobKind,
+    now: i64,
+) -> Result<()> {
+    let reason = format!("cancelled: superseded by a {} job", kind.as_str());
+    jobs::cancel_unfinished(&mut **tx, tenant_id, &reason, now).await?;
+    jobs::enqueue(&mut **tx, job_id, Some(tenant_id), kind, now).await?;
+    Ok(())
 }
 
 /// The tenant with this subdomain.

@@ -10,6 +10,14 @@ pub enum JobKind {
     Provision,
     /// Remove a tenant's namespace (its record is kept as deleted).
     Delete,
+    /// Apply changed settings or a new release, roll the pods and wait for them.
+    Update,
+    /// Scale the workloads to zero and serve the maintenance page; data is kept.
+    Suspend,
+    /// Bring a suspended tenant's workloads back and wait until it serves.
+    Resume,
+    /// Remove the workloads of a suspended tenant for good; volumes are kept.
+    Archive,
 }
 
 /// One step of a job: a name for people and logs, and how long it may take.
@@ -40,10 +48,45 @@ const PROVISION: &[Step] = &[
     step("ready", "Mark the store ready", 30),
 ];
 
+const UPDATE: &[Step] = &[
+    step("apply", "Update the configuration", 60),
+    step("workloads", "Wait for the store to restart", 600),
+    step("ready", "Mark the store ready", 30),
+];
+
+const SUSPEND: &[Step] = &[
+    step("apply", "Stop the store and show the maintenance page", 60),
+    step("maintenance", "Wait for the maintenance page", 300),
+    step("stopped", "Wait for the store to stop", 300),
+];
+
+const RESUME: &[Step] = &[
+    step("apply", "Start the store again", 60),
+    step("database", "Wait for the database", 600),
+    step("workloads", "Wait for the store to start", 600),
+    step("ready", "Mark the store ready", 30),
+];
+
+const ARCHIVE: &[Step] = &[
+    step("apply", "Remove the workloads, keep the data", 60),
+    step("stopped", "Wait for the workloads to be gone", 300),
+    step("archived", "Mark the store archived", 30),
+];
+
 const DELETE: &[Step] = &[
     step("namespace", "Delete the namespace", 60),
     step("gone", "Wait until everything is removed", 600),
     step("deleted", "Mark the tenant deleted", 30),
+];
+
+/// Every kind of job.
+pub const ALL_KINDS: [JobKind; 6] = [
+    JobKind::Provision,
+    JobKind::Delete,
+    JobKind::Update,
+    JobKind::Suspend,
+    JobKind::Resume,
+    JobKind::Archive,
 ];
 
 impl JobKind {
@@ -52,16 +95,16 @@ impl JobKind {
         match self {
             JobKind::Provision => "provision",
             JobKind::Delete => "delete",
+            JobKind::Update => "update",
+            JobKind::Suspend => "suspend",
+            JobKind::Resume => "resume",
+            JobKind::Archive => "archive",
         }
     }
 
     /// Reads a stored name.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "provision" => Some(JobKind::Provision),
-            "delete" => Some(JobKind::Delete),
-            _ => None,
-        }
+        ALL_KINDS.into_iter().find(|kind| kind.as_str() == name)
     }
 
     /// The steps, in order.
@@ -69,6 +112,10 @@ impl JobKind {
         match self {
             JobKind::Provision => PROVISION,
             JobKind::Delete => DELETE,
+            JobKind::Update => UPDATE,
+            JobKind::Suspend => SUSPEND,
+            JobKind::Resume => RESUME,
+            JobKind::Archive => ARCHIVE,
         }
     }
 }
@@ -79,7 +126,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip_and_have_uniquely_named_steps() {
-        for kind in [JobKind::Provision, JobKind::Delete] {
+        for kind in ALL_KINDS {
             assert_eq!(JobKind::from_name(kind.as_str()), Some(kind));
             let mut names: Vec<&str> = kind.steps().iter().map(|s| s.name).collect();
             names.sort_unstable();

@@ -1,5 +1,6 @@
 //! Tenants: creating, listing, showing and deleting them, for the UI and the command line.
 
+pub mod lifecycle;
 pub mod port;
 pub mod service;
 

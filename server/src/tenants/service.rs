@@ -25,7 +25,7 @@ pub struct TenantService {
     cluster: ClusterSettings,
 }
 
-fn internal(error: DbError) -> AppError {
+pub(super) fn internal(error: DbError) -> AppError {
     tracing::error!(error = %error, "tenant service failed");
     AppError::Internal
 }
@@ -164,7 +164,7 @@ impl TenantService {
             .collect())
     }
 
-    async fn record(&self, subdomain: &str) -> Result<TenantRecord, AppError> {
+    pub(super) async fn record(&self, subdomain: &str) -> Result<TenantRecord, AppError> {
         tenants::by_subdomain(&self.pool, &subdomain.trim().to_ascii_lowercase())
             .await
             .map_err(internal)?
@@ -221,6 +221,9 @@ impl TenantService {
         let back_to = match job.kind {
             JobKind::Provision => TenantState::Provisioning,
             JobKind::Delete => TenantState::Deleting,
+            JobKind::Update => TenantState::Updating,
+            JobKind::Suspend | JobKind::Resume => TenantState::Suspended,
+            JobKind::Archive => TenantState::Archived,
         };
         if !tenants::retry_job(&self.pool, &record, &job.id, back_to, cause, now_ms())
             .await
