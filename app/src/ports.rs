@@ -77,6 +77,21 @@ pub trait Tenants: Send + Sync {
     async fn blueprints(&self) -> Result<Vec<Blueprint>, AppError>;
 }
 
+/// Billing: Stripe Checkout for a tenant's first payment and the billing portal for its owner.
+#[async_trait]
+pub trait Billing: Send + Sync {
+    /// Whether customers pay. Off when no Stripe keys are configured: plans are then free and
+    /// a new store is provisioned at once.
+    fn enabled(&self) -> bool;
+
+    /// The Stripe Checkout page where the customer pays for a tenant waiting for its first
+    /// payment.
+    async fn checkout(&self, tenant_id: &str) -> Result<String, AppError>;
+
+    /// The Stripe billing portal of the tenant's subscription, for its owner.
+    async fn portal(&self, tenant_id: &str) -> Result<String, AppError>;
+}
+
 /// Everything the server provides to server functions, one context value.
 #[derive(Clone)]
 pub struct Services {
@@ -84,6 +99,8 @@ pub struct Services {
     pub accounts: Arc<dyn Accounts>,
     /// Tenant service.
     pub tenants: Arc<dyn Tenants>,
+    /// Billing, on or off.
+    pub billing: Arc<dyn Billing>,
     /// Whether the cluster is the simulated one, which the UI says plainly.
     pub simulated_cluster: bool,
 }

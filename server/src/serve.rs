@@ -15,6 +15,7 @@ use tower_sessions::ExpiredDeletion;
 use app::ports::Services;
 
 use crate::accounts::AccountService;
+use crate::billing::BillingOff;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
 use crate::config::{DbConfig, ServeConfig};
@@ -165,6 +166,7 @@ fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> App
         services: Services {
             accounts: Arc::new(accounts),
             tenants: Arc::new(tenants.clone()),
+            billing: Arc::new(BillingOff),
             simulated_cluster: simulated,
         },
         tenants,

@@ -1,0 +1,29 @@
+//! Billing when no Stripe keys are configured: plans are free.
+
+use async_trait::async_trait;
+
+use app::error::AppError;
+use app::ports::Billing;
+
+/// Billing switched off: nothing to pay, no portal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BillingOff;
+
+fn off() -> AppError {
+    AppError::Conflict("Billing is off: plans are free.".to_owned())
+}
+
+#[async_trait]
+impl Billing for BillingOff {
+    fn enabled(&self) -> bool {
+        false
+    }
+
+    async fn checkout(&self, _tenant_id: &str) -> Result<String, AppError> {
+        Err(off())
+    }
+
+    async fn portal(&self, _tenant_id: &str) -> Result<String, AppError> {
+        Err(off())
+    }
+}
