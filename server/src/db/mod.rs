@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod jobs;
 pub mod login_failures;
 pub mod outbox;
+pub mod settings;
 pub mod tenants;
 pub mod users;
 
