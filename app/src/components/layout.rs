@@ -17,7 +17,7 @@ use crate::pages::admin::{
 };
 use crate::pages::{
     account::AccountPage, home::HomePage, log_in::LogInPage, not_found::NotFound,
-    sign_up::SignUpPage,
+    sign_up::SignUpPage, store_progress::StoreProgressPage, store_signup::StoreSignUpPage,
 };
 
 /// The signed-in account (or none), reloaded on every navigation and after logging out.
@@ -53,7 +53,13 @@ pub fn Layout() -> impl IntoView {
         <main>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=StoreSignUpPage ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/signup/:subdomain/progress")
+                    view=StoreProgressPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/register") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminUsersPage ssr=SsrMode::Async/>

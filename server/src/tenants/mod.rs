@@ -3,6 +3,7 @@
 pub mod lifecycle;
 pub mod port;
 pub mod service;
+pub mod signup;
 
 pub use app::domain::TenantDetail;
 pub use service::TenantService;

@@ -69,7 +69,12 @@ impl TenantService {
         &self.pool
     }
 
-    fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
+    /// The domain stores live under.
+    pub fn base_domain(&self) -> &str {
+        &self.cluster.base_domain
+    }
+
+    pub(super) fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
         TenantView {
             id: tenant.id.clone(),
             subdomain: tenant.subdomain.clone(),
@@ -82,7 +87,10 @@ impl TenantService {
         }
     }
 
-    async fn owner_email(&self, tenant: &TenantRecord) -> Result<Option<String>, AppError> {
+    pub(super) async fn owner_email(
+        &self,
+        tenant: &TenantRecord,
+    ) -> Result<Option<String>, AppError> {
         match &tenant.owner_id {
             Some(id) => Ok(users::by_id(&self.pool, id)
                 .await

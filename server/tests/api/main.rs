@@ -13,4 +13,5 @@ mod operations;
 mod processes;
 mod provisioning;
 mod rate_limit;
+mod signup;
 mod tenant_api;
