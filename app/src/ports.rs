@@ -7,8 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Blueprint, ClusterObjectView, Email, JobProgress, Password, Plan, Role, SettingsForm,
-    TenantDetail, TenantHealth, TenantView, UserView,
+    Availability, Blueprint, ClusterObjectView, Email, JobProgress, NewStore, Password, Plan, Role,
+    SettingsForm, TenantDetail, TenantHealth, TenantView, UserView,
 };
 use crate::error::AppError;
 
@@ -112,6 +112,33 @@ pub trait Tenants: Send + Sync {
 
     /// Renders and applies everything again; returns the job's id.
     async fn reprovision(&self, subdomain: &str, cause: &str) -> Result<String, AppError>;
+
+    // --- A customer's own store: sign-up and watching it being built. ---
+
+    /// The domain stores live under: a store is reached at `<subdomain>.<base domain>`.
+    fn base_domain(&self) -> String;
+
+    /// Whether a subdomain, as typed, can be chosen for a new store.
+    async fn subdomain_available(&self, subdomain: &str) -> Result<Availability, AppError>;
+
+    /// Checks a new store against the catalogue and the subdomains taken; creates nothing.
+    async fn check_new_store(&self, store: &NewStore) -> Result<(), AppError>;
+
+    /// Creates a customer's store, owned by `owner_id`, its name saved as its `store_name`
+    /// setting. With `pay_first` it waits for its first payment (no job yet); otherwise it
+    /// is provisioned at once. Returns it with its job's id, if one was queued. A subdomain
+    /// taken meanwhile is a conflict and creates nothing.
+    async fn sign_up_store(
+        &self,
+        owner_id: &str,
+        store: &NewStore,
+        pay_first: bool,
+        cause: &str,
+    ) -> Result<(TenantView, Option<String>), AppError>;
+
+    /// A store with its jobs, newest first, for its owner only: anyone else is told it does
+    /// not exist.
+    async fn owned_store(&self, subdomain: &str, owner_id: &str) -> Result<TenantDetail, AppError>;
 }
 
 /// Billing: Stripe Checkout for a tenant's first payment and the billing portal for its owner.

@@ -5,7 +5,7 @@ import { PASSWORD, freshEmail, open } from './support.mjs';
 test('sign up, log out and log in again', async ({ page }, testInfo) => {
   const email = freshEmail(testInfo);
 
-  await open(page, testInfo, '/signup');
+  await open(page, testInfo, '/register');
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel(/^Password/).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign up' }).click();
@@ -40,12 +40,12 @@ test('signing up twice with one email is refused', async ({ page }, testInfo) =>
   const email = freshEmail(testInfo);
   for (const attempt of [1, 2]) {
     await page.context().clearCookies();
-    await open(page, testInfo, '/signup');
+    await open(page, testInfo, '/register');
     await page.getByLabel('Email', { exact: true }).fill(email);
     await page.getByLabel(/^Password/).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign up' }).click();
     if (attempt === 1) await expect(page).toHaveURL(/\/account$/);
   }
   await expect(page.getByRole('alert')).toContainText('already exists');
-  await expect(page).toHaveURL(/\/signup/);
+  await expect(page).toHaveURL(/\/register/);
 });

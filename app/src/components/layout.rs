@@ -21,6 +21,8 @@ use crate::pages::{
     log_in::LogInPage,
     not_found::NotFound,
     sign_up::SignUpPage,
+    store_progress::StoreProgressPage,
+    store_signup::StoreSignUpPage,
     stores::{StorePage, StoresPage},
 };
 
@@ -57,7 +59,13 @@ pub fn Layout() -> impl IntoView {
         <main>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=StoreSignUpPage ssr=SsrMode::Async/>
+                <Route
+                    path=path!("/signup/:subdomain/progress")
+                    view=StoreProgressPage
+                    ssr=SsrMode::Async
+                />
+                <Route path=path!("/register") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/stores") view=StoresPage ssr=SsrMode::Async/>

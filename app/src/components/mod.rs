@@ -6,3 +6,4 @@ pub mod load_error;
 pub mod nav;
 pub mod progress;
 pub mod settings_form;
+pub mod subdomain_field;

@@ -6,4 +6,6 @@ pub mod home;
 pub mod log_in;
 pub mod not_found;
 pub mod sign_up;
+pub mod store_progress;
+pub mod store_signup;
 pub mod stores;

@@ -5,6 +5,7 @@ pub mod lifecycle;
 pub mod port;
 pub mod service;
 pub mod settings;
+pub mod signup;
 
 pub use app::domain::TenantDetail;
 pub use service::TenantService;

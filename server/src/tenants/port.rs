@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use std::collections::BTreeMap;
 
 use app::domain::{
-    Blueprint, ClusterObjectView, JobProgress, Plan, SettingsForm, TenantDetail, TenantHealth,
-    TenantView,
+    Availability, Blueprint, ClusterObjectView, JobProgress, NewStore, Plan, SettingsForm,
+    TenantDetail, TenantHealth, TenantView,
 };
 use app::error::AppError;
 use app::ports::Tenants;
@@ -106,5 +106,31 @@ impl Tenants for TenantService {
 
     async fn reprovision(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
         TenantService::reprovision(self, subdomain, cause).await
+    }
+
+    fn base_domain(&self) -> String {
+        TenantService::base_domain(self).to_owned()
+    }
+
+    async fn subdomain_available(&self, subdomain: &str) -> Result<Availability, AppError> {
+        TenantService::subdomain_available(self, subdomain).await
+    }
+
+    async fn check_new_store(&self, store: &NewStore) -> Result<(), AppError> {
+        TenantService::check_new_store(self, store).await.map(drop)
+    }
+
+    async fn sign_up_store(
+        &self,
+        owner_id: &str,
+        store: &NewStore,
+        pay_first: bool,
+        cause: &str,
+    ) -> Result<(TenantView, Option<String>), AppError> {
+        TenantService::sign_up_store(self, owner_id, store, pay_first, cause).await
+    }
+
+    async fn owned_store(&self, subdomain: &str, owner_id: &str) -> Result<TenantDetail, AppError> {
+        TenantService::owned_store(self, subdomain, owner_id).await
     }
 }

@@ -93,6 +93,11 @@ impl TenantService {
         &self.pool
     }
 
+    /// The domain stores live under.
+    pub fn base_domain(&self) -> &str {
+        &self.cluster.base_domain
+    }
+
     pub(super) fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
         TenantView {
             id: tenant.id.clone(),

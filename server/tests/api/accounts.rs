@@ -167,13 +167,16 @@ async fn forms_without_javascript_redirect(backend: Backend) {
     let refused = app
         .post_form(
             "sign_up",
-            "/signup",
+            "/register",
             &[("email", "ada@example.com"), ("password", "short")],
         )
         .await;
     assert_eq!(refused.status(), 302);
     let back = refused.headers()["location"].to_str().unwrap();
-    assert!(back.starts_with(&format!("{}/signup?", app.base)), "{back}");
+    assert!(
+        back.starts_with(&format!("{}/register?", app.base)),
+        "{back}"
+    );
     assert!(
         back.contains("__err="),
         "the error travels back to the page: {back}"
@@ -195,7 +198,7 @@ async fn forms_without_javascript_redirect(backend: Backend) {
     let created = app
         .post_form(
             "sign_up",
-            "/signup",
+            "/register",
             &[("email", "ada@example.com"), ("password", PASSWORD)],
         )
         .await;

@@ -16,4 +16,5 @@ mod owner_access;
 mod processes;
 mod provisioning;
 mod rate_limit;
+mod signup;
 mod tenant_api;

@@ -23,7 +23,8 @@ async fn pages_render_on_the_server(backend: Backend) {
     };
     for (path, text) in [
         ("/", "A store of your own"),
-        ("/signup", "Create your account"),
+        ("/signup", "Start your store"),
+        ("/register", "Create your account"),
         ("/login", "Log in"),
         ("/account", "to see your account"),
         ("/admin", "as an admin"),

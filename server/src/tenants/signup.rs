@@ -1,0 +1,140 @@
+//! A customer's own store: whether a subdomain is free, creating the store at sign-up (waiting
+//! for its first payment, or provisioned at once when billing is off), and showing it to its
+//! owner only. Every check runs again here, whatever the browser said.
+
+use std::collections::BTreeMap;
+
+use app::domain::signup::{taken_message, STORE_NAME_SETTING};
+use app::domain::TenantView;
+use app::domain::{Availability, NewStore, SettingValue, Subdomain, TenantDetail, TenantState};
+use app::error::AppError;
+
+use super::service::{internal, job_view};
+use super::TenantService;
+use crate::clock::now_ms;
+use crate::db::tenants::{self, Created, TenantRecord};
+use crate::db::{catalog, jobs, users};
+use crate::jobs::JobKind;
+
+impl TenantService {
+    async fn is_taken(&self, subdomain: &Subdomain) -> Result<bool, AppError> {
+        Ok(tenants::by_subdomain(self.pool(), subdomain.as_str())
+            .await
+            .map_err(internal)?
+            .is_some())
+    }
+
+    /// Whether a subdomain, as typed, can be chosen for a new store.
+    pub async fn subdomain_available(&self, raw: &str) -> Result<Availability, AppError> {
+        match Subdomain::parse(raw) {
+            Err(error) => Ok(Availability::invalid(&error)),
+            Ok(subdomain) => {
+                let taken = self.is_taken(&subdomain).await?;
+                Ok(Availability::checked(&subdomain, taken, self.base_domain()))
+            }
+        }
+    }
+
+    /// Checks a new store against the catalogue (the plan exists, the name suits its
+    /// blueprint's `store_name` setting) and the subdomains taken. Returns the settings the
+    /// store starts with.
+    pub async fn check_new_store(
+        &self,
+        store: &NewStore,
+    ) -> Result<BTreeMap<String, String>, AppError> {
+        let plan = catalog::plan(self.pool(), &store.plan)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                AppError::Invalid(format!("There is no plan named \"{}\".", store.plan))
+            })?;
+        let blueprint = catalog::blueprint(self.pool(), &plan.blueprint)
+            .await
+            .map_err(internal)?;
+        let spec = blueprint
+            .as_ref()
+            .and_then(|b| b.settings.iter().find(|s| s.key == STORE_NAME_SETTING));
+        let store_name = match spec {
+            Some(spec) => SettingValue::parse(spec, &store.store_name)
+                .map_err(|e| AppError::Invalid(e.to_string()))?
+                .as_str()
+                .to_owned(),
+            None => store.store_name.clone(),
+        };
+        if self.is_taken(&store.subdomain).await? {
+            return Err(AppError::Conflict(taken_message(store.subdomain.as_str())));
+        }
+        Ok(BTreeMap::from([(
+            STORE_NAME_SETTING.to_owned(),
+            store_name,
+        )]))
+    }
+
+    /// Creates a customer's store; see [`app::ports::Tenants::sign_up_store`].
+    pub async fn sign_up_store(
+        &self,
+        owner_id: &str,
+        store: &NewStore,
+        pay_first: bool,
+        cause: &str,
+    ) -> Result<(TenantView, Option<String>), AppError> {
+        let settings = self.check_new_store(store).await?;
+        let owner = users::by_id(self.pool(), owner_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Unauthenticated)?;
+        let (state, job) = if pay_first {
+            (TenantState::PendingPayment, None)
+        } else {
+            (TenantState::Provisioning, Some(JobKind::Provision))
+        };
+        let now = now_ms();
+        let record = TenantRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            subdomain: store.subdomain.as_str().to_owned(),
+            plan: store.plan.clone(),
+            owner_id: Some(owner.id.clone()),
+            state,
+            settings,
+            release: BTreeMap::new(),
+            created_at: now,
+        };
+        match tenants::create(self.pool(), &record, cause, job, now)
+            .await
+            .map_err(internal)?
+        {
+            Created::Created { job_id } => {
+                let job_id = job.map(|_| job_id);
+                tracing::info!(
+                    tenant = %record.subdomain,
+                    plan = %record.plan,
+                    state = state.as_str(),
+                    job_id = job_id.as_deref().unwrap_or("none"),
+                    "store signed up"
+                );
+                Ok((self.view(&record, Some(owner.email)), job_id))
+            }
+            Created::SubdomainTaken => Err(AppError::Conflict(taken_message(&record.subdomain))),
+        }
+    }
+
+    /// A store with its jobs for its owner; anyone else gets [`AppError::NotFound`], as for a
+    /// store that does not exist.
+    pub async fn owned_store(
+        &self,
+        subdomain: &str,
+        owner_id: &str,
+    ) -> Result<TenantDetail, AppError> {
+        let record = self.record(subdomain).await?;
+        if record.owner_id.as_deref() != Some(owner_id) {
+            return Err(AppError::NotFound);
+        }
+        let jobs = jobs::for_tenant(self.pool(), &record.id)
+            .await
+            .map_err(internal)?;
+        Ok(TenantDetail {
+            tenant: self.view(&record, self.owner_email(&record).await?),
+            jobs: jobs.iter().map(job_view).collect(),
+        })
+    }
+}
