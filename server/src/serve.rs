@@ -39,6 +39,8 @@ pub struct Running {
     task: JoinHandle<std::io::Result<()>>,
     stop_worker: watch::Sender<bool>,
     worker: JoinHandle<()>,
+    /// The mail worker, when an SMTP server is configured; stops with the job worker.
+    mail: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -49,6 +51,9 @@ impl Running {
         let _ = self.stop_worker.send(true);
         self.task.await.context("server task panicked")??;
         self.worker.await.context("worker task panicked")?;
+        if let Some(mail) = self.mail {
+            mail.await.context("mail worker task panicked")?;
+        }
         if let Some(cluster) = self.simulated {
             cluster.stop().await?;
         }
@@ -93,6 +98,9 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     );
     let (stop_worker, worker_stopped) = watch::channel(false);
     let worker = tokio::spawn(worker.run(worker_stopped));
+    let mail =
+        crate::mail::worker::spawn(database.pool.clone(), &config.mail, stop_worker.subscribe())
+            .await?;
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -115,6 +123,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         task,
         stop_worker,
         worker,
+        mail,
     })
 }
 
@@ -153,7 +162,8 @@ pub async fn termination() {
 }
 
 fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> AppState {
-    let accounts = AccountService::new(db.pool.clone(), config.login_limits());
+    let accounts = AccountService::new(db.pool.clone(), config.login_limits())
+        .with_site_url(config.public_url.as_str());
     let tenants = TenantService::new(db.pool.clone(), config.cluster.settings());
     AppState {
         leptos: LeptosOptions::builder()

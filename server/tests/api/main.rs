@@ -9,6 +9,7 @@ mod cli;
 mod cluster;
 mod csrf;
 mod jobs;
+mod mail;
 mod operations;
 mod processes;
 mod provisioning;
