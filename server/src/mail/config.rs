@@ -20,11 +20,12 @@ pub struct MailConfig {
     /// SMTP server: `smtp://host:port` (plain), `smtp://host:port?tls=required` (STARTTLS),
     /// `smtps://host:port` (TLS from the start); credentials as `smtp://user:password@host`.
     /// Unset: messages wait in the outbox until it is set.
+    // Checked when the sender is built, not by clap, whose error would repeat the value.
     #[arg(
         long,
         env = "STOREFLEET_SMTP_URL",
         hide_env_values = true,
-        value_parser = SmtpUrl::parse
+        value_parser = SmtpUrl::unchecked
     )]
     pub smtp_url: Option<SmtpUrl>,
 
@@ -89,20 +90,33 @@ impl MailConfig {
 pub struct SmtpUrl(String);
 
 impl SmtpUrl {
-    /// Accepts `smtp://` and `smtps://` URLs with a host.
+    /// Accepts `smtp://` and `smtps://` URLs with a host. The error never repeats the URL.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let parsed = url::Url::parse(raw)
-            .map_err(|_| "STOREFLEET_SMTP_URL is not a URL: use smtp://host:port".to_owned())?;
+        let url = Self(raw.to_owned());
+        url.check()?;
+        Ok(url)
+    }
+
+    /// Takes the value as given, for the command line; [`SmtpUrl::check`] judges it later.
+    fn unchecked(raw: &str) -> Result<Self, std::convert::Infallible> {
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// Whether this is an `smtp://` or `smtps://` URL with a host; the error says what is
+    /// wrong without repeating the URL.
+    pub fn check(&self) -> Result<(), String> {
+        let parsed = url::Url::parse(&self.0)
+            .map_err(|_| "it is not a URL: use smtp://host:port".to_owned())?;
         if !matches!(parsed.scheme(), "smtp" | "smtps") {
             return Err(format!(
-                "STOREFLEET_SMTP_URL has the scheme {:?}: use smtp:// or smtps://",
+                "its scheme {:?} is not smtp:// or smtps://",
                 parsed.scheme()
             ));
         }
         if parsed.host_str().is_none_or(str::is_empty) {
-            return Err("STOREFLEET_SMTP_URL names no host".to_owned());
+            return Err("it names no host".to_owned());
         }
-        Ok(Self(raw.to_owned()))
+        Ok(())
     }
 
     /// The URL itself, credentials included: only for building the transport.
@@ -118,7 +132,7 @@ impl SmtpUrl {
                 let _ = parsed.set_password(None);
                 parsed.to_string()
             }
-            Err(_) => "(unparsable)".to_owned(),
+            Err(_) => "unparsable".to_owned(),
         }
     }
 }
@@ -149,6 +163,25 @@ mod tests {
         assert!(SmtpUrl::parse("smtp://h:587?tls=required").is_ok());
         assert!(SmtpUrl::parse("http://h").unwrap_err().contains("scheme"));
         let error = SmtpUrl::parse("smtp//user:hunter2@h").unwrap_err();
+        assert!(!error.contains("hunter2"));
+    }
+
+    #[test]
+    fn a_bad_smtp_url_on_the_command_line_is_refused_without_being_repeated() {
+        #[derive(Debug, clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            mail: MailConfig,
+        }
+        let cli = <Cli as clap::Parser>::try_parse_from([
+            "storefleet",
+            "--smtp-url",
+            "smtp//user:hunter2@host",
+        ])
+        .unwrap();
+        let url = cli.mail.smtp_url.unwrap();
+        let error = url.check().unwrap_err();
+        assert!(error.contains("not a URL"), "{error}");
         assert!(!error.contains("hunter2"));
     }
 

@@ -23,7 +23,7 @@ pub enum SendError {
 
 /// Why the transport could not be built from the settings.
 #[derive(Debug, thiserror::Error)]
-#[error("STOREFLEET_SMTP_URL {url} is not usable: {reason}")]
+#[error("STOREFLEET_SMTP_URL ({url}) is not usable: {reason}")]
 pub struct TransportError {
     /// The URL without credentials.
     url: String,
@@ -49,6 +49,10 @@ impl SmtpSender {
     /// A sender to the server at `url`, every message from `from`, each delivery bounded by
     /// `timeout`.
     pub fn new(url: &SmtpUrl, from: Mailbox, timeout: Duration) -> Result<Self, TransportError> {
+        url.check().map_err(|reason| TransportError {
+            url: url.redacted(),
+            reason,
+        })?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
             .map_err(|error| TransportError {
                 url: url.redacted(),

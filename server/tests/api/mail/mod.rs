@@ -14,7 +14,10 @@ use maildev::{eventually, MailDev};
 
 const PASSWORD: &str = "correct horse battery";
 
-on_both_databases!(welcome_mail_arrives_once_even_across_an_smtp_outage);
+on_both_databases!(
+    welcome_mail_arrives_once_even_across_an_smtp_outage,
+    without_smtp_mail_waits_for_a_server_that_has_it,
+);
 
 /// Mail settings for tests: this MailDev, quick polls and short waits between attempts.
 pub fn mail_config(maildev: &MailDev) -> MailConfig {
@@ -43,7 +46,7 @@ async fn welcome_mail_arrives_once_even_across_an_smtp_outage(backend: Backend) 
     };
     let mut maildev = MailDev::start(binary, &[]).await;
     let mut config = test_config();
-    config.mail = Box::new(mail_config(&maildev));
+    *config.mail = mail_config(&maildev);
     let Some(app) = TestApp::spawn_with(backend, config).await else {
         return;
     };
@@ -126,4 +129,32 @@ async fn welcome_mail_arrives_once_even_across_an_smtp_outage(backend: Backend) 
         1,
         "ann's welcome is not sent again"
     );
+}
+
+async fn without_smtp_mail_waits_for_a_server_that_has_it(backend: Backend) {
+    let Some(binary) = maildev::binary() else {
+        return;
+    };
+    let Some(mut app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.signed_up("cy@example.com", PASSWORD).await;
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE recipient = 'cy@example.com' \
+             AND kind = 'welcome' AND state = 'pending' AND attempts = 0"
+        )
+        .await,
+        1,
+        "the welcome waits in the outbox, untried"
+    );
+
+    let maildev = MailDev::start(binary, &[]).await;
+    *app.config.mail = mail_config(&maildev);
+    app.restart().await;
+    let welcome = eventually("the waiting welcome is sent", || async {
+        maildev.emails_to("cy@example.com").await.pop()
+    })
+    .await;
+    assert_eq!(welcome["subject"], "Welcome to storefleet");
 }
