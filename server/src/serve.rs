@@ -97,10 +97,10 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         },
     );
     let (stop_worker, worker_stopped) = watch::channel(false);
-    let worker = tokio::spawn(worker.run(worker_stopped));
     let mail =
         crate::mail::worker::spawn(database.pool.clone(), &config.mail, stop_worker.subscribe())
             .await?;
+    let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
