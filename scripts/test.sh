@@ -30,6 +30,11 @@ say "PostgreSQL on 127.0.0.1"
 pg_url=$(scripts/postgres.sh start "$pg_dir" "$(free_port)")
 export STOREFLEET_TEST_POSTGRES_URL=$pg_url STOREFLEET_REQUIRE_POSTGRES=1
 
+# MailDev, the real SMTP server of the mail tests: each test starts its own on free ports.
+maildev="$root/end2end/node_modules/.bin/maildev"
+[ -x "$maildev" ] || { echo "MailDev is missing: run scripts/setup.sh test" >&2; exit 1; }
+export STOREFLEET_TEST_MAILDEV=$maildev
+
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr
 cargo test -p server

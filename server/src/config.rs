@@ -114,6 +114,10 @@ pub struct ServeConfig {
     /// Cluster layout of tenants.
     #[command(flatten)]
     pub cluster: ClusterConfig,
+
+    /// Mail over SMTP (boxed: the settings are large and the command enum holds this).
+    #[command(flatten)]
+    pub mail: Box<crate::mail::MailConfig>,
 }
 
 /// Which cluster the engine drives.

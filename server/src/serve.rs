@@ -39,6 +39,8 @@ pub struct Running {
     task: JoinHandle<std::io::Result<()>>,
     stop_worker: watch::Sender<bool>,
     worker: JoinHandle<()>,
+    /// The mail worker, when an SMTP server is configured; stops with the job worker.
+    mail: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -49,6 +51,9 @@ impl Running {
         let _ = self.stop_worker.send(true);
         self.task.await.context("server task panicked")??;
         self.worker.await.context("worker task panicked")?;
+        if let Some(mail) = self.mail {
+            mail.await.context("mail worker task panicked")?;
+        }
         if let Some(cluster) = self.simulated {
             cluster.stop().await?;
         }
@@ -81,7 +86,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         client.clone(),
     );
     let router = http::router(state, config);
-    let engine = Engine::new(database.pool.clone(), client, config.cluster.settings());
+    let engine = Engine::new(database.pool.clone(), client, config.cluster.settings())
+        .with_public_url(config.public_url.as_str());
     let worker = Worker::new(
         database.pool.clone(),
         Arc::new(engine),
@@ -98,6 +104,9 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         },
     );
     let (stop_worker, worker_stopped) = watch::channel(false);
+    let mail =
+        crate::mail::worker::spawn(database.pool.clone(), &config.mail, stop_worker.subscribe())
+            .await?;
     let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -121,6 +130,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         task,
         stop_worker,
         worker,
+        mail,
     })
 }
 
@@ -171,7 +181,8 @@ fn state(
     simulated: bool,
     client: kube::Client,
 ) -> AppState {
-    let accounts = AccountService::new(db.pool.clone(), config.login_limits());
+    let accounts = AccountService::new(db.pool.clone(), config.login_limits())
+        .with_site_url(config.public_url.as_str());
     let tenants =
         TenantService::new(db.pool.clone(), config.cluster.settings()).with_client(client);
     AppState {

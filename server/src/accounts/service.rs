@@ -12,6 +12,7 @@ use super::hashing;
 use super::rate_limit::{self, LoginLimits, Verdict};
 use crate::clock::{now_ms, rfc3339};
 use crate::db::{self, login_failures, users, users::Inserted, users::UserRecord};
+use crate::mail::messages;
 
 /// Why creating an account from the command line failed.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,8 @@ pub struct AccountService {
     /// A hash to verify against when the account does not exist, so that a wrong email
     /// costs as much time as a wrong password.
     decoy_hash: OnceCell<String>,
+    /// Where people log in, linked from the welcome mail; empty: no link.
+    site_url: String,
 }
 
 impl AccountService {
@@ -45,7 +48,14 @@ impl AccountService {
             limits,
             hashing: Semaphore::new(cores),
             decoy_hash: OnceCell::new(),
+            site_url: String::new(),
         }
+    }
+
+    /// Links the welcome mail to this URL (the server's public URL).
+    pub fn with_site_url(mut self, site_url: impl Into<String>) -> Self {
+        self.site_url = site_url.into();
+        self
     }
 
     /// Creates an account with the given role.
@@ -54,6 +64,18 @@ impl AccountService {
         email: Email,
         password: Password,
         role: Role,
+    ) -> Result<UserView, CreateError> {
+        self.create_with(email, password, role, false).await
+    }
+
+    /// Creates an account; with `welcome`, its welcome mail is written to the outbox in the
+    /// same transaction.
+    async fn create_with(
+        &self,
+        email: Email,
+        password: Password,
+        role: Role,
+        welcome: bool,
     ) -> Result<UserView, CreateError> {
         let permit = self
             .hashing
@@ -71,7 +93,17 @@ impl AccountService {
             role,
             created_at: now_ms(),
         };
-        match users::insert(&self.pool, &record).await {
+        let inserted = if welcome {
+            let mail = messages::welcome(
+                &format!("welcome:{}", record.id),
+                &record.email,
+                &self.site_url,
+            );
+            users::insert_with_mail(&self.pool, &record, &mail, record.created_at).await
+        } else {
+            users::insert(&self.pool, &record).await
+        };
+        match inserted {
             Ok(Inserted::Created) => {
                 tracing::info!(user_id = %record.id, role = role.as_str(), "account created");
                 Ok(view(&record))
@@ -111,7 +143,10 @@ fn db_failed(error: db::DbError) -> AppError {
 #[async_trait]
 impl Accounts for AccountService {
     async fn sign_up(&self, email: Email, password: Password) -> Result<UserView, AppError> {
-        match self.create(email, password, Role::Customer).await {
+        match self
+            .create_with(email, password, Role::Customer, true)
+            .await
+        {
             Ok(user) => Ok(user),
             Err(CreateError::Exists(_)) => Err(AppError::Conflict(
                 "An account with this email already exists. Log in instead.".to_owned(),

@@ -1,9 +1,9 @@
 //! The mail outbox: messages written with the change that causes them, sent by the mail
 //! worker.
 
-use sqlx::Any;
+use sqlx::{any::AnyRow, Any, AnyPool, Row};
 
-use super::{is_unique_violation, Result};
+use super::{is_unique_violation, DbError, Result};
 
 /// A message to send, fully rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,4 +54,221 @@ pub async fn enqueue(tx: &mut sqlx::Transaction<'_, Any>, mail: &Mail, now: i64)
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    /// Waiting to be sent, or between attempts.
+    Pending,
+    /// Accepted by the SMTP server.
+    Sent,
+    /// Rejected for good by the SMTP server; `last_error` says why.
+    Failed,
+}
+
+impl OutboxState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "pending" => Some(OutboxState::Pending),
+            "sent" => Some(OutboxState::Sent),
+            "failed" => Some(OutboxState::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRecord {
+    /// Unique id; the Message-ID is derived from it.
+    pub id: String,
+    /// The rendered message.
+    pub mail: Mail,
+    /// Where it is.
+    pub state: OutboxState,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Not to be sent before this time.
+    pub next_attempt_at: i64,
+    /// The claim holding it (a worker's token), while one does.
+    pub lease_owner: Option<String>,
+    /// The last failure, for admins.
+    pub last_error: Option<String>,
+    /// When it was written.
+    pub created_at: i64,
+    /// When the SMTP server accepted it.
+    pub sent_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, key, kind, recipient, subject, body_text, body_html, state, attempts, \
+    next_attempt_at, lease_owner, last_error, created_at, sent_at";
+
+fn from_row(row: &AnyRow) -> Result<OutboxRecord> {
+    let state: String = row.try_get("state")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(OutboxRecord {
+        id: row.try_get("id")?,
+        mail: Mail {
+            key: row.try_get("key")?,
+            kind: row.try_get("kind")?,
+            to: row.try_get("recipient")?,
+            subject: row.try_get("subject")?,
+            text: row.try_get("body_text")?,
+            html: row.try_get("body_html")?,
+        },
+        state: OutboxState::from_name(&state)
+            .ok_or_else(|| DbError::Corrupt(format!("outbox state {state:?}")))?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        lease_owner: row.try_get("lease_owner")?,
+        last_error: row.try_get("last_error")?,
+        created_at: row.try_get("created_at")?,
+        sent_at: row.try_get("sent_at")?,
+    })
+}
+
+/// The message with this id.
+pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<OutboxRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The message written for this key (its cause).
+pub async fn by_key(pool: &AnyPool, key: &str) -> Result<Option<OutboxRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE key = $1");
+    let row = sqlx::query(&sql).bind(key).fetch_optional(pool).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The newest `limit` messages, newest first.
+pub async fn recent(pool: &AnyPool, limit: i64) -> Result<Vec<OutboxRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM outbox ORDER BY created_at DESC, id LIMIT $1");
+    let rows = sqlx::query(&sql).bind(limit).fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// How many messages wait to be sent.
+pub async fn pending_count(pool: &AnyPool) -> Result<i64> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+        .fetch_one(pool)
+        .await?;
+    Ok(count)
+}
+
+/// Ids of pending messages that are due and not held by a live lease, oldest due first.
+pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 \
+         AND (lease_expires_at IS NULL OR lease_expires_at < $1) \
+         ORDER BY next_attempt_at, created_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("id").map_err(Into::into))
+        .collect()
+}
+
+/// Takes the lease of a due message for `token`. Only one caller can win: the update
+/// re-checks that no live lease exists on the row it locks. Returns the message when this
+/// caller holds it.
+pub async fn claim(
+    pool: &AnyPool,
+    id: &str,
+    token: &str,
+    now: i64,
+    lease_ms: i64,
+) -> Result<Option<OutboxRecord>> {
+    let claimed = sqlx::query(
+        "UPDATE outbox SET lease_owner = $2, lease_expires_at = $3 \
+         WHERE id = $1 AND state = 'pending' AND next_attempt_at <= $4 \
+         AND (lease_expires_at IS NULL OR lease_expires_at < $4)",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(now.saturating_add(lease_ms))
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if claimed {
+        get(pool, id).await
+    } else {
+        Ok(None)
+    }
+}
+
+/// Records that the SMTP server accepted a held message. False when the lease was lost.
+pub async fn mark_sent(pool: &AnyPool, id: &str, token: &str, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET state = 'sent', sent_at = $3, lease_owner = NULL, \
+         lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Releases a held message after a failed attempt, to be tried again at `next_attempt_at`,
+/// recording the attempt count and the error. False when the lease was lost.
+pub async fn reschedule(
+    pool: &AnyPool,
+    id: &str,
+    token: &str,
+    attempts: u32,
+    next_attempt_at: i64,
+    error: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET attempts = $3, next_attempt_at = $4, last_error = $5, \
+         lease_owner = NULL, lease_expires_at = NULL \
+         WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(i64::from(attempts))
+    .bind(next_attempt_at)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends a held message as failed for good, with the reason. False when the lease was lost.
+pub async fn mark_failed(
+    pool: &AnyPool,
+    id: &str,
+    token: &str,
+    attempts: u32,
+    error: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET state = 'failed', attempts = $3, last_error = $4, \
+         lease_owner = NULL, lease_expires_at = NULL \
+         WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+    )
+    .bind(id)
+    .bind(token)
+    .bind(i64::from(attempts))
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -2,6 +2,7 @@
 
 use sqlx::{any::AnyRow, AnyPool, Row};
 
+use super::outbox::{self, Mail};
 use super::{is_unique_violation, DbError, Result};
 use app::domain::Role;
 
@@ -44,6 +45,35 @@ fn from_row(row: &AnyRow) -> Result<UserRecord> {
 
 /// Stores a new account.
 pub async fn insert(pool: &AnyPool, user: &UserRecord) -> Result<Inserted> {
+    insert_in(pool, user).await
+}
+
+/// Stores a new account and writes `mail` (its welcome) to the outbox in the same
+/// transaction: both or neither. Nothing is written for a duplicate email.
+pub async fn insert_with_mail(
+    pool: &AnyPool,
+    user: &UserRecord,
+    mail: &Mail,
+    now: i64,
+) -> Result<Inserted> {
+    let mut tx = pool.begin().await?;
+    match insert_in(&mut *tx, user).await? {
+        Inserted::Created => {
+            outbox::enqueue(&mut tx, mail, now).await?;
+            tx.commit().await?;
+            Ok(Inserted::Created)
+        }
+        Inserted::DuplicateEmail => {
+            tx.rollback().await?;
+            Ok(Inserted::DuplicateEmail)
+        }
+    }
+}
+
+async fn insert_in<'e, E>(executor: E, user: &UserRecord) -> Result<Inserted>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let result = sqlx::query(
         "INSERT INTO users (id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -52,7 +82,7 @@ pub async fn insert(pool: &AnyPool, user: &UserRecord) -> Result<Inserted> {
     .bind(&user.password_hash)
     .bind(user.role.as_str())
     .bind(user.created_at)
-    .execute(pool)
+    .execute(executor)
     .await;
     match result {
         Ok(_) => Ok(Inserted::Created),

@@ -17,11 +17,13 @@ use super::manifests::{self, config, exposure, maintenance, ClusterSettings, Mod
 use super::readiness::{self, Readiness};
 use crate::clock::now_ms;
 use crate::db::jobs::JobRecord;
+use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
-use crate::db::{catalog, DbError};
+use crate::db::{catalog, users, DbError};
 use crate::jobs::kinds::Step;
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
+use crate::mail::messages;
 
 /// How long to wait before looking at the cluster again.
 const POLL: Duration = Duration::from_millis(500);
@@ -31,6 +33,7 @@ pub struct Engine {
     pool: AnyPool,
     client: Client,
     cluster: ClusterSettings,
+    public_url: String,
 }
 
 impl Engine {
@@ -40,7 +43,37 @@ impl Engine {
             pool,
             client,
             cluster,
+            public_url: "http://127.0.0.1:3000".to_owned(),
         }
+    }
+
+    /// The same engine, linking mail to the control plane at this address.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = url.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// The "your store is ready" mail for the tenant's owner, if it has one.
+    async fn ready_mail(
+        &self,
+        tenant: &TenantRecord,
+        job: &JobRecord,
+    ) -> Result<Vec<Mail>, StepError> {
+        let Some(owner_id) = &tenant.owner_id else {
+            return Ok(Vec::new());
+        };
+        let Some(owner) = users::by_id(&self.pool, owner_id).await.map_err(db_error)? else {
+            return Ok(Vec::new());
+        };
+        let store_url = format!("https://{}.{}", tenant.subdomain, self.cluster.base_domain);
+        let owner_page = format!("{}/stores/{}", self.public_url, tenant.subdomain);
+        Ok(vec![messages::store_ready(
+            &format!("ready:{}", job.id),
+            &owner.email,
+            &tenant.subdomain,
+            &store_url,
+            &owner_page,
+        )])
     }
 
     /// The tenant's plan and that plan's blueprint.
@@ -155,6 +188,18 @@ impl Engine {
         to: TenantState,
         cause: &str,
     ) -> Result<StepOutcome, StepError> {
+        self.mark_with_mail(tenant, from, to, cause, &[]).await
+    }
+
+    /// [`Self::mark`], writing `mail` to the outbox with the change.
+    async fn mark_with_mail(
+        &self,
+        tenant: &TenantRecord,
+        from: &[TenantState],
+        to: TenantState,
+        cause: &str,
+        mail: &[Mail],
+    ) -> Result<StepOutcome, StepError> {
         if tenant.state == to {
             return Ok(StepOutcome::Done);
         }
@@ -168,13 +213,14 @@ impl Engine {
                     .join(" or ")
             )));
         }
-        tenants::transition(
+        tenants::transition_with_mail(
             &self.pool,
             &tenant.id,
             tenant.state,
             to,
             cause,
             None,
+            mail,
             now_ms(),
         )
         .await
@@ -297,11 +343,13 @@ impl JobHandler for Engine {
                 .map_err(cluster_error)
             }
             (JobKind::Provision, "ready") => {
-                self.mark(
+                let mail = self.ready_mail(&tenant, job).await?;
+                self.mark_with_mail(
                     &tenant,
                     &[TenantState::Provisioning],
                     TenantState::Ready,
                     "provisioning finished",
+                    &mail,
                 )
                 .await
             }

@@ -10,6 +10,7 @@ mod cluster;
 mod csrf;
 mod jobs;
 mod lifecycle;
+mod mail;
 mod operations;
 mod owner;
 mod owner_access;

@@ -72,6 +72,15 @@ async fn an_owner_changes_settings_and_the_store_rolls_with_them(backend: Backen
     };
     let (owner, tenants) = owned_store(&app, "olga@example.com", "acme").await;
     let cluster = app.cluster();
+    // The owner was told the moment the store was ready, once.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'store_ready' \
+             AND recipient = 'olga@example.com' AND body_text LIKE '%/stores/acme%'"
+        )
+        .await,
+        1
+    );
     let deployments: Api<Deployment> = Api::namespaced(cluster.clone(), "store-acme");
     let before = checksum(&deployments.get("web").await.unwrap());
 
