@@ -114,6 +114,10 @@ pub struct ServeConfig {
     /// Cluster layout of tenants.
     #[command(flatten)]
     pub cluster: ClusterConfig,
+
+    /// Who publishes tenants' DNS records.
+    #[command(flatten)]
+    pub dns: crate::dns::DnsConfig,
 }
 
 /// Which cluster the engine drives.

@@ -2,6 +2,7 @@
 //! is idempotent, so a job resumed after a crash simply runs its step again.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -19,6 +20,7 @@ use crate::clock::now_ms;
 use crate::db::jobs::JobRecord;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{catalog, DbError};
+use crate::dns::{self, DnsProvider, Wildcard};
 use crate::jobs::kinds::Step;
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
@@ -31,6 +33,7 @@ pub struct Engine {
     pool: AnyPool,
     client: Client,
     cluster: ClusterSettings,
+    dns: Arc<dyn DnsProvider>,
 }
 
 impl Engine {
@@ -40,7 +43,15 @@ impl Engine {
             pool,
             client,
             cluster,
+            dns: Arc::new(Wildcard),
         }
+    }
+
+    /// The same engine, publishing tenants' DNS records through `dns` (default: wildcard,
+    /// nothing per tenant).
+    pub fn with_dns(mut self, dns: Arc<dyn DnsProvider>) -> Self {
+        self.dns = dns;
+        self
     }
 
     /// The tenant's plan and that plan's blueprint.
@@ -244,6 +255,17 @@ impl JobHandler for Engine {
                         None => StepOutcome::Wait(POLL),
                     })
                     .map_err(cluster_error)
+            }
+            (JobKind::Provision, "dns") => {
+                let address = readiness::address(client, &namespace, exposure::PUBLIC)
+                    .await
+                    .map_err(cluster_error)?;
+                let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
+                dns::step::publish(&self.pool, self.dns.as_ref(), &tenant.id, &host, address).await
+            }
+            (JobKind::Delete, "dns") => {
+                let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
+                dns::step::withdraw(&self.pool, self.dns.as_ref(), &tenant.id, &host).await
             }
             (JobKind::Provision, "ready") => {
                 self.mark(
