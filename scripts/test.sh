@@ -30,6 +30,16 @@ say "PostgreSQL on 127.0.0.1"
 pg_url=$(scripts/postgres.sh start "$pg_dir" "$(free_port)")
 export STOREFLEET_TEST_POSTGRES_URL=$pg_url STOREFLEET_REQUIRE_POSTGRES=1
 
+# DNS tests: a PowerDNS server (HTTP API and DNS) on 127.0.0.1 with the zone shops.test.
+say "PowerDNS on 127.0.0.1"
+pdns_dir=$(mktemp -d /tmp/storefleet-pdns.XXXXXX)
+trap 'stop_peers; scripts/powerdns.sh stop "$pdns_dir"; rm -rf "$pdns_dir"' EXIT
+pdns_dns_port=$(free_port)
+pdns_peer=$(scripts/powerdns.sh start "$pdns_dir" "$pdns_dns_port" "$(free_port)" shops.test)
+read -r pdns_api pdns_key pdns_zone <<<"$pdns_peer"
+export STOREFLEET_TEST_POWERDNS_API=$pdns_api STOREFLEET_TEST_POWERDNS_KEY=$pdns_key \
+  STOREFLEET_TEST_POWERDNS_ZONE=$pdns_zone STOREFLEET_TEST_POWERDNS_DNS_PORT=$pdns_dns_port
+
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr
 cargo test -p server

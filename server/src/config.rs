@@ -115,9 +115,10 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub cluster: ClusterConfig,
 
-    /// Who publishes tenants' DNS records.
+    /// Who publishes tenants' DNS records (boxed: it is large, and `Command::Serve` holds
+    /// this whole struct).
     #[command(flatten)]
-    pub dns: crate::dns::DnsConfig,
+    pub dns: Box<crate::dns::DnsConfig>,
 }
 
 /// Which cluster the engine drives.

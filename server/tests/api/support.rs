@@ -120,7 +120,7 @@ pub fn test_config() -> ServeConfig {
             tls: server::provision::manifests::Tls::None,
             storage_class: String::new(),
         },
-        dns: server::dns::DnsConfig::default(),
+        dns: Box::default(),
     }
 }
 
