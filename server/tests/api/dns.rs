@@ -58,7 +58,10 @@ async fn steps_done(tenants: &TenantService, job_id: &str) -> Vec<String> {
         .collect()
 }
 
-crate::on_both_databases!(with_a_wildcard_record_nothing_is_published);
+crate::on_both_databases!(
+    with_a_wildcard_record_nothing_is_published,
+    an_unreachable_provider_is_retried_then_fails_visibly,
+);
 
 async fn with_a_wildcard_record_nothing_is_published(backend: Backend) {
     // A Cloudflare stand-in is configured but not chosen: it must hear nothing.
@@ -105,5 +108,43 @@ async fn a_provider_without_its_settings_stops_the_server_from_starting() {
     assert_eq!(
         format!("{error:#}"),
         "DNS settings: STOREFLEET_DNS=cloudflare needs STOREFLEET_CLOUDFLARE_API_TOKEN"
+    );
+}
+
+async fn an_unreachable_provider_is_retried_then_fails_visibly(backend: Backend) {
+    // Nothing listens there: a bound-then-closed port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = test_config();
+    *config.dns = DnsConfig {
+        dns_provider: DnsKind::Powerdns,
+        powerdns_api_url: Some(format!("http://127.0.0.1:{port}").parse().unwrap()),
+        powerdns_api_key: Some("key".to_owned().into()),
+        powerdns_zone: Some("shops.test".into()),
+        ..DnsConfig::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let tenants = app.tenants().await;
+    let (_, job_id) = tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+    let detail = settled(&tenants, "acme", TenantState::Failed).await;
+    let error = detail.jobs[0].last_error.clone().unwrap_or_default();
+    assert!(
+        error.starts_with("dns: powerdns: replacing the A record of acme.shops.test got no answer"),
+        "{error}"
+    );
+    let events = tenants.events(&job_id, 0).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "retrying" && e.step_name == "dns"),
+        "an unreachable provider is retried"
     );
 }
