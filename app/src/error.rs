@@ -34,6 +34,9 @@ pub enum AppError {
     /// Something failed on the server; the details are in its log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// A service the server depends on (the cluster) cannot be reached; the message says which.
+    #[error("{0}")]
+    Unavailable(String),
     /// The request or response could not be carried (network, encoding).
     #[error("The request could not be completed: {0}")]
     Transport(String),
@@ -50,6 +53,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::RateLimited(_) => 429,
             AppError::Internal => 500,
+            AppError::Unavailable(_) => 503,
             AppError::Transport(_) => 400,
         }
     }

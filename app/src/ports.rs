@@ -1,12 +1,14 @@
 //! The services the UI needs from the server, declared here and implemented by the `server`
 //! crate, which hands them to Leptos as context.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::domain::{
-    Blueprint, Email, JobProgress, Password, Plan, Role, TenantDetail, TenantView, UserView,
+    Blueprint, ClusterObjectView, Email, JobProgress, Password, Plan, Role, SettingsForm,
+    TenantDetail, TenantHealth, TenantView, UserView,
 };
 use crate::error::AppError;
 
@@ -75,6 +77,41 @@ pub trait Tenants: Send + Sync {
 
     /// The blueprints.
     async fn blueprints(&self) -> Result<Vec<Blueprint>, AppError>;
+
+    /// The tenants an account owns, newest first.
+    async fn owned(&self, owner_id: &str) -> Result<Vec<TenantView>, AppError>;
+
+    /// The id of the account owning the tenant, if any; `NotFound` when there is no tenant.
+    async fn owner_id(&self, subdomain: &str) -> Result<Option<String>, AppError>;
+
+    /// The settings form of a tenant: current values (never a secret's) and the history.
+    async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError>;
+
+    /// Saves a change of settings and starts the update job; returns the job's id.
+    async fn update_settings(
+        &self,
+        subdomain: &str,
+        actor_email: &str,
+        submitted: &BTreeMap<String, String>,
+    ) -> Result<String, AppError>;
+
+    /// The health of the tenant's workloads, read from the cluster.
+    async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError>;
+
+    /// The tenant's objects on the cluster with their status.
+    async fn cluster_objects(&self, subdomain: &str) -> Result<Vec<ClusterObjectView>, AppError>;
+
+    /// The tenant's rendered objects as YAML, secrets redacted.
+    async fn manifests(&self, subdomain: &str) -> Result<String, AppError>;
+
+    /// Suspends the tenant; returns the job's id.
+    async fn suspend(&self, subdomain: &str, cause: &str) -> Result<String, AppError>;
+
+    /// Resumes a suspended tenant; returns the job's id.
+    async fn resume(&self, subdomain: &str, cause: &str) -> Result<String, AppError>;
+
+    /// Renders and applies everything again; returns the job's id.
+    async fn reprovision(&self, subdomain: &str, cause: &str) -> Result<String, AppError>;
 }
 
 /// Billing: Stripe Checkout for a tenant's first payment and the billing portal for its owner.

@@ -77,7 +77,13 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .provider(&config.cluster.base_domain)
         .context("DNS settings")?;
     let Connected { client, simulated } = connect::connect(config).await?;
-    let state = state(database.clone(), config, addr, simulated.is_some());
+    let state = state(
+        database.clone(),
+        config,
+        addr,
+        simulated.is_some(),
+        client.clone(),
+    );
     let router = http::router(state, config);
     let engine =
         Engine::new(database.pool.clone(), client, config.cluster.settings()).with_dns(dns);
@@ -157,9 +163,16 @@ pub async fn termination() {
     }
 }
 
-fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> AppState {
+fn state(
+    db: Db,
+    config: &ServeConfig,
+    addr: SocketAddr,
+    simulated: bool,
+    client: kube::Client,
+) -> AppState {
     let accounts = AccountService::new(db.pool.clone(), config.login_limits());
-    let tenants = TenantService::new(db.pool.clone(), config.cluster.settings());
+    let tenants =
+        TenantService::new(db.pool.clone(), config.cluster.settings()).with_client(client);
     AppState {
         leptos: LeptosOptions::builder()
             .output_name("storefleet")

@@ -53,6 +53,21 @@ pub async fn require_user() -> Result<UserView, AppError> {
     current_user().await?.ok_or(AppError::Unauthenticated)
 }
 
+/// The signed-in account if it may see and change this tenant: an admin, or the tenant's
+/// owner. Anyone else gets 404, as if the tenant did not exist.
+pub async fn require_tenant_access(subdomain: &str) -> Result<UserView, AppError> {
+    let user = require_user().await?;
+    if user.is_admin() {
+        return Ok(user);
+    }
+    let owner = services()?.tenants.owner_id(subdomain).await?;
+    if owner.as_deref() == Some(user.id.as_str()) {
+        Ok(user)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// The signed-in admin, or 401 when signed out and 403 for anyone else.
 pub async fn require_admin() -> Result<UserView, AppError> {
     let user = require_user().await?;

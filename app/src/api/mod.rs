@@ -9,6 +9,7 @@ pub mod log_in;
 pub mod log_out;
 pub mod set_role;
 pub mod sign_up;
+pub mod stores;
 pub mod tenants;
 pub mod users;
 pub mod whoami;

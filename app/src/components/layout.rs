@@ -16,8 +16,12 @@ use crate::pages::admin::{
     users::AdminUsersPage,
 };
 use crate::pages::{
-    account::AccountPage, home::HomePage, log_in::LogInPage, not_found::NotFound,
+    account::AccountPage,
+    home::HomePage,
+    log_in::LogInPage,
+    not_found::NotFound,
     sign_up::SignUpPage,
+    stores::{StorePage, StoresPage},
 };
 
 /// The signed-in account (or none), reloaded on every navigation and after logging out.
@@ -56,6 +60,8 @@ pub fn Layout() -> impl IntoView {
                 <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/stores") view=StoresPage ssr=SsrMode::Async/>
+                <Route path=path!("/stores/:subdomain") view=StorePage ssr=SsrMode::Async/>
                 <Route path=path!("/admin") view=AdminUsersPage ssr=SsrMode::Async/>
                 <Route path=path!("/admin/tenants") view=AdminTenantsPage ssr=SsrMode::Async/>
                 <Route

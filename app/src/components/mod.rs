@@ -5,3 +5,4 @@ pub mod layout;
 pub mod load_error;
 pub mod nav;
 pub mod progress;
+pub mod settings_form;

@@ -24,6 +24,7 @@ pub fn Nav() -> impl IntoView {
                             let admin = user.is_admin();
                             view! {
                                 <span class="who" data-testid="nav-email">{user.email}</span>
+                                <A href="/stores">"Stores"</A>
                                 <A href="/account">"Account"</A>
                                 <Show when=move || admin>
                                     <A href="/admin/tenants">"Tenants"</A>

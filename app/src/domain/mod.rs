@@ -2,20 +2,24 @@
 
 pub mod blueprint;
 pub mod email;
+pub mod health;
 pub mod job;
 pub mod password;
 pub mod plan;
 pub mod setting;
+pub mod settings_change;
 pub mod subdomain;
 pub mod tenant;
 pub mod user;
 
 pub use blueprint::Blueprint;
 pub use email::Email;
+pub use health::{ClusterObjectView, TenantHealth, WorkloadHealth};
 pub use job::{JobEventView, JobProgress, JobView};
 pub use password::Password;
 pub use plan::Plan;
 pub use setting::{SettingSpec, SettingValue};
+pub use settings_change::{SettingChange, SettingChangeView, SettingField, SettingsForm};
 pub use subdomain::Subdomain;
 pub use tenant::{TenantDetail, TenantState, TenantView};
 pub use user::{Role, UserView};

@@ -6,3 +6,4 @@ pub mod home;
 pub mod log_in;
 pub mod not_found;
 pub mod sign_up;
+pub mod stores;

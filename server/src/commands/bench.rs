@@ -38,7 +38,7 @@ use crate::db::jobs::{self, JobRecord, JobState};
 use crate::jobs::{JobKind, Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::provision::labels;
-use crate::provision::manifests::{self, ClusterSettings, TenantSpec};
+use crate::provision::manifests::{self, ClusterSettings, Mode, TenantSpec};
 use crate::serve;
 use crate::tenants::TenantService;
 
@@ -174,6 +174,7 @@ async fn rendered_objects(pool: &AnyPool, settings: &ClusterSettings) -> anyhow:
         settings: &BTreeMap::new(),
         release: &BTreeMap::new(),
         database_password: "unused",
+        mode: Mode::Serving,
     };
     Ok(manifests::render(&spec, settings)?.len())
 }

@@ -9,7 +9,7 @@ use app::domain::Subdomain;
 
 use crate::config::{ClusterConfig, DbConfig};
 use crate::db::catalog;
-use crate::provision::manifests::{self, TenantSpec};
+use crate::provision::manifests::{self, Mode, TenantSpec};
 use crate::serve;
 
 /// Writes one YAML file per object of a tenant with default settings into `out`, in apply
@@ -44,6 +44,7 @@ pub async fn render(
         settings: &settings,
         release: &release,
         database_password: "redacted",
+        mode: Mode::Serving,
     };
     let objects = manifests::render(&spec, &cluster.settings())?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;

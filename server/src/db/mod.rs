@@ -6,6 +6,7 @@ pub mod dns_records;
 pub mod jobs;
 pub mod login_failures;
 pub mod outbox;
+pub mod settings;
 pub mod tenants;
 pub mod users;
 

@@ -43,9 +43,10 @@ pub enum Created {
     SubdomainTaken,
 }
 
-const COLUMNS: &str = "id, subdomain, plan, owner_id, state, settings, release_tags, created_at";
+pub(super) const COLUMNS: &str =
+    "id, subdomain, plan, owner_id, state, settings, release_tags, created_at";
 
-fn from_row(row: &AnyRow) -> Result<TenantRecord> {
+pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
     let state: String = row.try_get("state")?;
     let settings: String = row.try_get("settings")?;
     let release: String = row.try_get("release_tags")?;
@@ -127,7 +128,7 @@ async fn record_transition(
 
 /// Moves the tenant from `from` to `to` if it is still in `from`, and records who or what
 /// caused it. False (and nothing changed) when the tenant was no longer in `from`.
-async fn move_state(
+pub(super) async fn move_state(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     tenant_id: &str,
     from: TenantState,
@@ -223,7 +224,7 @@ pub async fn queue_job(
 /// Queues a job, ending the tenant's unfinished ones first: the newest intent wins, and work
 /// a newer job supersedes (a build the deletion removes, a suspension the resumption undoes)
 /// must not run on.
-async fn supersede(
+pub(super) async fn supersede(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     tenant_id: &str,
     job_id: &str,
@@ -251,6 +252,15 @@ pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<TenantRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// The tenants an account owns, newest first.
+pub async fn owned_by(pool: &AnyPool, owner_id: &str) -> Result<Vec<TenantRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tenants WHERE owner_id = $1 ORDER BY created_at DESC, subdomain"
+    );
+    let rows = sqlx::query(&sql).bind(owner_id).fetch_all(pool).await?;
+    rows.iter().map(from_row).collect()
 }
 
 /// Every tenant, newest first.

@@ -14,7 +14,7 @@ use app::domain::setting::SettingValue;
 use app::domain::{Blueprint, Plan, Subdomain, TenantState};
 
 use super::apply::{self, ApplyError};
-use super::manifests::{self, config, exposure, ClusterSettings, TenantSpec};
+use super::manifests::{self, config, exposure, maintenance, ClusterSettings, Mode, TenantSpec};
 use super::readiness::{self, Readiness};
 use crate::clock::now_ms;
 use crate::db::jobs::JobRecord;
@@ -102,8 +102,9 @@ impl Engine {
         format!("{}-{}", self.cluster.namespace_prefix, tenant.subdomain)
     }
 
-    /// Renders the tenant's objects and applies them, then prunes what is no longer rendered.
-    async fn apply(&self, tenant: &TenantRecord) -> Result<StepOutcome, StepError> {
+    /// Renders the tenant's objects for `mode` and applies them, then prunes what is no
+    /// longer rendered.
+    async fn apply(&self, tenant: &TenantRecord, mode: Mode) -> Result<StepOutcome, StepError> {
         let (plan, blueprint) = self.catalog(tenant).await?;
         let subdomain =
             Subdomain::parse(&tenant.subdomain).map_err(|e| StepError::permanent(e.to_string()))?;
@@ -120,10 +121,17 @@ impl Engine {
                 .and_then(|v| String::from_utf8(v.0.clone()).ok())
         };
         let password = read(config::DATABASE_PASSWORD).unwrap_or_else(generate_password);
+        // Secret settings the owner saved since wait in the database for this apply.
+        let saved_secrets = crate::db::settings::secrets(&self.pool, &tenant.id)
+            .await
+            .map_err(db_error)?;
         let mut settings = BTreeMap::new();
         for spec in &blueprint.settings {
             let raw = if spec.is_secret() {
-                read(&spec.key.to_ascii_uppercase())
+                saved_secrets
+                    .get(&spec.key)
+                    .cloned()
+                    .or_else(|| read(&spec.key.to_ascii_uppercase()))
             } else {
                 tenant.settings.get(&spec.key).cloned()
             };
@@ -138,6 +146,7 @@ impl Engine {
             settings: &settings,
             release: &tenant.release,
             database_password: &password,
+            mode,
         };
         let objects = manifests::render(&spec, &self.cluster)
             .map_err(|e| StepError::permanent(e.to_string()))?;
@@ -185,6 +194,27 @@ impl Engine {
     }
 }
 
+/// The state a tenant is in while a job of `kind` works on it; a tenant that left it (e.g.
+/// suspended during an update) makes the job stop. `None`: the job checks for itself.
+fn working_state(kind: JobKind) -> Option<TenantState> {
+    match kind {
+        JobKind::Provision => Some(TenantState::Provisioning),
+        JobKind::Update => Some(TenantState::Updating),
+        JobKind::Suspend | JobKind::Resume => Some(TenantState::Suspended),
+        JobKind::Archive => Some(TenantState::Archived),
+        JobKind::Delete => None,
+    }
+}
+
+/// What a job renders the tenant's objects for.
+fn mode_of(kind: JobKind) -> Mode {
+    match kind {
+        JobKind::Suspend => Mode::Suspended,
+        JobKind::Archive | JobKind::Delete => Mode::Archived,
+        JobKind::Provision | JobKind::Update | JobKind::Resume => Mode::Serving,
+    }
+}
+
 /// What a tenant's blueprint makes: the objects readiness is judged on.
 struct Expected {
     volumes: Vec<String>,
@@ -226,17 +256,20 @@ fn generate_password() -> String {
 impl JobHandler for Engine {
     async fn run_step(&self, job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError> {
         let tenant = self.tenant(job).await?;
-        if job.kind == JobKind::Provision && tenant.state != TenantState::Provisioning {
-            return Err(StepError::permanent(format!(
-                "the tenant is {}, no longer provisioning",
-                tenant.state.as_str()
-            )));
+        if let Some(expected) = working_state(job.kind) {
+            if tenant.state != expected {
+                return Err(StepError::permanent(format!(
+                    "the tenant is {}, no longer {}",
+                    tenant.state.as_str(),
+                    expected.as_str()
+                )));
+            }
         }
         let namespace = self.namespace(&tenant);
         let client = &self.client;
         match (job.kind, step.name) {
-            (JobKind::Provision, "apply") => self.apply(&tenant).await,
-            (JobKind::Provision, wait @ ("volumes" | "database" | "workloads")) => {
+            (kind, "apply") => self.apply(&tenant, mode_of(kind)).await,
+            (_, wait @ ("volumes" | "database" | "workloads")) => {
                 let expected = self.expected(&tenant).await?;
                 let readiness = match wait {
                     "volumes" => readiness::volumes(client, &namespace, &expected.volumes).await,
@@ -267,6 +300,24 @@ impl JobHandler for Engine {
                 let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
                 dns::step::withdraw(&self.pool, self.dns.as_ref(), &tenant.id, &host).await
             }
+            (JobKind::Suspend, "maintenance") => {
+                readiness::workloads(client, &namespace, &[maintenance::MAINTENANCE.to_owned()])
+                    .await
+                    .map(wait_for)
+                    .map_err(cluster_error)
+            }
+            (JobKind::Suspend | JobKind::Archive, "stopped") => {
+                let expected = self.expected(&tenant).await?;
+                readiness::stopped(
+                    client,
+                    &namespace,
+                    &expected.deployments,
+                    &expected.databases,
+                )
+                .await
+                .map(wait_for)
+                .map_err(cluster_error)
+            }
             (JobKind::Provision, "ready") => {
                 self.mark(
                     &tenant,
@@ -276,6 +327,26 @@ impl JobHandler for Engine {
                 )
                 .await
             }
+            (JobKind::Update, "ready") => {
+                self.mark(
+                    &tenant,
+                    &[TenantState::Updating],
+                    TenantState::Ready,
+                    "update finished",
+                )
+                .await
+            }
+            (JobKind::Resume, "ready") => {
+                self.mark(
+                    &tenant,
+                    &[TenantState::Suspended],
+                    TenantState::Ready,
+                    "resumed",
+                )
+                .await
+            }
+            // The tenant became archived when the job was queued.
+            (JobKind::Archive, "archived") => Ok(StepOutcome::Done),
             (JobKind::Delete, "namespace") => apply::delete_namespace(client, &namespace)
                 .await
                 .map(|()| StepOutcome::Done)

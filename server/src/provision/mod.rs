@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod engine;
+pub mod inspect;
 pub mod labels;
 pub mod manifests;
 pub mod readiness;

@@ -57,6 +57,24 @@ pub fn deployment_ready(deployment: &Deployment) -> bool {
         && observed >= deployment.metadata.generation.unwrap_or(0)
 }
 
+/// No pod of the Deployment is left (it was scaled to zero and the controller saw it).
+pub fn deployment_stopped(deployment: &Deployment) -> bool {
+    let wanted = deployment.spec.as_ref().and_then(|s| s.replicas);
+    let status = deployment.status.as_ref();
+    let running = status.and_then(|s| s.replicas).unwrap_or(0);
+    let observed = status.and_then(|s| s.observed_generation).unwrap_or(0);
+    wanted == Some(0) && running == 0 && observed >= deployment.metadata.generation.unwrap_or(0)
+}
+
+/// No pod of the StatefulSet is left.
+pub fn stateful_set_stopped(set: &StatefulSet) -> bool {
+    let wanted = set.spec.as_ref().and_then(|s| s.replicas);
+    let status = set.status.as_ref();
+    let running = status.map_or(0, |s| s.replicas);
+    let observed = status.and_then(|s| s.observed_generation).unwrap_or(0);
+    wanted == Some(0) && running == 0 && observed >= set.metadata.generation.unwrap_or(0)
+}
+
 /// The address an Ingress was given, if any.
 pub fn ingress_address(ingress: &Ingress) -> Option<String> {
     let first = ingress
@@ -117,6 +135,25 @@ where
         + std::fmt::Debug
         + serde::de::DeserializeOwned,
 {
+    judge(client, namespace, names, what, ready, false).await
+}
+
+/// Reads each named object and judges it; `missing_is_fine` for checks that something is
+/// gone or stopped.
+async fn judge<K>(
+    client: &Client,
+    namespace: &str,
+    names: &[String],
+    what: &str,
+    ready: fn(&K) -> bool,
+    missing_is_fine: bool,
+) -> Result<Readiness>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned,
+{
     let api: Api<K> = Api::namespaced(client.clone(), namespace);
     let kind = K::kind(&()).to_string();
     let mut missing = Vec::new();
@@ -130,6 +167,7 @@ where
         match object {
             Some(object) if ready(&object) => {}
             Some(_) => missing.push(name.clone()),
+            None if missing_is_fine => {}
             None => missing.push(format!("{name} (missing)")),
         }
     }
@@ -149,6 +187,36 @@ pub async fn databases(client: &Client, namespace: &str, names: &[String]) -> Re
 /// The named Deployments are available.
 pub async fn workloads(client: &Client, namespace: &str, names: &[String]) -> Result<Readiness> {
     check::<Deployment>(client, namespace, names, "workloads", deployment_ready).await
+}
+
+/// The named Deployments and StatefulSets run no pod (or are gone).
+pub async fn stopped(
+    client: &Client,
+    namespace: &str,
+    deployments: &[String],
+    databases: &[String],
+) -> Result<Readiness> {
+    let first = judge::<Deployment>(
+        client,
+        namespace,
+        deployments,
+        "stopping",
+        deployment_stopped,
+        true,
+    )
+    .await?;
+    if first != Readiness::Ready {
+        return Ok(first);
+    }
+    judge::<StatefulSet>(
+        client,
+        namespace,
+        databases,
+        "stopping",
+        stateful_set_stopped,
+        true,
+    )
+    .await
 }
 
 /// The public address of the tenant's Ingress or LoadBalancer Service named `name`.

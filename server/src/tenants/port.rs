@@ -2,7 +2,12 @@
 
 use async_trait::async_trait;
 
-use app::domain::{Blueprint, JobProgress, Plan, TenantDetail, TenantView};
+use std::collections::BTreeMap;
+
+use app::domain::{
+    Blueprint, ClusterObjectView, JobProgress, Plan, SettingsForm, TenantDetail, TenantHealth,
+    TenantView,
+};
 use app::error::AppError;
 use app::ports::Tenants;
 
@@ -56,5 +61,50 @@ impl Tenants for TenantService {
 
     async fn blueprints(&self) -> Result<Vec<Blueprint>, AppError> {
         catalog::blueprints(self.pool()).await.map_err(internal)
+    }
+
+    async fn owned(&self, owner_id: &str) -> Result<Vec<TenantView>, AppError> {
+        TenantService::owned(self, owner_id).await
+    }
+
+    async fn owner_id(&self, subdomain: &str) -> Result<Option<String>, AppError> {
+        TenantService::owner_id(self, subdomain).await
+    }
+
+    async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError> {
+        TenantService::settings_form(self, subdomain).await
+    }
+
+    async fn update_settings(
+        &self,
+        subdomain: &str,
+        actor_email: &str,
+        submitted: &BTreeMap<String, String>,
+    ) -> Result<String, AppError> {
+        TenantService::update_settings(self, subdomain, actor_email, submitted).await
+    }
+
+    async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
+        TenantService::health(self, subdomain).await
+    }
+
+    async fn cluster_objects(&self, subdomain: &str) -> Result<Vec<ClusterObjectView>, AppError> {
+        TenantService::cluster_objects(self, subdomain).await
+    }
+
+    async fn manifests(&self, subdomain: &str) -> Result<String, AppError> {
+        TenantService::manifests(self, subdomain).await
+    }
+
+    async fn suspend(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
+        TenantService::suspend(self, subdomain, cause).await
+    }
+
+    async fn resume(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
+        TenantService::resume(self, subdomain, cause).await
+    }
+
+    async fn reprovision(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
+        TenantService::reprovision(self, subdomain, cause).await
     }
 }

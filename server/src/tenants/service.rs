@@ -23,6 +23,7 @@ use crate::provision::manifests::ClusterSettings;
 pub struct TenantService {
     pool: AnyPool,
     cluster: ClusterSettings,
+    client: Option<kube::Client>,
 }
 
 pub(super) fn internal(error: DbError) -> AppError {
@@ -61,7 +62,30 @@ pub fn event_view(event: &EventRecord) -> JobEventView {
 impl TenantService {
     /// A service over this database, laying tenants out on the cluster as configured.
     pub fn new(pool: AnyPool, cluster: ClusterSettings) -> Self {
-        Self { pool, cluster }
+        Self {
+            pool,
+            cluster,
+            client: None,
+        }
+    }
+
+    /// The same service, also reading tenants' objects from this cluster.
+    pub fn with_client(mut self, client: kube::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The cluster client, when the service has one.
+    pub(super) fn client(&self) -> Result<&kube::Client, AppError> {
+        self.client.as_ref().ok_or_else(|| {
+            tracing::error!("the tenant service has no cluster client");
+            AppError::Internal
+        })
+    }
+
+    /// How tenants are laid out on the cluster.
+    pub(super) fn cluster(&self) -> &ClusterSettings {
+        &self.cluster
     }
 
     /// The database pool.
@@ -69,7 +93,7 @@ impl TenantService {
         &self.pool
     }
 
-    fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
+    pub(super) fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
         TenantView {
             id: tenant.id.clone(),
             subdomain: tenant.subdomain.clone(),
@@ -82,7 +106,10 @@ impl TenantService {
         }
     }
 
-    async fn owner_email(&self, tenant: &TenantRecord) -> Result<Option<String>, AppError> {
+    pub(super) async fn owner_email(
+        &self,
+        tenant: &TenantRecord,
+    ) -> Result<Option<String>, AppError> {
         match &tenant.owner_id {
             Some(id) => Ok(users::by_id(&self.pool, id)
                 .await

@@ -3,11 +3,19 @@
 pub mod create;
 pub mod delete;
 pub mod detail;
+pub mod inspect;
 pub mod list;
+pub mod reprovision;
+pub mod resume;
 pub mod retry;
+pub mod suspend;
 
 pub use create::{create_tenant, CreateTenant};
 pub use delete::{delete_tenant, DeleteTenant};
 pub use detail::{tenant_page, TenantPage, TenantPageData};
+pub use inspect::{inspect_tenant, InspectTenant, TenantInspection};
 pub use list::{list_tenants, ListTenants};
+pub use reprovision::{reprovision_tenant, ReprovisionTenant};
+pub use resume::{resume_tenant, ResumeTenant};
 pub use retry::{retry_tenant_job, RetryTenantJob};
+pub use suspend::{suspend_tenant, SuspendTenant};

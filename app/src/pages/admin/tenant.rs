@@ -5,11 +5,15 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::tenants::{tenant_page, DeleteTenant, RetryTenantJob};
+use crate::api::tenants::{
+    tenant_page, DeleteTenant, ReprovisionTenant, ResumeTenant, RetryTenantJob, SuspendTenant,
+};
 use crate::components::form_error::FormError;
 use crate::components::load_error::AdminLoadError;
 use crate::components::progress::JobProgressView;
+use crate::domain::TenantState;
 use crate::error::AppError;
+use crate::pages::admin::tenant_inspect::TenantInspectionView;
 
 /// The tenant named in the URL.
 #[component]
@@ -19,15 +23,29 @@ pub fn AdminTenantPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let delete = ServerAction::<DeleteTenant>::new();
     let retry = ServerAction::<RetryTenantJob>::new();
+    let suspend = ServerAction::<SuspendTenant>::new();
+    let resume = ServerAction::<ResumeTenant>::new();
+    let reprovision = ServerAction::<ReprovisionTenant>::new();
+    let version = Signal::derive(move || {
+        refresh.get()
+            + delete.version().get() as u32
+            + retry.version().get() as u32
+            + suspend.version().get() as u32
+            + resume.version().get() as u32
+            + reprovision.version().get() as u32
+    });
+    let action_error = Signal::derive(move || {
+        [
+            suspend.value().get().and_then(Result::err),
+            resume.value().get().and_then(Result::err),
+            reprovision.value().get().and_then(Result::err),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    });
     let page = Resource::new(
-        move || {
-            (
-                subdomain(),
-                refresh.get(),
-                delete.version().get(),
-                retry.version().get(),
-            )
-        },
+        move || (subdomain(), version.get()),
         |(subdomain, ..)| tenant_page(subdomain),
     );
     let retry_error = Signal::derive(move || retry.value().get().and_then(Result::err));
@@ -45,6 +63,8 @@ pub fn AdminTenantPage() -> impl IntoView {
                             let name = t.subdomain.clone();
                             let failed = data.detail.jobs.first().is_some_and(|j| j.state == "failed");
                             let retry_name = name.clone();
+                            let state = t.state;
+                            let (n1, n2, n3) = (name.clone(), name.clone(), name.clone());
                             view! {
                                 <h1>{t.subdomain.clone()}</h1>
                                 <dl class="facts">
@@ -73,6 +93,31 @@ pub fn AdminTenantPage() -> impl IntoView {
                                         <button type="submit">"Retry the failed job"</button>
                                     </ActionForm>
                                 })}
+                                <h2>"Actions"</h2>
+                                <div class="actions">
+                                    {matches!(state, TenantState::Ready | TenantState::Updating | TenantState::Failed).then(move || view! {
+                                        <ActionForm action=suspend attr:class="row-form">
+                                            <input type="hidden" name="subdomain" value=n1/>
+                                            <button type="submit" data-testid="suspend"
+                                                onclick="return !window.confirm || confirm('Suspend this tenant? Its store stops and shows a maintenance page.')">"Suspend"</button>
+                                        </ActionForm>
+                                    })}
+                                    {(state == TenantState::Suspended).then(move || view! {
+                                        <ActionForm action=resume attr:class="row-form">
+                                            <input type="hidden" name="subdomain" value=n2/>
+                                            <button type="submit" data-testid="resume"
+                                                onclick="return !window.confirm || confirm('Resume this tenant?')">"Resume"</button>
+                                        </ActionForm>
+                                    })}
+                                    {matches!(state, TenantState::Ready | TenantState::Failed).then(move || view! {
+                                        <ActionForm action=reprovision attr:class="row-form">
+                                            <input type="hidden" name="subdomain" value=n3/>
+                                            <button type="submit" data-testid="reprovision"
+                                                onclick="return !window.confirm || confirm('Re-provision this tenant? Every object is applied again.')">"Re-provision"</button>
+                                        </ActionForm>
+                                    })}
+                                    <FormError error=action_error/>
+                                </div>
                                 <h2>"Jobs"</h2>
                                 <ul class="jobs">
                                     {data.detail.jobs.into_iter().map(|job| view! {
@@ -81,6 +126,7 @@ pub fn AdminTenantPage() -> impl IntoView {
                                         </li>
                                     }).collect_view()}
                                 </ul>
+                                <TenantInspectionView subdomain=name.clone() version=version/>
                                 <h2>"Delete"</h2>
                                 <ActionForm action=delete attr:class="row-form">
                                     <input type="hidden" name="subdomain" value=name.clone()/>

@@ -37,7 +37,7 @@ const fn grouped(group: &'static str, kind: &'static str, plural: &'static str) 
 }
 
 /// Every kind the simulated cluster serves: what a tenant is made of.
-pub static RESOURCES: [Resource; 12] = [
+pub static RESOURCES: [Resource; 14] = [
     core("Namespace", "namespaces", false),
     core("ResourceQuota", "resourcequotas", true),
     core("LimitRange", "limitranges", true),
@@ -46,6 +46,8 @@ pub static RESOURCES: [Resource; 12] = [
     core("ConfigMap", "configmaps", true),
     core("PersistentVolumeClaim", "persistentvolumeclaims", true),
     core("Service", "services", true),
+    core("Pod", "pods", true),
+    core("Event", "events", true),
     grouped("apps", "Deployment", "deployments"),
     grouped("apps", "StatefulSet", "statefulsets"),
     grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies"),

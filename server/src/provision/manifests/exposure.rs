@@ -9,14 +9,19 @@ use k8s_openapi::api::networking::v1::{
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{Context, Exposure, TenantObject, Tls};
+use super::{maintenance, Context, Exposure, Mode, TenantObject, Tls};
 use crate::provision::labels;
 
 /// The name of the Ingress or LoadBalancer Service.
 pub const PUBLIC: &str = "public";
 
 pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
-    let Some(front) = ctx.tenant.blueprint.public_component() else {
+    let maintenance = maintenance::component();
+    let front = match ctx.tenant.mode {
+        Mode::Serving => ctx.tenant.blueprint.public_component(),
+        Mode::Suspended | Mode::Archived => Some(&maintenance),
+    };
+    let Some(front) = front else {
         return Vec::new();
     };
     let host = ctx.tenant.host(ctx.cluster);

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod exposure;
+pub mod maintenance;
 mod namespace;
 mod object;
 #[cfg(test)]
@@ -83,6 +84,19 @@ pub struct ClusterSettings {
     pub storage_class: Option<String>,
 }
 
+/// What the tenant's objects are rendered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The store serves.
+    #[default]
+    Serving,
+    /// Workloads scaled to zero, the maintenance page served; everything kept.
+    Suspended,
+    /// Workloads and their Services removed; volumes, configuration and the maintenance page
+    /// kept.
+    Archived,
+}
+
 /// Everything that decides one tenant's objects.
 #[derive(Debug, Clone)]
 pub struct TenantSpec<'a> {
@@ -98,6 +112,8 @@ pub struct TenantSpec<'a> {
     pub release: &'a BTreeMap<String, String>,
     /// The database password, generated once when the tenant is created and kept after.
     pub database_password: &'a str,
+    /// Serving, suspended or archived.
+    pub mode: Mode,
 }
 
 impl TenantSpec<'_> {
@@ -122,6 +138,9 @@ pub fn render(tenant: &TenantSpec<'_>, cluster: &ClusterSettings) -> Result<Vec<
     let checksum = config.checksum.clone();
     objects.extend(config.objects);
     objects.extend(workloads::render(&ctx, &checksum));
+    if tenant.mode != Mode::Serving {
+        objects.extend(maintenance::render(&ctx));
+    }
     objects.extend(exposure::render(&ctx));
     Ok(objects)
 }

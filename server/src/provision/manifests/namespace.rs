@@ -112,7 +112,11 @@ fn ingress_rules(ctx: &Context<'_>) -> Vec<NetworkPolicyIngressRule> {
         ]),
         ..Default::default()
     }];
-    let public = ctx.tenant.blueprint.public_component();
+    let maintenance = super::maintenance::component();
+    let public = match ctx.tenant.mode {
+        super::Mode::Serving => ctx.tenant.blueprint.public_component(),
+        super::Mode::Suspended | super::Mode::Archived => Some(&maintenance),
+    };
     if let (Exposure::LoadBalancer, Some(front)) = (&ctx.cluster.exposure, public) {
         let anywhere = |cidr: &str| NetworkPolicyPeer {
             ip_block: Some(IPBlock {

@@ -62,6 +62,10 @@ impl Fixture {
     }
 
     fn render(&self, exposure: Exposure) -> Vec<TenantObject> {
+        self.render_for(exposure, Mode::Serving)
+    }
+
+    fn render_for(&self, exposure: Exposure, mode: Mode) -> Vec<TenantObject> {
         let spec = TenantSpec {
             subdomain: &self.subdomain,
             plan: &self.plan,
@@ -69,6 +73,7 @@ impl Fixture {
             settings: &self.settings,
             release: &self.release,
             database_password: PASSWORD,
+            mode,
         };
         render(&spec, &cluster(exposure)).unwrap()
     }
@@ -286,10 +291,80 @@ fn a_plan_for_another_blueprint_is_refused() {
         settings: &fixture.settings,
         release: &fixture.release,
         database_password: PASSWORD,
+        mode: Mode::Serving,
     };
     let error = render(&spec, &cluster(ingress())).unwrap_err();
     assert_eq!(
         error.to_string(),
         "plan starter runs blueprint blog, not store"
     );
+}
+
+fn replicas(objects: &[TenantObject]) -> BTreeMap<String, i32> {
+    objects
+        .iter()
+        .filter_map(|object| match object {
+            TenantObject::Deployment(d) => Some((
+                d.metadata.name.clone().unwrap(),
+                d.spec.as_ref().unwrap().replicas.unwrap(),
+            )),
+            TenantObject::StatefulSet(s) => Some((
+                s.metadata.name.clone().unwrap(),
+                s.spec.as_ref().unwrap().replicas.unwrap(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ingress_backend(objects: &[TenantObject]) -> String {
+    let TenantObject::Ingress(ingress) = find(objects, "Ingress", exposure::PUBLIC) else {
+        unreachable!()
+    };
+    let rules = ingress.spec.as_ref().unwrap().rules.as_ref().unwrap();
+    let path = &rules[0].http.as_ref().unwrap().paths[0];
+    path.backend.service.as_ref().unwrap().name.clone()
+}
+
+#[test]
+fn a_suspended_store_runs_no_pod_and_its_host_shows_the_maintenance_page() {
+    let fixture = Fixture::new();
+    let objects = fixture.render_for(ingress(), Mode::Suspended);
+    let replicas = replicas(&objects);
+    assert_eq!(replicas["maintenance"], 1);
+    for name in ["web", "api", "database"] {
+        assert_eq!(replicas[name], 0, "{name}");
+    }
+    assert_eq!(ingress_backend(&objects), maintenance::MAINTENANCE);
+    let page = config_map(&objects, maintenance::MAINTENANCE);
+    assert!(page.data.as_ref().unwrap()["default.conf"].contains("return 503"));
+    // Data and configuration stay.
+    for (kind, name) in [
+        ("PersistentVolumeClaim", "database"),
+        ("PersistentVolumeClaim", "files"),
+        ("Secret", config::SECRET),
+        ("ConfigMap", "web"),
+    ] {
+        find(&objects, kind, name);
+    }
+    assert_eq!(ingress_backend(&fixture.render(ingress())), "web");
+}
+
+#[test]
+fn an_archived_store_keeps_its_volumes_but_no_workload() {
+    let objects = Fixture::new().render_for(Exposure::LoadBalancer, Mode::Archived);
+    assert_eq!(
+        replicas(&objects).into_keys().collect::<Vec<_>>(),
+        ["maintenance"]
+    );
+    assert!(!objects
+        .iter()
+        .any(|o| o.kind() == "Service" && ["web", "api", "database"].contains(&o.name())));
+    find(&objects, "PersistentVolumeClaim", "database");
+    find(&objects, "PersistentVolumeClaim", "files");
+    let TenantObject::Service(public) = find(&objects, "Service", exposure::PUBLIC) else {
+        unreachable!()
+    };
+    let selector = public.spec.as_ref().unwrap().selector.as_ref().unwrap();
+    assert!(selector.values().any(|v| v == maintenance::MAINTENANCE));
 }

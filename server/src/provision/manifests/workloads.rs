@@ -21,7 +21,7 @@ use app::domain::blueprint::{self, Component, MountSource, Workload};
 
 use super::config::{DATABASE_PASSWORD, DATABASE_USER, SECRET};
 use super::namespace::SERVICE_ACCOUNT;
-use super::{Context, TenantObject};
+use super::{Context, Mode, TenantObject};
 use crate::provision::labels;
 
 pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
@@ -31,6 +31,14 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
         .iter()
         .map(|volume| claim(ctx, &volume.name, &volume.size).into())
         .collect();
+    if ctx.tenant.mode == Mode::Archived {
+        return objects;
+    }
+    // A suspended tenant keeps its workloads, with no pod running.
+    let scale = |replicas: i32| match ctx.tenant.mode {
+        Mode::Serving => replicas,
+        Mode::Suspended | Mode::Archived => 0,
+    };
     for component in &blueprint.components {
         let template = pod_template(ctx, component, checksum);
         let selector = LabelSelector {
@@ -41,7 +49,7 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
             Workload::Database => StatefulSet {
                 metadata: ctx.meta(&component.name, Some(&component.name)),
                 spec: Some(StatefulSetSpec {
-                    replicas: Some(1),
+                    replicas: Some(scale(1)),
                     service_name: Some(component.name.clone()),
                     selector,
                     template,
@@ -53,7 +61,7 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
             Workload::Deployment => Deployment {
                 metadata: ctx.meta(&component.name, Some(&component.name)),
                 spec: Some(DeploymentSpec {
-                    replicas: Some(component.replicas),
+                    replicas: Some(scale(component.replicas)),
                     selector,
                     template,
                     // A ReadWriteOnce volume cannot be mounted by old and new pods at once.
@@ -68,23 +76,31 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
             .into(),
         });
     }
-    objects.extend(blueprint.components.iter().map(|component| {
-        TenantObject::from(Service {
-            metadata: ctx.meta(&component.name, Some(&component.name)),
-            spec: Some(ServiceSpec {
-                selector: Some(labels::selector(ctx.subdomain, &component.name)),
-                ports: Some(vec![ServicePort {
-                    name: Some("main".to_owned()),
-                    port: i32::from(component.service_port),
-                    target_port: Some(IntOrString::Int(i32::from(component.port))),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
-    }));
+    objects.extend(
+        blueprint
+            .components
+            .iter()
+            .map(|component| TenantObject::from(service(ctx, component))),
+    );
     objects
+}
+
+/// The Service in front of a component.
+pub(super) fn service(ctx: &Context<'_>, component: &Component) -> Service {
+    Service {
+        metadata: ctx.meta(&component.name, Some(&component.name)),
+        spec: Some(ServiceSpec {
+            selector: Some(labels::selector(ctx.subdomain, &component.name)),
+            ports: Some(vec![ServicePort {
+                name: Some("main".to_owned()),
+                port: i32::from(component.service_port),
+                target_port: Some(IntOrString::Int(i32::from(component.port))),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }
 
 fn mounts_volume(component: &Component) -> bool {
@@ -113,7 +129,11 @@ fn claim(ctx: &Context<'_>, name: &str, size: &str) -> PersistentVolumeClaim {
     }
 }
 
-fn pod_template(ctx: &Context<'_>, component: &Component, checksum: &str) -> PodTemplateSpec {
+pub(super) fn pod_template(
+    ctx: &Context<'_>,
+    component: &Component,
+    checksum: &str,
+) -> PodTemplateSpec {
     let volumes: Vec<Volume> = component
         .mounts
         .iter()

@@ -1,0 +1,24 @@
+//! An admin action on one tenant: resume.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Brings a suspended tenant back; admins only. Returns the job's id.
+#[server(prefix = "/api", endpoint = "admin/tenants/resume")]
+pub async fn resume_tenant(subdomain: String) -> Result<String, AppError> {
+    use crate::api::guard::{answer, is_plain_form_post, require_admin, services};
+
+    answer(
+        async {
+            let admin = require_admin().await?;
+            let cause = format!("admin {}", admin.email);
+            let job_id = services()?.tenants.resume(&subdomain, &cause).await?;
+            if is_plain_form_post() {
+                leptos_axum::redirect(&format!("/admin/tenants/{subdomain}"));
+            }
+            Ok(job_id)
+        }
+        .await,
+    )
+}

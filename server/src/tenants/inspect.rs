@@ -1,0 +1,95 @@
+//! What the cluster holds for a tenant, and what the control plane renders for it.
+
+use std::collections::BTreeMap;
+
+use app::domain::{ClusterObjectView, SettingValue, Subdomain, TenantHealth, TenantState};
+use app::error::AppError;
+
+use super::service::internal;
+use super::TenantService;
+use crate::db::catalog;
+use crate::provision::apply::ApplyError;
+use crate::provision::inspect;
+use crate::provision::manifests::{self, Mode, TenantSpec};
+
+fn unreachable_cluster(error: ApplyError) -> AppError {
+    tracing::warn!(error = %error, "reading the cluster failed");
+    AppError::Unavailable("The cluster cannot be reached right now.".to_owned())
+}
+
+impl TenantService {
+    fn namespace_of(&self, subdomain: &str) -> String {
+        format!("{}-{}", self.cluster().namespace_prefix, subdomain)
+    }
+
+    /// The health of the tenant's workloads, read from the cluster.
+    pub async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
+        let tenant = self.record(subdomain).await?;
+        inspect::health(
+            self.client()?,
+            &self.namespace_of(&tenant.subdomain),
+            &tenant.subdomain,
+        )
+        .await
+        .map_err(unreachable_cluster)
+    }
+
+    /// The tenant's objects on the cluster with their status.
+    pub async fn cluster_objects(
+        &self,
+        subdomain: &str,
+    ) -> Result<Vec<ClusterObjectView>, AppError> {
+        let tenant = self.record(subdomain).await?;
+        inspect::objects(
+            self.client()?,
+            &self.namespace_of(&tenant.subdomain),
+            &tenant.subdomain,
+        )
+        .await
+        .map_err(unreachable_cluster)
+    }
+
+    /// The tenant's objects as the control plane renders them now, as YAML, with every
+    /// secret value redacted.
+    pub async fn manifests(&self, subdomain: &str) -> Result<String, AppError> {
+        let tenant = self.record(subdomain).await?;
+        let plan = catalog::plan(self.pool(), &tenant.plan)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Internal)?;
+        let blueprint = catalog::blueprint(self.pool(), &plan.blueprint)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Internal)?;
+        let subdomain = Subdomain::parse(&tenant.subdomain).map_err(|_| AppError::Internal)?;
+        let settings: BTreeMap<String, SettingValue> = blueprint
+            .settings
+            .iter()
+            .filter(|spec| !spec.is_secret())
+            .filter_map(|spec| {
+                let raw = tenant.settings.get(&spec.key)?;
+                Some((spec.key.clone(), SettingValue::parse(spec, raw).ok()?))
+            })
+            .collect();
+        let mode = match tenant.state {
+            TenantState::Suspended => Mode::Suspended,
+            TenantState::Archived | TenantState::Deleting | TenantState::Deleted => Mode::Archived,
+            _ => Mode::Serving,
+        };
+        let spec = TenantSpec {
+            subdomain: &subdomain,
+            plan: &plan,
+            blueprint: &blueprint,
+            settings: &settings,
+            release: &tenant.release,
+            database_password: "redacted",
+            mode,
+        };
+        let objects = manifests::render(&spec, self.cluster()).map_err(|error| {
+            tracing::error!(error = %error, "rendering failed");
+            AppError::Internal
+        })?;
+        let redacted: Vec<_> = objects.iter().map(|o| o.redacted()).collect();
+        Ok(manifests::yaml_stream(&redacted))
+    }
+}

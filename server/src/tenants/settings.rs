@@ -1,0 +1,139 @@
+//! Owners' settings: the form, saving a change (with its update job), and the history.
+
+use std::collections::BTreeMap;
+
+use app::domain::settings_change::{self, ChangeError};
+use app::domain::{SettingChange, SettingChangeView, SettingField, SettingsForm, TenantView};
+use app::error::AppError;
+
+use super::service::internal;
+use super::TenantService;
+use crate::clock::{now_ms, rfc3339};
+use crate::db::settings::{self, SettingsUpdate};
+use crate::db::{catalog, tenants, users};
+
+/// How many changes the history shows.
+const HISTORY: i64 = 50;
+
+impl TenantService {
+    /// The tenants an account owns, newest first.
+    pub async fn owned(&self, owner_id: &str) -> Result<Vec<TenantView>, AppError> {
+        let owner = users::by_id(self.pool(), owner_id)
+            .await
+            .map_err(internal)?
+            .map(|u| u.email);
+        let records = tenants::owned_by(self.pool(), owner_id)
+            .await
+            .map_err(internal)?;
+        Ok(records
+            .iter()
+            .map(|t| self.view(t, owner.clone()))
+            .collect())
+    }
+
+    /// The id of the account owning the tenant, if any. `NotFound` when there is no tenant.
+    pub async fn owner_id(&self, subdomain: &str) -> Result<Option<String>, AppError> {
+        Ok(self.record(subdomain).await?.owner_id)
+    }
+
+    async fn blueprint_settings(
+        &self,
+        plan: &str,
+    ) -> Result<Vec<app::domain::SettingSpec>, AppError> {
+        let plan = catalog::plan(self.pool(), plan)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Internal)?;
+        let blueprint = catalog::blueprint(self.pool(), &plan.blueprint)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Internal)?;
+        Ok(blueprint.settings)
+    }
+
+    /// The settings form of a tenant: current values (never a secret's) and the history.
+    pub async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError> {
+        let tenant = self.record(subdomain).await?;
+        let specs = self.blueprint_settings(&tenant.plan).await?;
+        let secrets = settings::secrets(self.pool(), &tenant.id)
+            .await
+            .map_err(internal)?;
+        let fields = specs
+            .into_iter()
+            .map(|spec| {
+                let (value, is_set) = if spec.is_secret() {
+                    (None, secrets.get(&spec.key).is_some_and(|v| !v.is_empty()))
+                } else {
+                    let value = tenant
+                        .settings
+                        .get(&spec.key)
+                        .cloned()
+                        .unwrap_or_else(|| spec.default.clone());
+                    (Some(value), true)
+                };
+                SettingField {
+                    spec,
+                    value,
+                    is_set,
+                }
+            })
+            .collect();
+        let history = settings::history(self.pool(), &tenant.id, HISTORY)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|record| SettingChangeView {
+                at: rfc3339(record.at),
+                actor_email: record.actor_email,
+                changes: serde_json::from_str::<Vec<SettingChange>>(&record.changes)
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Ok(SettingsForm { fields, history })
+    }
+
+    /// Saves a change of settings and starts the update that applies it. Every value is
+    /// checked against the blueprint first; a bad one changes nothing.
+    pub async fn update_settings(
+        &self,
+        subdomain: &str,
+        actor_email: &str,
+        submitted: &BTreeMap<String, String>,
+    ) -> Result<String, AppError> {
+        let tenant = self.record(subdomain).await?;
+        let specs = self.blueprint_settings(&tenant.plan).await?;
+        let accepted =
+            settings_change::accept(&specs, &tenant.settings, submitted).map_err(|e| match e {
+                ChangeError::Unchanged => AppError::Invalid(e.to_string()),
+                other => AppError::Invalid(other.to_string()),
+            })?;
+        if tenant.state != app::domain::TenantState::Ready {
+            return Err(AppError::Conflict(format!(
+                "The store is {}; settings can be changed once it is ready.",
+                tenant.state.as_str()
+            )));
+        }
+        let mut secrets = settings::secrets(self.pool(), &tenant.id)
+            .await
+            .map_err(internal)?;
+        secrets.extend(accepted.secrets);
+        let changes = serde_json::to_string(&accepted.changes).map_err(|_| AppError::Internal)?;
+        let job_id = settings::save(
+            self.pool(),
+            &SettingsUpdate {
+                tenant_id: &tenant.id,
+                settings: &accepted.settings,
+                secrets: &secrets,
+                changes: &changes,
+                actor_email,
+            },
+            now_ms(),
+        )
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::Conflict("The store changed meanwhile; try again.".to_owned()))?;
+        let keys: Vec<&str> = accepted.changes.iter().map(|c| c.key.as_str()).collect();
+        tracing::info!(tenant = %tenant.subdomain, ?keys, job_id, "settings changed");
+        Ok(job_id)
+    }
+}
