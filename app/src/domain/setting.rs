@@ -84,6 +84,10 @@ impl SettingValue {
         if value.chars().any(char::is_control) {
             return Err(refuse("line breaks and control characters are not allowed"));
         }
+        // What a decoder puts in place of bytes that were not UTF-8.
+        if value.contains(char::REPLACEMENT_CHARACTER) {
+            return Err(refuse("the value is not valid text (UTF-8)"));
+        }
         match &spec.kind {
             SettingKind::Text { max_len } => {
                 if value.chars().count() > *max_len {
@@ -153,6 +157,17 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "Field: at most 12 characters"
+        );
+    }
+
+    #[test]
+    fn bytes_that_were_not_utf8_are_refused() {
+        let text = spec(SettingKind::Text { max_len: 12 });
+        assert_eq!(
+            SettingValue::parse(&text, "Shop \u{fffd}")
+                .unwrap_err()
+                .to_string(),
+            "Field: the value is not valid text (UTF-8)"
         );
     }
 

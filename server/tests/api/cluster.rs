@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, Pod,
-    PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec, VolumeResourceRequirements,
+    ConfigMap, Container, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec,
+    PodTemplateSpec, Service, ServicePort, ServiceSpec, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -299,9 +299,11 @@ async fn refusals_carry_the_api_servers_codes() {
         .patch("other", &apply(), &Patch::Apply(&settings))
         .await;
     assert_eq!(api_error(renamed), (422, "Invalid".to_owned()));
-    let pods: Api<Pod> = Api::namespaced(client.clone(), "store-a");
+    // A kind the simulated cluster does not serve.
+    let cron_jobs: Api<k8s_openapi::api::batch::v1::CronJob> =
+        Api::namespaced(client.clone(), "store-a");
     assert_eq!(
-        api_error(pods.list(&ListParams::default()).await),
+        api_error(cron_jobs.list(&ListParams::default()).await),
         (404, "NotFound".to_owned())
     );
 

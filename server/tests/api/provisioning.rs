@@ -22,7 +22,7 @@ on_both_databases!(
     applying_again_prunes_what_is_no_longer_rendered,
 );
 
-async fn wait_for_state(
+pub(crate) async fn wait_for_state(
     tenants: &TenantService,
     subdomain: &str,
     wanted: TenantState,

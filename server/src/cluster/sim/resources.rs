@@ -192,7 +192,7 @@ mod tests {
         for path in [
             "/",
             "/api",
-            "/api/v1/pods",
+            "/apis/batch/v1/cronjobs",
             "/api/v2/namespaces",
             "/apis/apps/v1/namespaces/shop/configmaps",
             "/api/v1/configmaps/settings",
