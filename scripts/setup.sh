@@ -30,6 +30,24 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   apt-get install -y -q "${apt_missing[@]}"
 fi
 
+# DNS tests: PowerDNS with its SQLite backend as the real DNS peer, and dig to query it.
+# The packaged service stays stopped: the tests start their own server on 127.0.0.1.
+if [ "$what" = test ]; then
+  dns_missing=()
+  have pdns_server || dns_missing+=(pdns-server)
+  dpkg -s pdns-backend-sqlite3 >/dev/null 2>&1 || dns_missing+=(pdns-backend-sqlite3)
+  have dig || dns_missing+=(dnsutils)
+  if [ ${#dns_missing[@]} -gt 0 ]; then
+    say "installing Debian packages for the DNS tests: ${dns_missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q "${dns_missing[@]}"
+    if have systemctl && systemctl is-enabled --quiet pdns 2>/dev/null; then
+      systemctl disable --now pdns || true
+    fi
+  fi
+fi
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown

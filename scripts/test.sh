@@ -12,7 +12,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # PostgreSQL's files live under /tmp: its server runs as the postgres user, which cannot
 # enter a checkout under /root.
 pg_dir=$(mktemp -d /tmp/storefleet-pg.XXXXXX)
-stop_peers() { scripts/postgres.sh stop "$pg_dir" || true; rm -rf "$pg_dir"; }
+pdns_dir=$(mktemp -d /tmp/storefleet-pdns.XXXXXX)
+stop_peers() {
+  scripts/postgres.sh stop "$pg_dir" || true
+  scripts/powerdns.sh stop "$pdns_dir" || true
+  rm -rf "$pg_dir" "$pdns_dir"
+}
 trap stop_peers EXIT
 rm -rf "$peers" end2end/test-results; mkdir -p "$peers"
 
@@ -29,11 +34,21 @@ cargo check -p frontend --target wasm32-unknown-unknown
 say "PostgreSQL on 127.0.0.1"
 pg_url=$(scripts/postgres.sh start "$pg_dir" "$(free_port)")
 export STOREFLEET_TEST_POSTGRES_URL=$pg_url STOREFLEET_REQUIRE_POSTGRES=1
+# Every peer below is required: a test whose peer is missing fails instead of skipping.
+export STOREFLEET_REQUIRE_PEERS=1
 
 # MailDev, the real SMTP server of the mail tests: each test starts its own on free ports.
 maildev="$root/end2end/node_modules/.bin/maildev"
 [ -x "$maildev" ] || { echo "MailDev is missing: run scripts/setup.sh test" >&2; exit 1; }
 export STOREFLEET_TEST_MAILDEV=$maildev
+
+# DNS tests: a PowerDNS server (HTTP API and DNS) on 127.0.0.1 with the zone shops.test.
+say "PowerDNS on 127.0.0.1"
+pdns_dns_port=$(free_port)
+pdns_peer=$(scripts/powerdns.sh start "$pdns_dir" "$pdns_dns_port" "$(free_port)" shops.test)
+read -r pdns_api pdns_key pdns_zone <<<"$pdns_peer"
+export STOREFLEET_TEST_POWERDNS_API=$pdns_api STOREFLEET_TEST_POWERDNS_KEY=$pdns_key \
+  STOREFLEET_TEST_POWERDNS_ZONE=$pdns_zone STOREFLEET_TEST_POWERDNS_DNS_PORT=$pdns_dns_port
 
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr

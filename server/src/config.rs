@@ -118,6 +118,10 @@ pub struct ServeConfig {
     /// Mail over SMTP (boxed: the settings are large and the command enum holds this).
     #[command(flatten)]
     pub mail: Box<crate::mail::MailConfig>,
+    /// Who publishes tenants' DNS records (boxed: it is large, and `Command::Serve` holds
+    /// this whole struct).
+    #[command(flatten)]
+    pub dns: Box<crate::dns::DnsConfig>,
 }
 
 /// Which cluster the engine drives.

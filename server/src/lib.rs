@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod dns;
 pub mod http;
 pub mod jobs;
 pub mod mail;

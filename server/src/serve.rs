@@ -77,6 +77,10 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
+    let dns = config
+        .dns
+        .provider(&config.cluster.base_domain)
+        .context("DNS settings")?;
     let Connected { client, simulated } = connect::connect(config).await?;
     let state = state(
         database.clone(),
@@ -87,7 +91,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     );
     let router = http::router(state, config);
     let engine = Engine::new(database.pool.clone(), client, config.cluster.settings())
-        .with_public_url(config.public_url.as_str());
+        .with_public_url(config.public_url.as_str())
+        .with_dns(dns);
     let worker = Worker::new(
         database.pool.clone(),
         Arc::new(engine),

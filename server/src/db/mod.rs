@@ -2,6 +2,7 @@
 //! through sqlx's `Any` driver.
 
 pub mod catalog;
+pub mod dns_records;
 pub mod jobs;
 pub mod login_failures;
 pub mod outbox;

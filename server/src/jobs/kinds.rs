@@ -45,6 +45,7 @@ const PROVISION: &[Step] = &[
     step("database", "Wait for the database", 600),
     step("workloads", "Wait for the store to start", 600),
     step("address", "Wait for a public address", 600),
+    step("dns", "Publish the store's DNS record", 120),
     step("ready", "Mark the store ready", 30),
 ];
 
@@ -76,6 +77,7 @@ const ARCHIVE: &[Step] = &[
 const DELETE: &[Step] = &[
     step("namespace", "Delete the namespace", 60),
     step("gone", "Wait until everything is removed", 600),
+    step("dns", "Remove the DNS record", 120),
     step("deleted", "Mark the tenant deleted", 30),
 ];
 

@@ -2,6 +2,7 @@
 //! is idempotent, so a job resumed after a crash simply runs its step again.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -20,6 +21,7 @@ use crate::db::jobs::JobRecord;
 use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{catalog, users, DbError};
+use crate::dns::{self, DnsProvider, Wildcard};
 use crate::jobs::kinds::Step;
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
@@ -34,6 +36,7 @@ pub struct Engine {
     client: Client,
     cluster: ClusterSettings,
     public_url: String,
+    dns: Arc<dyn DnsProvider>,
 }
 
 impl Engine {
@@ -44,6 +47,7 @@ impl Engine {
             client,
             cluster,
             public_url: "http://127.0.0.1:3000".to_owned(),
+            dns: Arc::new(Wildcard),
         }
     }
 
@@ -74,6 +78,13 @@ impl Engine {
             &store_url,
             &owner_page,
         )])
+    }
+
+    /// The same engine, publishing tenants' DNS records through `dns` (default: wildcard,
+    /// nothing per tenant).
+    pub fn with_dns(mut self, dns: Arc<dyn DnsProvider>) -> Self {
+        self.dns = dns;
+        self
     }
 
     /// The tenant's plan and that plan's blueprint.
@@ -323,6 +334,17 @@ impl JobHandler for Engine {
                         None => StepOutcome::Wait(POLL),
                     })
                     .map_err(cluster_error)
+            }
+            (JobKind::Provision, "dns") => {
+                let address = readiness::address(client, &namespace, exposure::PUBLIC)
+                    .await
+                    .map_err(cluster_error)?;
+                let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
+                dns::step::publish(&self.pool, self.dns.as_ref(), &tenant.id, &host, address).await
+            }
+            (JobKind::Delete, "dns") => {
+                let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
+                dns::step::withdraw(&self.pool, self.dns.as_ref(), &tenant.id, &host).await
             }
             (JobKind::Suspend, "maintenance") => {
                 readiness::workloads(client, &namespace, &[maintenance::MAINTENANCE.to_owned()])

@@ -8,6 +8,7 @@ mod authorisation;
 mod cli;
 mod cluster;
 mod csrf;
+mod dns;
 mod jobs;
 mod lifecycle;
 mod mail;

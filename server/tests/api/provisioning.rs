@@ -115,6 +115,7 @@ async fn a_tenant_is_provisioned_to_ready_with_every_object(backend: Backend) {
             "database",
             "workloads",
             "address",
+            "dns",
             "ready"
         ]
     );

@@ -121,6 +121,7 @@ pub fn test_config() -> ServeConfig {
             storage_class: String::new(),
         },
         mail: Box::default(),
+        dns: Box::default(),
     }
 }
 
