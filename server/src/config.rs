@@ -114,6 +114,10 @@ pub struct ServeConfig {
     /// Cluster layout of tenants.
     #[command(flatten)]
     pub cluster: ClusterConfig,
+
+    /// Billing through Stripe (off without keys).
+    #[command(flatten)]
+    pub billing: crate::billing::BillingConfig,
 }
 
 /// Which cluster the engine drives.

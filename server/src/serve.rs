@@ -15,7 +15,6 @@ use tower_sessions::ExpiredDeletion;
 use app::ports::Services;
 
 use crate::accounts::AccountService;
-use crate::billing::BillingOff;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
 use crate::config::{DbConfig, ServeConfig};
@@ -39,6 +38,7 @@ pub struct Running {
     task: JoinHandle<std::io::Result<()>>,
     stop_worker: watch::Sender<bool>,
     worker: JoinHandle<()>,
+    billing_sweep: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -49,6 +49,9 @@ impl Running {
         let _ = self.stop_worker.send(true);
         self.task.await.context("server task panicked")??;
         self.worker.await.context("worker task panicked")?;
+        if let Some(sweep) = self.billing_sweep {
+            sweep.await.context("billing sweep panicked")?;
+        }
         if let Some(cluster) = self.simulated {
             cluster.stop().await?;
         }
@@ -73,7 +76,9 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let Connected { client, simulated } = connect::connect(config).await?;
-    let state = state(database.clone(), config, addr, simulated.is_some());
+    let tenants = TenantService::new(database.pool.clone(), config.cluster.settings());
+    let billing = crate::billing::service(&tenants, config).context("configuring billing")?;
+    let state = state(database.clone(), config, addr, simulated.is_some(), billing);
     let router = http::router(state, config);
     let engine = Engine::new(database.pool.clone(), client, config.cluster.settings());
     let worker = Worker::new(
@@ -92,6 +97,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         },
     );
     let (stop_worker, worker_stopped) = watch::channel(false);
+    let billing_sweep = crate::billing::spawn_sweep(&tenants, config, worker_stopped.clone());
     let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -115,6 +121,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         task,
         stop_worker,
         worker,
+        billing_sweep,
     })
 }
 
@@ -152,7 +159,13 @@ pub async fn termination() {
     }
 }
 
-fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> AppState {
+fn state(
+    db: Db,
+    config: &ServeConfig,
+    addr: SocketAddr,
+    simulated: bool,
+    billing: Arc<dyn app::ports::Billing>,
+) -> AppState {
     let accounts = AccountService::new(db.pool.clone(), config.login_limits());
     let tenants = TenantService::new(db.pool.clone(), config.cluster.settings());
     AppState {
@@ -166,7 +179,7 @@ fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> App
         services: Services {
             accounts: Arc::new(accounts),
             tenants: Arc::new(tenants.clone()),
-            billing: Arc::new(BillingOff),
+            billing,
             simulated_cluster: simulated,
         },
         tenants,
