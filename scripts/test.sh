@@ -30,6 +30,12 @@ say "PostgreSQL on 127.0.0.1"
 pg_url=$(scripts/postgres.sh start "$pg_dir" "$(free_port)")
 export STOREFLEET_TEST_POSTGRES_URL=$pg_url STOREFLEET_REQUIRE_POSTGRES=1
 
+# Billing: localstripe on 127.0.0.1 for the Stripe tests; stopped with the other peers.
+say "localstripe on 127.0.0.1"
+trap 'scripts/localstripe.sh stop "$peers/localstripe"; stop_peers' EXIT
+STOREFLEET_TEST_LOCALSTRIPE_URL=$(scripts/localstripe.sh start "$peers/localstripe" "$(free_port)")
+export STOREFLEET_TEST_LOCALSTRIPE_URL STOREFLEET_REQUIRE_PEERS=1
+
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr
 cargo test -p server
