@@ -115,9 +115,10 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub cluster: ClusterConfig,
 
-    /// Billing through Stripe (off without keys).
+    /// Billing through Stripe (off without keys). Boxed: it is large and the serve command
+    /// is one variant among small ones.
     #[command(flatten)]
-    pub billing: crate::billing::BillingConfig,
+    pub billing: Box<crate::billing::BillingConfig>,
 }
 
 /// Which cluster the engine drives.

@@ -120,7 +120,7 @@ pub fn test_config() -> ServeConfig {
             tls: server::provision::manifests::Tls::None,
             storage_class: String::new(),
         },
-        billing: server::billing::BillingConfig::off(),
+        billing: Box::new(server::billing::BillingConfig::off()),
     }
 }
 

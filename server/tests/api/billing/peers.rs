@@ -200,13 +200,16 @@ impl LocalStripe {
     }
 }
 
-/// What the stand-in received: each request's path and form fields.
+/// One request to the stand-in: its path, `Authorization` header and form fields.
+pub type Call = (String, String, Vec<(String, String)>);
+
+/// What the stand-in received.
 #[derive(Clone, Default)]
-pub struct Received(Arc<Mutex<Vec<(String, String, Vec<(String, String)>)>>>);
+pub struct Received(Arc<Mutex<Vec<Call>>>);
 
 impl Received {
     /// `(path, Authorization header, fields)` of every request, in order.
-    pub fn all(&self) -> Vec<(String, String, Vec<(String, String)>)> {
+    pub fn all(&self) -> Vec<Call> {
         self.0.lock().unwrap().clone()
     }
 }
