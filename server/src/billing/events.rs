@@ -132,8 +132,12 @@ pub fn parse(body: &[u8]) -> Result<StripeEvent> {
                 customer_id: id_of(object.get("customer")),
                 tenant_id: text(object.get("client_reference_id"))
                     .or_else(|| tenant_in(object.get("metadata"))),
-                observed: (object.get("payment_status").and_then(Value::as_str) == Some("paid"))
-                    .then_some(Observed::Active),
+                // A trial needs no payment and starts the subscription all the same.
+                observed: matches!(
+                    object.get("payment_status").and_then(Value::as_str),
+                    Some("paid" | "no_payment_required")
+                )
+                .then_some(Observed::Active),
             })
         }
         "customer.subscription.created"
@@ -257,6 +261,12 @@ mod tests {
         let change = e.change.unwrap();
         assert_eq!(change.tenant_id.as_deref(), Some("t-3"));
         assert_eq!(change.observed, Some(Observed::Active));
+        let unpaid = event(
+            "checkout.session.completed",
+            json!({"id": "cs_2", "client_reference_id": "t-3", "subscription": "sub_3",
+                   "payment_status": "unpaid"}),
+        );
+        assert_eq!(unpaid.change.unwrap().observed, None);
     }
 
     #[test]
