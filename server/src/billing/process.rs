@@ -102,6 +102,8 @@ impl Processor {
         tx.commit().await?;
         tracing::info!(event = %event.id, kind = %event.kind, subscription = %change.subscription_id,
                        status = next.status.as_str(), "stripe event recorded");
+        // The tenant's move is its own transaction: if it fails here, the event stays
+        // recorded and the sweep, deciding from the same stored subscription, makes it.
         let action = self.act(&next, &event.id, now).await?;
         Ok(Outcome::Handled { action })
     }
