@@ -77,3 +77,20 @@ if [ "$what" = test ]; then
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
 fi
+
+# Billing tests: localstripe (a Stripe emulator, pinned) in a virtualenv under .peers/, which
+# git ignores; scripts/localstripe.sh runs it.
+LOCALSTRIPE_VERSION=1.15.10
+if [ "$what" = test ]; then
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    say "installing python3-venv"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q python3-venv
+  fi
+  if ! .peers/venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('localstripe') != '$LOCALSTRIPE_VERSION')" 2>/dev/null; then
+    say "installing localstripe $LOCALSTRIPE_VERSION"
+    python3 -m venv .peers/venv
+    .peers/venv/bin/pip install -q "localstripe==$LOCALSTRIPE_VERSION"
+  fi
+fi

@@ -14,6 +14,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 pg_dir=$(mktemp -d /tmp/storefleet-pg.XXXXXX)
 pdns_dir=$(mktemp -d /tmp/storefleet-pdns.XXXXXX)
 stop_peers() {
+  scripts/localstripe.sh stop "$peers/localstripe" || true
   scripts/postgres.sh stop "$pg_dir" || true
   scripts/powerdns.sh stop "$pdns_dir" || true
   rm -rf "$pg_dir" "$pdns_dir"
@@ -49,6 +50,11 @@ pdns_peer=$(scripts/powerdns.sh start "$pdns_dir" "$pdns_dns_port" "$(free_port)
 read -r pdns_api pdns_key pdns_zone <<<"$pdns_peer"
 export STOREFLEET_TEST_POWERDNS_API=$pdns_api STOREFLEET_TEST_POWERDNS_KEY=$pdns_key \
   STOREFLEET_TEST_POWERDNS_ZONE=$pdns_zone STOREFLEET_TEST_POWERDNS_DNS_PORT=$pdns_dns_port
+
+# Billing: localstripe on 127.0.0.1 for the Stripe tests; stopped with the other peers.
+say "localstripe on 127.0.0.1"
+STOREFLEET_TEST_LOCALSTRIPE_URL=$(scripts/localstripe.sh start "$peers/localstripe" "$(free_port)")
+export STOREFLEET_TEST_LOCALSTRIPE_URL
 
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr

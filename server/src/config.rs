@@ -122,6 +122,10 @@ pub struct ServeConfig {
     /// this whole struct).
     #[command(flatten)]
     pub dns: Box<crate::dns::DnsConfig>,
+    /// Billing through Stripe (off without keys). Boxed: it is large and the serve command
+    /// is one variant among small ones.
+    #[command(flatten)]
+    pub billing: Box<crate::billing::BillingConfig>,
 }
 
 /// Which cluster the engine drives.

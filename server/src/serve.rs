@@ -15,7 +15,6 @@ use tower_sessions::ExpiredDeletion;
 use app::ports::Services;
 
 use crate::accounts::AccountService;
-use crate::billing::BillingOff;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
 use crate::config::{DbConfig, ServeConfig};
@@ -41,6 +40,8 @@ pub struct Running {
     worker: JoinHandle<()>,
     /// The mail worker, when an SMTP server is configured; stops with the job worker.
     mail: Option<JoinHandle<()>>,
+    /// The billing sweep (grace periods and retention), when billing is on.
+    billing_sweep: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -53,6 +54,9 @@ impl Running {
         self.worker.await.context("worker task panicked")?;
         if let Some(mail) = self.mail {
             mail.await.context("mail worker task panicked")?;
+        }
+        if let Some(sweep) = self.billing_sweep {
+            sweep.await.context("billing sweep panicked")?;
         }
         if let Some(cluster) = self.simulated {
             cluster.stop().await?;
@@ -82,12 +86,15 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .provider(&config.cluster.base_domain)
         .context("DNS settings")?;
     let Connected { client, simulated } = connect::connect(config).await?;
+    let tenants = TenantService::new(database.pool.clone(), config.cluster.settings());
+    let billing = crate::billing::service(&tenants, config).context("configuring billing")?;
     let state = state(
         database.clone(),
         config,
         addr,
         simulated.is_some(),
         client.clone(),
+        billing,
     );
     let router = http::router(state, config);
     let engine = Engine::new(database.pool.clone(), client, config.cluster.settings())
@@ -112,6 +119,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     let mail =
         crate::mail::worker::spawn(database.pool.clone(), &config.mail, stop_worker.subscribe())
             .await?;
+    let billing_sweep = crate::billing::spawn_sweep(&tenants, config, worker_stopped.clone());
     let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -136,6 +144,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         stop_worker,
         worker,
         mail,
+        billing_sweep,
     })
 }
 
@@ -185,6 +194,7 @@ fn state(
     addr: SocketAddr,
     simulated: bool,
     client: kube::Client,
+    billing: Arc<dyn app::ports::Billing>,
 ) -> AppState {
     let accounts = AccountService::new(db.pool.clone(), config.login_limits())
         .with_site_url(config.public_url.as_str());
@@ -201,7 +211,7 @@ fn state(
         services: Services {
             accounts: Arc::new(accounts),
             tenants: Arc::new(tenants.clone()),
-            billing: Arc::new(BillingOff),
+            billing,
             simulated_cluster: simulated,
         },
         tenants,

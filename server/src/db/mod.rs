@@ -1,6 +1,7 @@
 //! The database: one schema (`migrations/`) and one set of queries for SQLite and PostgreSQL,
 //! through sqlx's `Any` driver.
 
+pub mod billing;
 pub mod catalog;
 pub mod dns_records;
 pub mod jobs;

@@ -112,18 +112,14 @@ pub fn suspended(key: &str, to: &str, subdomain: &str, reason: &str) -> Mail {
     )
 }
 
-/// Tells the owner that the store at `subdomain` is archived: a final backup is taken, its
-/// workloads removed, and its data is kept until `retained_until_ms` (ms since the epoch),
-/// then deleted.
-pub fn archived(key: &str, to: &str, subdomain: &str, retained_until_ms: i64) -> Mail {
+/// Tells the owner that the store at `subdomain` is archived: its workloads are removed and
+/// its data (volumes, configuration) is kept.
+pub fn archived(key: &str, to: &str, subdomain: &str) -> Mail {
     let body = [
         Part::text(format!(
             "Your store {subdomain} is archived: it no longer runs, and its data is kept."
         )),
-        Part::text(format!(
-            "Its data is kept until {}, then deleted for good.",
-            human_time(retained_until_ms)
-        )),
+        Part::text("Reply to this message if you want it back."),
     ];
     render(
         key,
@@ -314,10 +310,10 @@ mod tests {
         );
         assert_eq!(mail.subject, "Your store bakery is suspended");
         assert!(mail.text.contains("Reason: The payment is overdue."));
-        let mail = archived("a:j1", "ann@example.com", "bakery", 1_795_000_000_123);
+        let mail = archived("a:j1", "ann@example.com", "bakery");
         assert_eq!(mail.kind, ARCHIVED);
-        assert!(mail.text.contains("kept until 2026-11-18 11:06 UTC"));
-        assert!(mail.html.contains("kept until 2026-11-18 11:06 UTC"));
+        assert!(mail.text.contains("its data is kept"));
+        assert!(mail.html.contains("its data is kept"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod support;
 
 mod accounts;
 mod authorisation;
+mod billing;
 mod cli;
 mod cluster;
 mod csrf;

@@ -122,6 +122,7 @@ pub fn test_config() -> ServeConfig {
         },
         mail: Box::default(),
         dns: Box::default(),
+        billing: Box::new(server::billing::BillingConfig::off()),
     }
 }
 

@@ -171,7 +171,7 @@ async fn a_rejected_message_fails_with_the_reason(backend: Backend) {
     let config = mail_config(&maildev);
     let id = enqueue(
         &db,
-        &messages::archived("archived:job1", "ann@example.com", "bakery", now_ms()),
+        &messages::archived("archived:job1", "ann@example.com", "bakery"),
     )
     .await;
     let worker = worker(&db, &config);

@@ -1,0 +1,173 @@
+//! Billing on: Checkout Sessions and billing-portal sessions through Stripe's API.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::AnyPool;
+use stripe_billing::billing_portal_session::CreateBillingPortalSession;
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
+};
+use stripe_checkout::CheckoutSessionMode;
+
+use app::domain::TenantState;
+use app::error::AppError;
+use app::ports::Billing;
+
+use super::config::{BillingConfig, StripeKeys};
+use crate::db::tenants::{self, TenantRecord};
+use crate::db::{billing, catalog, users, DbError};
+
+/// How long one call to Stripe may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// Attempts of one call (same idempotency key, exponential backoff).
+const ATTEMPTS: u32 = 3;
+
+/// Billing through Stripe.
+pub struct StripeBilling {
+    client: stripe::Client,
+    pool: AnyPool,
+    public_url: String,
+}
+
+fn internal(error: DbError) -> AppError {
+    tracing::error!(error = %error, "billing query failed");
+    AppError::Internal
+}
+
+fn unavailable(what: &str, error: &stripe::StripeError) -> AppError {
+    // Stripe's errors name the request, never the key.
+    tracing::error!(error = %error, "{what} failed at Stripe");
+    AppError::Transport("the payment provider did not answer; please try again".to_owned())
+}
+
+/// Why a Stripe client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The API URL or a key is not usable in a request.
+    #[error("the Stripe client cannot be configured: {0}")]
+    Config(String),
+}
+
+impl StripeBilling {
+    /// A Stripe client with these keys, calling the configured API.
+    pub fn new(
+        pool: AnyPool,
+        keys: &StripeKeys,
+        config: &BillingConfig,
+        public_url: &url::Url,
+    ) -> Result<Self, ClientError> {
+        let client = stripe::ClientBuilder::new(keys.secret_key.clone())
+            .url(config.api_base())
+            .timeout(CALL_TIMEOUT)
+            .request_strategy(stripe::RequestStrategy::ExponentialBackoff(ATTEMPTS))
+            .app_info(
+                "storefleet",
+                Some(env!("CARGO_PKG_VERSION").to_owned()),
+                None,
+            )
+            .build()
+            .map_err(|e| ClientError::Config(e.to_string().replace(&keys.secret_key, "****")))?;
+        Ok(Self {
+            client,
+            pool,
+            public_url: public_url.as_str().trim_end_matches('/').to_owned(),
+        })
+    }
+
+    async fn tenant(&self, tenant_id: &str) -> Result<TenantRecord, AppError> {
+        tenants::by_id(&self.pool, tenant_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)
+    }
+}
+
+#[async_trait]
+impl Billing for StripeBilling {
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    async fn checkout(&self, tenant_id: &str) -> Result<String, AppError> {
+        let tenant = self.tenant(tenant_id).await?;
+        if tenant.state != TenantState::PendingPayment {
+            return Err(AppError::Conflict(format!(
+                "The store {} is {} and has nothing to pay now.",
+                tenant.subdomain,
+                tenant.state.as_str()
+            )));
+        }
+        let plan = catalog::plan(&self.pool, &tenant.plan)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                AppError::Invalid(format!("There is no plan named \"{}\".", tenant.plan))
+            })?;
+        let price = plan.price_id.filter(|p| !p.is_empty()).ok_or_else(|| {
+            AppError::Conflict(format!(
+                "The plan \"{}\" has no Stripe price yet; an admin must set its price id.",
+                plan.name
+            ))
+        })?;
+        let owner_email = match &tenant.owner_id {
+            Some(id) => users::by_id(&self.pool, id)
+                .await
+                .map_err(internal)?
+                .map(|u| u.email),
+            None => None,
+        };
+        let mut line = CreateCheckoutSessionLineItems::new();
+        line.price = Some(price);
+        line.quantity = Some(1);
+        let mut subscription = CreateCheckoutSessionSubscriptionData::new();
+        subscription.metadata = Some(HashMap::from([("tenant_id".to_owned(), tenant.id.clone())]));
+        let mut request = CreateCheckoutSession::new()
+            .mode(CheckoutSessionMode::Subscription)
+            .line_items(vec![line])
+            .client_reference_id(tenant.id.clone())
+            .subscription_data(subscription)
+            .success_url(format!(
+                "{}/signup/{}/progress",
+                self.public_url, tenant.subdomain
+            ))
+            .cancel_url(format!(
+                "{}/signup?cancelled={}",
+                self.public_url, tenant.subdomain
+            ));
+        if let Some(email) = owner_email {
+            request = request.customer_email(email);
+        }
+        let session = request
+            .send(&self.client)
+            .await
+            .map_err(|e| unavailable("creating a Checkout Session", &e))?;
+        tracing::info!(tenant = %tenant.subdomain, session = %session.id.as_str(), "checkout started");
+        session.url.ok_or_else(|| {
+            tracing::error!(session = %session.id.as_str(), "Stripe returned a Checkout Session without a URL");
+            AppError::Internal
+        })
+    }
+
+    async fn portal(&self, tenant_id: &str) -> Result<String, AppError> {
+        let tenant = self.tenant(tenant_id).await?;
+        let customer = billing::for_tenant(&self.pool, &tenant.id)
+            .await
+            .map_err(internal)?
+            .and_then(|(_, s)| s.customer_id)
+            .ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "The store {} has no subscription to manage yet.",
+                    tenant.subdomain
+                ))
+            })?;
+        let session = CreateBillingPortalSession::new()
+            .customer(customer)
+            .return_url(format!("{}/stores/{}", self.public_url, tenant.subdomain))
+            .send(&self.client)
+            .await
+            .map_err(|e| unavailable("creating a billing portal session", &e))?;
+        Ok(session.url)
+    }
+}
