@@ -25,6 +25,9 @@ fn Field(field: SettingField) -> impl IntoView {
             .err()
             .map(|e| e.to_string())
     };
+    // `value` renders on the server; `prop:value` also resets a field the owner had typed in
+    // when the saved values come back.
+    let initial = field.value.clone().unwrap_or_default();
     let input = match &spec.kind {
         SettingKind::Choice { options } => {
             let current = field.value.clone().unwrap_or_default();
@@ -51,12 +54,12 @@ fn Field(field: SettingField) -> impl IntoView {
             .into_any()
         }
         SettingKind::Color => view! {
-            <input type="text" name=name prop:value=move || value.get() pattern="#[0-9a-fA-F]{6}"
+            <input type="text" name=name value=initial.clone() prop:value=initial pattern="#[0-9a-fA-F]{6}"
                 on:input=move |ev| value.set(event_target_value(&ev))/>
         }
         .into_any(),
         _ => view! {
-            <input type="text" name=name prop:value=move || value.get()
+            <input type="text" name=name value=initial.clone() prop:value=initial
                 on:input=move |ev| value.set(event_target_value(&ev))/>
         }
         .into_any(),
@@ -65,7 +68,7 @@ fn Field(field: SettingField) -> impl IntoView {
         <label data-testid=format!("setting-{}", spec.key)>
             {spec.label.clone()}
             {input}
-            <span class="form-error" role="alert">{error}</span>
+            {move || error().map(|e| view! { <span class="form-error field-error">{e}</span> })}
         </label>
     }
 }
