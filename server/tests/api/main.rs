@@ -10,6 +10,7 @@ mod cli;
 mod cluster;
 mod csrf;
 mod dns;
+mod every_function;
 mod jobs;
 mod lifecycle;
 mod mail;
