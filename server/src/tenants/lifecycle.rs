@@ -11,6 +11,7 @@ use crate::clock::now_ms;
 use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
 use crate::jobs::JobKind;
+use crate::mail::messages;
 
 fn refused(tenant: &TenantRecord, action: &str) -> AppError {
     AppError::Conflict(format!(
@@ -57,7 +58,16 @@ impl TenantService {
     /// Stops a tenant's workloads and serves its maintenance page; data is kept.
     pub async fn suspend(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
         let tenant = self.record(subdomain).await?;
-        self.suspend_record(&tenant, cause, &[]).await
+        let mail = match self.owner_email(&tenant).await? {
+            Some(owner) => vec![messages::suspended(
+                &format!("suspended:{}:{}", tenant.id, now_ms()),
+                &owner,
+                &tenant.subdomain,
+                "An administrator suspended it.",
+            )],
+            None => Vec::new(),
+        };
+        self.suspend_record(&tenant, cause, &mail).await
     }
 
     /// [`Self::suspend`] for a tenant already read, with mail to send with the change.

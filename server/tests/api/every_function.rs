@@ -181,7 +181,10 @@ async fn no_server_function_answers_someone_who_may_not_call_it(backend: Backend
             .unwrap();
         assert!(!body.contains("olga@example.com"), "{page} shows the owner");
         assert!(!body.contains("store-acme"), "{page} shows the namespace");
-        assert!(!body.contains("acme.shops.test"), "{page} shows the address");
+        assert!(
+            !body.contains("acme.shops.test"),
+            "{page} shows the address"
+        );
     }
 
     for (sql, was) in counts.iter().zip(before) {

@@ -72,6 +72,11 @@ async fn an_admin_suspends_and_resumes_a_store(backend: Backend) {
     assert_eq!(replicas(&app, "maintenance").await, Some(1));
     assert_eq!(backend_of_the_host(&app).await, "maintenance");
     assert_eq!(claims(&app).await, 2);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'suspended' AND recipient = 'olga@example.com'")
+            .await,
+        1
+    );
 
     // The owner sees it.
     let overview: StoreOverviewData =
