@@ -77,7 +77,7 @@ export async function billingPeers(root) {
       ...peer,
       command: `${maildev} --ip 127.0.0.1 --web-ip 127.0.0.1 --silent -s ${smtpPort} -w ${mailWebPort} `
         + `--mail-directory ${process.env.E2E_DATA_DIR}/maildev`,
-      url: `${process.env.E2E_MAILDEV_URL}/healthz`,
+      url: `${process.env.E2E_MAILDEV_URL}/api/healthz`,
     },
     {
       ...peer,

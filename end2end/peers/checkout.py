@@ -68,8 +68,9 @@ class Checkout:
 
     async def stripe(self, method, path, form=None):
         """One call to localstripe with this stand-in's key: (status, JSON)."""
+        headers = {'authorization': f'Bearer {API_KEY}'}
         async with self.http.request(method, self.localstripe + path, data=form,
-                                     auth=aiohttp.BasicAuth(API_KEY, '')) as r:
+                                     headers=headers) as r:
             return r.status, await r.json(content_type=None)
 
     async def price(self, price_id):
@@ -108,6 +109,12 @@ class Checkout:
             'cancel_url': form['cancel_url'], 'metadata': {},
             'currency': price['currency'], 'amount_total': price['amount'],
             'payment_method_types': ['card'], 'url': f'{base}/pay/{session_id}',
+            # Fields Stripe always sends, which its clients expect.
+            'automatic_tax': {'enabled': False, 'liability': None, 'provider': None,
+                              'status': None},
+            'custom_fields': [], 'shipping_options': [],
+            'custom_text': {'after_submit': None, 'shipping_address': None, 'submit': None,
+                            'terms_of_service_acceptance': None},
             '_price': price, '_subscription_metadata': metadata,
         }
         self.sessions[session_id] = session

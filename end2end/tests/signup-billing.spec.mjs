@@ -49,7 +49,7 @@ test('a new customer pays for a plan and watches the store become ready', async 
   }
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel(/^Password/).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create my store' }).click();
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
 
   // Stripe's Checkout, for the plan picked and the customer's address.
   await expect(page).toHaveURL(new RegExp(`^${checkout}/pay/cs_test_\\w+$`));
