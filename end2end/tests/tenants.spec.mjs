@@ -21,7 +21,7 @@ test('an admin creates a tenant and watches it become ready', async ({ page }, t
 
   await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
   await expect(page.getByTestId('progress-summary')).toHaveText('Done.');
-  await expect(page.locator('.timeline li.done')).toHaveCount(6);
+  await expect(page.locator('.timeline li.done')).toHaveCount(7);
   await expect(page.getByTestId('tenant-state')).toHaveText('ready');
   await expect(page.getByTestId('tenant-url')).toHaveText(`https://${subdomain}.localhost`);
   if (hydrated) {
