@@ -1,10 +1,13 @@
 // storefleet's browser tests. The server under test is the debug build with a fresh SQLite
 // database; `make test` builds it first. Debian's chromium is used: no browser is downloaded.
+// A second server with billing on, and its peers, serve the paying customer's journey
+// (`billing.mjs`).
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { billingPeers } from './billing.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.E2E_PORT || 3100);
@@ -12,6 +15,7 @@ const base = `http://127.0.0.1:${port}`;
 // Workers inherit the environment, so they see the same data folder as the server.
 process.env.E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), 'storefleet-e2e-'));
 process.env.E2E_DATABASE_URL = `sqlite://${process.env.E2E_DATA_DIR}/storefleet.db`;
+const billing = await billingPeers(root);
 
 export default defineConfig({
   testDir: './tests',
@@ -38,24 +42,29 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'hydrated', use: { javaScriptEnabled: true } },
-    { name: 'no-javascript', use: { javaScriptEnabled: false } },
+    { name: 'hydrated', testIgnore: billing.spec, use: { javaScriptEnabled: true } },
+    { name: 'no-javascript', testIgnore: billing.spec, use: { javaScriptEnabled: false } },
+    ...billing.projects,
   ],
-  webServer: {
-    command: `${root}/target/debug/storefleet serve`,
-    cwd: root,
-    url: `${base}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      DATABASE_URL: process.env.E2E_DATABASE_URL,
-      STOREFLEET_BIND: `127.0.0.1:${port}`,
-      STOREFLEET_PUBLIC_URL: base,
-      STOREFLEET_SITE_ROOT: `${root}/target/site`,
-      STOREFLEET_CLUSTER: 'simulated',
-      RUST_LOG: 'warn',
+  globalSetup: billing.globalSetup,
+  webServer: [
+    {
+      command: `${root}/target/debug/storefleet serve`,
+      cwd: root,
+      url: `${base}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        DATABASE_URL: process.env.E2E_DATABASE_URL,
+        STOREFLEET_BIND: `127.0.0.1:${port}`,
+        STOREFLEET_PUBLIC_URL: base,
+        STOREFLEET_SITE_ROOT: `${root}/target/site`,
+        STOREFLEET_CLUSTER: 'simulated',
+        RUST_LOG: 'warn',
+      },
     },
-  },
+    ...billing.webServers,
+  ],
 });
