@@ -15,6 +15,7 @@ use tower_sessions::ExpiredDeletion;
 use app::ports::Services;
 
 use crate::accounts::AccountService;
+use crate::audit::AuditService;
 use crate::billing::BillingOff;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
@@ -167,6 +168,7 @@ fn state(db: Db, config: &ServeConfig, addr: SocketAddr, simulated: bool) -> App
             accounts: Arc::new(accounts),
             tenants: Arc::new(tenants.clone()),
             billing: Arc::new(BillingOff),
+            audit: Arc::new(AuditService::new(db.pool.clone())),
             simulated_cluster: simulated,
         },
         tenants,

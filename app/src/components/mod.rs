@@ -4,4 +4,5 @@ pub mod form_error;
 pub mod layout;
 pub mod load_error;
 pub mod nav;
+pub mod pager;
 pub mod progress;

@@ -1,15 +1,19 @@
 //! Domain rules that the browser and the server share: parsers that only let valid values exist.
 
+pub mod audit;
 pub mod blueprint;
 pub mod email;
 pub mod job;
+pub mod paging;
 pub mod password;
 pub mod plan;
 pub mod setting;
 pub mod subdomain;
 pub mod tenant;
+pub mod tenant_query;
 pub mod user;
 
+pub use audit::{AuditEntryView, AuditPage, AuditQuery, NewAuditEntry};
 pub use blueprint::Blueprint;
 pub use email::Email;
 pub use job::{JobEventView, JobProgress, JobView};
@@ -18,4 +22,5 @@ pub use plan::Plan;
 pub use setting::{SettingSpec, SettingValue};
 pub use subdomain::Subdomain;
 pub use tenant::{TenantDetail, TenantState, TenantView};
+pub use tenant_query::{TenantPage, TenantQuery, TenantSort};
 pub use user::{Role, UserView};

@@ -45,7 +45,7 @@ pub enum Created {
 
 const COLUMNS: &str = "id, subdomain, plan, owner_id, state, settings, release_tags, created_at";
 
-fn from_row(row: &AnyRow) -> Result<TenantRecord> {
+pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
     let state: String = row.try_get("state")?;
     let settings: String = row.try_get("settings")?;
     let release: String = row.try_get("release_tags")?;

@@ -2,6 +2,7 @@
 
 pub mod lifecycle;
 pub mod port;
+pub mod search;
 pub mod service;
 
 pub use app::domain::TenantDetail;

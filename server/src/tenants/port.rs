@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 
-use app::domain::{Blueprint, JobProgress, Plan, TenantDetail, TenantView};
+use app::domain::{
+    Blueprint, JobProgress, Plan, TenantDetail, TenantPage, TenantQuery, TenantView,
+};
 use app::error::AppError;
 use app::ports::Tenants;
 
@@ -16,8 +18,8 @@ fn internal(error: DbError) -> AppError {
 
 #[async_trait]
 impl Tenants for TenantService {
-    async fn list(&self) -> Result<Vec<TenantView>, AppError> {
-        TenantService::list(self).await
+    async fn search(&self, query: &TenantQuery) -> Result<TenantPage, AppError> {
+        TenantService::search(self, query).await
     }
 
     async fn create(

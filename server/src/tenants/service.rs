@@ -69,7 +69,7 @@ impl TenantService {
         &self.pool
     }
 
-    fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
+    pub(super) fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
         TenantView {
             id: tenant.id.clone(),
             subdomain: tenant.subdomain.clone(),

@@ -1,6 +1,8 @@
 //! The admin panel.
 
+pub mod audit;
 pub mod catalog;
 pub mod tenant;
+pub mod tenant_search;
 pub mod tenants;
 pub mod users;
