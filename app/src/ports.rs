@@ -7,8 +7,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Availability, Blueprint, ClusterObjectView, Email, JobProgress, NewStore, Password, Plan, Role,
-    SettingsForm, TenantDetail, TenantHealth, TenantView, UserView,
+    AuditPage, AuditQuery, Availability, Blueprint, ClusterObjectView, Email, JobProgress,
+    NewAuditEntry, NewStore, Password, Plan, Role, SettingsForm, TenantDetail, TenantHealth,
+    TenantPage, TenantQuery, TenantView, UserView,
 };
 use crate::error::AppError;
 
@@ -45,8 +46,9 @@ pub trait Accounts: Send + Sync {
 /// Tenants, the catalogue and job progress.
 #[async_trait]
 pub trait Tenants: Send + Sync {
-    /// Every tenant, newest first.
-    async fn list(&self) -> Result<Vec<TenantView>, AppError>;
+    /// One page of the tenants matching a search, in its order. A page beyond the end is
+    /// the last page.
+    async fn search(&self, query: &TenantQuery) -> Result<TenantPage, AppError>;
 
     /// Creates a tenant and queues its provisioning; returns it with the job's id.
     async fn create(
@@ -156,6 +158,16 @@ pub trait Billing: Send + Sync {
     async fn portal(&self, tenant_id: &str) -> Result<String, AppError>;
 }
 
+/// The audit log of admin and owner actions.
+#[async_trait]
+pub trait Audit: Send + Sync {
+    /// Records an action that succeeded, stamped with the current time.
+    async fn record(&self, entry: NewAuditEntry) -> Result<(), AppError>;
+
+    /// One page of the entries matching a search, newest first.
+    async fn search(&self, query: &AuditQuery) -> Result<AuditPage, AppError>;
+}
+
 /// Everything the server provides to server functions, one context value.
 #[derive(Clone)]
 pub struct Services {
@@ -165,6 +177,8 @@ pub struct Services {
     pub tenants: Arc<dyn Tenants>,
     /// Billing, on or off.
     pub billing: Arc<dyn Billing>,
+    /// The audit log.
+    pub audit: Arc<dyn Audit>,
     /// Whether the cluster is the simulated one, which the UI says plainly.
     pub simulated_cluster: bool,
 }

@@ -13,7 +13,7 @@ test('an admin creates a tenant and watches it become ready', async ({ page }, t
   await expect(page.getByTestId('simulated-banner')).toBeVisible();
   const subdomain = `shop-${hydrated ? 'h' : 'n'}${Date.now() % 1_000_000}`;
   await page.getByLabel('Subdomain').fill(subdomain);
-  await page.getByLabel('Plan').selectOption({ label: 'Pro' });
+  await page.getByTestId('create-tenant-form').getByLabel('Plan').selectOption({ label: 'Pro' });
   await page.getByRole('button', { name: 'Create tenant' }).click();
   await expect(page).toHaveURL(new RegExp(`/admin/tenants/${subdomain}$`));
   await expect(page.getByTestId('job-progress')).toBeVisible();

@@ -34,7 +34,7 @@ pub enum Command {
     /// Create, list, show and delete tenants. A running `storefleet serve` does the work.
     Tenant(TenantArgs),
     /// Measure the control plane against an in-process simulated cluster and a throw-away
-    /// database (`--database-url` is not used).
+    /// database (the global `--database-url` is not used).
     #[command(subcommand)]
     Bench(BenchCommand),
 }
@@ -45,6 +45,31 @@ pub enum BenchCommand {
     /// Create tenants in a burst and time each one's provisioning, from creation to its job
     /// succeeded; exits non-zero if a job fails or the cluster holds the wrong objects.
     Provision(ProvisionBenchArgs),
+    /// Serve the admin tenants page over a fleet of seeded tenants and measure it (and
+    /// `/healthz` of the same server) under concurrent clients; exits non-zero if a request
+    /// fails.
+    AdminPage(AdminPageBenchArgs),
+}
+
+/// Settings of `storefleet bench admin-page`.
+#[derive(Debug, clap::Args)]
+pub struct AdminPageBenchArgs {
+    /// Tenants to seed (all ready).
+    #[arg(long, default_value_t = 10_000)]
+    pub tenants: u32,
+    /// Accounts owning them, evenly.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub owners: u32,
+    /// Clients sending requests at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub clients: u32,
+    /// Seconds each phase lasts.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub seconds: u64,
+    /// A PostgreSQL server (`postgres://…`) to create the throw-away database on; a
+    /// temporary SQLite file when omitted.
+    #[arg(long = "database-url")]
+    pub database_url: Option<String>,
 }
 
 /// Settings of `storefleet bench provision`.

@@ -3,6 +3,7 @@
 //! the real server in-process.
 
 pub mod accounts;
+pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod cli;

@@ -15,6 +15,7 @@ use tower_sessions::ExpiredDeletion;
 use app::ports::Services;
 
 use crate::accounts::AccountService;
+use crate::audit::AuditService;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
 use crate::config::{DbConfig, ServeConfig};
@@ -212,6 +213,7 @@ fn state(
             accounts: Arc::new(accounts),
             tenants: Arc::new(tenants.clone()),
             billing,
+            audit: Arc::new(AuditService::new(db.pool.clone())),
             simulated_cluster: simulated,
         },
         tenants,

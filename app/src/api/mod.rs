@@ -2,6 +2,7 @@
 //! session, checks who may call it, makes one service call and maps the error.
 
 pub mod account;
+pub mod audit_log;
 pub mod catalog;
 pub mod cluster_info;
 pub mod job_progress;
@@ -16,9 +17,12 @@ pub mod users;
 pub mod whoami;
 
 #[cfg(feature = "ssr")]
+pub mod audit;
+#[cfg(feature = "ssr")]
 pub mod guard;
 
 pub use account::{account, Account};
+pub use audit_log::{search_audit, SearchAudit};
 pub use catalog::{get_catalog, Catalog, GetCatalog};
 pub use cluster_info::{simulated_cluster, SimulatedCluster};
 pub use job_progress::{watch_job, WatchJob};

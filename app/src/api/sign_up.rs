@@ -7,7 +7,9 @@ use crate::error::AppError;
 /// Creates a customer account, signs it in and sends the browser to its account page.
 #[server(prefix = "/api", endpoint = "sign_up")]
 pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
+    use crate::api::audit::record_as;
     use crate::api::guard::{answer, services, start_session};
+    use crate::domain::audit::action;
     use crate::domain::{Email, Password};
 
     answer(
@@ -17,6 +19,7 @@ pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
             let user = services()?.accounts.sign_up(email, password).await?;
             start_session(&user).await?;
+            record_as(&user, action::ACCOUNT_SIGN_UP, &user.email, "").await;
             leptos_axum::redirect("/account");
             Ok(())
         }

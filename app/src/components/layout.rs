@@ -12,8 +12,8 @@ use crate::components::nav::Nav;
 use crate::domain::UserView;
 use crate::error::AppError;
 use crate::pages::admin::{
-    catalog::AdminCatalogPage, tenant::AdminTenantPage, tenants::AdminTenantsPage,
-    users::AdminUsersPage,
+    audit::AdminAuditPage, catalog::AdminCatalogPage, tenant::AdminTenantPage,
+    tenants::AdminTenantsPage, users::AdminUsersPage,
 };
 use crate::pages::{
     account::AccountPage,
@@ -78,6 +78,7 @@ pub fn Layout() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/admin/catalog") view=AdminCatalogPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
             </Routes>
         </main>
     }

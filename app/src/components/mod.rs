@@ -4,6 +4,7 @@ pub mod form_error;
 pub mod layout;
 pub mod load_error;
 pub mod nav;
+pub mod pager;
 pub mod progress;
 pub mod settings_form;
 pub mod subdomain_field;

@@ -30,6 +30,7 @@ pub fn Nav() -> impl IntoView {
                                     <A href="/admin/tenants">"Tenants"</A>
                                     <A href="/admin/catalog">"Plans"</A>
                                     <A href="/admin">"Accounts"</A>
+                                    <A href="/admin/audit">"Audit log"</A>
                                 </Show>
                                 <ActionForm action=log_out attr:class="inline">
                                     <button type="submit" class="link">"Log out"</button>

@@ -1,9 +1,11 @@
 //! Domain rules that the browser and the server share: parsers that only let valid values exist.
 
+pub mod audit;
 pub mod blueprint;
 pub mod email;
 pub mod health;
 pub mod job;
+pub mod paging;
 pub mod password;
 pub mod plan;
 pub mod setting;
@@ -11,8 +13,10 @@ pub mod settings_change;
 pub mod signup;
 pub mod subdomain;
 pub mod tenant;
+pub mod tenant_query;
 pub mod user;
 
+pub use audit::{AuditEntryView, AuditPage, AuditQuery, NewAuditEntry};
 pub use blueprint::Blueprint;
 pub use email::Email;
 pub use health::{ClusterObjectView, TenantHealth, WorkloadHealth};
@@ -24,4 +28,5 @@ pub use settings_change::{SettingChange, SettingChangeView, SettingField, Settin
 pub use signup::{Availability, NewStore};
 pub use subdomain::Subdomain;
 pub use tenant::{TenantDetail, TenantState, TenantView};
+pub use tenant_query::{TenantPage, TenantQuery, TenantSort};
 pub use user::{Role, UserView};

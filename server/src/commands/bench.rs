@@ -53,6 +53,7 @@ const WATCH_POLL: Duration = Duration::from_millis(50);
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Provision(args) => provision(&args).await,
+        BenchCommand::AdminPage(args) => super::bench_admin::run(&args).await,
     }
 }
 

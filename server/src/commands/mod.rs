@@ -2,5 +2,6 @@
 
 pub mod admin;
 pub mod bench;
+pub mod bench_admin;
 pub mod manifests;
 pub mod tenant;

@@ -1,13 +1,16 @@
 //! The database: one schema (`migrations/`) and one set of queries for SQLite and PostgreSQL,
 //! through sqlx's `Any` driver.
 
+pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod dns_records;
+pub mod filter;
 pub mod jobs;
 pub mod login_failures;
 pub mod outbox;
 pub mod settings;
+pub mod tenant_search;
 pub mod tenants;
 pub mod users;
 

@@ -53,9 +53,19 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
+/// The app's routes, generated once per process. Generating them runs the app with resource
+/// loading suppressed process-wide, so a page rendering at that moment (another server in the
+/// same process, as in the tests) would wait forever on a resource; the list never changes, so
+/// it is made once, before any server starts serving.
+fn routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole router.
 pub fn router(state: AppState, config: &ServeConfig) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let sessions = SessionManagerLayer::new(state.db.sessions.clone())
         .with_name(SESSION_COOKIE)
         .with_http_only(true)

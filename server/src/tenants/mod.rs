@@ -3,6 +3,7 @@
 pub mod inspect;
 pub mod lifecycle;
 pub mod port;
+pub mod search;
 pub mod service;
 pub mod settings;
 pub mod signup;

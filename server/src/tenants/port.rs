@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use app::domain::{
     Availability, Blueprint, ClusterObjectView, JobProgress, NewStore, Plan, SettingsForm,
-    TenantDetail, TenantHealth, TenantView,
+    TenantDetail, TenantHealth, TenantPage, TenantQuery, TenantView,
 };
 use app::error::AppError;
 use app::ports::Tenants;
@@ -21,8 +21,8 @@ fn internal(error: DbError) -> AppError {
 
 #[async_trait]
 impl Tenants for TenantService {
-    async fn list(&self) -> Result<Vec<TenantView>, AppError> {
-        TenantService::list(self).await
+    async fn search(&self, query: &TenantQuery) -> Result<TenantPage, AppError> {
+        TenantService::search(self, query).await
     }
 
     async fn create(

@@ -31,6 +31,7 @@ fn classification() -> BTreeMap<&'static str, Access> {
     use Access::*;
     BTreeMap::from([
         ("account", User),
+        ("admin/audit", Admin),
         ("admin/catalog", Admin),
         ("admin/set_role", Admin),
         ("admin/tenants", Admin),

@@ -123,6 +123,13 @@ async fn an_admin_suspends_and_resumes_a_store(backend: Backend) {
         .scalar("SELECT COUNT(*) FROM tenant_transitions WHERE cause = 'admin root@example.com' AND to_state = 'suspended'")
         .await;
     assert_eq!(causes, 1);
+    for action in ["tenant.suspend", "tenant.resume"] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = '{action}' \
+             AND actor_email = 'root@example.com' AND target = 'acme'"
+        );
+        assert_eq!(app.scalar(&sql).await, 1, "{action}");
+    }
 }
 
 async fn an_archived_store_keeps_its_data_and_nothing_runs(backend: Backend) {

@@ -4,6 +4,8 @@
 mod support;
 
 mod accounts;
+mod admin_tenants;
+mod audit;
 mod authorisation;
 mod billing;
 mod cli;

@@ -130,6 +130,24 @@ async fn an_owner_changes_settings_and_the_store_rolls_with_them(backend: Backen
         1
     );
 
+    // The audit log names the actor, the store and the keys, never the secret.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'settings.change' \
+             AND actor_email = 'olga@example.com' AND target = 'acme' \
+             AND detail LIKE '%theme_color%' AND client_addr <> ''"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%{SECRET_VALUE}%'"
+        ))
+        .await,
+        0
+    );
+
     // The form shows the new colour, never the secret; the history says who changed what.
     let page = post(&app, &owner, "stores/settings", &[("subdomain", "acme")])
         .await

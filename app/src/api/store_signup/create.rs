@@ -16,7 +16,9 @@ pub async fn create_store(
     email: Option<String>,
     password: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::api::audit::record_as;
     use crate::api::guard::{answer, current_user, services, start_session};
+    use crate::domain::audit::action;
     use crate::domain::{Email, NewStore, Password};
 
     answer(
@@ -53,6 +55,8 @@ pub async fn create_store(
                 .tenants
                 .sign_up_store(&owner.id, &store, pay_first, &cause)
                 .await?;
+            let detail = format!("plan={} pay_first={pay_first}", tenant.plan);
+            record_as(&owner, action::STORE_CREATE, &tenant.subdomain, &detail).await;
             let progress = format!("/signup/{}/progress", tenant.subdomain);
             if !pay_first {
                 leptos_axum::redirect(&progress);

@@ -7,7 +7,9 @@ use crate::error::AppError;
 /// Sends the store's owner to the checkout of a store still waiting for its first payment.
 #[server(prefix = "/api", endpoint = "signup/pay")]
 pub async fn pay_for_store(subdomain: String) -> Result<(), AppError> {
+    use crate::api::audit::record_as;
     use crate::api::guard::{answer, require_user, services};
+    use crate::domain::audit::action;
     use crate::domain::TenantState;
 
     answer(
@@ -21,6 +23,7 @@ pub async fn pay_for_store(subdomain: String) -> Result<(), AppError> {
                 ));
             }
             let checkout = services.billing.checkout(&store.tenant.id).await?;
+            record_as(&user, action::BILLING_OPEN, &subdomain, "checkout").await;
             leptos_axum::redirect(&checkout);
             Ok(())
         }

@@ -13,7 +13,9 @@ pub async fn create_tenant(
     plan: String,
     owner_email: String,
 ) -> Result<TenantView, AppError> {
+    use crate::api::audit::record_as;
     use crate::api::guard::{answer, require_admin, services};
+    use crate::domain::audit::action;
 
     answer(
         async {
@@ -24,6 +26,12 @@ pub async fn create_tenant(
                 .tenants
                 .create(&subdomain, &plan, owner, &cause)
                 .await?;
+            let detail = format!(
+                "plan={} owner={}",
+                tenant.plan,
+                tenant.owner_email.as_deref().unwrap_or("none")
+            );
+            record_as(&admin, action::TENANT_CREATE, &tenant.subdomain, &detail).await;
             leptos_axum::redirect(&format!("/admin/tenants/{}", tenant.subdomain));
             Ok(tenant)
         }

@@ -7,7 +7,9 @@ use crate::error::AppError;
 /// Starts removing a tenant, confirmed by typing its subdomain; admins only.
 #[server(prefix = "/api", endpoint = "admin/tenants/delete")]
 pub async fn delete_tenant(subdomain: String, confirm: String) -> Result<(), AppError> {
+    use crate::api::audit::record_as;
     use crate::api::guard::{answer, require_admin, services};
+    use crate::domain::audit::action;
 
     answer(
         async {
@@ -18,7 +20,9 @@ pub async fn delete_tenant(subdomain: String, confirm: String) -> Result<(), App
                 ));
             }
             let cause = format!("admin {}", admin.email);
-            services()?.tenants.delete(&subdomain, &cause).await?;
+            let job = services()?.tenants.delete(&subdomain, &cause).await?;
+            let detail = format!("job={job}");
+            record_as(&admin, action::TENANT_DELETE, &subdomain, &detail).await;
             leptos_axum::redirect(&format!("/admin/tenants/{subdomain}"));
             Ok(())
         }

@@ -1,7 +1,9 @@
 //! The admin panel.
 
+pub mod audit;
 pub mod catalog;
 pub mod tenant;
 pub mod tenant_inspect;
+pub mod tenant_search;
 pub mod tenants;
 pub mod users;

@@ -1,20 +1,19 @@
-//! The admin panel's tenants: the list and the form to create one.
+//! The admin panel's tenants: the form to create one, and the table of all of them.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
+use super::tenant_search::TenantSearch;
 use crate::api::get_catalog;
-use crate::api::tenants::{list_tenants, CreateTenant};
+use crate::api::tenants::CreateTenant;
 use crate::components::form_error::FormError;
-use crate::components::load_error::AdminLoadError;
 use crate::domain::Subdomain;
 
-/// Every tenant, and a form to create one that checks the subdomain as it is typed.
+/// A form to create a tenant that checks the subdomain as it is typed, and the searchable
+/// table of every tenant.
 #[component]
 pub fn AdminTenantsPage() -> impl IntoView {
     let create = ServerAction::<CreateTenant>::new();
-    let tenants = Resource::new(move || create.version().get(), |_| list_tenants());
     let catalog = Resource::new(|| (), |_| get_catalog());
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let (typed, set_typed) = signal(String::new());
@@ -69,47 +68,7 @@ pub fn AdminTenantsPage() -> impl IntoView {
                 })}
             </Suspense>
 
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match tenants.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No tenants yet."</p> }.into_any(),
-                        Ok(list) => {
-                            view! {
-                                <table data-testid="tenants-table">
-                                    <thead>
-                                        <tr>
-                                            <th>"Subdomain"</th>
-                                            <th>"State"</th>
-                                            <th>"Plan"</th>
-                                            <th>"Owner"</th>
-                                            <th>"Created"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list
-                                            .into_iter()
-                                            .map(|t| {
-                                                let href = format!("/admin/tenants/{}", t.subdomain);
-                                                view! {
-                                                    <tr>
-                                                        <td><A href=href>{t.subdomain}</A></td>
-                                                        <td><span class=format!("state state-{}", t.state.as_str())>{t.state.as_str()}</span></td>
-                                                        <td>{t.plan}</td>
-                                                        <td>{t.owner_email.unwrap_or_default()}</td>
-                                                        <td>{t.created_at}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => view! { <AdminLoadError error/> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <TenantSearch catalog/>
         </section>
     }
 }

@@ -1,0 +1,232 @@
+//! The audit log: who did what to which target, when and from where; and the search of it
+//! the admin page asks for.
+
+use serde::{Deserialize, Serialize};
+
+use super::paging::{parse_page, query_string};
+
+/// The actions the audit log records.
+pub mod action {
+    /// An admin created a tenant.
+    pub const TENANT_CREATE: &str = "tenant.create";
+    /// An admin started deleting a tenant.
+    pub const TENANT_DELETE: &str = "tenant.delete";
+    /// An admin retried a tenant's failed job.
+    pub const TENANT_RETRY: &str = "tenant.retry";
+    /// An admin gave an account another role.
+    pub const USER_SET_ROLE: &str = "user.set_role";
+    /// An account signed in.
+    pub const ACCOUNT_LOG_IN: &str = "account.log_in";
+    /// An account signed out.
+    pub const ACCOUNT_LOG_OUT: &str = "account.log_out";
+    /// An account was created by its owner.
+    pub const ACCOUNT_SIGN_UP: &str = "account.sign_up";
+    /// An admin suspended a tenant.
+    pub const TENANT_SUSPEND: &str = "tenant.suspend";
+    /// An admin resumed a suspended tenant.
+    pub const TENANT_RESUME: &str = "tenant.resume";
+    /// An admin re-provisioned a tenant.
+    pub const TENANT_REPROVISION: &str = "tenant.reprovision";
+    /// An owner (or admin) changed a store's settings.
+    pub const SETTINGS_CHANGE: &str = "settings.change";
+    /// A customer created a store from the sign-up form.
+    pub const STORE_CREATE: &str = "store.create";
+    /// An owner went to pay for a store, or to its billing portal.
+    pub const BILLING_OPEN: &str = "billing.open";
+
+    /// Every action, for the filter.
+    pub const ALL: [&str; 13] = [
+        TENANT_CREATE,
+        TENANT_DELETE,
+        TENANT_RETRY,
+        USER_SET_ROLE,
+        ACCOUNT_LOG_IN,
+        ACCOUNT_LOG_OUT,
+        ACCOUNT_SIGN_UP,
+        TENANT_SUSPEND,
+        TENANT_RESUME,
+        TENANT_REPROVISION,
+        SETTINGS_CHANGE,
+        STORE_CREATE,
+        BILLING_OPEN,
+    ];
+}
+
+/// The longest actor or target text accepted in a search.
+pub const MAX_FILTER_LEN: usize = 200;
+
+/// Why an audit URL cannot be shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditQueryError {
+    /// The action filter names no action.
+    #[error("There is no action named \"{0}\".")]
+    UnknownAction(String),
+    /// A filter is longer than [`MAX_FILTER_LEN`].
+    #[error("A filter is too long (at most {MAX_FILTER_LEN} characters).")]
+    TooLong,
+}
+
+/// A search of the audit log, newest first: text in the actor's email and in the target
+/// (substrings, any case), one action, and a page (from 1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    /// Text in the actor's email; empty matches everyone.
+    pub actor: String,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Text in the target; empty matches every target.
+    pub target: String,
+    /// The page asked for, from 1.
+    pub page: u32,
+}
+
+fn present(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+impl AuditQuery {
+    /// Reads the URL's parameters `actor`, `action`, `target` and `page`. A bad page is the
+    /// first; an unknown action or an overlong filter is an error.
+    pub fn parse(param: impl Fn(&str) -> Option<String>) -> Result<Self, AuditQueryError> {
+        let actor = present(param("actor")).unwrap_or_default();
+        let target = present(param("target")).unwrap_or_default();
+        if actor.chars().count() > MAX_FILTER_LEN || target.chars().count() > MAX_FILTER_LEN {
+            return Err(AuditQueryError::TooLong);
+        }
+        let action = present(param("action"))
+            .map(|name| {
+                if action::ALL.contains(&name.as_str()) {
+                    Ok(name)
+                } else {
+                    Err(AuditQueryError::UnknownAction(name))
+                }
+            })
+            .transpose()?;
+        Ok(Self {
+            actor,
+            action,
+            target,
+            page: parse_page(param("page").as_deref()),
+        })
+    }
+
+    /// The address of the audit page showing this search.
+    pub fn href(&self) -> String {
+        let page = if self.page > 1 {
+            self.page.to_string()
+        } else {
+            String::new()
+        };
+        let query = query_string(&[
+            ("actor", self.actor.clone()),
+            ("action", self.action.clone().unwrap_or_default()),
+            ("target", self.target.clone()),
+            ("page", page),
+        ]);
+        if query.is_empty() {
+            "/admin/audit".to_owned()
+        } else {
+            format!("/admin/audit?{query}")
+        }
+    }
+
+    /// The same search on another page.
+    pub fn on_page(&self, page: u32) -> Self {
+        Self {
+            page,
+            ..self.clone()
+        }
+    }
+}
+
+/// An action to record. Never holds a secret: `detail` says what changed, not with what key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// The account that acted, if it is known.
+    pub actor_id: Option<String>,
+    /// Its email, kept as it was then.
+    pub actor_email: String,
+    /// What it did: one of [`action::ALL`].
+    pub action: String,
+    /// What it did it to (a subdomain, an email).
+    pub target: String,
+    /// More about it (e.g. `role=admin`), without secrets.
+    pub detail: String,
+    /// Where the request came from.
+    pub client_addr: String,
+}
+
+/// A recorded action as the audit page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntryView {
+    /// Its id.
+    pub id: String,
+    /// When, RFC 3339.
+    pub at: String,
+    /// Who, by email.
+    pub actor_email: String,
+    /// What.
+    pub action: String,
+    /// To what.
+    pub target: String,
+    /// More about it.
+    pub detail: String,
+    /// From which address.
+    pub client_addr: String,
+}
+
+/// One page of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    /// The entries on this page, newest first.
+    pub rows: Vec<AuditEntryView>,
+    /// How many entries match in all.
+    pub total: u64,
+    /// This page's number, from 1.
+    pub page: u32,
+    /// How many pages there are (at least 1).
+    pub pages: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<AuditQuery, AuditQueryError> {
+        AuditQuery::parse(|key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn filters_and_page_are_read_and_written_back() {
+        let query = parse(&[
+            ("actor", " ada "),
+            ("action", "tenant.create"),
+            ("target", "acme"),
+            ("page", "2"),
+        ])
+        .unwrap();
+        assert_eq!(query.actor, "ada");
+        assert_eq!(query.action.as_deref(), Some("tenant.create"));
+        assert_eq!(
+            query.href(),
+            "/admin/audit?actor=ada&action=tenant.create&target=acme&page=2"
+        );
+        assert_eq!(parse(&[]).unwrap().href(), "/admin/audit");
+        assert_eq!(parse(&[("page", "-1")]).unwrap().page, 1);
+    }
+
+    #[test]
+    fn an_unknown_action_or_a_long_filter_is_an_error() {
+        assert_eq!(
+            parse(&[("action", "drop")]),
+            Err(AuditQueryError::UnknownAction("drop".into()))
+        );
+        let long = "x".repeat(MAX_FILTER_LEN + 1);
+        assert_eq!(parse(&[("target", &long)]), Err(AuditQueryError::TooLong));
+    }
+}

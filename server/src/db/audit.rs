@@ -1,0 +1,120 @@
+//! Queries on the audit log.
+
+use sqlx::{any::AnyRow, AnyPool, Row};
+
+use app::domain::{AuditQuery, NewAuditEntry};
+
+use super::filter::{contains_pattern, Conditions};
+use super::Result;
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Unique id.
+    pub id: String,
+    /// When, in milliseconds.
+    pub at: i64,
+    /// The account that acted, if known.
+    pub actor_id: Option<String>,
+    /// Its email then.
+    pub actor_email: String,
+    /// What it did.
+    pub action: String,
+    /// To what.
+    pub target: String,
+    /// More about it.
+    pub detail: String,
+    /// From which address.
+    pub client_addr: String,
+}
+
+const COLUMNS: &str = "id, at, actor_id, actor_email, action, target, detail, client_addr";
+
+fn from_row(row: &AnyRow) -> Result<AuditRecord> {
+    Ok(AuditRecord {
+        id: row.try_get("id")?,
+        at: row.try_get("at")?,
+        actor_id: row.try_get("actor_id")?,
+        actor_email: row.try_get("actor_email")?,
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        detail: row.try_get("detail")?,
+        client_addr: row.try_get("client_addr")?,
+    })
+}
+
+/// Stores an entry at `now`.
+pub async fn insert(pool: &AnyPool, entry: &NewAuditEntry, now: i64) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(now)
+    .bind(entry.actor_id.clone())
+    .bind(&entry.actor_email)
+    .bind(&entry.action)
+    .bind(&entry.target)
+    .bind(&entry.detail)
+    .bind(&entry.client_addr)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+fn conditions(query: &AuditQuery) -> Conditions {
+    let mut conditions = Conditions::new();
+    if !query.actor.is_empty() {
+        conditions.add(
+            "lower(actor_email) LIKE {} ESCAPE '\\'",
+            contains_pattern(&query.actor),
+        );
+    }
+    if let Some(action) = &query.action {
+        conditions.add("action = {}", action.clone());
+    }
+    if !query.target.is_empty() {
+        conditions.add(
+            "lower(target) LIKE {} ESCAPE '\\'",
+            contains_pattern(&query.target),
+        );
+    }
+    conditions
+}
+
+/// How many entries match the filters.
+pub async fn count(pool: &AnyPool, query: &AuditQuery) -> Result<u64> {
+    let conditions = conditions(query);
+    let sql = format!(
+        "SELECT COUNT(*) FROM audit_log{}",
+        conditions.where_clause()
+    );
+    let total: i64 = conditions
+        .bind(sqlx::query(&sql))
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// The matching entries, newest first, `limit` of them after skipping `offset`.
+pub async fn page(
+    pool: &AnyPool,
+    query: &AuditQuery,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<AuditRecord>> {
+    let conditions = conditions(query);
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log{} ORDER BY at DESC, id DESC LIMIT {} OFFSET {}",
+        conditions.where_clause(),
+        conditions.next_placeholder(1),
+        conditions.next_placeholder(2),
+    );
+    let rows = conditions
+        .bind(sqlx::query(&sql))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(from_row).collect()
+}

@@ -1,0 +1,92 @@
+//! WHERE clauses built from fixed SQL fragments and bound values: what a user typed only
+//! ever reaches the database as a bound parameter.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::Any;
+
+/// Conditions joined by AND, each with one bound value.
+#[derive(Debug, Default)]
+pub struct Conditions {
+    sql: Vec<String>,
+    values: Vec<String>,
+}
+
+impl Conditions {
+    /// No conditions.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a condition: every `{}` in `fragment` (fixed SQL, never user input) stands for the
+    /// placeholder of `value`.
+    pub fn add(&mut self, fragment: &'static str, value: String) {
+        self.values.push(value);
+        let placeholder = format!("${}", self.values.len());
+        self.sql.push(fragment.replace("{}", &placeholder));
+    }
+
+    /// ` WHERE a AND b`, or nothing when there are no conditions.
+    pub fn where_clause(&self) -> String {
+        if self.sql.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.sql.join(" AND "))
+        }
+    }
+
+    /// The placeholder of the `n`-th (from 1) parameter bound after the conditions' values.
+    pub fn next_placeholder(&self, n: usize) -> String {
+        format!("${}", self.values.len() + n)
+    }
+
+    /// Binds the conditions' values, in order.
+    pub fn bind<'q>(
+        &'q self,
+        mut query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Query<'q, Any, AnyArguments<'q>> {
+        for value in &self.values {
+            query = query.bind(value.as_str());
+        }
+        query
+    }
+}
+
+/// A LIKE pattern (with `ESCAPE '\'`) matching `text` anywhere, in lower case: `%` and `_`
+/// in the text match themselves.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_in_the_text_are_escaped() {
+        assert_eq!(contains_pattern("Acme"), "%acme%");
+        assert_eq!(contains_pattern("50%_a\\b'"), "%50\\%\\_a\\\\b'%");
+    }
+
+    #[test]
+    fn conditions_number_their_placeholders() {
+        let mut conditions = Conditions::new();
+        assert_eq!(conditions.where_clause(), "");
+        conditions.add("(a LIKE {} OR b LIKE {})", "x".into());
+        conditions.add("c = {}", "y".into());
+        assert_eq!(
+            conditions.where_clause(),
+            " WHERE (a LIKE $1 OR b LIKE $1) AND c = $2"
+        );
+        assert_eq!(conditions.next_placeholder(1), "$3");
+    }
+}

@@ -1,0 +1,94 @@
+//! The admin tenants table's query: search, filters, sort order and one page, with each
+//! tenant's owner email from the same query.
+
+use sqlx::{AnyPool, Row};
+
+use app::domain::{TenantQuery, TenantSort};
+
+use super::filter::{contains_pattern, Conditions};
+use super::tenants::{from_row, TenantRecord};
+use super::Result;
+
+/// A tenant with its owner's email.
+pub type TenantWithOwner = (TenantRecord, Option<String>);
+
+/// The tenant columns, as this query names them.
+const COLUMNS: &str = "t.id, t.subdomain, t.plan, t.owner_id, t.state, t.settings, \
+                       t.release_tags, t.created_at, u.email AS owner_email";
+
+const FROM: &str = "FROM tenants t LEFT JOIN users u ON u.id = t.owner_id";
+
+/// The ORDER BY of a sort: its column, then the subdomain (unique) so that pages never
+/// overlap. Chosen from the enum, never from what the caller typed.
+fn order_by(sort: TenantSort, descending: bool) -> &'static str {
+    match (sort, descending) {
+        (TenantSort::Subdomain, false) => "t.subdomain ASC",
+        (TenantSort::Subdomain, true) => "t.subdomain DESC",
+        (TenantSort::Created, false) => "t.created_at ASC, t.subdomain ASC",
+        (TenantSort::Created, true) => "t.created_at DESC, t.subdomain DESC",
+        (TenantSort::State, false) => "t.state ASC, t.subdomain ASC",
+        (TenantSort::State, true) => "t.state DESC, t.subdomain DESC",
+        (TenantSort::Plan, false) => "t.plan ASC, t.subdomain ASC",
+        (TenantSort::Plan, true) => "t.plan DESC, t.subdomain DESC",
+    }
+}
+
+fn conditions(query: &TenantQuery) -> Conditions {
+    let mut conditions = Conditions::new();
+    if !query.text.is_empty() {
+        // The owners are looked up once, not joined to every tenant before filtering.
+        conditions.add(
+            "(t.subdomain LIKE {} ESCAPE '\\' OR t.owner_id IN \
+             (SELECT id FROM users WHERE lower(email) LIKE {} ESCAPE '\\'))",
+            contains_pattern(&query.text),
+        );
+    }
+    if let Some(state) = query.state {
+        conditions.add("t.state = {}", state.as_str().to_owned());
+    }
+    if let Some(plan) = &query.plan {
+        conditions.add("t.plan = {}", plan.clone());
+    }
+    conditions
+}
+
+/// How many tenants match the search and filters.
+pub async fn count(pool: &AnyPool, query: &TenantQuery) -> Result<u64> {
+    let conditions = conditions(query);
+    let sql = format!(
+        "SELECT COUNT(*) FROM tenants t{}",
+        conditions.where_clause()
+    );
+    let total: i64 = conditions
+        .bind(sqlx::query(&sql))
+        .fetch_one(pool)
+        .await?
+        .try_get(0)?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// The matching tenants in the search's order, `limit` of them after skipping `offset`.
+pub async fn page(
+    pool: &AnyPool,
+    query: &TenantQuery,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<TenantWithOwner>> {
+    let conditions = conditions(query);
+    let sql = format!(
+        "SELECT {COLUMNS} {FROM}{} ORDER BY {} LIMIT {} OFFSET {}",
+        conditions.where_clause(),
+        order_by(query.sort, query.descending),
+        conditions.next_placeholder(1),
+        conditions.next_placeholder(2),
+    );
+    let rows = conditions
+        .bind(sqlx::query(&sql))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((from_row(row)?, row.try_get("owner_email")?)))
+        .collect()
+}
