@@ -144,6 +144,17 @@ pub enum TenantCommand {
         #[arg(long)]
         wait: bool,
     },
+    /// Fill the database with demo tenants (`shop-00001`, …, ready, with no cluster objects)
+    /// and accounts owning them, to try the admin pages at scale. Does nothing when they are
+    /// there already.
+    Seed {
+        /// How many tenants.
+        #[arg(long, default_value_t = 10_000)]
+        count: u32,
+        /// How many accounts own them.
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..))]
+        owners: u32,
+    },
     /// Remove a tenant from the cluster; the record stays, as deleted.
     Delete {
         /// Its subdomain.

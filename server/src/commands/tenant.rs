@@ -39,6 +39,20 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        TenantCommand::Seed { count, owners } => {
+            let existing: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE subdomain = 'shop-00001'")
+                    .fetch_one(&database.pool)
+                    .await?;
+            if existing > 0 {
+                println!("{existing} demo tenants are there already; nothing seeded");
+                return Ok(());
+            }
+            super::bench_admin::seed::seed(&database.pool, count, owners, crate::clock::now_ms())
+                .await?;
+            println!("seeded {count} tenants owned by {owners} accounts");
+            Ok(())
+        }
         TenantCommand::List { json } => {
             let list = tenants.list().await?;
             if json {

@@ -9,7 +9,7 @@
 //! of its CPU: the figures are a floor, and `/healthz` shows what the HTTP stack alone costs.
 
 mod load;
-mod seed;
+pub mod seed;
 
 use std::path::PathBuf;
 use std::time::Duration;
