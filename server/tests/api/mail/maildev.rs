@@ -44,7 +44,8 @@ fn free_port() -> u16 {
 }
 
 impl MailDev {
-    /// Starts MailDev on free ports, with extra command-line arguments.
+    /// Starts MailDev on free ports, with extra command-line arguments. A port picked free can
+    /// be taken by another process before MailDev binds it; then it starts again on others.
     pub async fn start(binary: PathBuf, extra: &[&str]) -> Self {
         let mut maildev = Self {
             binary,
@@ -54,8 +55,15 @@ impl MailDev {
             dir: tempfile::tempdir().unwrap(),
             child: None,
         };
-        maildev.resume().await;
-        maildev
+        for _ in 0..3 {
+            if maildev.try_resume().await {
+                return maildev;
+            }
+            maildev.pause();
+            maildev.smtp_port = free_port();
+            maildev.web_port = free_port();
+        }
+        panic!("maildev did not start");
     }
 
     /// `smtp://127.0.0.1:<port>`.
@@ -65,6 +73,17 @@ impl MailDev {
 
     /// Starts the process (again, on the same ports and folder) and waits until it answers.
     pub async fn resume(&mut self) {
+        for _ in 0..3 {
+            if self.try_resume().await {
+                return;
+            }
+            self.pause();
+        }
+        panic!("maildev did not start again on its ports");
+    }
+
+    /// Starts the process and waits until it answers (true), exits or the deadline passes.
+    async fn try_resume(&mut self) -> bool {
         assert!(self.child.is_none(), "maildev already runs");
         let child = Command::new(&self.binary)
             .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"])
@@ -80,13 +99,23 @@ impl MailDev {
             .expect("maildev starts");
         self.child = Some(child);
         let smtp = format!("127.0.0.1:{}", self.smtp_port);
-        eventually("maildev answers", || async {
-            let web = reqwest::get(self.api("healthz")).await.ok()?;
-            let smtp = tokio::net::TcpStream::connect(&smtp).await.ok()?;
-            drop(smtp);
-            web.status().is_success().then_some(())
-        })
-        .await;
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        while tokio::time::Instant::now() < deadline {
+            let exited = self
+                .child
+                .as_mut()
+                .is_some_and(|child| matches!(child.try_wait(), Ok(Some(_))));
+            if exited {
+                return false;
+            }
+            let web = reqwest::get(self.api("healthz")).await.ok();
+            let smtp_up = tokio::net::TcpStream::connect(&smtp).await.is_ok();
+            if smtp_up && web.is_some_and(|w| w.status().is_success()) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
     }
 
     /// Stops the process; its SMTP port refuses connections afterwards.
