@@ -87,14 +87,15 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .provider(&config.cluster.base_domain)
         .context("DNS settings")?;
     let Connected { client, simulated } = connect::connect(config).await?;
-    let tenants = TenantService::new(database.pool.clone(), config.cluster.settings());
+    let tenants = TenantService::new(database.pool.clone(), config.cluster.settings())
+        .with_client(client.clone());
     let billing = crate::billing::service(&tenants, config).context("configuring billing")?;
     let state = state(
         database.clone(),
         config,
         addr,
         simulated.is_some(),
-        client.clone(),
+        tenants.clone(),
         billing,
     );
     let router = http::router(state, config);
@@ -194,13 +195,11 @@ fn state(
     config: &ServeConfig,
     addr: SocketAddr,
     simulated: bool,
-    client: kube::Client,
+    tenants: TenantService,
     billing: Arc<dyn app::ports::Billing>,
 ) -> AppState {
     let accounts = AccountService::new(db.pool.clone(), config.login_limits())
         .with_site_url(config.public_url.as_str());
-    let tenants =
-        TenantService::new(db.pool.clone(), config.cluster.settings()).with_client(client);
     AppState {
         leptos: LeptosOptions::builder()
             .output_name("storefleet")

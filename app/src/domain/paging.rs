@@ -3,6 +3,12 @@
 /// Rows on one page of an admin table.
 pub const PAGE_SIZE: u32 = 50;
 
+/// The line above a table: "125 tenants · page 1 of 3", with the noun in the singular for one.
+pub fn summary(total: u64, page: u32, pages: u32, one: &str, many: &str) -> String {
+    let noun = if total == 1 { one } else { many };
+    format!("{total} {noun} · page {page} of {pages}")
+}
+
 /// The page a URL asks for: 1 when it is missing, 0, negative or not a number.
 pub fn parse_page(raw: Option<&str>) -> u32 {
     raw.and_then(|text| text.trim().parse::<u32>().ok())
@@ -70,6 +76,18 @@ pub fn query_string(pairs: &[(&str, String)]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_summary_counts_in_the_right_number() {
+        assert_eq!(
+            summary(1, 1, 1, "entry", "entries"),
+            "1 entry · page 1 of 1"
+        );
+        assert_eq!(
+            summary(125, 2, 3, "tenant", "tenants"),
+            "125 tenants · page 2 of 3"
+        );
+    }
     use super::*;
 
     #[test]

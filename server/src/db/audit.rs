@@ -83,17 +83,7 @@ fn conditions(query: &AuditQuery) -> Conditions {
 
 /// How many entries match the filters.
 pub async fn count(pool: &AnyPool, query: &AuditQuery) -> Result<u64> {
-    let conditions = conditions(query);
-    let sql = format!(
-        "SELECT COUNT(*) FROM audit_log{}",
-        conditions.where_clause()
-    );
-    let total: i64 = conditions
-        .bind(sqlx::query(&sql))
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
-    Ok(u64::try_from(total).unwrap_or(0))
+    conditions(query).count(pool, "audit_log").await
 }
 
 /// The matching entries, newest first, `limit` of them after skipping `offset`.

@@ -40,6 +40,14 @@ impl Conditions {
         format!("${}", self.values.len() + n)
     }
 
+    /// How many rows of `from` (a table, with an alias if the conditions use one) match.
+    pub async fn count(&self, pool: &sqlx::AnyPool, from: &str) -> super::Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {from}{}", self.where_clause());
+        let total: i64 =
+            sqlx::Row::try_get(&self.bind(sqlx::query(&sql)).fetch_one(pool).await?, 0)?;
+        Ok(u64::try_from(total).unwrap_or(0))
+    }
+
     /// Binds the conditions' values, in order.
     pub fn bind<'q>(
         &'q self,

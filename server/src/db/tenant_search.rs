@@ -54,17 +54,7 @@ fn conditions(query: &TenantQuery) -> Conditions {
 
 /// How many tenants match the search and filters.
 pub async fn count(pool: &AnyPool, query: &TenantQuery) -> Result<u64> {
-    let conditions = conditions(query);
-    let sql = format!(
-        "SELECT COUNT(*) FROM tenants t{}",
-        conditions.where_clause()
-    );
-    let total: i64 = conditions
-        .bind(sqlx::query(&sql))
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
-    Ok(u64::try_from(total).unwrap_or(0))
+    conditions(query).count(pool, "tenants t").await
 }
 
 /// The matching tenants in the search's order, `limit` of them after skipping `offset`.

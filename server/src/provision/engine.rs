@@ -69,7 +69,7 @@ impl Engine {
         let Some(owner) = users::by_id(&self.pool, owner_id).await.map_err(db_error)? else {
             return Ok(Vec::new());
         };
-        let store_url = format!("https://{}.{}", tenant.subdomain, self.cluster.base_domain);
+        let store_url = self.cluster.store_url(&tenant.subdomain);
         let owner_page = format!("{}/stores/{}", self.public_url, tenant.subdomain);
         Ok(vec![messages::store_ready(
             &format!("ready:{}", job.id),
@@ -132,7 +132,7 @@ impl Engine {
     }
 
     fn namespace(&self, tenant: &TenantRecord) -> String {
-        format!("{}-{}", self.cluster.namespace_prefix, tenant.subdomain)
+        self.cluster.namespace(&tenant.subdomain)
     }
 
     /// Renders the tenant's objects for `mode` and applies them, then prunes what is no

@@ -124,6 +124,26 @@ fn replicas(ready: Option<i32>, desired: Option<i32>) -> String {
     format!("{}/{} ready", ready.unwrap_or(0), desired.unwrap_or(1))
 }
 
+/// The tenant's objects of a kind without a status worth showing: being there is all.
+async fn present<K>(
+    client: &Client,
+    namespace: &str,
+    params: &ListParams,
+) -> Result<Vec<ClusterObjectView>>
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + DeserializeOwned,
+{
+    let kind = K::kind(&()).to_string();
+    Ok(list::<K>(client, namespace, params)
+        .await?
+        .iter()
+        .map(|object| view(&kind, object.name_any(), "present".to_owned()))
+        .collect())
+}
+
 /// Every object of the tenant with its status, in the order a person reads them.
 pub async fn objects(
     client: &Client,
@@ -168,37 +188,9 @@ pub async fn objects(
         );
         out.push(view("Ingress", i.name_any(), status));
     }
-    let present = |kind: &str, names: Vec<String>, out: &mut Vec<ClusterObjectView>| {
-        out.extend(
-            names
-                .into_iter()
-                .map(|n| view(kind, n, "present".to_owned())),
-        );
-    };
-    let names =
-        |items: Vec<_>| -> Vec<String> { items.iter().map(|o: &ConfigMap| o.name_any()).collect() };
-    present(
-        "ConfigMap",
-        names(list(client, namespace, &mine).await?),
-        &mut out,
-    );
-    let secrets: Vec<Secret> = list(client, namespace, &mine).await?;
-    present(
-        "Secret",
-        secrets.iter().map(|s| s.name_any()).collect(),
-        &mut out,
-    );
-    let accounts: Vec<ServiceAccount> = list(client, namespace, &mine).await?;
-    present(
-        "ServiceAccount",
-        accounts.iter().map(|s| s.name_any()).collect(),
-        &mut out,
-    );
-    let policies: Vec<NetworkPolicy> = list(client, namespace, &mine).await?;
-    present(
-        "NetworkPolicy",
-        policies.iter().map(|s| s.name_any()).collect(),
-        &mut out,
-    );
+    out.extend(present::<ConfigMap>(client, namespace, &mine).await?);
+    out.extend(present::<Secret>(client, namespace, &mine).await?);
+    out.extend(present::<ServiceAccount>(client, namespace, &mine).await?);
+    out.extend(present::<NetworkPolicy>(client, namespace, &mine).await?);
     Ok(out)
 }

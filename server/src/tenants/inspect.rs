@@ -18,16 +18,12 @@ fn unreachable_cluster(error: ApplyError) -> AppError {
 }
 
 impl TenantService {
-    fn namespace_of(&self, subdomain: &str) -> String {
-        format!("{}-{}", self.cluster().namespace_prefix, subdomain)
-    }
-
     /// The health of the tenant's workloads, read from the cluster.
     pub async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
         let tenant = self.record(subdomain).await?;
         inspect::health(
             self.client()?,
-            &self.namespace_of(&tenant.subdomain),
+            &self.cluster().namespace(&tenant.subdomain),
             &tenant.subdomain,
         )
         .await
@@ -42,7 +38,7 @@ impl TenantService {
         let tenant = self.record(subdomain).await?;
         inspect::objects(
             self.client()?,
-            &self.namespace_of(&tenant.subdomain),
+            &self.cluster().namespace(&tenant.subdomain),
             &tenant.subdomain,
         )
         .await

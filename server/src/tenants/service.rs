@@ -105,8 +105,8 @@ impl TenantService {
             plan: tenant.plan.clone(),
             state: tenant.state,
             owner_email,
-            namespace: format!("{}-{}", self.cluster.namespace_prefix, tenant.subdomain),
-            url: format!("https://{}.{}", tenant.subdomain, self.cluster.base_domain),
+            namespace: self.cluster.namespace(&tenant.subdomain),
+            url: self.cluster.store_url(&tenant.subdomain),
             created_at: rfc3339(tenant.created_at),
         }
     }

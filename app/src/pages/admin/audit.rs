@@ -10,6 +10,7 @@ use crate::api::search_audit;
 use crate::components::load_error::AdminLoadError;
 use crate::components::pager::Pager;
 use crate::domain::audit::action;
+use crate::domain::paging;
 use crate::domain::{AuditPage, AuditQuery};
 
 /// The URL parameters the page reads.
@@ -81,13 +82,7 @@ fn AuditForm(query: AuditQuery) -> impl IntoView {
 /// One page of entries and the links to the others.
 #[component]
 fn AuditTable(query: AuditQuery, page: AuditPage) -> impl IntoView {
-    let summary = format!(
-        "{} entr{} · page {} of {}",
-        page.total,
-        if page.total == 1 { "y" } else { "ies" },
-        page.page,
-        page.pages
-    );
+    let summary = paging::summary(page.total, page.page, page.pages, "entry", "entries");
     let rows = page
         .rows
         .into_iter()

@@ -9,6 +9,7 @@ use crate::api::tenants::search_tenants;
 use crate::api::Catalog;
 use crate::components::load_error::AdminLoadError;
 use crate::components::pager::Pager;
+use crate::domain::paging;
 use crate::domain::tenant::ALL_STATES;
 use crate::domain::{Plan, TenantPage, TenantQuery, TenantSort};
 use crate::error::AppError;
@@ -116,13 +117,7 @@ fn TenantTable(query: TenantQuery, page: TenantPage) -> impl IntoView {
             </th>
         }
     };
-    let summary = format!(
-        "{} tenant{} · page {} of {}",
-        page.total,
-        if page.total == 1 { "" } else { "s" },
-        page.page,
-        page.pages
-    );
+    let summary = paging::summary(page.total, page.page, page.pages, "tenant", "tenants");
     let rows = page
         .rows
         .into_iter()

@@ -97,6 +97,18 @@ pub enum Mode {
     Archived,
 }
 
+impl ClusterSettings {
+    /// The namespace of the tenant with this subdomain.
+    pub fn namespace(&self, subdomain: &str) -> String {
+        format!("{}-{subdomain}", self.namespace_prefix)
+    }
+
+    /// The public address of the tenant with this subdomain.
+    pub fn store_url(&self, subdomain: &str) -> String {
+        format!("https://{subdomain}.{}", self.base_domain)
+    }
+}
+
 /// Everything that decides one tenant's objects.
 #[derive(Debug, Clone)]
 pub struct TenantSpec<'a> {
@@ -119,7 +131,7 @@ pub struct TenantSpec<'a> {
 impl TenantSpec<'_> {
     /// The tenant's namespace.
     pub fn namespace(&self, cluster: &ClusterSettings) -> String {
-        format!("{}-{}", cluster.namespace_prefix, self.subdomain)
+        cluster.namespace(self.subdomain.as_str())
     }
 
     /// The tenant's public host.
