@@ -7,7 +7,7 @@ use app::domain::TenantPage;
 use app::error::AppError;
 
 use crate::on_both_databases;
-use crate::support::{client, error_of, Backend, TestApp};
+use crate::support::{admin, client, error_of, Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -18,13 +18,6 @@ on_both_databases!(
     the_server_rendered_table_follows_the_url,
     only_admins_search_the_tenants,
 );
-
-async fn admin(app: &TestApp) -> reqwest::Client {
-    let admin = app.signed_up("root@example.com", PASSWORD).await;
-    app.execute("UPDATE users SET role = 'admin' WHERE email = 'root@example.com'")
-        .await;
-    admin
-}
 
 /// Owners, five named tenants and 120 more: 125 tenants, three pages.
 async fn seed(app: &TestApp) {

@@ -7,7 +7,7 @@ use app::domain::{AuditEntryView, AuditPage};
 use app::error::AppError;
 
 use crate::on_both_databases;
-use crate::support::{client, error_of, Backend, TestApp};
+use crate::support::{client, error_of, post, Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -16,20 +16,6 @@ on_both_databases!(
     a_refused_demotion_of_the_last_admin_is_not_recorded,
     only_admins_read_the_audit_log,
 );
-
-async fn post(
-    app: &TestApp,
-    as_client: &reqwest::Client,
-    function: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    as_client
-        .post(format!("{}/api/{function}", app.base))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn audit(app: &TestApp, admin: &reqwest::Client, form: &[(&str, &str)]) -> AuditPage {
     let response = post(app, admin, "admin/audit", form).await;

@@ -11,8 +11,8 @@ use kube::Api;
 use leptos::server_fn::axum::server_fn_paths;
 
 use crate::on_both_databases;
-use crate::owner::{owned_store, post, PASSWORD};
-use crate::support::{client, Backend, TestApp};
+use crate::owner::{owned_store, PASSWORD};
+use crate::support::{client, post, Backend, TestApp};
 
 /// Who may call a server function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

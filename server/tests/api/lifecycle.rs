@@ -10,22 +10,15 @@ use kube::api::ListParams;
 use kube::Api;
 
 use crate::on_both_databases;
-use crate::owner::{owned_store, post, PASSWORD};
+use crate::owner::owned_store;
 use crate::provisioning::wait_for_state;
-use crate::support::{Backend, TestApp};
+use crate::support::{admin, post, Backend, TestApp};
 
 on_both_databases!(
     an_admin_suspends_and_resumes_a_store,
     an_archived_store_keeps_its_data_and_nothing_runs,
     an_admin_reprovisions_a_store,
 );
-
-async fn admin(app: &TestApp) -> reqwest::Client {
-    let admin = app.signed_up("root@example.com", PASSWORD).await;
-    app.execute("UPDATE users SET role = 'admin' WHERE email = 'root@example.com'")
-        .await;
-    admin
-}
 
 async fn replicas(app: &TestApp, name: &str) -> Option<i32> {
     let api: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");

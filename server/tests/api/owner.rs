@@ -10,7 +10,7 @@ use server::tenants::TenantService;
 
 use crate::on_both_databases;
 use crate::provisioning::wait_for_state;
-use crate::support::{Backend, TestApp};
+use crate::support::{post, Backend, TestApp};
 
 pub const PASSWORD: &str = "correct horse battery";
 const SECRET_VALUE: &str = "sk_fake_0123456789abcdef";
@@ -35,20 +35,6 @@ pub async fn owned_store(
         .unwrap();
     wait_for_state(&tenants, subdomain, TenantState::Ready).await;
     (owner, tenants)
-}
-
-pub async fn post(
-    app: &TestApp,
-    as_client: &reqwest::Client,
-    function: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    as_client
-        .post(format!("{}/api/{function}", app.base))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
 }
 
 fn checksum(deployment: &Deployment) -> String {

@@ -7,8 +7,8 @@ use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
 
 use crate::on_both_databases;
-use crate::owner::{owned_store, post, PASSWORD};
-use crate::support::{client, error_of, Backend, TestApp};
+use crate::owner::{owned_store, PASSWORD};
+use crate::support::{client, error_of, post, Backend, TestApp};
 
 on_both_databases!(owners_reach_only_their_own_stores_and_customers_no_admin_function);
 

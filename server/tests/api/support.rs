@@ -268,3 +268,28 @@ impl TestApp {
 pub async fn error_of(response: Response) -> app::error::AppError {
     response.json().await.expect("an AppError body")
 }
+
+/// Calls a server function as `as_client` (the hydrated UI's way: a form-encoded POST).
+pub async fn post(
+    app: &TestApp,
+    as_client: &Client,
+    function: &str,
+    form: &[(&str, &str)],
+) -> Response {
+    as_client
+        .post(format!("{}/api/{function}", app.base))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs up `root@example.com` and makes it an admin; returns its signed-in client.
+pub async fn admin(app: &TestApp) -> Client {
+    let admin = app
+        .signed_up("root@example.com", "correct horse battery")
+        .await;
+    app.execute("UPDATE users SET role = 'admin' WHERE email = 'root@example.com'")
+        .await;
+    admin
+}

@@ -7,7 +7,7 @@ use app::domain::{JobProgress, TenantView};
 use app::error::AppError;
 
 use crate::on_both_databases;
-use crate::support::{client, error_of, Backend, TestApp};
+use crate::support::{admin, client, error_of, post, Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -15,27 +15,6 @@ on_both_databases!(
     only_admins_reach_the_tenant_functions_and_nothing_changes_otherwise,
     the_progress_stream_follows_a_job_and_resumes_after_the_last_event,
 );
-
-async fn admin(app: &TestApp) -> reqwest::Client {
-    let admin = app.signed_up("root@example.com", PASSWORD).await;
-    app.execute("UPDATE users SET role = 'admin' WHERE email = 'root@example.com'")
-        .await;
-    admin
-}
-
-async fn post(
-    app: &TestApp,
-    as_client: &reqwest::Client,
-    function: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    as_client
-        .post(format!("{}/api/{function}", app.base))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn only_admins_reach_the_tenant_functions_and_nothing_changes_otherwise(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
