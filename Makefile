@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test build setup setup-test
+.PHONY: run test build release setup setup-release setup-test
 
 run: setup build
 	./target/debug/storefleet serve
@@ -11,8 +11,15 @@ run: setup build
 build:
 	cargo leptos build
 
+# The production build: target/release/storefleet and the optimised site in target/site.
+release: setup-release
+	. scripts/release-env.sh && cargo leptos build --release
+
 setup:
 	scripts/setup.sh run
+
+setup-release:
+	scripts/setup.sh release
 
 setup-test:
 	scripts/setup.sh test

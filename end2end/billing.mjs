@@ -11,21 +11,7 @@
 // plan, as an operator does. The tests find the peers through E2E_* variables set here.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
-
-async function freePort() {
-  const listener = net.createServer();
-  await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const { port } = listener.address();
-  await new Promise((resolve) => listener.close(resolve));
-  return String(port);
-}
-
-/** Sets `name` once: workers load the configuration again and must see the same value. */
-async function once(name, make) {
-  process.env[name] ||= await make();
-  return process.env[name];
-}
+import { freePort, once } from './ports.mjs';
 
 /** The projects, web servers and setup of the journey; none (and a note) without its peers. */
 export async function billingPeers(root) {
@@ -98,9 +84,10 @@ export async function billingPeers(root) {
     },
   ];
   const use = { baseURL: base };
+  const metadata = { databaseUrl: `sqlite://${process.env.E2E_BILLING_DATABASE}` };
   const projects = [
-    { name: 'billing-hydrated', testMatch: spec, use: { ...use, javaScriptEnabled: true } },
-    { name: 'billing-no-javascript', testMatch: spec, use: { ...use, javaScriptEnabled: false } },
+    { name: 'billing-hydrated', testMatch: spec, metadata, use: { ...use, javaScriptEnabled: true } },
+    { name: 'billing-no-javascript', testMatch: spec, metadata, use: { ...use, javaScriptEnabled: false } },
   ];
   return { spec, projects, webServers, globalSetup: `${root}/end2end/billing-setup.mjs` };
 }

@@ -1,21 +1,62 @@
-// storefleet's browser tests. The server under test is the debug build with a fresh SQLite
-// database; `make test` builds it first. Debian's chromium is used: no browser is downloaded.
-// A second server with billing on, and its peers, serve the paying customer's journey
-// (`billing.mjs`).
+// storefleet's browser tests, in Debian's chromium (no browser is downloaded). The suite runs
+// against two sites, each served by the debug server with a fresh SQLite database of its own:
+//   the debug site     (`cargo leptos build`, target/site), projects `hydrated` and
+//                      `no-javascript`;
+//   the release site   (`scripts/release-site.sh`, target/site-release): the WASM and JavaScript
+//                      through wasm-opt and the minifier exactly as production ships them,
+//                      projects `release-hydrated` and `release-no-javascript`, plus the
+//                      bundle's size budget.
+// `make test` builds both first. A second server with billing on, and its peers, serve the
+// paying customer's journey (`billing.mjs`).
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { billingPeers } from './billing.mjs';
+import { freePort, once } from './ports.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const port = Number(process.env.E2E_PORT || 3100);
-const base = `http://127.0.0.1:${port}`;
-// Workers inherit the environment, so they see the same data folder as the server.
+// Workers inherit the environment, so they see the same data folder as the servers.
 process.env.E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), 'storefleet-e2e-'));
-process.env.E2E_DATABASE_URL = `sqlite://${process.env.E2E_DATA_DIR}/storefleet.db`;
 const billing = await billingPeers(root);
+const bundle = /bundle\.spec\.mjs$/;
+
+/** One site's server, and its projects: hydrated and with JavaScript off. */
+async function site({ prefix, siteRoot, port }) {
+  const base = `http://127.0.0.1:${port}`;
+  const databaseUrl = `sqlite://${process.env.E2E_DATA_DIR}/${prefix || 'debug-'}storefleet.db`;
+  const metadata = { databaseUrl, siteRoot: `${root}/${siteRoot}` };
+  const projects = [
+    { name: `${prefix}hydrated`, use: { baseURL: base, javaScriptEnabled: true } },
+    { name: `${prefix}no-javascript`, use: { baseURL: base, javaScriptEnabled: false } },
+  ].map((project) => ({ ...project, metadata, testIgnore: [billing.spec, bundle] }));
+  const server = {
+    command: `${root}/target/debug/storefleet serve`,
+    cwd: root,
+    url: `${base}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: databaseUrl,
+      STOREFLEET_BIND: `127.0.0.1:${port}`,
+      STOREFLEET_PUBLIC_URL: base,
+      STOREFLEET_SITE_ROOT: metadata.siteRoot,
+      STOREFLEET_CLUSTER: 'simulated',
+      RUST_LOG: 'warn',
+    },
+  };
+  return { base, metadata, projects, server };
+}
+
+const debug = await site({ prefix: '', siteRoot: 'target/site', port: await once('E2E_PORT', freePort) });
+const release = await site({
+  prefix: 'release-',
+  siteRoot: 'target/site-release',
+  port: await once('E2E_RELEASE_PORT', freePort),
+});
 
 export default defineConfig({
   testDir: './tests',
@@ -25,7 +66,6 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],
   use: {
-    baseURL: base,
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
@@ -42,29 +82,11 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'hydrated', testIgnore: billing.spec, use: { javaScriptEnabled: true } },
-    { name: 'no-javascript', testIgnore: billing.spec, use: { javaScriptEnabled: false } },
+    ...debug.projects,
+    ...release.projects,
+    { name: 'release-bundle', testMatch: bundle, metadata: release.metadata, use: { baseURL: release.base } },
     ...billing.projects,
   ],
   globalSetup: billing.globalSetup,
-  webServer: [
-    {
-      command: `${root}/target/debug/storefleet serve`,
-      cwd: root,
-      url: `${base}/readyz`,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: 'pipe',
-      stderr: 'pipe',
-      env: {
-        DATABASE_URL: process.env.E2E_DATABASE_URL,
-        STOREFLEET_BIND: `127.0.0.1:${port}`,
-        STOREFLEET_PUBLIC_URL: base,
-        STOREFLEET_SITE_ROOT: `${root}/target/site`,
-        STOREFLEET_CLUSTER: 'simulated',
-        RUST_LOG: 'warn',
-      },
-    },
-    ...billing.webServers,
-  ],
+  webServer: [debug.server, release.server, ...billing.webServers],
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what storefleet needs on Debian 12, skipping whatever is already there.
-#   scripts/setup.sh run    toolchain for building and serving
-#   scripts/setup.sh test   the above, plus the test peers and the browser
+#   scripts/setup.sh run      toolchain for building and serving
+#   scripts/setup.sh release  the above, plus the release pipeline's wasm-opt (tools/)
+#   scripts/setup.sh test     all of the above, plus the test peers and the browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-run}
@@ -13,14 +14,15 @@ say() { printf '== %s\n' "$*"; }
 
 apt_missing=()
 have() { command -v "$1" >/dev/null 2>&1; }
-have wasm-opt || apt_missing+=(binaryen)
 have cc || apt_missing+=(gcc)
 have make || apt_missing+=(make)
+if [ "$what" = release ] || [ "$what" = test ]; then
+  have node || apt_missing+=(nodejs)
+  have npm || apt_missing+=(npm)
+fi
 if [ "$what" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
   have chromium || apt_missing+=(chromium)
-  have node || apt_missing+=(nodejs)
-  have npm || apt_missing+=(npm)
   have python3 || apt_missing+=(python3)
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
@@ -64,14 +66,20 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [ "$what" = test ]; then
-  # Playwright needs Node.js 20 or later; Debian 12 ships 18. The npm registry carries Node
-  # itself (the `node` package), so npm can bring a newer one.
+if [ "$what" = release ] || [ "$what" = test ]; then
+  # Playwright needs Node.js 20 or later, and the release tools run on it; Debian 12 ships
+  # 18. The npm registry carries Node itself (the `node` package), so npm can bring a newer one.
   if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
     say "installing Node.js 20 from the npm registry"
     npm install -g node@20
     hash -r
   fi
+  if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+    say "installing the release pipeline's wasm-opt (binaryen, pinned in tools/package.json)"
+    (cd tools && npm ci --no-audit --no-fund)
+  fi
+fi
+if [ "$what" = test ]; then
   if [ ! -x end2end/node_modules/.bin/playwright ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing the browser test runner"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)

@@ -62,10 +62,12 @@ cargo test -p server
 
 say "build the site"
 cargo leptos build
+say "build the release site (WASM and JavaScript through the production pipeline)"
+scripts/release-site.sh target/site-release
 
-say "browser tests (chromium, hydrated and without JavaScript)"
+say "browser tests (chromium, hydrated and without JavaScript, debug and release sites)"
 e2e_status=0
-(cd end2end && E2E_PORT=$(free_port) E2E_DATA_DIR=$(mktemp -d "$peers/e2e.XXXX") npx playwright test) || e2e_status=$?
+(cd end2end && E2E_DATA_DIR=$(mktemp -d "$peers/e2e.XXXX") npx playwright test) || e2e_status=$?
 node -e '
   const s = require(process.argv[1]).stats;
   console.log(`browser tests: ${s.expected} passed, ${s.unexpected + s.flaky} failed`);

@@ -1,6 +1,5 @@
 // Accounts as a person uses them: once with the WASM hydrated, once with JavaScript off.
-import { test, expect } from '@playwright/test';
-import { PASSWORD, freshEmail, open } from './support.mjs';
+import { PASSWORD, expect, freshEmail, open, test } from './support.mjs';
 
 test('sign up, log out and log in again', async ({ page }, testInfo) => {
   const email = freshEmail(testInfo);

@@ -1,15 +1,14 @@
 // The admin tenants table at more than a page of tenants: search by subdomain and by owner
 // email, filter by state and plan, sort and page, with every choice in the URL. Hydrated, the
 // form and links navigate in place; without JavaScript they load plain pages.
-import { test, expect } from '@playwright/test';
-import { PASSWORD, createAdmin, freshEmail, logIn, open } from './support.mjs';
+import { PASSWORD, createAdmin, expect, freshEmail, logIn, open, test } from './support.mjs';
 
 const TENANTS = 55;
 
 test('an admin searches, filters, sorts and pages the tenants', async ({ page, request }, testInfo) => {
   const hydrated = testInfo.project.use.javaScriptEnabled !== false;
   const admin = freshEmail(testInfo, 'admin');
-  createAdmin(admin);
+  createAdmin(testInfo, admin);
   const owner = freshEmail(testInfo, 'owner');
   const signedUp = await request.post('/api/sign_up', { form: { email: owner, password: PASSWORD } });
   expect(signedUp.ok()).toBe(true);
@@ -96,7 +95,7 @@ test('an admin searches, filters, sorts and pages the tenants', async ({ page, r
 test('the audit log shows what the admin did', async ({ page }, testInfo) => {
   const hydrated = testInfo.project.use.javaScriptEnabled !== false;
   const admin = freshEmail(testInfo, 'admin');
-  createAdmin(admin);
+  createAdmin(testInfo, admin);
   await logIn(page, testInfo, admin);
   const subdomain = `audit-${hydrated ? 'h' : 'n'}${Date.now() % 1_000_000}`;
   const created = await page.request.post('/api/admin/tenants/create', {

@@ -1,23 +1,15 @@
 // An admin runs a fleet of 10,000 stores: finds one by search, suspends it — its owner's
 // dashboard says so — and resumes it.
-import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PASSWORD, createAdmin, freshEmail, logIn, open } from './support.mjs';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { PASSWORD, createAdmin, expect, freshEmail, logIn, open, storefleet, test } from './support.mjs';
 
 /** 10,000 demo tenants, once per test database. */
-function seedFleet() {
-  execFileSync(`${root}/target/debug/storefleet`, ['tenant', 'seed', '--count', '10000', '--owners', '500'], {
-    env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL, RUST_LOG: 'warn' },
-  });
+function seedFleet(testInfo) {
+  storefleet(testInfo, ['tenant', 'seed', '--count', '10000', '--owners', '500']);
 }
 
-test('an admin finds one store among 10,000, suspends it and resumes it', async ({ page, browser }, testInfo) => {
+test('an admin finds one store among 10,000, suspends it and resumes it', async ({ page, otherPage: desk }, testInfo) => {
   const hydrated = testInfo.project.use.javaScriptEnabled !== false;
-  seedFleet();
+  seedFleet(testInfo);
   const subdomain = `needle-${hydrated ? 'h' : 'n'}${Date.now() % 1_000_000}`;
 
   // The owner's store, through the sign-up journey.
@@ -32,9 +24,7 @@ test('an admin finds one store among 10,000, suspends it and resumes it', async 
 
   // The admin, in a browser of their own.
   const admin = freshEmail(testInfo, 'admin');
-  createAdmin(admin);
-  const context = await browser.newContext({ javaScriptEnabled: hydrated, baseURL: testInfo.project.use.baseURL });
-  const desk = await context.newPage();
+  createAdmin(testInfo, admin);
   // Each action asks for confirmation first; the admin agrees.
   desk.on('dialog', (dialog) => dialog.accept());
   await logIn(desk, testInfo, admin);
@@ -63,5 +53,4 @@ test('an admin finds one store among 10,000, suspends it and resumes it', async 
 
   await open(page, testInfo, `/stores/${subdomain}`);
   await expect(page.getByTestId('store-state')).toHaveText('ready');
-  await context.close();
 });

@@ -1,9 +1,8 @@
 // A store owner changes a setting: checked in the browser as typed, saved, the update job
 // followed to the end, and the new value in the store's rendered ConfigMap.
-import { test, expect } from '@playwright/test';
-import { PASSWORD, createAdmin, freshEmail, logIn, open } from './support.mjs';
+import { PASSWORD, createAdmin, expect, freshEmail, logIn, open, test } from './support.mjs';
 
-test('an owner changes the theme colour and sees the update through', async ({ page, browser }, testInfo) => {
+test('an owner changes the theme colour and sees the update through', async ({ page, otherPage: adminPage }, testInfo) => {
   const hydrated = testInfo.project.use.javaScriptEnabled !== false;
   const subdomain = `paint-${hydrated ? 'h' : 'n'}${Date.now() % 1_000_000}`;
   const email = freshEmail(testInfo, 'owner');
@@ -41,12 +40,9 @@ test('an owner changes the theme colour and sees the update through', async ({ p
 
   // The admin sees the new value in the rendered ConfigMap.
   const admin = freshEmail(testInfo, 'admin');
-  createAdmin(admin);
-  const context = await browser.newContext({ javaScriptEnabled: hydrated, baseURL: testInfo.project.use.baseURL });
-  const adminPage = await context.newPage();
+  createAdmin(testInfo, admin);
   await logIn(adminPage, testInfo, admin);
   await open(adminPage, testInfo, `/admin/tenants/${subdomain}`);
   await expect(adminPage.getByTestId('manifests')).toContainText("THEME_COLOR: '#ff0000'");
   await expect(adminPage.getByTestId('cluster-objects')).toContainText('ConfigMap');
-  await context.close();
 });

@@ -2,8 +2,7 @@
 // the checkout, wait for the payment's confirmation, watch the store being built until it is
 // ready, and find the "ready" mail. Once hydrated and once with JavaScript off. The server,
 // Stripe (localstripe with a Checkout in front of it) and MailDev are set up by `billing.mjs`.
-import { test, expect } from '@playwright/test';
-import { PASSWORD, freshEmail, open } from './support.mjs';
+import { PASSWORD, expect, freshEmail, open, test } from './support.mjs';
 
 const checkout = process.env.E2E_CHECKOUT_URL;
 

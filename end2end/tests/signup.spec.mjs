@@ -1,21 +1,11 @@
 // A new customer's journey: pick a plan, sign up with a subdomain, watch the store being
 // built until it is ready. Once hydrated (live subdomain check, live progress) and once with
 // JavaScript off (plain form posts, self-refreshing progress page).
-import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PASSWORD, freshEmail, open } from './support.mjs';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { PASSWORD, expect, freshEmail, open, storefleet, test } from './support.mjs';
 
 /** Creates a store with the command line, as an operator does, so its subdomain is taken. */
-function createStore(subdomain) {
-  execFileSync(
-    `${root}/target/debug/storefleet`,
-    ['tenant', 'create', '--subdomain', subdomain, '--plan', 'starter'],
-    { env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL, RUST_LOG: 'warn' } },
-  );
+function createStore(testInfo, subdomain) {
+  storefleet(testInfo, ['tenant', 'create', '--subdomain', subdomain, '--plan', 'starter']);
 }
 
 async function fillStore(page, subdomain) {
@@ -34,7 +24,7 @@ test('a new customer picks a plan, signs up and watches the store become ready',
   const taken = `taken-${stamp}`;
   const subdomain = `shop-${stamp}`;
   const email = freshEmail(testInfo, 'customer');
-  createStore(taken);
+  createStore(testInfo, taken);
 
   await open(page, testInfo, '/');
   const pro = page.locator('[data-testid="plan"][data-plan="pro"]');

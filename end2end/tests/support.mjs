@@ -1,11 +1,45 @@
 // Helpers shared by the browser tests.
-import { expect } from '@playwright/test';
+import { test as base, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PASSWORD = 'correct horse battery';
+
+/**
+ * Collects what a page reports as broken: uncaught exceptions and console errors. A page
+ * whose WASM fails to start only says so there, while its server-rendered HTML looks fine.
+ */
+export function watchConsole(page) {
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  return problems;
+}
+
+/**
+ * Playwright's `test`, failing any test whose pages logged an error or threw. `otherPage` is
+ * a second person's browser, with this project's settings, checked the same way.
+ */
+export const test = base.extend({
+  page: async ({ page }, use) => {
+    const problems = watchConsole(page);
+    await use(page);
+    expect(problems, 'errors in the browser').toEqual([]);
+  },
+  otherPage: async ({ browser, javaScriptEnabled, baseURL }, use) => {
+    const context = await browser.newContext({ javaScriptEnabled, baseURL });
+    const page = await context.newPage();
+    const problems = watchConsole(page);
+    await use(page);
+    await context.close();
+    expect(problems, 'errors in the other browser').toEqual([]);
+  },
+});
+export { expect };
 
 /** Opens a page and waits until it is in the state this project tests. */
 export async function open(page, testInfo, address) {
@@ -23,12 +57,17 @@ export function freshEmail(testInfo, who = 'user') {
   return `${who}-${testInfo.project.name}-${Date.now()}@example.com`;
 }
 
-/** Creates an admin with the command line, as an operator does. */
-export function createAdmin(email) {
-  execFileSync(`${root}/target/debug/storefleet`, ['admin', 'create', '--email', email], {
-    input: `${PASSWORD}\n`,
-    env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL, RUST_LOG: 'warn' },
+/** Runs the command line on the database of this project's server, as an operator does. */
+export function storefleet(testInfo, args, input) {
+  return execFileSync(`${root}/target/debug/storefleet`, args, {
+    input,
+    env: { ...process.env, DATABASE_URL: testInfo.project.metadata.databaseUrl, RUST_LOG: 'warn' },
   });
+}
+
+/** Creates an admin with the command line. */
+export function createAdmin(testInfo, email) {
+  storefleet(testInfo, ['admin', 'create', '--email', email], `${PASSWORD}\n`);
 }
 
 /** Logs in through the form and waits until the account's page is shown. */

@@ -1,12 +1,11 @@
 // Tenants as an admin runs them: create one and watch it being provisioned, live when
 // hydrated, by self-refreshing pages without JavaScript.
-import { test, expect } from '@playwright/test';
-import { createAdmin, freshEmail, logIn, open } from './support.mjs';
+import { createAdmin, expect, freshEmail, logIn, open, test } from './support.mjs';
 
 test('an admin creates a tenant and watches it become ready', async ({ page }, testInfo) => {
   const hydrated = testInfo.project.use.javaScriptEnabled !== false;
   const admin = freshEmail(testInfo, 'admin');
-  createAdmin(admin);
+  createAdmin(testInfo, admin);
   await logIn(page, testInfo, admin);
 
   await open(page, testInfo, '/admin/tenants');
@@ -33,7 +32,7 @@ test('an admin creates a tenant and watches it become ready', async ({ page }, t
 test('a reserved subdomain is refused with the reason', async ({ page }, testInfo) => {
   const hydrated = testInfo.project.use.javaScriptEnabled !== false;
   const admin = freshEmail(testInfo, 'admin');
-  createAdmin(admin);
+  createAdmin(testInfo, admin);
   await logIn(page, testInfo, admin);
   await open(page, testInfo, '/admin/tenants');
   await page.getByLabel('Subdomain').fill('www');
