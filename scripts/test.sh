@@ -58,7 +58,8 @@ export STOREFLEET_TEST_LOCALSTRIPE_URL
 
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr
-cargo test -p server
+STOREFLEET_SIM_API_LOG="$peers/sim-api.log" cargo test -p server
+STOREFLEET_SIM_API_LOG="$peers/sim-api.log" cargo test -p server --test rbac -- --ignored
 
 say "build the site"
 cargo leptos build

@@ -107,6 +107,15 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_JOB_LEASE_SECS", default_value_t = 30)]
     pub job_lease_secs: u64,
 
+    /// Seconds a job waits for a cluster that cannot be reached (connection refused,
+    /// timeouts, 5xx answers) before it fails; the wait spends none of its attempts.
+    #[arg(
+        long,
+        env = "STOREFLEET_CLUSTER_OUTAGE_TOLERANCE_SECS",
+        default_value_t = 1800
+    )]
+    pub cluster_outage_tolerance_secs: u64,
+
     /// Upper bound, in seconds, on every step's own timeout (unset: the steps' own).
     #[arg(long, env = "STOREFLEET_JOB_STEP_TIMEOUT_SECS")]
     pub job_step_timeout_secs: Option<u64>,

@@ -110,6 +110,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
             retry: RetryPolicy {
                 base: Duration::from_millis(config.job_backoff_ms),
                 max_attempts: config.job_max_attempts.max(1),
+                outage_tolerance: Duration::from_secs(config.cluster_outage_tolerance_secs),
                 ..RetryPolicy::default()
             },
             step_timeout_cap: config.job_step_timeout_secs.map(Duration::from_secs),

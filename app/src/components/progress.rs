@@ -13,6 +13,9 @@ pub enum StepStatus {
     Pending,
     /// Started, not finished.
     Running,
+    /// Started, and waiting for something outside the store (an unreachable cluster), as
+    /// this message says.
+    Waiting(String),
     /// Finished, after this many milliseconds.
     Done(i64),
     /// The job failed here, with this message.
@@ -32,6 +35,8 @@ pub fn step_statuses(job: &JobView, events: &[JobEventView]) -> Vec<StepStatus> 
                         started = Some(event.at);
                         StepStatus::Running
                     }
+                    "waiting" => StepStatus::Waiting(event.message.clone()),
+                    "resumed" => StepStatus::Running,
                     "succeeded" => StepStatus::Done(event.at - started.unwrap_or(event.at)),
                     "failed" => StepStatus::Failed(event.message.clone()),
                     _ => status,
@@ -106,6 +111,7 @@ pub fn JobProgressView(
                 let (class, note) = match &status {
                     StepStatus::Pending => ("pending", String::new()),
                     StepStatus::Running => ("running", "running…".to_owned()),
+                    StepStatus::Waiting(message) => ("waiting", message.clone()),
                     StepStatus::Done(ms) => ("done", seconds(*ms)),
                     StepStatus::Failed(message) => ("failed", message.clone()),
                 };
@@ -237,6 +243,20 @@ mod tests {
                 StepStatus::Running,
                 StepStatus::Pending
             ]
+        );
+        let outage = [event(1, 0, 0, "started"), event(2, 10, 0, "waiting")];
+        assert_eq!(
+            step_statuses(&job("running", 0), &outage)[0],
+            StepStatus::Waiting("waiting 0".into())
+        );
+        let over = [
+            event(1, 0, 0, "started"),
+            event(2, 10, 0, "waiting"),
+            event(3, 20, 0, "resumed"),
+        ];
+        assert_eq!(
+            step_statuses(&job("running", 0), &over)[0],
+            StepStatus::Running
         );
         let failed = [event(1, 0, 0, "started"), event(2, 10, 0, "failed")];
         assert_eq!(

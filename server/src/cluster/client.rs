@@ -3,12 +3,17 @@
 
 use std::time::Duration;
 
-use axum::http::Uri;
+use axum::http::header::USER_AGENT;
+use axum::http::{HeaderValue, Uri};
 
 /// How long to wait for a connection to the cluster.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for a request to be sent, and for its response.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `User-Agent` of the engine's requests: what a cluster's audit log shows, and how the
+/// simulated cluster tells the engine's calls from a test's look at the cluster.
+pub const ENGINE_USER_AGENT: &str = concat!("storefleet/", env!("CARGO_PKG_VERSION"));
 
 /// Errors of building a client.
 #[derive(Debug, thiserror::Error)]
@@ -33,29 +38,35 @@ pub enum ClientError {
 /// Result of building a client.
 pub type Result<T> = std::result::Result<T, ClientError>;
 
-/// A client for a cluster at a plain URL with no credentials, like the simulated cluster's
-/// `http://127.0.0.1:<port>`, with connect, write and read timeouts.
+/// The engine's client for a cluster at a plain URL with no credentials, like the simulated
+/// cluster's `http://127.0.0.1:<port>`, with connect, write and read timeouts.
 pub fn kube_client_for_url(url: &str) -> Result<kube::Client> {
+    kube_client_for_url_as(url, ENGINE_USER_AGENT)
+}
+
+/// [`kube_client_for_url`], sending `user_agent` instead of the engine's.
+pub fn kube_client_for_url_as(url: &str, user_agent: &str) -> Result<kube::Client> {
     let cluster_url: Uri = url.parse().map_err(|source| ClientError::InvalidUrl {
         url: url.to_owned(),
         source,
     })?;
-    let mut config = kube::Config::new(cluster_url);
+    build(kube::Config::new(cluster_url), user_agent)
+}
+
+/// The engine's client for a real cluster: the kubeconfig (`KUBECONFIG` or `~/.kube/config`),
+/// else the in-cluster service account, with the same timeouts as [`kube_client_for_url`].
+pub async fn kube_client_from_environment() -> Result<kube::Client> {
+    build(kube::Config::infer().await?, ENGINE_USER_AGENT)
+}
+
+fn build(mut config: kube::Config, user_agent: &str) -> Result<kube::Client> {
     config.connect_timeout = Some(CONNECT_TIMEOUT);
     config.write_timeout = Some(REQUEST_TIMEOUT);
     config.read_timeout = Some(REQUEST_TIMEOUT);
     // The read timeout then counts from the request, not from when a pooled connection idled.
     config.reset_reader_on_write = true;
-    Ok(kube::Client::try_from(config)?)
-}
-
-/// A client for a real cluster: the kubeconfig (`KUBECONFIG` or `~/.kube/config`), else the
-/// in-cluster service account, with the same timeouts as [`kube_client_for_url`].
-pub async fn kube_client_from_environment() -> Result<kube::Client> {
-    let mut config = kube::Config::infer().await?;
-    config.connect_timeout = Some(CONNECT_TIMEOUT);
-    config.write_timeout = Some(REQUEST_TIMEOUT);
-    config.read_timeout = Some(REQUEST_TIMEOUT);
-    config.reset_reader_on_write = true;
+    if let Ok(agent) = HeaderValue::from_str(user_agent) {
+        config.headers.push((USER_AGENT, agent));
+    }
     Ok(kube::Client::try_from(config)?)
 }

@@ -65,7 +65,9 @@ pub async fn connect(config: &ServeConfig) -> anyhow::Result<Connected> {
                 "driving the SIMULATED cluster: nothing runs on Kubernetes"
             );
             Ok(Connected {
-                client: cluster.client(),
+                client: cluster
+                    .engine_client()
+                    .context("a client for the simulated cluster")?,
                 simulated: Some(cluster),
             })
         }

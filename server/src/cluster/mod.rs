@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod connect;
+pub mod fault;
 pub mod sim;
 
 pub use sim::{SimCluster, SimOptions};

@@ -69,7 +69,11 @@ async fn provision(args: &ProvisionBenchArgs) -> anyhow::Result<()> {
     })
     .await?;
     let settings = args.cluster.settings();
-    let engine = Engine::new(database.pool.clone(), cluster.client(), settings.clone());
+    let engine = Engine::new(
+        database.pool.clone(),
+        cluster.engine_client()?,
+        settings.clone(),
+    );
     let worker = Worker::new(
         database.pool.clone(),
         Arc::new(engine),
@@ -535,6 +539,7 @@ mod tests {
             last_error: error.map(str::to_owned),
             created_at: 0,
             finished_at: None,
+            outage_since: None,
         };
         let jobs = [
             job(JobState::Succeeded, None),

@@ -68,10 +68,12 @@ pub struct JobRecord {
     pub created_at: i64,
     /// End time, once succeeded or failed.
     pub finished_at: Option<i64>,
+    /// Since when the cluster has not answered this job's calls, while it waits that out.
+    pub outage_since: Option<i64>,
 }
 
 const COLUMNS: &str = "id, tenant_id, kind, state, step, attempts, step_started_at, \
-    next_run_at, lease_owner, last_error, created_at, finished_at";
+    next_run_at, lease_owner, last_error, created_at, finished_at, outage_since";
 
 fn from_row(row: &AnyRow) -> Result<JobRecord> {
     let kind: String = row.try_get("kind")?;
@@ -93,6 +95,7 @@ fn from_row(row: &AnyRow) -> Result<JobRecord> {
         last_error: row.try_get("last_error")?,
         created_at: row.try_get("created_at")?,
         finished_at: row.try_get("finished_at")?,
+        outage_since: row.try_get("outage_since")?,
     })
 }
 
@@ -225,7 +228,7 @@ where
 {
     let done = sqlx::query(
         "UPDATE jobs SET step = $3, attempts = 0, step_started_at = NULL, last_error = NULL, \
-         next_run_at = $4, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND step = $3 - 1",
+         outage_since = NULL, next_run_at = $4, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND step = $3 - 1",
     )
     .bind(id)
     .bind(owner)
@@ -253,11 +256,11 @@ where
 {
     let sql = if error.is_some() {
         "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
-         step_started_at = $3, attempts = $4, last_error = $5, updated_at = $6 \
+         step_started_at = $3, attempts = $4, last_error = $5, outage_since = NULL, updated_at = $6 \
          WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
     } else {
         "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
-         attempts = $4, last_error = COALESCE($5, last_error), updated_at = $6 \
+         attempts = $4, last_error = COALESCE($5, last_error), outage_since = NULL, updated_at = $6 \
          WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
     };
     let done = sqlx::query(sql)
@@ -269,6 +272,54 @@ where
         .bind(now)
         .execute(executor)
         .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Releases the lease until `until` while the cluster cannot be reached: the attempts stay
+/// as they are, `since` is kept as the outage's start unless one is already recorded, and the
+/// step's time budget starts again with the next attempt.
+pub async fn wait_out_outage<'e, E>(
+    executor: E,
+    id: &str,
+    owner: &str,
+    until: i64,
+    since: i64,
+    error: &str,
+    now: i64,
+) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
+         step_started_at = $3, outage_since = COALESCE(outage_since, $4), last_error = $5, \
+         updated_at = $6 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(until)
+    .bind(since)
+    .bind(error)
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Notes that the cluster answers again. False when the lease was lost.
+pub async fn end_outage<'e, E>(executor: E, id: &str, owner: &str, now: i64) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let done = sqlx::query(
+        "UPDATE jobs SET outage_since = NULL, updated_at = $3 \
+         WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND outage_since IS NOT NULL",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(now)
+    .execute(executor)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -306,7 +357,7 @@ where
 {
     let done = sqlx::query(
         "UPDATE jobs SET state = 'queued', step = 0, attempts = 0, step_started_at = NULL, \
-         next_run_at = $2, finished_at = NULL, updated_at = $2 WHERE id = $1 AND state = 'failed'",
+         outage_since = NULL, next_run_at = $2, finished_at = NULL, updated_at = $2 WHERE id = $1 AND state = 'failed'",
     )
     .bind(id)
     .bind(now)

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::kinds::Step;
 use super::policy::{AfterFailure, RetryPolicy};
-use crate::clock::now_ms;
+use crate::clock::{now_ms, time_of_day};
 use crate::db::jobs::{self, JobRecord, JobState};
 use crate::db::DbError;
 
@@ -31,8 +31,20 @@ pub enum StepOutcome {
 pub struct StepError {
     /// What went wrong, for admins.
     pub message: String,
-    /// Whether trying again may help.
-    pub retryable: bool,
+    /// How the failure counts.
+    pub kind: FailureKind,
+}
+
+/// How a failed attempt counts against its job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Trying again may help: the attempt counts, and retries follow the policy.
+    Transient,
+    /// No retry will mend it: the job fails now.
+    Permanent,
+    /// The cluster cannot be reached: nothing is wrong with the store, so the job waits it out
+    /// for the outage tolerance without spending attempts.
+    ClusterUnreachable,
 }
 
 impl StepError {
@@ -40,7 +52,7 @@ impl StepError {
     pub fn transient(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            retryable: true,
+            kind: FailureKind::Transient,
         }
     }
 
@@ -48,7 +60,15 @@ impl StepError {
     pub fn permanent(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            retryable: false,
+            kind: FailureKind::Permanent,
+        }
+    }
+
+    /// The cluster did not answer, or cannot serve now.
+    pub fn cluster_unreachable(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: FailureKind::ClusterUnreachable,
         }
     }
 }
@@ -78,6 +98,9 @@ pub struct WorkerOptions {
     pub retry: RetryPolicy,
     /// Upper bound on every step's timeout.
     pub step_timeout_cap: Option<Duration>,
+    /// How long attempts in flight may go on after a stop before they are cut off (steps are
+    /// idempotent: the next holder of the job runs the step again).
+    pub stop_grace: Duration,
 }
 
 impl WorkerOptions {
@@ -90,6 +113,7 @@ impl WorkerOptions {
             concurrency: 8,
             retry: RetryPolicy::default(),
             step_timeout_cap: None,
+            stop_grace: Duration::from_secs(3),
         }
     }
 }
@@ -148,7 +172,19 @@ impl Worker {
                 break;
             }
         }
-        while running.join_next().await.is_some() {}
+        let drained = async { while running.join_next().await.is_some() {} };
+        if tokio::time::timeout(self.options.stop_grace, drained)
+            .await
+            .is_err()
+        {
+            // An attempt stuck on a cluster that does not answer must not hold up a stop; its
+            // lease lapses and the job resumes at its step.
+            tracing::warn!(
+                jobs = running.len(),
+                "stopping: cutting off job attempts still running"
+            );
+            running.shutdown().await;
+        }
     }
 
     /// Claims and runs every job due now, once; returns how many ran. For tests and tools.
@@ -245,6 +281,19 @@ impl Worker {
                 }
             };
             let now = now_ms();
+            let unreachable =
+                matches!(&outcome, Err(e) if e.kind == FailureKind::ClusterUnreachable);
+            if let (Some(since), false) = (job.outage_since, unreachable) {
+                let message = format!(
+                    "Cluster reachable again (unreachable since {})",
+                    time_of_day(since)
+                );
+                let event = Event::new(step.name, "resumed", message);
+                if !self.record(&job, Change::EndOutage, event).await? {
+                    return Ok(());
+                }
+                job.outage_since = None;
+            }
             match outcome {
                 Ok(StepOutcome::Done) => {
                     let took = (now - started).max(0);
@@ -298,6 +347,12 @@ impl Worker {
             Change::Finish(state, error) => {
                 jobs::finish(&mut *tx, &job.id, owner, state, error, now).await?
             }
+            Change::Outage {
+                until,
+                since,
+                error,
+            } => jobs::wait_out_outage(&mut *tx, &job.id, owner, until, since, error, now).await?,
+            Change::EndOutage => jobs::end_outage(&mut *tx, &job.id, owner, now).await?,
         };
         if changed {
             jobs::append_event(
@@ -328,11 +383,13 @@ impl Worker {
         step: &Step,
         error: StepError,
     ) -> Result<(), DbError> {
+        if error.kind == FailureKind::ClusterUnreachable {
+            return self.cluster_unreachable(job, step, error).await;
+        }
         let attempts = job.attempts.saturating_add(1);
-        let decision = if error.retryable {
-            self.options.retry.after_failure(attempts)
-        } else {
-            AfterFailure::GiveUp
+        let decision = match error.kind {
+            FailureKind::Permanent => AfterFailure::GiveUp,
+            _ => self.options.retry.after_failure(attempts),
         };
         match decision {
             AfterFailure::Retry(wait) => {
@@ -363,6 +420,62 @@ impl Worker {
     }
 }
 
+impl Worker {
+    /// Waits out an unreachable cluster without spending the step's attempts, until the
+    /// outage has lasted longer than the policy tolerates.
+    async fn cluster_unreachable(
+        &self,
+        job: &JobRecord,
+        step: &Step,
+        error: StepError,
+    ) -> Result<(), DbError> {
+        let now = now_ms();
+        let since = job.outage_since.unwrap_or(now);
+        let lasted = Duration::from_millis(u64::try_from(now - since).unwrap_or(0));
+        let unreachable = format!("Cluster unreachable since {}", time_of_day(since));
+        match self.options.retry.during_outage(lasted) {
+            AfterFailure::Retry(wait) => {
+                tracing::warn!(job_id = %job.id, step = step.name, error = %error.message, "cluster unreachable; waiting");
+                let message = format!(
+                    "{unreachable}; trying again in {} s without spending an attempt",
+                    wait.as_secs().max(1)
+                );
+                let last_error = format!("{unreachable}: {}", error.message);
+                let change = Change::Outage {
+                    until: now + ms(wait),
+                    since,
+                    error: &last_error,
+                };
+                self.record(job, change, Event::new(step.name, "waiting", message))
+                    .await?;
+            }
+            AfterFailure::GiveUp => {
+                let message = format!(
+                    "{unreachable}, longer than the {} tolerated: {}",
+                    spoken(self.options.retry.outage_tolerance),
+                    error.message
+                );
+                tracing::error!(job_id = %job.id, step = step.name, error = %error.message, "job failed: the cluster stayed unreachable");
+                let change = Change::Finish(JobState::Failed, Some(&message));
+                let event = Event::new(step.name, "failed", message.clone());
+                if self.record(job, change, event).await? {
+                    self.handler.on_failed(job, &message).await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A duration as a timeline says it: `30 min`, `90 s`, `300 ms`.
+fn spoken(duration: Duration) -> String {
+    match duration.as_secs() {
+        0 => format!("{} ms", duration.as_millis()),
+        secs if secs % 60 == 0 => format!("{} min", secs / 60),
+        secs => format!("{secs} s"),
+    }
+}
+
 /// A change to a held job that comes with an event.
 enum Change<'a> {
     /// The current step's first attempt starts.
@@ -377,6 +490,14 @@ enum Change<'a> {
     },
     /// The job ends.
     Finish(JobState, Option<&'a str>),
+    /// The cluster cannot be reached; release the job until `until`, attempts untouched.
+    Outage {
+        until: i64,
+        since: i64,
+        error: &'a str,
+    },
+    /// The cluster answers again.
+    EndOutage,
 }
 
 /// What a change records in the job's timeline.

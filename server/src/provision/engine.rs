@@ -17,6 +17,7 @@ use super::apply::{self, ApplyError};
 use super::manifests::{self, config, exposure, maintenance, ClusterSettings, Mode, TenantSpec};
 use super::readiness::{self, Readiness};
 use crate::clock::now_ms;
+use crate::cluster::fault::{self, Fault};
 use crate::db::jobs::JobRecord;
 use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
@@ -280,16 +281,15 @@ fn db_error(error: DbError) -> StepError {
 }
 
 /// A refusal no retry changes (bad request, forbidden, invalid, immutable field) is
-/// permanent; conflicts, throttling, server errors and unreachable clusters are retried.
+/// permanent; a cluster that cannot be reached or cannot serve now is waited out without
+/// spending attempts; anything else about the store is retried.
 fn cluster_error(error: ApplyError) -> StepError {
     let ApplyError::Kube { source, .. } = &error;
-    let permanent = matches!(source, kube::Error::Api(status)
-        if (400..500).contains(&status.code) && status.code != 409 && status.code != 429);
     let message = format!("cluster: {error}");
-    if permanent {
-        StepError::permanent(message)
-    } else {
-        StepError::transient(message)
+    match fault::classify(source) {
+        Fault::Refused => StepError::permanent(message),
+        Fault::Unreachable => StepError::cluster_unreachable(message),
+        Fault::Transient => StepError::transient(message),
     }
 }
 

@@ -13,6 +13,7 @@ use server::jobs::policy::RetryPolicy;
 use server::jobs::worker::StepError;
 use server::jobs::{JobHandler, JobKind, StepOutcome, Worker, WorkerOptions};
 use sqlx::AnyPool;
+use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::watch;
 
 use crate::on_both_databases;
@@ -22,6 +23,8 @@ on_both_databases!(
     two_workers_run_each_of_twenty_jobs_exactly_once,
     a_failing_step_retries_then_fails_visibly_and_an_admin_can_retry,
     a_job_whose_worker_died_resumes_at_its_step,
+    an_unreachable_cluster_spends_no_attempts_until_the_tolerance_runs_out,
+    a_stop_cuts_off_an_attempt_the_cluster_never_answers,
 );
 
 /// Records every step it runs in `step_runs`, and any overlap of one job with itself.
@@ -108,8 +111,10 @@ fn options(owner: &str) -> WorkerOptions {
             base: Duration::from_millis(10),
             max: Duration::from_millis(20),
             max_attempts: 3,
+            outage_tolerance: Duration::from_secs(60),
         },
         step_timeout_cap: None,
+        stop_grace: Duration::from_secs(3),
     }
 }
 
@@ -298,4 +303,144 @@ async fn a_job_whose_worker_died_resumes_at_its_step(backend: Backend) {
     assert!(!jobs::advance(&pool, &id, "dead", 5, now_ms())
         .await
         .unwrap());
+}
+
+/// A cluster that cannot be reached by the `database` step's first `outage` attempts.
+struct Outage {
+    outage: u32,
+    tries: AtomicU32,
+    failures: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl JobHandler for Outage {
+    async fn run_step(&self, _job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError> {
+        if step.name == "database" && self.tries.fetch_add(1, Ordering::SeqCst) < self.outage {
+            return Err(StepError::cluster_unreachable(
+                "cluster: reading StatefulSet database: connection refused",
+            ));
+        }
+        Ok(StepOutcome::Done)
+    }
+
+    async fn on_failed(&self, _job: &JobRecord, error: &str) {
+        self.failures.lock().unwrap().push(error.to_owned());
+    }
+}
+
+async fn run_until_finished(worker: &Worker, pool: &AnyPool, id: &str) -> JobRecord {
+    for _ in 0..500 {
+        worker.run_due().await.unwrap();
+        let job = jobs::get(pool, id).await.unwrap().unwrap();
+        if matches!(job.state, JobState::Succeeded | JobState::Failed) {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("job {id} did not finish");
+}
+
+async fn an_unreachable_cluster_spends_no_attempts_until_the_tolerance_runs_out(backend: Backend) {
+    let Some((_db, pool)) = database(backend).await else {
+        return;
+    };
+    // Twice the attempts the policy allows: an outage is not the store's fault.
+    let id = queue_provision(&pool).await;
+    let handler = Arc::new(Outage {
+        outage: 6,
+        tries: AtomicU32::new(0),
+        failures: Mutex::new(Vec::new()),
+    });
+    let worker = Worker::new(pool.clone(), handler.clone(), options("a"));
+    let job = run_until_finished(&worker, &pool, &id).await;
+    assert_eq!(job.state, JobState::Succeeded);
+    assert_eq!(job.attempts, 0);
+    assert_eq!(job.outage_since, None);
+    assert!(handler.failures.lock().unwrap().is_empty());
+    let events = jobs::events_after(&pool, &id, 0).await.unwrap();
+    let database: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e.step_name == "database")
+        .map(|e| (e.kind.as_str(), e.message.as_str()))
+        .collect();
+    assert_eq!(database.len(), 9, "{database:?}");
+    assert_eq!(database[0].0, "started");
+    for (kind, message) in &database[1..7] {
+        assert_eq!(*kind, "waiting");
+        assert!(
+            message.starts_with("Cluster unreachable since ")
+                && message.contains("without spending an attempt"),
+            "{message}"
+        );
+    }
+    assert!(
+        database[7].0 == "resumed" && database[7].1.starts_with("Cluster reachable again"),
+        "{database:?}"
+    );
+    assert_eq!(database[8].0, "succeeded");
+
+    // An outage longer than the tolerance fails the job, saying so.
+    let id = queue_provision(&pool).await;
+    let handler = Arc::new(Outage {
+        outage: u32::MAX,
+        tries: AtomicU32::new(0),
+        failures: Mutex::new(Vec::new()),
+    });
+    let mut impatient = options("b");
+    impatient.retry.outage_tolerance = Duration::from_millis(300);
+    let worker = Worker::new(pool.clone(), handler.clone(), impatient);
+    let job = run_until_finished(&worker, &pool, &id).await;
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(job.attempts, 0);
+    let error = job.last_error.unwrap();
+    assert!(
+        error.starts_with("Cluster unreachable since ")
+            && error.contains("longer than the 300 ms tolerated: cluster: reading StatefulSet"),
+        "{error}"
+    );
+    assert_eq!(*handler.failures.lock().unwrap(), [error]);
+}
+
+/// A step stuck on a cluster that accepts connections and never answers.
+struct Hanging;
+
+#[async_trait]
+impl JobHandler for Hanging {
+    async fn run_step(&self, _job: &JobRecord, _step: &Step) -> Result<StepOutcome, StepError> {
+        std::future::pending().await
+    }
+
+    async fn on_failed(&self, _job: &JobRecord, _error: &str) {}
+}
+
+async fn a_stop_cuts_off_an_attempt_the_cluster_never_answers(backend: Backend) {
+    let Some((_db, pool)) = database(backend).await else {
+        return;
+    };
+    let id = queue_provision(&pool).await;
+    let mut quick = options("a");
+    quick.stop_grace = Duration::from_millis(100);
+    let (stop, stopped) = watch::channel(false);
+    let worker = tokio::spawn(Worker::new(pool.clone(), Arc::new(Hanging), quick).run(stopped));
+    for _ in 0..500 {
+        if jobs::get(&pool, &id)
+            .await
+            .unwrap()
+            .unwrap()
+            .lease_owner
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.send(true).unwrap();
+    // The attempt never ends by itself: without the cut the worker would never stop.
+    tokio::time::timeout(Duration::from_secs(60), worker)
+        .await
+        .expect("the worker stopped")
+        .unwrap();
+    let job = jobs::get(&pool, &id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Running, "left to the next holder");
+    assert_eq!(job.step, 0);
 }

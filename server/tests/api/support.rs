@@ -111,6 +111,7 @@ pub fn test_config() -> ServeConfig {
         job_backoff_ms: 100,
         job_step_timeout_secs: Some(3),
         job_lease_secs: 30,
+        cluster_outage_tolerance_secs: 1800,
         cluster: server::config::ClusterConfig {
             namespace_prefix: "store".into(),
             base_domain: "shops.test".into(),
@@ -238,6 +239,26 @@ impl TestApp {
             .and_then(|r| r.simulated.as_ref())
             .expect("the test server drives the simulated cluster")
             .client()
+    }
+
+    /// Stops the simulated cluster's listener, keeping its objects: an API server outage.
+    pub async fn pause_cluster(&mut self) {
+        self.simulated().pause().await.expect("the cluster stops");
+    }
+
+    /// Starts the simulated cluster's listener again on the same port.
+    pub async fn resume_cluster(&mut self) {
+        self.simulated()
+            .resume()
+            .await
+            .expect("the cluster listens again");
+    }
+
+    fn simulated(&mut self) -> &mut server::cluster::SimCluster {
+        self.running
+            .as_mut()
+            .and_then(|r| r.simulated.as_mut())
+            .expect("the test server drives the simulated cluster")
     }
 
     /// The tenant service over the test's database, laid out as the server lays tenants out.

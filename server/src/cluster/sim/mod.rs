@@ -6,9 +6,12 @@
 //! label selectors, server-side apply and delete (`routes.rs`), and reports the status simulated
 //! controllers would (`status.rs`): workloads ready after a delay unless their image is set to
 //! fail, claims bound, load balancers addressed, namespaces terminating and then gone.
-//! Nothing is global: every [`SimCluster`] is a separate cluster.
+//! Nothing is global: every [`SimCluster`] is a separate cluster. Its listener can stop and
+//! start again with the objects kept, as an API server outage, and `api_log.rs` can record
+//! what the engine asks of it.
 
 mod api_error;
+pub mod api_log;
 mod incoming;
 pub mod resources;
 mod routes;
@@ -19,12 +22,16 @@ mod store;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::client::{kube_client_for_url, ClientError};
+use super::client::{kube_client_for_url, kube_client_for_url_as, ClientError};
 use store::Store;
+
+/// The `User-Agent` of [`SimCluster::client`]: someone looking at the cluster, not the engine.
+const VIEWER_USER_AGENT: &str = "storefleet-sim-viewer";
 
 /// How long [`SimCluster::stop`] waits for open connections before cutting them.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -86,8 +93,26 @@ pub struct SimCluster {
     address: SocketAddr,
     url: String,
     client: kube::Client,
+    /// Serves the cluster's state; kept so that the listener can stop and start again.
+    router: Router,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Serves `router` on `listener` until the returned sender is used or dropped.
+fn serve(
+    listener: TcpListener,
+    router: Router,
+) -> (oneshot::Sender<()>, JoinHandle<std::io::Result<()>>) {
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    (shutdown, task)
 }
 
 impl SimCluster {
@@ -105,24 +130,40 @@ impl SimCluster {
             address.set_ip(Ipv4Addr::LOCALHOST.into());
         }
         let url = format!("http://{address}");
-        let client = kube_client_for_url(&url)?;
-        let router = routes::router(Store::new(options));
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let client = kube_client_for_url_as(&url, VIEWER_USER_AGENT)?;
+        let router = api_log::recorded(routes::router(Store::new(options)));
+        let (shutdown, task) = serve(listener, router.clone());
         tracing::info!(%url, "simulated cluster listening");
         Ok(Self {
             address,
             url,
             client,
+            router,
             shutdown: Some(shutdown),
             task: Some(task),
         })
+    }
+
+    /// Stops listening, as an API server that went down, keeping every object: the port
+    /// refuses connections until [`SimCluster::resume`].
+    pub async fn pause(&mut self) -> Result<()> {
+        self.halt().await
+    }
+
+    /// Listens again on the same address, with the objects it had.
+    pub async fn resume(&mut self) -> Result<()> {
+        if self.task.is_some() {
+            return Ok(());
+        }
+        let address = self.address;
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|source| SimError::Bind { address, source })?;
+        let (shutdown, task) = serve(listener, self.router.clone());
+        self.shutdown = Some(shutdown);
+        self.task = Some(task);
+        tracing::info!(url = %self.url, "simulated cluster listening again");
+        Ok(())
     }
 
     /// The cluster's base URL, `http://127.0.0.1:<port>`.
@@ -135,14 +176,25 @@ impl SimCluster {
         self.address
     }
 
-    /// A client for this cluster (cheap: clients share one connection pool).
+    /// A client for looking at this cluster from outside the engine, as tests and tools do
+    /// (cheap: clients share one connection pool). Its requests are not the engine's, so the
+    /// record of what the engine calls leaves them out.
     pub fn client(&self) -> kube::Client {
         self.client.clone()
+    }
+
+    /// A new client for the engine to drive this cluster with.
+    pub fn engine_client(&self) -> Result<kube::Client> {
+        Ok(kube_client_for_url(&self.url)?)
     }
 
     /// Stops serving: waits for requests in flight, then cuts connections still open after a
     /// few seconds.
     pub async fn stop(mut self) -> Result<()> {
+        self.halt().await
+    }
+
+    async fn halt(&mut self) -> Result<()> {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
