@@ -13,6 +13,8 @@ pub enum StepStatus {
     Pending,
     /// Started, not finished.
     Running,
+    /// Started and still waiting for the cluster, which says why.
+    Waiting(String),
     /// Finished, after this many milliseconds.
     Done(i64),
     /// The job failed here, with this message.
@@ -34,6 +36,7 @@ pub fn step_statuses(job: &JobView, events: &[JobEventView]) -> Vec<StepStatus> 
                     }
                     "succeeded" => StepStatus::Done(event.at - started.unwrap_or(event.at)),
                     "failed" => StepStatus::Failed(event.message.clone()),
+                    "waiting" => StepStatus::Waiting(event.message.clone()),
                     _ => status,
                 };
             }
@@ -106,6 +109,7 @@ pub fn JobProgressView(
                 let (class, note) = match &status {
                     StepStatus::Pending => ("pending", String::new()),
                     StepStatus::Running => ("running", "running…".to_owned()),
+                    StepStatus::Waiting(why) => ("running", why.clone()),
                     StepStatus::Done(ms) => ("done", seconds(*ms)),
                     StepStatus::Failed(message) => ("failed", message.clone()),
                 };
@@ -237,6 +241,11 @@ mod tests {
                 StepStatus::Running,
                 StepStatus::Pending
             ]
+        );
+        let waiting = [event(1, 0, 0, "started"), event(2, 10, 0, "waiting")];
+        assert_eq!(
+            step_statuses(&job("running", 0), &waiting)[0],
+            StepStatus::Waiting("waiting 0".into())
         );
         let failed = [event(1, 0, 0, "started"), event(2, 10, 0, "failed")];
         assert_eq!(
