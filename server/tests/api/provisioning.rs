@@ -6,7 +6,8 @@ use app::domain::TenantState;
 use app::error::AppError;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service,
+    ConfigMap, Event, Namespace, ObjectReference, PersistentVolumeClaim, ResourceQuota, Secret,
+    Service,
 };
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{ListParams, PostParams};
@@ -21,6 +22,7 @@ on_both_databases!(
     bad_tenant_requests_create_nothing,
     a_store_that_never_starts_ends_in_failed_with_the_reason,
     a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason,
+    a_slow_wait_notes_the_clusters_reason_in_the_timeline,
     deleting_removes_the_namespace_and_keeps_the_record,
     applying_again_prunes_what_is_no_longer_rendered,
 );
@@ -290,6 +292,62 @@ async fn a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason(ba
             .contains(&"pod database-0 forbidden: exceeded quota: plan, limits.cpu".to_owned()),
         "{:?}",
         health.warnings
+    );
+}
+
+async fn a_slow_wait_notes_the_clusters_reason_in_the_timeline(backend: Backend) {
+    let mut config = test_config();
+    config.sim_ready_delay_ms = 1500;
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let tenants = app.tenants().await;
+    tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+    // While the claims are not bound yet, the storage provisioner complains (as a real one
+    // does about a missing StorageClass, until someone creates it).
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(app.cluster(), "store-acme");
+    for _ in 0..100 {
+        if claims.get_opt("files").await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let events: Api<Event> = Api::namespaced(app.cluster(), "store-acme");
+    let complaint = Event {
+        metadata: kube::api::ObjectMeta {
+            name: Some("files.provisioning".into()),
+            ..Default::default()
+        },
+        involved_object: ObjectReference {
+            kind: Some("PersistentVolumeClaim".into()),
+            name: Some("files".into()),
+            namespace: Some("store-acme".into()),
+            ..Default::default()
+        },
+        type_: Some("Warning".into()),
+        reason: Some("ProvisioningFailed".into()),
+        message: Some("storageclass.storage.k8s.io \"fast\" not found".into()),
+        ..Default::default()
+    };
+    events
+        .create(&PostParams::default(), &complaint)
+        .await
+        .unwrap();
+
+    let detail = wait_for_state(&tenants, "acme", TenantState::Ready).await;
+    let timeline = tenants.events(&detail.jobs[0].id, 0).await.unwrap();
+    let notes: Vec<&str> = timeline
+        .iter()
+        .filter(|e| e.kind == "waiting")
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(
+        notes,
+        ["Wait for volumes to be bound: persistentvolumeclaim files: ProvisioningFailed: storageclass.storage.k8s.io \"fast\" not found"],
+        "noted once, and the step went on waiting"
     );
 }
 
