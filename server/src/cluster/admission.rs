@@ -86,7 +86,8 @@ impl Namespace {
         }
     }
 
-    /// What each quota counts now (`status.used`), by quota name.
+    /// What `quota` counts now (its `status.used`): the namespace's use of each resource it
+    /// limits.
     pub fn used_by(&self, quota: &Quota) -> Usage {
         quota
             .hard

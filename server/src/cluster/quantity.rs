@@ -1,8 +1,6 @@
 //! Kubernetes resource quantities (`500m`, `1`, `128Mi`, `5Gi`) as exact integers, so quota
 //! arithmetic adds and compares them as the API server does. Pure, unit-tested below.
 
-use std::fmt;
-
 /// Errors of reading a quantity.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QuantityError {
@@ -166,12 +164,6 @@ fn is_bytes(resource: &str) -> bool {
 fn trim(value: f64) -> String {
     let text = format!("{value:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-impl fmt::Display for Amount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}m", self.0)
-    }
 }
 
 #[cfg(test)]

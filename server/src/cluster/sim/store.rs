@@ -372,5 +372,6 @@ mod apply;
 mod census;
 mod controllers;
 mod events;
+mod spawn;
 #[cfg(test)]
 mod tests;
