@@ -65,6 +65,8 @@ pub struct Store {
     failures: BTreeMap<(String, String), String>,
     /// When a controller that could not create a pod tries again.
     retry_at: BTreeMap<(String, String), Instant>,
+    /// Objects were deleted since the garbage collector last looked for their dependents.
+    owners_removed: bool,
 }
 
 impl Store {
@@ -77,6 +79,7 @@ impl Store {
             terminating: BTreeMap::new(),
             failures: BTreeMap::new(),
             retry_at: BTreeMap::new(),
+            owners_removed: false,
         }
     }
 
@@ -102,8 +105,32 @@ impl Store {
         let mut object = incoming.object;
         self.admit(resource, namespace, &incoming.name, &mut object)?;
         self.insert_new(resource, key.clone(), object, now);
-        self.reconcile(now);
-        self.get(resource, namespace, &key.name, now)
+        self.settle(resource, namespace, now);
+        self.rendered(resource, namespace, &key.name, now)
+    }
+
+    /// Lets the controllers act on a request's namespace; on every namespace for a list of a
+    /// namespaced kind across all of them. Cluster-scoped kinds (namespaces) have no
+    /// controller behind them here.
+    fn settle(&mut self, resource: &Resource, namespace: Option<&str>, now: Instant) {
+        if resource.namespaced {
+            self.reconcile(namespace, now);
+        }
+    }
+
+    /// A stored object with its status as of `now`, without settling first.
+    fn rendered(
+        &self,
+        resource: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+        now: Instant,
+    ) -> Result<Value> {
+        let entry = self
+            .objects
+            .get(&Key::new(resource, namespace, name))
+            .ok_or_else(|| ApiError::not_found(resource, name))?;
+        Ok(self.render(resource, entry, now))
     }
 
     /// Admission of a new object: pods and claims against the namespace's quota.
@@ -130,12 +157,8 @@ impl Store {
         now: Instant,
     ) -> Result<Value> {
         self.reap(now);
-        self.reconcile(now);
-        let entry = self
-            .objects
-            .get(&Key::new(resource, namespace, name))
-            .ok_or_else(|| ApiError::not_found(resource, name))?;
-        Ok(self.render(resource, entry, now))
+        self.settle(resource, namespace, now);
+        self.rendered(resource, namespace, name, now)
     }
 
     /// The objects of a kind in `namespace` (all namespaces when `None`) that the label
@@ -150,7 +173,7 @@ impl Store {
         now: Instant,
     ) -> Value {
         self.reap(now);
-        self.reconcile(now);
+        self.settle(resource, namespace, now);
         let start = Key::new(resource, namespace, "");
         let items: Vec<Value> = self
             .objects
@@ -209,8 +232,9 @@ impl Store {
             return self.get(resource, namespace, name, now);
         }
         let removed = self.objects.remove(&key);
+        self.owners_removed = true;
         self.next_revision();
-        self.reconcile(now);
+        self.settle(resource, namespace, now);
         let mut details = api_error::details(name, resource.group, resource.plural);
         details["uid"] = removed
             .map(|entry| entry.object["metadata"]["uid"].clone())

@@ -48,8 +48,8 @@ impl Store {
             let mut object = incoming.object;
             self.admit(resource, namespace, name, &mut object)?;
             self.insert_new(resource, key, object, now);
-            self.reconcile(now);
-            return Ok((self.get(resource, namespace, name, now)?, true));
+            self.settle(resource, namespace, now);
+            return Ok((self.rendered(resource, namespace, name, now)?, true));
         };
         let stored_metadata = &entry.object["metadata"];
         let stored_version = stored_metadata["resourceVersion"].as_str();
@@ -87,7 +87,7 @@ impl Store {
             entry.generation_changed = now;
         }
         entry.object = object;
-        self.reconcile(now);
-        Ok((self.get(resource, namespace, name, now)?, false))
+        self.settle(resource, namespace, now);
+        Ok((self.rendered(resource, namespace, name, now)?, false))
     }
 }

@@ -16,18 +16,23 @@ use crate::cluster::sim::rollout;
 const PASSES: usize = 3;
 
 impl Store {
-    /// Lets every controller act on what changed, until nothing more does.
-    pub(super) fn reconcile(&mut self, now: Instant) {
+    /// Lets every controller act on what changed, until nothing more does: in `scope`, or in
+    /// every namespace. Controllers act within one namespace, so a request about one
+    /// namespace needs only that one settled.
+    pub(super) fn reconcile(&mut self, scope: Option<&str>, now: Instant) {
         for _ in 0..PASSES {
             let before = self.revision;
-            self.collect_garbage();
-            for (namespace, name) in self.names("deployments") {
+            if self.owners_removed {
+                self.owners_removed = false;
+                self.collect_garbage();
+            }
+            for (namespace, name) in self.names("deployments", scope) {
                 self.sync_deployment(&namespace, &name, now);
             }
-            for (namespace, name) in self.names(replica_sets().plural) {
+            for (namespace, name) in self.names(replica_sets().plural, scope) {
                 self.sync_replica_set(&namespace, &name, now);
             }
-            for (namespace, name) in self.names("statefulsets") {
+            for (namespace, name) in self.names("statefulsets", scope) {
                 self.sync_stateful_set(&namespace, &name, now);
             }
             if self.revision == before {
@@ -52,10 +57,16 @@ impl Store {
             .take_while(move |(key, _)| key.plural == plural && key.namespace == namespace)
     }
 
-    fn names(&self, plural: &str) -> Vec<(String, String)> {
+    fn names(&self, plural: &'static str, scope: Option<&str>) -> Vec<(String, String)> {
+        let start = Key {
+            plural,
+            namespace: scope.unwrap_or_default().to_owned(),
+            name: String::new(),
+        };
         self.objects
-            .keys()
-            .filter(|key| key.plural == plural)
+            .range(start..)
+            .map(|(key, _)| key)
+            .take_while(|key| key.plural == plural && scope.is_none_or(|ns| key.namespace == ns))
             .map(|key| (key.namespace.clone(), key.name.clone()))
             .collect()
     }
@@ -111,6 +122,8 @@ impl Store {
             for key in orphans {
                 self.objects.remove(&key);
             }
+            // What they owned is orphaned in turn.
+            self.owners_removed = true;
             self.next_revision();
         }
     }
