@@ -13,8 +13,8 @@ pub enum StepStatus {
     Pending,
     /// Started, not finished.
     Running,
-    /// Started, and waiting for something outside the store (an unreachable cluster), as
-    /// this message says.
+    /// Started, and waiting: for an unreachable cluster, or on a cause the cluster reports,
+    /// as this message says.
     Waiting(String),
     /// Finished, after this many milliseconds.
     Done(i64),

@@ -44,7 +44,8 @@ pub struct JobEventView {
     pub step: usize,
     /// The step's name.
     pub step_name: String,
-    /// `started`, `succeeded`, `retrying`, `failed` or `finished`.
+    /// `started`, `waiting` (the cluster says why a step still waits), `succeeded`,
+    /// `retrying`, `failed` or `finished`.
     pub kind: String,
     /// For people.
     pub message: String,

@@ -166,7 +166,8 @@ pub fn store_blueprint() -> Blueprint {
     }
 }
 
-/// The default plans, `starter` and `pro`, both on the `store` blueprint.
+/// The default plans, `starter` and `pro`, both on the `store` blueprint. Their quotas hold
+/// the blueprint with room for a rolling update (`catalog::fit` checks it).
 pub fn plans() -> Vec<Plan> {
     vec![
         Plan {
@@ -176,7 +177,8 @@ pub fn plans() -> Vec<Plan> {
             price_id: None,
             monthly_price_cents: 1900,
             quota: Quota {
-                cpu: "1".into(),
+                // The CPU limits add up to 2.5, plus 0.5 while the web front rolls.
+                cpu: "3".into(),
                 memory: "2Gi".into(),
                 storage: "20Gi".into(),
                 pods: 10,

@@ -1,3 +1,4 @@
-//! The catalogue: blueprints and plans.
+//! The catalogue: blueprints and plans, and whether a plan's quota holds its blueprint.
 
 pub mod defaults;
+pub mod fit;

@@ -43,6 +43,9 @@ pub enum DbError {
     /// A row broke an invariant the schema cannot express.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A plan to be stored cannot hold its blueprint's workloads.
+    #[error("plan refused: {0}")]
+    PlanDoesNotFit(#[from] crate::catalog::fit::FitError),
 }
 
 /// Result of database operations.
@@ -144,17 +147,24 @@ impl Db {
     }
 
     /// Brings the schema up to date: the migrations, the session store's table, and the
-    /// default blueprint and plans where missing.
+    /// default blueprint and plans where missing. The default plans must fit their blueprint;
+    /// stored plans that do not (kept from an older version, or changed by hand) are logged
+    /// with the numbers, and left as they are.
     pub async fn migrate(&self) -> Result<()> {
+        use crate::catalog::{defaults, fit};
         sqlx::migrate!("../migrations").run(&self.pool).await?;
         self.sessions.migrate().await?;
-        catalog::seed(
-            &self.pool,
-            &[crate::catalog::defaults::store_blueprint()],
-            &crate::catalog::defaults::plans(),
-            crate::clock::now_ms(),
-        )
-        .await
+        let blueprints = [defaults::store_blueprint()];
+        let plans = defaults::plans();
+        if let Some(refused) = fit::check_all(&plans, &blueprints).into_iter().next() {
+            return Err(refused.into());
+        }
+        catalog::seed(&self.pool, &blueprints, &plans, crate::clock::now_ms()).await?;
+        let stored = catalog::plans(&self.pool).await?;
+        for refused in fit::check_all(&stored, &catalog::blueprints(&self.pool).await?) {
+            tracing::warn!(error = %refused, "a plan's quota cannot hold its blueprint: its stores would never start on a real cluster");
+        }
+        Ok(())
     }
 
     /// Whether the database answers a trivial query.

@@ -14,6 +14,7 @@ use app::domain::setting::SettingValue;
 use app::domain::{Blueprint, Plan, Subdomain, TenantState};
 
 use super::apply::{self, ApplyError};
+use super::causes::Target;
 use super::manifests::{self, config, exposure, maintenance, ClusterSettings, Mode, TenantSpec};
 use super::readiness::{self, Readiness};
 use crate::clock::now_ms;
@@ -317,23 +318,41 @@ impl JobHandler for Engine {
             (kind, "apply") => self.apply(&tenant, mode_of(kind)).await,
             (_, wait @ ("volumes" | "database" | "workloads")) => {
                 let expected = self.expected(&tenant).await?;
-                let readiness = match wait {
-                    "volumes" => readiness::volumes(client, &namespace, &expected.volumes).await,
-                    "database" => {
-                        readiness::databases(client, &namespace, &expected.databases).await
-                    }
-                    _ => readiness::workloads(client, &namespace, &expected.deployments).await,
+                let (readiness, targets): (_, Vec<Target<'_>>) = match wait {
+                    "volumes" => (
+                        readiness::volumes(client, &namespace, &expected.volumes).await,
+                        expected.volumes.iter().map(|v| Target::Claim(v)).collect(),
+                    ),
+                    "database" => (
+                        readiness::databases(client, &namespace, &expected.databases).await,
+                        expected
+                            .databases
+                            .iter()
+                            .map(|d| Target::StatefulSet(d))
+                            .collect(),
+                    ),
+                    _ => (
+                        readiness::workloads(client, &namespace, &expected.deployments).await,
+                        expected
+                            .deployments
+                            .iter()
+                            .map(|d| Target::Deployment(d))
+                            .collect(),
+                    ),
                 };
-                readiness.map(wait_for).map_err(cluster_error)
+                let readiness = readiness.map_err(cluster_error)?;
+                self.wait(job, step, &namespace, readiness, &targets).await
             }
             (JobKind::Provision, "address") => {
-                readiness::address(client, &namespace, exposure::PUBLIC)
+                let address = readiness::address(client, &namespace, exposure::PUBLIC)
                     .await
-                    .map(|address| match address {
-                        Some(_) => StepOutcome::Done,
-                        None => StepOutcome::Wait(POLL),
-                    })
-                    .map_err(cluster_error)
+                    .map_err(cluster_error)?;
+                let readiness = match address {
+                    Some(_) => Readiness::Ready,
+                    None => Readiness::Pending("no address yet".to_owned()),
+                };
+                let targets = [Target::Exposure(exposure::PUBLIC)];
+                self.wait(job, step, &namespace, readiness, &targets).await
             }
             (JobKind::Provision, "dns") => {
                 let address = readiness::address(client, &namespace, exposure::PUBLIC)
@@ -347,10 +366,12 @@ impl JobHandler for Engine {
                 dns::step::withdraw(&self.pool, self.dns.as_ref(), &tenant.id, &host).await
             }
             (JobKind::Suspend, "maintenance") => {
-                readiness::workloads(client, &namespace, &[maintenance::MAINTENANCE.to_owned()])
+                let page = [maintenance::MAINTENANCE.to_owned()];
+                let readiness = readiness::workloads(client, &namespace, &page)
                     .await
-                    .map(wait_for)
-                    .map_err(cluster_error)
+                    .map_err(cluster_error)?;
+                let targets = [Target::Deployment(maintenance::MAINTENANCE)];
+                self.wait(job, step, &namespace, readiness, &targets).await
             }
             (JobKind::Suspend | JobKind::Archive, "stopped") => {
                 let expected = self.expected(&tenant).await?;
@@ -442,3 +463,5 @@ impl JobHandler for Engine {
         }
     }
 }
+
+mod wait;

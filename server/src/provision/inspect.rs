@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use app::domain::{ClusterObjectView, TenantHealth, WorkloadHealth};
 
 use super::apply::{self, ApplyError, Result};
+use super::causes;
 use super::readiness;
 
 /// How many warnings the health view shows.
@@ -91,17 +92,12 @@ pub async fn health(client: &Client, namespace: &str, subdomain: &str) -> Result
         .sum();
     let mut events = list::<Event>(client, namespace, &ListParams::default()).await?;
     events.retain(|e| e.type_.as_deref() == Some("Warning"));
-    events.sort_by_key(|e| std::cmp::Reverse(e.last_timestamp.clone().map(|t| t.0)));
+    events.sort_by_key(|e| std::cmp::Reverse(causes::last_seen(e)));
     let warnings = events
         .iter()
+        .filter_map(causes::explain)
         .take(WARNINGS)
-        .map(|e| {
-            format!(
-                "{}: {}",
-                e.reason.as_deref().unwrap_or("Warning"),
-                e.message.as_deref().unwrap_or_default()
-            )
-        })
+        .map(|cause| cause.text)
         .collect();
     Ok(TenantHealth {
         workloads,

@@ -1,6 +1,7 @@
 //! Provisioning: turning a tenant into Kubernetes objects.
 
 pub mod apply;
+pub mod causes;
 pub mod engine;
 pub mod inspect;
 pub mod labels;

@@ -2,7 +2,7 @@
 //! and the reads themselves.
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
+use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::{Api, Client};
 
@@ -217,6 +217,21 @@ pub async fn stopped(
         true,
     )
     .await
+}
+
+/// The namespace's Warning events, which say why something is not ready.
+pub async fn warnings(client: &Client, namespace: &str) -> Result<Vec<Event>> {
+    let api: Api<Event> = Api::namespaced(client.clone(), namespace);
+    match api.list(&kube::api::ListParams::default()).await {
+        Ok(list) => Ok(list
+            .items
+            .into_iter()
+            .filter(|e| e.type_.as_deref() == Some("Warning"))
+            .collect()),
+        // A namespace not created yet (or gone) has no events.
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(Vec::new()),
+        Err(source) => Err(read_failed("Event", namespace)(source)),
+    }
 }
 
 /// The public address of the tenant's Ingress or LoadBalancer Service named `name`.

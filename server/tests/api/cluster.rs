@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Container, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSpec,
-    PodTemplateSpec, Service, ServicePort, ServiceSpec, VolumeResourceRequirements,
+    ConfigMap, Container, Event, Namespace, PersistentVolumeClaim, PersistentVolumeClaimSpec, Pod,
+    PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec, VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -386,18 +386,47 @@ async fn a_deployment_with_a_failing_image_never_becomes_ready() {
 
     let bad = deployments.get("bad").await.unwrap();
     assert!(!is_ready(&bad));
-    let conditions = bad.status.and_then(|s| s.conditions).unwrap_or_default();
-    let available = conditions
-        .iter()
-        .find(|c| c.type_ == "Available")
-        .expect("Available condition");
-    assert_eq!(available.status, "False");
-    assert_eq!(available.reason.as_deref(), Some("ImagePullBackOff"));
-    assert!(available
-        .message
-        .as_deref()
-        .unwrap_or_default()
-        .contains("registry.example/broken:1"));
+    // As on a real cluster, the reason is on the pod and in the namespace's events.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "store-a");
+    let stuck = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|p| {
+            p.metadata
+                .name
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("bad-")
+        })
+        .expect("the bad Deployment's pod");
+    let waiting = stuck.status.unwrap().container_statuses.unwrap()[0]
+        .state
+        .clone()
+        .unwrap()
+        .waiting
+        .unwrap();
+    assert_eq!(waiting.reason.as_deref(), Some("ImagePullBackOff"));
+    let events: Api<Event> = Api::namespaced(client.clone(), "store-a");
+    let pulls: Vec<String> = events
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|e| {
+            e.involved_object.name == stuck.metadata.name && e.type_.as_deref() == Some("Warning")
+        })
+        .filter_map(|e| e.message)
+        .collect();
+    assert!(
+        pulls
+            .iter()
+            .any(|m| m.starts_with("Failed to pull image \"registry.example/broken:1\"")),
+        "{pulls:?}"
+    );
     sim.stop().await.unwrap();
 }
 

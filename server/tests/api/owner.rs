@@ -194,6 +194,18 @@ async fn an_owner_changes_settings_and_the_store_rolls_with_them(backend: Backen
         .workloads
         .iter()
         .any(|w| w.name == "web" && w.ready == 1));
+    // One pod per component, each started by its controller and admitted by the quota.
+    assert_eq!(
+        (health.pods_ready, health.pods_total, health.restarts),
+        (3, 3, 0)
+    );
+    assert!(
+        health
+            .warnings
+            .contains(&"BackOff: Back-off restarting failed container".to_owned()),
+        "{:?}",
+        health.warnings
+    );
     assert!(!overview.billing);
 }
 

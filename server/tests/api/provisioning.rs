@@ -5,7 +5,10 @@ use std::time::Duration;
 use app::domain::TenantState;
 use app::error::AppError;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Event, Namespace, ObjectReference, PersistentVolumeClaim, ResourceQuota, Secret,
+    Service,
+};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
@@ -18,6 +21,8 @@ on_both_databases!(
     a_tenant_is_provisioned_to_ready_with_every_object,
     bad_tenant_requests_create_nothing,
     a_store_that_never_starts_ends_in_failed_with_the_reason,
+    a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason,
+    a_slow_wait_notes_the_clusters_reason_in_the_timeline,
     deleting_removes_the_namespace_and_keeps_the_record,
     applying_again_prunes_what_is_no_longer_rendered,
 );
@@ -193,7 +198,8 @@ async fn bad_tenant_requests_create_nothing(backend: Backend) {
 async fn a_store_that_never_starts_ends_in_failed_with_the_reason(backend: Backend) {
     let mut config = test_config();
     config.sim_failing_images = vec!["store-api:1.0.0".into()];
-    config.job_step_timeout_secs = Some(1);
+    // Far longer than the test takes: the failure must come from the cluster's events.
+    config.job_step_timeout_secs = Some(120);
     let Some(app) = TestApp::spawn_with(backend, config).await else {
         return;
     };
@@ -210,15 +216,138 @@ async fn a_store_that_never_starts_ends_in_failed_with_the_reason(backend: Backe
         job.steps_done, 3,
         "failed while waiting for the store to start"
     );
-    assert_eq!(
-        job.last_error.as_deref(),
-        Some("Wait for the store to start timed out after 1 s")
+    let error = job.last_error.as_deref().unwrap_or_default();
+    assert!(
+        error.starts_with("Wait for the store to start: pod api-")
+            && error.ends_with(": image ghcr.io/storefleet/store-api:1.0.0 not found"),
+        "{error}"
     );
     let events = tenants.events(&job.id, 0).await.unwrap();
     assert_eq!(events.last().unwrap().kind, "failed");
     assert!(
-        events.iter().any(|e| e.kind == "retrying"),
-        "it was retried before giving up"
+        !events.iter().any(|e| e.kind == "retrying"),
+        "a missing image is not retried"
+    );
+    let health = tenants
+        .with_client(app.cluster())
+        .health("acme")
+        .await
+        .unwrap();
+    assert!(
+        health.warnings.iter().any(|w| w.ends_with("not found")),
+        "{:?}",
+        health.warnings
+    );
+}
+
+async fn a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason(backend: Backend) {
+    let mut config = test_config();
+    config.job_step_timeout_secs = Some(120);
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    // The first starter plan: its CPU limits add up to 2.5. The fit check refuses such a
+    // plan when it is stored; the database is changed behind its back.
+    app.execute(
+        r#"UPDATE plans SET quota = '{"cpu":"1","memory":"2Gi","storage":"20Gi","pods":10}' WHERE name = 'starter'"#,
+    )
+    .await;
+    let tenants = app.tenants().await;
+    tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+
+    let detail = wait_for_state(&tenants, "acme", TenantState::Failed).await;
+    let job = &detail.jobs[0];
+    assert_eq!(job.steps_done, 2, "failed while waiting for the database");
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some("Wait for the database: pod database-0 forbidden: exceeded quota: plan, limits.cpu")
+    );
+    let events = tenants.events(&job.id, 0).await.unwrap();
+    assert!(!events.iter().any(|e| e.kind == "retrying"));
+
+    // The cluster shows the same: the quota full, the web pod running, the others refused.
+    let quotas: Api<ResourceQuota> = Api::namespaced(app.cluster(), "store-acme");
+    let used = quotas
+        .get("plan")
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .used
+        .unwrap();
+    assert_eq!(used["limits.cpu"].0, "500m");
+    assert_eq!(used["pods"].0, "1");
+    let health = tenants
+        .with_client(app.cluster())
+        .health("acme")
+        .await
+        .unwrap();
+    assert_eq!(health.pods_total, 1);
+    assert!(
+        health
+            .warnings
+            .contains(&"pod database-0 forbidden: exceeded quota: plan, limits.cpu".to_owned()),
+        "{:?}",
+        health.warnings
+    );
+}
+
+async fn a_slow_wait_notes_the_clusters_reason_in_the_timeline(backend: Backend) {
+    let mut config = test_config();
+    config.sim_ready_delay_ms = 1500;
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let tenants = app.tenants().await;
+    tenants
+        .create("acme", "starter", None, "test")
+        .await
+        .unwrap();
+    // While the claims are not bound yet, the storage provisioner complains (as a real one
+    // does about a missing StorageClass, until someone creates it).
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(app.cluster(), "store-acme");
+    for _ in 0..100 {
+        if claims.get_opt("files").await.unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let events: Api<Event> = Api::namespaced(app.cluster(), "store-acme");
+    let complaint = Event {
+        metadata: kube::api::ObjectMeta {
+            name: Some("files.provisioning".into()),
+            ..Default::default()
+        },
+        involved_object: ObjectReference {
+            kind: Some("PersistentVolumeClaim".into()),
+            name: Some("files".into()),
+            namespace: Some("store-acme".into()),
+            ..Default::default()
+        },
+        type_: Some("Warning".into()),
+        reason: Some("ProvisioningFailed".into()),
+        message: Some("storageclass.storage.k8s.io \"fast\" not found".into()),
+        ..Default::default()
+    };
+    events
+        .create(&PostParams::default(), &complaint)
+        .await
+        .unwrap();
+
+    let detail = wait_for_state(&tenants, "acme", TenantState::Ready).await;
+    let timeline = tenants.events(&detail.jobs[0].id, 0).await.unwrap();
+    let notes: Vec<&str> = timeline
+        .iter()
+        .filter(|e| e.kind == "waiting")
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(
+        notes,
+        ["Wait for volumes to be bound: persistentvolumeclaim files: ProvisioningFailed: storageclass.storage.k8s.io \"fast\" not found"],
+        "noted once, and the step went on waiting"
     );
 }
 

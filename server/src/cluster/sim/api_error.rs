@@ -45,11 +45,11 @@ pub enum ApiError {
         name: String,
     },
     /// 422: the body does not describe the object the path names, or is not a valid one.
-    #[error("{kind}.{group} {name:?} is invalid: {message}")]
+    #[error("{} {name:?} is invalid: {message}", qualified(kind, group))]
     Invalid {
         /// Kind named by the path.
         kind: &'static str,
-        /// API group of the kind (`core` for the core group, as the API server writes it).
+        /// API group of the kind (empty for the core group).
         group: &'static str,
         /// The name, as far as known.
         name: String,
@@ -68,6 +68,16 @@ pub enum ApiError {
         name: String,
         /// The namespace being deleted.
         namespace: String,
+    },
+    /// 403: admission refused the object (a quota it would exceed).
+    #[error("{plural} {name:?} is forbidden: {message}")]
+    Forbidden {
+        /// Plural of the kind.
+        plural: &'static str,
+        /// The name.
+        name: String,
+        /// Why, as the admission plugin says.
+        message: String,
     },
     /// 405: the verb is not served on this path.
     #[error("the server does not allow this method on the requested resource")]
@@ -94,11 +104,7 @@ impl ApiError {
     pub fn invalid(resource: &Resource, name: &str, message: impl Into<String>) -> Self {
         Self::Invalid {
             kind: resource.kind,
-            group: if resource.group.is_empty() {
-                "core"
-            } else {
-                resource.group
-            },
+            group: resource.group,
             name: name.to_owned(),
             message: message.into(),
         }
@@ -111,7 +117,7 @@ impl ApiError {
             Self::AlreadyExists { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::NamespaceTerminating { .. } => StatusCode::FORBIDDEN,
+            Self::NamespaceTerminating { .. } | Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
@@ -125,7 +131,7 @@ impl ApiError {
             Self::Conflict { .. } => "Conflict",
             Self::Invalid { .. } => "Invalid",
             Self::BadRequest(_) => "BadRequest",
-            Self::NamespaceTerminating { .. } => "Forbidden",
+            Self::NamespaceTerminating { .. } | Self::Forbidden { .. } => "Forbidden",
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
         }
@@ -152,7 +158,8 @@ impl ApiError {
             Self::Invalid {
                 kind, group, name, ..
             } => details(name, group, kind),
-            Self::NamespaceTerminating { plural, name, .. } => details(name, "", plural),
+            Self::NamespaceTerminating { plural, name, .. }
+            | Self::Forbidden { plural, name, .. } => details(name, "", plural),
             _ => json!({}),
         };
         json!({
@@ -165,6 +172,15 @@ impl ApiError {
             "details": details,
             "code": self.code().as_u16(),
         })
+    }
+}
+
+/// A kind as the API server names it in messages: `Pod`, `Deployment.apps`.
+fn qualified(kind: &str, group: &str) -> String {
+    if group.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}.{group}")
     }
 }
 

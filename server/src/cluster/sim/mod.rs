@@ -3,9 +3,13 @@
 //! cluster runs against it. It is the default when no kubeconfig is given, and what tests use.
 //!
 //! It keeps objects by kind, namespace and name (`store.rs`), serves create, get, list with
-//! label selectors, server-side apply and delete (`routes.rs`), and reports the status simulated
-//! controllers would (`status.rs`): workloads ready after a delay unless their image is set to
-//! fail, claims bound, load balancers addressed, namespaces terminating and then gone.
+//! label selectors, server-side apply and delete (`routes.rs`), and runs what a real cluster
+//! runs behind the API (`store/controllers.rs`): Deployments make ReplicaSets, ReplicaSets and
+//! StatefulSets make Pods, and every new Pod and claim is admitted against the namespace's
+//! LimitRange and ResourceQuota (`cluster::admission`), refusals becoming Events. Pods start
+//! after a delay unless their image is set to fail (`pods.rs`); workloads report what their
+//! pods do, claims are bound, load balancers addressed, namespaces terminate and are gone
+//! (`status.rs`).
 //! Nothing is global: every [`SimCluster`] is a separate cluster. Its listener can stop and
 //! start again with the objects kept, as an API server outage, and `api_log.rs` can record
 //! what the engine asks of it.
@@ -13,7 +17,9 @@
 mod api_error;
 pub mod api_log;
 mod incoming;
+pub mod pods;
 pub mod resources;
+pub mod rollout;
 mod routes;
 pub mod selector;
 pub mod status;
@@ -39,13 +45,15 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How the simulated cluster behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimOptions {
-    /// How long after a spec change a Deployment or StatefulSet is ready, and after creation a
-    /// PersistentVolumeClaim is bound and a load balancer or Ingress has its address.
+    /// How long after its creation a pod is ready (so a workload is ready that long after a
+    /// spec change), a PersistentVolumeClaim is bound and a load balancer or Ingress has its
+    /// address.
     pub ready_delay: Duration,
     /// How long a deleted namespace stays `Terminating` before it and its objects are gone.
     pub namespace_delete_delay: Duration,
-    /// A workload with a container image containing one of these never becomes ready, so a
-    /// test can make a tenant fail.
+    /// A pod with a container image containing one of these never starts: the image cannot
+    /// be pulled (`ImagePullBackOff`, with the kubelet's events), so a test can make a tenant
+    /// fail.
     pub failing_images: Vec<String>,
     /// The address LoadBalancer Services and Ingresses report: an IP, or a host name.
     pub load_balancer_address: String,

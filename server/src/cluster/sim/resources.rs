@@ -37,7 +37,7 @@ const fn grouped(group: &'static str, kind: &'static str, plural: &'static str) 
 }
 
 /// Every kind the simulated cluster serves: what a tenant is made of.
-pub static RESOURCES: [Resource; 14] = [
+pub static RESOURCES: [Resource; 15] = [
     core("Namespace", "namespaces", false),
     core("ResourceQuota", "resourcequotas", true),
     core("LimitRange", "limitranges", true),
@@ -52,11 +52,27 @@ pub static RESOURCES: [Resource; 14] = [
     grouped("apps", "StatefulSet", "statefulsets"),
     grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies"),
     grouped("networking.k8s.io", "Ingress", "ingresses"),
+    grouped("apps", "ReplicaSet", "replicasets"),
 ];
 
 /// The Namespace kind, which every namespaced object depends on.
 pub fn namespaces() -> &'static Resource {
     &RESOURCES[0]
+}
+
+/// Pods, which the simulated controllers make.
+pub fn pods() -> &'static Resource {
+    &RESOURCES[8]
+}
+
+/// Events, which the simulated controllers and kubelet record.
+pub fn events() -> &'static Resource {
+    &RESOURCES[9]
+}
+
+/// ReplicaSets, which Deployments make.
+pub fn replica_sets() -> &'static Resource {
+    &RESOURCES[14]
 }
 
 impl Resource {
@@ -203,6 +219,14 @@ mod tests {
         ] {
             assert_eq!(parse_path(path), None, "{path}");
         }
+    }
+
+    #[test]
+    fn the_named_kinds_are_the_ones_served() {
+        assert_eq!(namespaces().kind, "Namespace");
+        assert_eq!(pods().kind, "Pod");
+        assert_eq!(events().kind, "Event");
+        assert_eq!(replica_sets().kind, "ReplicaSet");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The simulated controllers: the `status` a real cluster's controllers would report for an
-//! object, computed from the stored object and how long ago it changed. Pure, unit-tested.
+//! The simulated controllers' reports: the `status` a real cluster would show for an object,
+//! computed from the stored object, how long ago it changed, and (for workloads) what its
+//! pods do. Pure, unit-tested.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -17,11 +18,11 @@ pub struct Age {
     pub since_generation: Duration,
 }
 
-/// The `status` to report for `object` of `kind`, or `None` for kinds without one.
+/// The `status` to report for `object` of `kind`, or `None` for kinds without one or whose
+/// status depends on other objects (workloads, pods, quotas: see the store).
 pub fn status(kind: &str, object: &Value, age: Age, options: &SimOptions) -> Option<Value> {
     match kind {
         "Namespace" => Some(namespace(object)),
-        "Deployment" | "StatefulSet" => Some(workload(kind, object, age.since_generation, options)),
         "PersistentVolumeClaim" => Some(claim(object, age.since_creation, options)),
         "Service" => Some(service(object, age.since_creation, options)),
         "Ingress" => Some(json!({ "loadBalancer": load_balancer(age.since_creation, options) })),
@@ -35,84 +36,143 @@ pub fn namespace(object: &Value) -> Value {
     json!({ "phase": if deleting { "Terminating" } else { "Active" } })
 }
 
-/// A Deployment's or StatefulSet's replica counts and conditions: all replicas ready
-/// `ready_delay` after the last spec change, never if a container's image is failing.
-pub fn workload(
-    kind: &str,
-    object: &Value,
-    since_generation: Duration,
-    options: &SimOptions,
-) -> Value {
-    let generation = object["metadata"]["generation"].as_i64().unwrap_or(1);
+/// What a workload's controller sees of its pods, counted by the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Pods it owns (through its ReplicaSets, for a Deployment).
+    pub pods: i64,
+    /// Of those, the ready ones.
+    pub ready: i64,
+    /// Pods of the newest template (the new ReplicaSet, the update revision).
+    pub updated: i64,
+    /// Of those, the ready ones.
+    pub updated_ready: i64,
+    /// Why the controller could not create a pod, while it cannot.
+    pub failure: Option<String>,
+    /// A StatefulSet's revision of its newest template.
+    pub update_revision: String,
+    /// A StatefulSet's revision its older pods run, when not all are updated.
+    pub current_revision: Option<String>,
+}
+
+/// A Deployment's replica counts and conditions, from its pods.
+pub fn deployment(object: &Value, census: &Census, since_generation: Duration) -> Value {
     let desired = object["spec"]["replicas"].as_i64().unwrap_or(1);
-    let failing = (desired > 0)
-        .then(|| failing_container(object, &options.failing_images))
-        .flatten();
-    let settled = since_generation >= options.ready_delay;
-    let ready = if settled && failing.is_none() {
-        desired
-    } else {
-        0
-    };
-
-    let mut status = Map::new();
-    status.insert("observedGeneration".into(), json!(generation));
-    let counts: &[&str] = match kind {
-        "Deployment" => &["replicas", "updatedReplicas"],
-        _ => &["replicas", "updatedReplicas", "currentReplicas"],
-    };
-    for field in counts {
-        put_count(&mut status, field, desired);
-    }
-    put_count(&mut status, "readyReplicas", ready);
-    put_count(&mut status, "availableReplicas", ready);
-    if kind == "Deployment" {
-        put_count(&mut status, "unavailableReplicas", desired - ready);
-    }
-
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
-    let available = match &failing {
-        Some((container, image)) => condition(
-            "Available",
-            false,
-            "ImagePullBackOff",
-            &format!("Back-off pulling image {image:?} for container {container:?}: the image cannot be pulled"),
-        ),
-        None if ready == desired => condition(
+    let mut status = observed(object);
+    put_count(&mut status, "replicas", census.pods);
+    put_count(&mut status, "updatedReplicas", census.updated);
+    put_count(&mut status, "readyReplicas", census.ready);
+    put_count(&mut status, "availableReplicas", census.ready);
+    put_count(
+        &mut status,
+        "unavailableReplicas",
+        (desired - census.ready).max(0),
+    );
+    let unavailable = super::rollout::resolve(
+        &object["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"],
+        desired,
+        false,
+        25,
+    );
+    let available = if census.ready >= desired - unavailable {
+        condition(
             "Available",
             true,
             "MinimumReplicasAvailable",
-            &format!("{kind} has minimum availability."),
-        ),
-        None => condition(
+            "Deployment has minimum availability.",
+        )
+    } else {
+        condition(
             "Available",
             false,
             "MinimumReplicasUnavailable",
-            &format!("{kind} does not have minimum availability."),
-        ),
+            "Deployment does not have minimum availability.",
+        )
     };
-    let progressing = match (&failing, settled) {
-        (Some(_), true) => condition(
-            "Progressing",
-            false,
-            "ProgressDeadlineExceeded",
-            &format!("{kind} {name:?} has exceeded its progress deadline."),
-        ),
-        (None, true) => condition(
+    let complete = census.updated_ready >= desired && census.pods == desired;
+    let deadline = object["spec"]["progressDeadlineSeconds"]
+        .as_u64()
+        .unwrap_or(600);
+    let progressing = if complete {
+        condition(
             "Progressing",
             true,
             "NewReplicaSetAvailable",
-            &format!("{kind} {name:?} has successfully progressed."),
-        ),
-        (_, false) => condition(
+            &format!("ReplicaSet {name:?} has successfully progressed."),
+        )
+    } else if since_generation >= Duration::from_secs(deadline) {
+        condition(
+            "Progressing",
+            false,
+            "ProgressDeadlineExceeded",
+            &format!("ReplicaSet {name:?} has timed out progressing."),
+        )
+    } else {
+        condition(
             "Progressing",
             true,
             "ReplicaSetUpdated",
-            &format!("{kind} {name:?} is progressing."),
-        ),
+            &format!("ReplicaSet {name:?} is progressing."),
+        )
     };
-    status.insert("conditions".into(), json!([available, progressing]));
+    let mut conditions = vec![available, progressing];
+    if let Some(failure) = &census.failure {
+        conditions.push(condition("ReplicaFailure", true, "FailedCreate", failure));
+    }
+    status.insert("conditions".into(), json!(conditions));
     Value::Object(status)
+}
+
+/// A ReplicaSet's replica counts, and its failure to create pods if any.
+pub fn replica_set(object: &Value, census: &Census) -> Value {
+    let mut status = observed(object);
+    status.insert("replicas".into(), json!(census.pods));
+    put_count(&mut status, "fullyLabeledReplicas", census.pods);
+    put_count(&mut status, "readyReplicas", census.ready);
+    put_count(&mut status, "availableReplicas", census.ready);
+    if let Some(failure) = &census.failure {
+        status.insert(
+            "conditions".into(),
+            json!([condition("ReplicaFailure", true, "FailedCreate", failure)]),
+        );
+    }
+    Value::Object(status)
+}
+
+/// A StatefulSet's replica counts and revisions, from its pods.
+pub fn stateful_set(object: &Value, census: &Census) -> Value {
+    let mut status = observed(object);
+    status.insert("replicas".into(), json!(census.pods));
+    put_count(&mut status, "readyReplicas", census.ready);
+    put_count(&mut status, "availableReplicas", census.ready);
+    put_count(&mut status, "updatedReplicas", census.updated);
+    let current = census
+        .current_revision
+        .as_ref()
+        .unwrap_or(&census.update_revision);
+    let current_count = if census.current_revision.is_some() {
+        census.pods - census.updated
+    } else {
+        census.updated
+    };
+    put_count(&mut status, "currentReplicas", current_count);
+    status.insert("currentRevision".into(), json!(current));
+    status.insert("updateRevision".into(), json!(census.update_revision));
+    status.insert("collisionCount".into(), json!(0));
+    Value::Object(status)
+}
+
+/// A ResourceQuota's `hard` and what the namespace uses of it now.
+pub fn quota(object: &Value, used: &Value) -> Value {
+    json!({ "hard": object["spec"]["hard"].clone(), "used": used })
+}
+
+fn observed(object: &Value) -> Map<String, Value> {
+    let generation = object["metadata"]["generation"].as_i64().unwrap_or(1);
+    let mut status = Map::new();
+    status.insert("observedGeneration".into(), json!(generation));
+    status
 }
 
 /// `Pending`, then `Bound` with the requested capacity after `ready_delay`.
@@ -152,25 +212,6 @@ pub fn load_balancer(since_creation: Duration, options: &SimOptions) -> Value {
         "hostname"
     };
     json!({ "ingress": [{ field: address }] })
-}
-
-/// The first container (or init container) whose image contains a failing substring.
-fn failing_container(object: &Value, failing_images: &[String]) -> Option<(String, String)> {
-    let pod = &object["spec"]["template"]["spec"];
-    ["initContainers", "containers"]
-        .iter()
-        .filter_map(|list| pod[list].as_array())
-        .flatten()
-        .find_map(|container| {
-            let image = container["image"].as_str()?;
-            failing_images
-                .iter()
-                .any(|failing| !failing.is_empty() && image.contains(failing.as_str()))
-                .then(|| {
-                    let name = container["name"].as_str().unwrap_or_default();
-                    (name.to_owned(), image.to_owned())
-                })
-        })
 }
 
 /// Sets a replica count, leaving zero out as the API server does (`omitempty`).

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 
 use super::api_error::{self, ApiError, Result};
 use super::incoming::{prepare, Verb};
+use super::pods;
 use super::resources::{namespaces, Resource};
 use super::selector::Selector;
 use super::status::{self, Age};
@@ -60,6 +61,12 @@ pub struct Store {
     revision: u64,
     /// Namespaces being deleted, and since when.
     terminating: BTreeMap<String, Instant>,
+    /// Why a controller (by namespace and name) cannot create its pods, while it cannot.
+    failures: BTreeMap<(String, String), String>,
+    /// When a controller that could not create a pod tries again.
+    retry_at: BTreeMap<(String, String), Instant>,
+    /// Objects were deleted since the garbage collector last looked for their dependents.
+    owners_removed: bool,
 }
 
 impl Store {
@@ -70,6 +77,9 @@ impl Store {
             objects: BTreeMap::new(),
             revision: 0,
             terminating: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            retry_at: BTreeMap::new(),
+            owners_removed: false,
         }
     }
 
@@ -92,7 +102,50 @@ impl Store {
             });
         }
         self.admit_new(resource, namespace, &incoming.name)?;
-        Ok(self.insert_new(resource, key, incoming.object, now))
+        let mut object = incoming.object;
+        self.admit(resource, namespace, &incoming.name, &mut object)?;
+        self.insert_new(resource, key.clone(), object, now);
+        self.settle(resource, namespace, now);
+        self.rendered(resource, namespace, &key.name, now)
+    }
+
+    /// Lets the controllers act on a request's namespace; on every namespace for a list of a
+    /// namespaced kind across all of them. Cluster-scoped kinds (namespaces) have no
+    /// controller behind them here.
+    fn settle(&mut self, resource: &Resource, namespace: Option<&str>, now: Instant) {
+        if resource.namespaced {
+            self.reconcile(namespace, now);
+        }
+    }
+
+    /// A stored object with its status as of `now`, without settling first.
+    fn rendered(
+        &self,
+        resource: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+        now: Instant,
+    ) -> Result<Value> {
+        let entry = self
+            .objects
+            .get(&Key::new(resource, namespace, name))
+            .ok_or_else(|| ApiError::not_found(resource, name))?;
+        Ok(self.render(resource, entry, now))
+    }
+
+    /// Admission of a new object: pods and claims against the namespace's quota.
+    fn admit(
+        &self,
+        resource: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+        object: &mut Value,
+    ) -> Result<()> {
+        match (resource.kind, namespace) {
+            ("Pod", Some(namespace)) => self.admit_pod(namespace, name, object),
+            ("PersistentVolumeClaim", _) => self.admit_claim(resource, namespace, name, object),
+            _ => Ok(()),
+        }
     }
 
     /// One object, with its status as of `now`.
@@ -104,11 +157,8 @@ impl Store {
         now: Instant,
     ) -> Result<Value> {
         self.reap(now);
-        let entry = self
-            .objects
-            .get(&Key::new(resource, namespace, name))
-            .ok_or_else(|| ApiError::not_found(resource, name))?;
-        Ok(self.render(resource, entry, now))
+        self.settle(resource, namespace, now);
+        self.rendered(resource, namespace, name, now)
     }
 
     /// The objects of a kind in `namespace` (all namespaces when `None`) that the label
@@ -123,6 +173,7 @@ impl Store {
         now: Instant,
     ) -> Value {
         self.reap(now);
+        self.settle(resource, namespace, now);
         let start = Key::new(resource, namespace, "");
         let items: Vec<Value> = self
             .objects
@@ -181,7 +232,9 @@ impl Store {
             return self.get(resource, namespace, name, now);
         }
         let removed = self.objects.remove(&key);
+        self.owners_removed = true;
         self.next_revision();
+        self.settle(resource, namespace, now);
         let mut details = api_error::details(name, resource.group, resource.plural);
         details["uid"] = removed
             .map(|entry| entry.object["metadata"]["uid"].clone())
@@ -263,30 +316,60 @@ impl Store {
         self.next_revision();
     }
 
+    /// The stored object with the status its simulated controller reports at `now`.
     fn render(&self, resource: &Resource, entry: &Entry, now: Instant) -> Value {
-        render(&self.options, resource, entry, now)
+        let mut object = entry.object.clone();
+        let since_generation = now.saturating_duration_since(entry.generation_changed);
+        let status = match resource.kind {
+            "Pod" => {
+                let age = now.saturating_duration_since(entry.created);
+                let state = pods::state(&object["spec"], age, &self.options);
+                Some(pods::status(&object, &state))
+            }
+            "Deployment" => {
+                let census = self.census(resource, &object, now);
+                Some(status::deployment(&object, &census, since_generation))
+            }
+            "ReplicaSet" => Some(status::replica_set(
+                &object,
+                &self.census(resource, &object, now),
+            )),
+            "StatefulSet" => Some(status::stateful_set(
+                &object,
+                &self.census(resource, &object, now),
+            )),
+            "ResourceQuota" => {
+                let namespace = object["metadata"]["namespace"].as_str().unwrap_or_default();
+                let rules = self.quota_rules(namespace);
+                let quota = crate::cluster::admission::quota_of(&object);
+                let used: Map<String, Value> = rules
+                    .used_by(&quota)
+                    .into_iter()
+                    .map(|(r, amount)| {
+                        let text = amount.canonical(&r);
+                        (r, json!(text))
+                    })
+                    .collect();
+                Some(status::quota(&object, &Value::Object(used)))
+            }
+            kind => {
+                let age = Age {
+                    since_creation: now.saturating_duration_since(entry.created),
+                    since_generation,
+                };
+                status::status(kind, &object, age, &self.options)
+            }
+        };
+        if let (Some(status), Some(map)) = (status, object.as_object_mut()) {
+            map.insert("status".into(), status);
+        }
+        object
     }
 
     fn next_revision(&mut self) -> String {
         self.revision += 1;
         self.revision.to_string()
     }
-}
-
-/// The stored object with the status its simulated controller reports at `now`.
-fn render(options: &SimOptions, resource: &Resource, entry: &Entry, now: Instant) -> Value {
-    let mut object = entry.object.clone();
-    let age = Age {
-        since_creation: now.saturating_duration_since(entry.created),
-        since_generation: now.saturating_duration_since(entry.generation_changed),
-    };
-    if let (Some(status), Some(map)) = (
-        status::status(resource.kind, &object, age, options),
-        object.as_object_mut(),
-    ) {
-        map.insert("status".into(), status);
-    }
-    object
 }
 
 /// Namespaces always carry their own name as a label.
@@ -308,6 +391,11 @@ fn timestamp() -> Value {
     serde_json::to_value(Time(k8s_openapi::jiff::Timestamp::now())).unwrap_or_default()
 }
 
+mod admission;
 mod apply;
+mod census;
+mod controllers;
+mod events;
+mod spawn;
 #[cfg(test)]
 mod tests;

@@ -4,11 +4,11 @@
 pub mod config;
 pub mod exposure;
 pub mod maintenance;
-mod namespace;
+pub mod namespace;
 mod object;
 #[cfg(test)]
 mod tests;
-mod workloads;
+pub mod workloads;
 
 use std::collections::BTreeMap;
 

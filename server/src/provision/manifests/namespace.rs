@@ -14,6 +14,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use app::domain::plan::Quota;
+
 use super::{Context, Exposure, TenantObject};
 use crate::provision::labels;
 
@@ -27,9 +29,31 @@ fn quantities(pairs: &[(&str, &str)]) -> BTreeMap<String, Quantity> {
         .collect()
 }
 
-pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
-    let quota = &ctx.tenant.plan.quota;
+/// What the plan's ResourceQuota allows (`spec.hard`): CPU and memory for requests and
+/// limits alike, storage requested by claims, and pods.
+pub fn quota_hard(quota: &Quota) -> BTreeMap<String, Quantity> {
     let pods = quota.pods.to_string();
+    quantities(&[
+        ("requests.cpu", &quota.cpu),
+        ("limits.cpu", &quota.cpu),
+        ("requests.memory", &quota.memory),
+        ("limits.memory", &quota.memory),
+        ("requests.storage", &quota.storage),
+        ("pods", &pods),
+    ])
+}
+
+/// The LimitRange item giving containers that set no requests or limits their defaults.
+pub fn container_defaults() -> LimitRangeItem {
+    LimitRangeItem {
+        type_: "Container".to_owned(),
+        default_request: Some(quantities(&[("cpu", "50m"), ("memory", "64Mi")])),
+        default: Some(quantities(&[("cpu", "500m"), ("memory", "256Mi")])),
+        ..Default::default()
+    }
+}
+
+pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
     let namespace = Namespace {
         metadata: ObjectMeta {
             name: Some(ctx.namespace.clone()),
@@ -41,14 +65,7 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
     let resource_quota = ResourceQuota {
         metadata: ctx.meta("plan", None),
         spec: Some(ResourceQuotaSpec {
-            hard: Some(quantities(&[
-                ("requests.cpu", &quota.cpu),
-                ("limits.cpu", &quota.cpu),
-                ("requests.memory", &quota.memory),
-                ("limits.memory", &quota.memory),
-                ("requests.storage", &quota.storage),
-                ("pods", &pods),
-            ])),
+            hard: Some(quota_hard(&ctx.tenant.plan.quota)),
             ..Default::default()
         }),
         ..Default::default()
@@ -56,12 +73,7 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
     let limit_range = LimitRange {
         metadata: ctx.meta("defaults", None),
         spec: Some(LimitRangeSpec {
-            limits: vec![LimitRangeItem {
-                type_: "Container".to_owned(),
-                default_request: Some(quantities(&[("cpu", "50m"), ("memory", "64Mi")])),
-                default: Some(quantities(&[("cpu", "500m"), ("memory", "256Mi")])),
-                ..Default::default()
-            }],
+            limits: vec![container_defaults()],
         }),
     };
     let isolation = NetworkPolicy {

@@ -42,6 +42,14 @@ macro_rules! tenant_object {
                 };
                 yaml.expect("Kubernetes objects always serialise")
             }
+
+            /// The object as JSON, with `apiVersion` and `kind`, as the API server receives it.
+            pub fn to_json(&self) -> serde_json::Value {
+                let json = match self {
+                    $(TenantObject::$kind(o) => serde_json::to_value(o),)*
+                };
+                json.expect("Kubernetes objects always serialise")
+            }
         }
 
         $(

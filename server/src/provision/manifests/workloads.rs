@@ -49,7 +49,7 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
             Workload::Database => StatefulSet {
                 metadata: ctx.meta(&component.name, Some(&component.name)),
                 spec: Some(StatefulSetSpec {
-                    replicas: Some(scale(1)),
+                    replicas: Some(scale(replicas(component))),
                     service_name: Some(component.name.clone()),
                     selector,
                     template,
@@ -61,11 +61,10 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
             Workload::Deployment => Deployment {
                 metadata: ctx.meta(&component.name, Some(&component.name)),
                 spec: Some(DeploymentSpec {
-                    replicas: Some(scale(component.replicas)),
+                    replicas: Some(scale(replicas(component))),
                     selector,
                     template,
-                    // A ReadWriteOnce volume cannot be mounted by old and new pods at once.
-                    strategy: mounts_volume(component).then(|| DeploymentStrategy {
+                    strategy: (!surges(component)).then(|| DeploymentStrategy {
                         type_: Some("Recreate".to_owned()),
                         ..Default::default()
                     }),
@@ -103,11 +102,49 @@ pub(super) fn service(ctx: &Context<'_>, component: &Component) -> Service {
     }
 }
 
-fn mounts_volume(component: &Component) -> bool {
-    component
-        .mounts
-        .iter()
-        .any(|m| matches!(m.source, MountSource::Volume(_)))
+/// The pods a serving component runs: a database always one.
+pub fn replicas(component: &Component) -> i32 {
+    match component.workload {
+        Workload::Database => 1,
+        Workload::Deployment => component.replicas,
+    }
+}
+
+/// Whether an update of the component starts new pods before the old ones stop (a rolling
+/// update with the default `maxSurge` of 25%). One that mounts a volume is recreated: a
+/// ReadWriteOnce volume cannot be mounted by old and new pods at once; a database
+/// (StatefulSet) replaces its pod in place.
+pub fn surges(component: &Component) -> bool {
+    component.workload == Workload::Deployment
+        && !component
+            .mounts
+            .iter()
+            .any(|m| matches!(m.source, MountSource::Volume(_)))
+}
+
+/// How many pods a rolling update of `replicas` adds at most: Kubernetes' default `maxSurge`
+/// of 25%, rounded up.
+pub fn max_surge(replicas: i32) -> i32 {
+    (replicas.max(0) + 3) / 4
+}
+
+/// The container's requests and limits; a value left empty in the blueprint is left out, so
+/// the namespace's LimitRange default applies to it.
+pub fn resources(component: &Component) -> ResourceRequirements {
+    let r = &component.resources;
+    let pick = |pairs: [(&str, &String); 2]| {
+        let map: BTreeMap<String, Quantity> = pairs
+            .iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|(key, value)| ((*key).to_owned(), Quantity((*value).clone())))
+            .collect();
+        (!map.is_empty()).then_some(map)
+    };
+    ResourceRequirements {
+        requests: pick([("cpu", &r.cpu_request), ("memory", &r.memory_request)]),
+        limits: pick([("cpu", &r.cpu_limit), ("memory", &r.memory_limit)]),
+        ..Default::default()
+    }
 }
 
 fn claim(ctx: &Context<'_>, name: &str, size: &str) -> PersistentVolumeClaim {
@@ -226,8 +263,6 @@ fn container(ctx: &Context<'_>, component: &Component, mounts: Vec<VolumeMount>)
         (Workload::Database, _) => env.extend(database_env(component)),
         (Workload::Deployment, false) => {}
     }
-    let resources = &component.resources;
-    let quantity = |v: &str| Quantity(v.to_owned());
     Container {
         name: component.name.clone(),
         image: Some(format!("{}:{}", component.image, tag)),
@@ -238,17 +273,7 @@ fn container(ctx: &Context<'_>, component: &Component, mounts: Vec<VolumeMount>)
         }]),
         env: (!env.is_empty()).then_some(env),
         env_from: (!env_from.is_empty()).then_some(env_from),
-        resources: Some(ResourceRequirements {
-            requests: Some(BTreeMap::from([
-                ("cpu".to_owned(), quantity(&resources.cpu_request)),
-                ("memory".to_owned(), quantity(&resources.memory_request)),
-            ])),
-            limits: Some(BTreeMap::from([
-                ("cpu".to_owned(), quantity(&resources.cpu_limit)),
-                ("memory".to_owned(), quantity(&resources.memory_limit)),
-            ])),
-            ..Default::default()
-        }),
+        resources: Some(resources(component)),
         readiness_probe: Some(probe(component)),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),

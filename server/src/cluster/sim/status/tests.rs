@@ -43,78 +43,124 @@ fn condition<'a>(status: &'a Value, kind: &str) -> &'a Value {
         .expect("condition present")
 }
 
-#[test]
-fn a_deployment_is_ready_after_the_delay() {
-    let object = deployment(1, 3, "shop:1");
-    let early = workload("Deployment", &object, DELAY / 2, &options());
-    assert_eq!(ready(&early), 0);
-    assert_eq!(early["replicas"], 3);
-    assert_eq!(early["unavailableReplicas"], 3);
-    assert_eq!(condition(&early, "Available")["status"], "False");
-
-    let later = workload("Deployment", &object, DELAY, &options());
-    assert_eq!(ready(&later), 3);
-    assert_eq!(later["availableReplicas"], 3);
-    assert_eq!(later["updatedReplicas"], 3);
-    assert_eq!(later["observedGeneration"], 1);
-    assert_eq!(later.get("unavailableReplicas"), None);
-    assert_eq!(condition(&later, "Available")["status"], "True");
-}
-
-#[test]
-fn a_statefulset_follows_the_same_rule() {
-    let mut object = deployment(4, 1, "postgres:17");
-    object["spec"].as_object_mut().unwrap().remove("replicas");
-    let status = workload("StatefulSet", &object, DELAY * 2, &options());
-    assert_eq!(ready(&status), 1);
-    assert_eq!(status["currentReplicas"], 1);
-    assert_eq!(status["observedGeneration"], 4);
-}
-
-#[test]
-fn a_failing_image_never_becomes_ready() {
-    let object = deployment(1, 2, "registry.example/broken:1");
-    for elapsed in [Duration::ZERO, DELAY, DELAY * 100] {
-        let status = workload("Deployment", &object, elapsed, &options());
-        assert_eq!(ready(&status), 0, "after {elapsed:?}");
-        let available = condition(&status, "Available");
-        assert_eq!(available["reason"], "ImagePullBackOff");
-        assert!(available["message"]
-            .as_str()
-            .unwrap()
-            .contains("registry.example/broken:1"));
+fn census(pods: i64, ready: i64, updated: i64, updated_ready: i64) -> Census {
+    Census {
+        pods,
+        ready,
+        updated,
+        updated_ready,
+        ..Census::default()
     }
-    let late = workload("Deployment", &object, DELAY, &options());
+}
+
+#[test]
+fn a_deployment_reports_what_its_pods_do() {
+    let object = deployment(1, 3, "shop:1");
+    let starting = super::deployment(&object, &census(3, 0, 3, 0), DELAY);
+    assert_eq!(ready(&starting), 0);
+    assert_eq!(starting["replicas"], 3);
+    assert_eq!(starting["unavailableReplicas"], 3);
+    assert_eq!(condition(&starting, "Available")["status"], "False");
     assert_eq!(
-        condition(&late, "Progressing")["reason"],
+        condition(&starting, "Progressing")["reason"],
+        "ReplicaSetUpdated"
+    );
+
+    let running = super::deployment(&object, &census(3, 3, 3, 3), DELAY);
+    assert_eq!(ready(&running), 3);
+    assert_eq!(running["availableReplicas"], 3);
+    assert_eq!(running["updatedReplicas"], 3);
+    assert_eq!(running["observedGeneration"], 1);
+    assert_eq!(running.get("unavailableReplicas"), None);
+    assert_eq!(condition(&running, "Available")["status"], "True");
+    assert_eq!(
+        condition(&running, "Progressing")["reason"],
+        "NewReplicaSetAvailable"
+    );
+}
+
+#[test]
+fn a_deployment_that_cannot_make_pods_says_why_and_times_out() {
+    let object = deployment(1, 1, "shop:1");
+    let refused = Census {
+        failure: Some("Error creating: pods \"web-x\" is forbidden: exceeded quota".to_owned()),
+        ..Census::default()
+    };
+    let status = super::deployment(&object, &refused, Duration::from_secs(601));
+    let failure = condition(&status, "ReplicaFailure");
+    assert_eq!(failure["reason"], "FailedCreate");
+    assert!(failure["message"]
+        .as_str()
+        .unwrap()
+        .contains("exceeded quota"));
+    assert_eq!(
+        condition(&status, "Progressing")["reason"],
         "ProgressDeadlineExceeded"
     );
 }
 
 #[test]
-fn a_failing_init_container_also_blocks_readiness() {
-    let mut object = deployment(1, 1, "shop:1");
-    object["spec"]["template"]["spec"]["initContainers"] =
-        json!([{ "name": "migrate", "image": "broken-migrations:2" }]);
-    let status = workload("Deployment", &object, DELAY * 10, &options());
-    assert_eq!(ready(&status), 0);
+fn a_statefulset_reports_its_revisions() {
+    let object = deployment(4, 1, "postgres:17");
+    let rolling = Census {
+        pods: 1,
+        ready: 1,
+        update_revision: "db-new".to_owned(),
+        current_revision: Some("db-old".to_owned()),
+        ..Census::default()
+    };
+    let status = stateful_set(&object, &rolling);
+    assert_eq!(status["currentRevision"], "db-old");
+    assert_eq!(status["updateRevision"], "db-new");
+    assert_eq!(status["currentReplicas"], 1);
+    assert_eq!(status.get("updatedReplicas"), None);
+    let done = Census {
+        updated: 1,
+        updated_ready: 1,
+        current_revision: None,
+        ..rolling
+    };
+    let status = stateful_set(&object, &done);
+    assert_eq!(status["currentRevision"], "db-new");
+    assert_eq!(status["currentReplicas"], 1);
+    assert_eq!(status["readyReplicas"], 1);
+    assert_eq!(status["observedGeneration"], 4);
 }
 
 #[test]
-fn a_generation_change_resets_readiness() {
-    // The store resets `since_generation` when the spec changes; creation was long ago.
-    let changed = deployment(2, 2, "shop:2");
-    let fresh = status(
-        "Deployment",
-        &changed,
-        at(DELAY * 50, DELAY / 4),
-        &options(),
-    )
-    .unwrap();
-    assert_eq!(ready(&fresh), 0);
-    assert_eq!(fresh["observedGeneration"], 2);
-    let settled = status("Deployment", &changed, at(DELAY * 51, DELAY), &options()).unwrap();
-    assert_eq!(ready(&settled), 2);
+fn a_pod_starts_after_the_delay_unless_its_image_fails() {
+    use crate::cluster::sim::pods::{self, PodState};
+    let spec = json!({ "containers": [{ "name": "app", "image": "shop:1" }] });
+    assert_eq!(
+        pods::state(&spec, DELAY / 2, &options()),
+        PodState::Starting
+    );
+    assert_eq!(pods::state(&spec, DELAY, &options()), PodState::Ready);
+    let pod = json!({ "metadata": { "creationTimestamp": "2026-01-01T00:00:00Z" }, "spec": spec });
+    let running = pods::status(&pod, &PodState::Ready);
+    assert_eq!(running["phase"], "Running");
+    assert_eq!(running["containerStatuses"][0]["ready"], true);
+
+    let broken = json!({
+        "initContainers": [{ "name": "migrate", "image": "registry.example/broken:2" }],
+        "containers": [{ "name": "app", "image": "shop:1" }],
+    });
+    let state = pods::state(&broken, DELAY * 100, &options());
+    assert_eq!(
+        state,
+        PodState::ImagePullBackOff {
+            container: "migrate".to_owned(),
+            image: "registry.example/broken:2".to_owned(),
+        }
+    );
+    let failing = pods::status(&json!({ "spec": broken }), &state);
+    assert_eq!(failing["phase"], "Pending");
+    assert_eq!(failing["containerStatuses"][0]["ready"], false);
+    let events = pods::pull_failure_events("registry.example/broken:2");
+    assert!(events[1]
+        .2
+        .ends_with("registry.example/broken:2: not found"));
+    assert_eq!(events[3].2, "Error: ImagePullBackOff");
 }
 
 #[test]
@@ -153,7 +199,7 @@ fn load_balancers_get_the_configured_address_after_the_delay() {
         service(&cluster_ip, DELAY * 9, &options()),
         json!({ "loadBalancer": {} })
     );
-    let ingress = status("Ingress", &json!({}), at(DELAY, DELAY), &options());
+    let ingress = super::status("Ingress", &json!({}), at(DELAY, DELAY), &options());
     assert_eq!(ingress, Some(address));
 
     let named = SimOptions {

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::{label_namespace, render, Key, Store};
+use super::{label_namespace, Key, Store};
 use crate::cluster::sim::api_error::{ApiError, Result};
 use crate::cluster::sim::incoming::{prepare, same_spec, Verb};
 use crate::cluster::sim::resources::Resource;
@@ -45,7 +45,11 @@ impl Store {
                 return Err(conflict());
             }
             self.admit_new(resource, namespace, name)?;
-            return Ok((self.insert_new(resource, key, incoming.object, now), true));
+            let mut object = incoming.object;
+            self.admit(resource, namespace, name, &mut object)?;
+            self.insert_new(resource, key, object, now);
+            self.settle(resource, namespace, now);
+            return Ok((self.rendered(resource, namespace, name, now)?, true));
         };
         let stored_metadata = &entry.object["metadata"];
         let stored_version = stored_metadata["resourceVersion"].as_str();
@@ -83,6 +87,7 @@ impl Store {
             entry.generation_changed = now;
         }
         entry.object = object;
-        Ok((render(&self.options, resource, entry, now), false))
+        self.settle(resource, namespace, now);
+        Ok((self.rendered(resource, namespace, name, now)?, false))
     }
 }

@@ -98,12 +98,22 @@ fn a_spec_change_restarts_the_rollout() {
             later,
         )
         .unwrap();
-    assert_eq!(rolled["status"]["readyReplicas"], Value::Null);
+    // The old pods serve while one new pod (the surge) starts.
     assert_eq!(rolled["status"]["observedGeneration"], 2);
-    let settled = store
+    assert_eq!(rolled["status"]["updatedReplicas"], 1);
+    assert_eq!(rolled["status"]["replicas"], 3);
+    assert_eq!(rolled["status"]["readyReplicas"], 2);
+    let halfway = store
         .get(deployments, Some("shop"), "web", later + DELAY)
         .unwrap();
+    // One old pod gave way to a second new one; never more than one pod above the two.
+    assert_eq!(halfway["status"]["updatedReplicas"], 2);
+    assert_eq!(halfway["status"]["replicas"], 3);
+    let settled = store
+        .get(deployments, Some("shop"), "web", later + DELAY * 2)
+        .unwrap();
     assert_eq!(settled["status"]["readyReplicas"], 2);
+    assert_eq!(settled["status"]["replicas"], 2);
 }
 
 #[test]
