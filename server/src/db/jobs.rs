@@ -3,8 +3,18 @@
 
 use sqlx::{any::AnyRow, AnyPool, Row};
 
+use super::lease::{self, Fenced, Queue};
 use super::{DbError, Result};
 use crate::jobs::JobKind;
+
+/// Jobs as a lease queue: due at `next_run_at`, and `running` while a worker holds one.
+pub(super) const QUEUE: Queue = Queue {
+    table: "jobs",
+    due_at: "next_run_at",
+    claimable: "state IN ('queued', 'running')",
+    held: "state = 'running'",
+    on_claim: "state = 'running', updated_at = $4",
+};
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,22 +151,11 @@ pub async fn for_tenant(pool: &AnyPool, tenant_id: &str) -> Result<Vec<JobRecord
 
 /// Ids of jobs that are due and not held by a live lease, oldest due first.
 pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT id FROM jobs WHERE state IN ('queued', 'running') AND next_run_at <= $1 \
-         AND (lease_expires_at IS NULL OR lease_expires_at < $1) \
-         ORDER BY next_run_at, created_at LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| r.try_get("id").map_err(Into::into))
-        .collect()
+    lease::due(pool, &QUEUE, now, limit).await
 }
 
-/// Takes the lease of a due job. Only one caller can win: the update re-checks that no live
-/// lease exists on the row it locks. Returns the job when this caller holds it.
+/// Takes the lease of a due job. Only one caller can win. Returns the job when this caller
+/// holds it.
 pub async fn claim(
     pool: &AnyPool,
     id: &str,
@@ -164,37 +163,15 @@ pub async fn claim(
     now: i64,
     lease_ms: i64,
 ) -> Result<Option<JobRecord>> {
-    let claimed = sqlx::query(
-        "UPDATE jobs SET lease_owner = $2, lease_expires_at = $3, state = 'running', updated_at = $4 \
-         WHERE id = $1 AND state IN ('queued', 'running') AND next_run_at <= $4 \
-         AND (lease_expires_at IS NULL OR lease_expires_at < $4)",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(now + lease_ms)
-    .bind(now)
-    .execute(pool)
-    .await?
-    .rows_affected()
-        == 1;
-    if claimed {
-        get(pool, id).await
-    } else {
-        Ok(None)
+    if !lease::claim(pool, &QUEUE, id, owner, now, lease_ms).await? {
+        return Ok(None);
     }
+    get(pool, id).await
 }
 
 /// Extends a held lease. False when the lease was lost.
 pub async fn renew(pool: &AnyPool, id: &str, owner: &str, now: i64, lease_ms: i64) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE jobs SET lease_expires_at = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(now + lease_ms)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    lease::renew(pool, &QUEUE, id, owner, now, lease_ms).await
 }
 
 /// Notes when the current step started. True only the first time for this step, so the
@@ -203,16 +180,13 @@ pub async fn start_step<'e, E>(executor: E, id: &str, owner: &str, now: i64) -> 
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query(
-        "UPDATE jobs SET step_started_at = $3, updated_at = $3 \
-         WHERE id = $1 AND lease_owner = $2 AND step_started_at IS NULL",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(now)
-    .execute(executor)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    // As before the lease module: the token fences this one, whatever the job's state.
+    Fenced::new(&QUEUE, id, owner, "step_started_at = $3, updated_at = $3")
+        .in_any_state()
+        .only_if("step_started_at IS NULL")
+        .bind(now)
+        .execute(executor)
+        .await
 }
 
 /// Moves to the next step. False when the lease was lost.
@@ -226,17 +200,18 @@ pub async fn advance<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query(
-        "UPDATE jobs SET step = $3, attempts = 0, step_started_at = NULL, last_error = NULL, \
-         outage_since = NULL, next_run_at = $4, updated_at = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND step = $3 - 1",
+    Fenced::new(
+        &QUEUE,
+        id,
+        owner,
+        "step = $3, attempts = 0, step_started_at = NULL, last_error = NULL, \
+         outage_since = NULL, next_run_at = $4, updated_at = $4",
     )
-    .bind(id)
-    .bind(owner)
+    .only_if("step = $3 - 1")
     .bind(i64::try_from(next_step).unwrap_or(i64::MAX))
     .bind(now)
     .execute(executor)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
 }
 
 /// Releases the lease until `until`, keeping the step: for waiting on the cluster, or for a
@@ -254,25 +229,21 @@ pub async fn release<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let sql = if error.is_some() {
-        "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
-         step_started_at = $3, attempts = $4, last_error = $5, outage_since = NULL, updated_at = $6 \
-         WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
+    let set = if error.is_some() {
+        "next_run_at = $3, step_started_at = $3, attempts = $4, last_error = $5, \
+         outage_since = NULL, updated_at = $6"
     } else {
-        "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
-         attempts = $4, last_error = COALESCE($5, last_error), outage_since = NULL, updated_at = $6 \
-         WHERE id = $1 AND lease_owner = $2 AND state = 'running'"
+        "next_run_at = $3, attempts = $4, last_error = COALESCE($5, last_error), \
+         outage_since = NULL, updated_at = $6"
     };
-    let done = sqlx::query(sql)
-        .bind(id)
-        .bind(owner)
+    Fenced::new(&QUEUE, id, owner, set)
+        .releasing()
         .bind(until)
         .bind(i64::from(attempts))
         .bind(error.map(str::to_owned))
         .bind(now)
         .execute(executor)
-        .await?;
-    Ok(done.rows_affected() == 1)
+        .await
 }
 
 /// Releases the lease until `until` while the cluster cannot be reached: the attempts stay
@@ -290,20 +261,20 @@ pub async fn wait_out_outage<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query(
-        "UPDATE jobs SET lease_owner = NULL, lease_expires_at = NULL, next_run_at = $3, \
-         step_started_at = $3, outage_since = COALESCE(outage_since, $4), last_error = $5, \
-         updated_at = $6 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+    Fenced::new(
+        &QUEUE,
+        id,
+        owner,
+        "next_run_at = $3, step_started_at = $3, outage_since = COALESCE(outage_since, $4), \
+         last_error = $5, updated_at = $6",
     )
-    .bind(id)
-    .bind(owner)
+    .releasing()
     .bind(until)
     .bind(since)
     .bind(error)
     .bind(now)
     .execute(executor)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
 }
 
 /// Notes that the cluster answers again. False when the lease was lost.
@@ -311,16 +282,11 @@ pub async fn end_outage<'e, E>(executor: E, id: &str, owner: &str, now: i64) -> 
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query(
-        "UPDATE jobs SET outage_since = NULL, updated_at = $3 \
-         WHERE id = $1 AND lease_owner = $2 AND state = 'running' AND outage_since IS NOT NULL",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(now)
-    .execute(executor)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    Fenced::new(&QUEUE, id, owner, "outage_since = NULL, updated_at = $3")
+        .only_if("outage_since IS NOT NULL")
+        .bind(now)
+        .execute(executor)
+        .await
 }
 
 /// Ends a job, succeeded or failed, releasing its lease.
@@ -335,18 +301,18 @@ pub async fn finish<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query(
-        "UPDATE jobs SET state = $3, last_error = $4, lease_owner = NULL, lease_expires_at = NULL, \
-         finished_at = $5, updated_at = $5 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+    Fenced::new(
+        &QUEUE,
+        id,
+        owner,
+        "state = $3, last_error = $4, finished_at = $5, updated_at = $5",
     )
-    .bind(id)
-    .bind(owner)
+    .releasing()
     .bind(state.as_str())
     .bind(error.map(str::to_owned))
     .bind(now)
     .execute(executor)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
 }
 
 /// Puts a failed job back in the queue from its first step, with fresh attempts: steps are

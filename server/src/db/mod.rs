@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod dns_records;
 pub mod filter;
 pub mod jobs;
+pub mod lease;
 pub mod login_failures;
 pub mod outbox;
 pub mod settings;

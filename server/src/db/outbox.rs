@@ -3,7 +3,17 @@
 
 use sqlx::{any::AnyRow, Any, AnyPool, Row};
 
+use super::lease::{self, Fenced, Queue};
 use super::{is_unique_violation, DbError, Result};
+
+/// The outbox as a lease queue: due at `next_attempt_at`, and `pending` until sent or failed.
+pub(super) const QUEUE: Queue = Queue {
+    table: "outbox",
+    due_at: "next_attempt_at",
+    claimable: "state = 'pending'",
+    held: "state = 'pending'",
+    on_claim: "",
+};
 
 /// A message to send, fully rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,23 +178,11 @@ pub async fn pending_count(pool: &AnyPool) -> Result<i64> {
 
 /// Ids of pending messages that are due and not held by a live lease, oldest due first.
 pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 \
-         AND (lease_expires_at IS NULL OR lease_expires_at < $1) \
-         ORDER BY next_attempt_at, created_at LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| r.try_get("id").map_err(Into::into))
-        .collect()
+    lease::due(pool, &QUEUE, now, limit).await
 }
 
-/// Takes the lease of a due message for `token`. Only one caller can win: the update
-/// re-checks that no live lease exists on the row it locks. Returns the message when this
-/// caller holds it.
+/// Takes the lease of a due message for `token`. Only one caller can win. Returns the message
+/// when this caller holds it.
 pub async fn claim(
     pool: &AnyPool,
     id: &str,
@@ -192,38 +190,19 @@ pub async fn claim(
     now: i64,
     lease_ms: i64,
 ) -> Result<Option<OutboxRecord>> {
-    let claimed = sqlx::query(
-        "UPDATE outbox SET lease_owner = $2, lease_expires_at = $3 \
-         WHERE id = $1 AND state = 'pending' AND next_attempt_at <= $4 \
-         AND (lease_expires_at IS NULL OR lease_expires_at < $4)",
-    )
-    .bind(id)
-    .bind(token)
-    .bind(now.saturating_add(lease_ms))
-    .bind(now)
-    .execute(pool)
-    .await?
-    .rows_affected()
-        == 1;
-    if claimed {
-        get(pool, id).await
-    } else {
-        Ok(None)
+    if !lease::claim(pool, &QUEUE, id, token, now, lease_ms).await? {
+        return Ok(None);
     }
+    get(pool, id).await
 }
 
 /// Records that the SMTP server accepted a held message. False when the lease was lost.
 pub async fn mark_sent(pool: &AnyPool, id: &str, token: &str, now: i64) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE outbox SET state = 'sent', sent_at = $3, lease_owner = NULL, \
-         lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
-    )
-    .bind(id)
-    .bind(token)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    Fenced::new(&QUEUE, id, token, "state = 'sent', sent_at = $3")
+        .releasing()
+        .bind(now)
+        .execute(pool)
+        .await
 }
 
 /// Releases a held message after a failed attempt, to be tried again at `next_attempt_at`,
@@ -236,19 +215,18 @@ pub async fn reschedule(
     next_attempt_at: i64,
     error: &str,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE outbox SET attempts = $3, next_attempt_at = $4, last_error = $5, \
-         lease_owner = NULL, lease_expires_at = NULL \
-         WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+    Fenced::new(
+        &QUEUE,
+        id,
+        token,
+        "attempts = $3, next_attempt_at = $4, last_error = $5",
     )
-    .bind(id)
-    .bind(token)
+    .releasing()
     .bind(i64::from(attempts))
     .bind(next_attempt_at)
     .bind(error)
     .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
 }
 
 /// Ends a held message as failed for good, with the reason. False when the lease was lost.
@@ -259,16 +237,15 @@ pub async fn mark_failed(
     attempts: u32,
     error: &str,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE outbox SET state = 'failed', attempts = $3, last_error = $4, \
-         lease_owner = NULL, lease_expires_at = NULL \
-         WHERE id = $1 AND lease_owner = $2 AND state = 'pending'",
+    Fenced::new(
+        &QUEUE,
+        id,
+        token,
+        "state = 'failed', attempts = $3, last_error = $4",
     )
-    .bind(id)
-    .bind(token)
+    .releasing()
     .bind(i64::from(attempts))
     .bind(error)
     .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
 }

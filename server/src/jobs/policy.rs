@@ -1,7 +1,9 @@
-//! Retry policy: exponential backoff with a cap and a limit, and patience with a cluster that
-//! cannot be reached. Pure.
+//! Retry policy: the shared exponential backoff with a limit on attempts, and patience with a
+//! cluster that cannot be reached. Pure.
 
 use std::time::Duration;
+
+use crate::backoff::Backoff;
 
 /// How failed attempts are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +45,15 @@ impl RetryPolicy {
         if attempts >= self.max_attempts {
             return AfterFailure::GiveUp;
         }
-        let factor = 2u32.saturating_pow(attempts.saturating_sub(1));
-        AfterFailure::Retry(self.base.saturating_mul(factor).min(self.max))
+        AfterFailure::Retry(self.backoff().after(attempts))
+    }
+
+    /// The waits between failed attempts.
+    pub fn backoff(&self) -> Backoff {
+        Backoff {
+            base: self.base,
+            max: self.max,
+        }
     }
 
     /// Decides after an attempt found the cluster unreachable, `lasted` after the outage

@@ -13,6 +13,7 @@ use super::kinds::Step;
 use super::policy::{AfterFailure, RetryPolicy};
 use crate::clock::{now_ms, time_of_day};
 use crate::db::jobs::{self, JobRecord, JobState};
+use crate::db::lease;
 use crate::db::DbError;
 
 /// What a step reports when it returns without error.
@@ -205,9 +206,7 @@ impl Worker {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut claimed = Vec::new();
         for id in jobs::due(&self.pool, now, limit).await? {
-            // A token per claim: a job this process claims again (after its lease lapsed) is
-            // fenced off from the attempt that still holds the old token.
-            let token = format!("{}/{}", self.options.owner, uuid::Uuid::new_v4().simple());
+            let token = lease::token(&self.options.owner);
             if let Some(job) =
                 jobs::claim(&self.pool, &id, &token, now, ms(self.options.lease)).await?
             {

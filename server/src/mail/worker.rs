@@ -10,26 +10,11 @@ use tokio::sync::watch;
 
 use super::config::MailConfig;
 use super::sender::{MailSender, SendError, SmtpSender, TransportError};
+use crate::backoff::Backoff;
 use crate::clock::now_ms;
+use crate::db::lease;
 use crate::db::outbox::{self, OutboxRecord};
 use crate::db::DbError;
-
-/// Exponential backoff between attempts of one message, capped; there is no last attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    /// Wait after the first failed attempt.
-    pub base: Duration,
-    /// The longest wait.
-    pub max: Duration,
-}
-
-impl Backoff {
-    /// The wait after the `attempts`-th failed attempt (1 for the first).
-    pub fn after(&self, attempts: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempts.saturating_sub(1));
-        self.base.saturating_mul(factor).min(self.max)
-    }
-}
 
 /// How a mail worker behaves.
 #[derive(Debug, Clone)]
@@ -43,7 +28,7 @@ pub struct MailWorkerOptions {
     pub poll: Duration,
     /// Messages looked up at once.
     pub batch: usize,
-    /// Waits between attempts.
+    /// Waits between attempts; there is no last attempt.
     pub backoff: Backoff,
 }
 
@@ -131,9 +116,7 @@ impl MailWorker {
             if stop.is_some_and(|stop| *stop.borrow()) {
                 break;
             }
-            // A token per claim: a message this process claims again (after its lease
-            // lapsed) is fenced off from the delivery that still holds the old token.
-            let token = format!("{}/{}", self.options.owner, uuid::Uuid::new_v4().simple());
+            let token = lease::token(&self.options.owner);
             let claimed =
                 outbox::claim(&self.pool, &id, &token, now_ms(), ms(self.options.lease)).await?;
             if let Some(message) = claimed {
@@ -211,18 +194,6 @@ pub async fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn waits_double_up_to_the_cap_and_never_end() {
-        let backoff = Backoff {
-            base: Duration::from_secs(1),
-            max: Duration::from_secs(5),
-        };
-        let waits: Vec<u64> = (1..=5).map(|n| backoff.after(n).as_secs()).collect();
-        assert_eq!(waits, [1, 2, 4, 5, 5]);
-        assert_eq!(backoff.after(u32::MAX), Duration::from_secs(5));
-        assert_eq!(backoff.after(0), Duration::from_secs(1));
-    }
 
     #[test]
     fn a_claim_outlasts_any_delivery() {
