@@ -77,7 +77,7 @@ test('a new customer picks a plan, signs up and watches the store become ready',
 test('another customer finds nothing at a store’s progress page', async ({ page }, testInfo) => {
   const stamp = `${testInfo.project.use.javaScriptEnabled !== false ? 'h' : 'n'}${Date.now() % 1_000_000}`;
   const subdomain = `other-${stamp}`;
-  createStore(subdomain);
+  createStore(testInfo, subdomain);
 
   await open(page, testInfo, `/signup/${subdomain}/progress`);
   await expect(page.getByText('to watch your store being built')).toBeVisible();
