@@ -9,6 +9,7 @@ pub mod filter;
 pub mod jobs;
 pub mod login_failures;
 pub mod outbox;
+pub mod secrets;
 pub mod settings;
 pub mod tenant_search;
 pub mod tenants;
