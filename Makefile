@@ -5,7 +5,10 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 .PHONY: run test build release setup setup-release setup-test
 
+# The key sealing owners' secret settings lives beside the SQLite database, never in it.
 run: setup build
+	@[ -n "$$STOREFLEET_SECRET_KEY" ] || [ -n "$$STOREFLEET_SECRET_KEY_FILE" ] || [ -f data/secret.key ] \
+		|| ./target/debug/storefleet secrets generate-key --file data/secret.key
 	./target/debug/storefleet serve
 
 build:

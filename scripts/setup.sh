@@ -24,6 +24,7 @@ if [ "$what" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
   have chromium || apt_missing+=(chromium)
   have python3 || apt_missing+=(python3)
+  have sqlite3 || apt_missing+=(sqlite3)
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${apt_missing[*]}"

@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `admin create`.
+//! The command line: `serve` (the default), `migrate`, `admin create`, `tenant`, `secrets`, …
 
 use clap::{Parser, Subcommand};
 
@@ -21,8 +21,9 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the web UI and API (the default).
-    Serve(ServeConfig),
+    /// Serve the web UI and API (the default). Boxed: its settings are many, the other
+    /// commands' few.
+    Serve(Box<ServeConfig>),
     /// Bring the database schema up to date, then exit.
     Migrate,
     /// Manage admin accounts.
@@ -33,10 +34,38 @@ pub enum Command {
     Manifests(ManifestsCommand),
     /// Create, list, show and delete tenants. A running `storefleet serve` does the work.
     Tenant(TenantArgs),
+    /// Manage the keys that seal owners' secret settings at rest.
+    Secrets(SecretsArgs),
     /// Measure the control plane against an in-process simulated cluster and a throw-away
     /// database (the global `--database-url` is not used).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// Secret key commands and the keys they use.
+#[derive(Debug, clap::Args)]
+pub struct SecretsArgs {
+    /// The keys, as `storefleet serve` reads them.
+    #[command(flatten)]
+    pub keys: crate::secrets::SecretKeyConfig,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SecretsCommand,
+}
+
+/// Secret key commands.
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Make a new random key. With `--file`, put it first in that key file (created if
+    /// missing), keeping the keys it holds as previous ones; else print it as `ID:BASE64`.
+    GenerateKey {
+        /// The key file to add the key to.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Re-seal every stored secret setting under the current key (opening values sealed
+    /// under a previous key with it) and seal any left in plain text. Safe to run again.
+    RotateKey,
 }
 
 /// Benchmarks.

@@ -124,6 +124,10 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub cluster: ClusterConfig,
 
+    /// The keys sealing owners' secret settings at rest.
+    #[command(flatten)]
+    pub secrets: crate::secrets::SecretKeyConfig,
+
     /// Mail over SMTP (boxed: the settings are large and the command enum holds this).
     #[command(flatten)]
     pub mail: Box<crate::mail::MailConfig>,

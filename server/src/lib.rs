@@ -18,6 +18,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod provision;
+pub mod secrets;
 pub mod serve;
 pub mod sessions;
 pub mod telemetry;

@@ -25,7 +25,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = match cli.command {
         Some(command) => command,
-        None => Command::Serve(ServeConfig::from_env()?),
+        None => Command::Serve(Box::new(ServeConfig::from_env()?)),
     };
     match command {
         Command::Serve(config) => serve::run(&cli.db, &config, serve::termination()).await,
@@ -44,6 +44,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cluster,
         }) => commands::manifests::render(&cli.db, &subdomain, &plan, &out, &cluster).await,
         Command::Tenant(args) => commands::tenant::run(&cli.db, args).await,
+        Command::Secrets(args) => commands::secrets::run(&cli.db, args).await,
         Command::Bench(command) => commands::bench::run(command).await,
     }
 }

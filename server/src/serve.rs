@@ -24,6 +24,7 @@ use crate::http::{self, AppState};
 use crate::jobs::policy::RetryPolicy;
 use crate::jobs::{Worker, WorkerOptions};
 use crate::provision::engine::Engine;
+use crate::secrets::{store, Keyring};
 use crate::tenants::TenantService;
 
 /// How often expired sessions are deleted.
@@ -75,6 +76,34 @@ pub async fn open_database(config: &DbConfig) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Reads the secret keys and readies the stored secrets for them: plain values older
+/// versions left are sealed, and a database holding secrets no configured key opens is
+/// refused before anything is served.
+async fn secrets_ready(
+    database: &Db,
+    config: &ServeConfig,
+) -> anyhow::Result<Option<Arc<Keyring>>> {
+    let keyring = config
+        .secrets
+        .keyring()
+        .context("reading the secret keys")?;
+    let sealed = store::prepare(&database.pool, keyring.as_ref())
+        .await
+        .context("readying the stored secret settings")?;
+    match &keyring {
+        Some(keyring) => tracing::info!(
+            key = %keyring.current(),
+            sealed_plain = sealed.plain,
+            "secret settings are sealed at rest"
+        ),
+        None => tracing::warn!(
+            "no secret key is configured (STOREFLEET_SECRET_KEY or STOREFLEET_SECRET_KEY_FILE): \
+             owners cannot save secret settings"
+        ),
+    }
+    Ok(keyring.map(Arc::new))
+}
+
 /// Opens the database, binds the configured address and serves in the background.
 pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Running> {
     let database = open_database(db).await?;
@@ -86,9 +115,11 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .dns
         .provider(&config.cluster.base_domain)
         .context("DNS settings")?;
+    let keyring = secrets_ready(&database, config).await?;
     let Connected { client, simulated } = connect::connect(config).await?;
     let tenants = TenantService::new(database.pool.clone(), config.cluster.settings())
-        .with_client(client.clone());
+        .with_client(client.clone())
+        .with_keyring(keyring.clone());
     let billing = crate::billing::service(&tenants, config).context("configuring billing")?;
     let state = state(
         database.clone(),
@@ -101,7 +132,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     let router = http::router(state, config);
     let engine = Engine::new(database.pool.clone(), client, config.cluster.settings())
         .with_public_url(config.public_url.as_str())
-        .with_dns(dns);
+        .with_dns(dns)
+        .with_keyring(keyring);
     let worker = Worker::new(
         database.pool.clone(),
         Arc::new(engine),

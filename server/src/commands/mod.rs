@@ -4,4 +4,5 @@ pub mod admin;
 pub mod bench;
 pub mod bench_admin;
 pub mod manifests;
+pub mod secrets;
 pub mod tenant;

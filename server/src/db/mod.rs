@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod lease;
 pub mod login_failures;
 pub mod outbox;
+pub mod secrets;
 pub mod settings;
 pub mod tenant_search;
 pub mod tenants;

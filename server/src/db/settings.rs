@@ -1,5 +1,5 @@
-//! Queries on a tenant's settings: saving a change with its history and update job, reading
-//! the history, and the secret settings kept for the tenant's Secret.
+//! Queries on a tenant's settings: saving a change with its history and update job, and
+//! reading the history. The secret settings, sealed, are read in [`super::secrets`].
 
 use std::collections::BTreeMap;
 
@@ -7,8 +7,9 @@ use sqlx::{AnyPool, Row};
 
 use app::domain::TenantState;
 
+use super::secrets::json;
 use super::tenants::{move_state, supersede};
-use super::{DbError, Result};
+use super::Result;
 use crate::jobs::JobKind;
 
 /// A change of settings to save.
@@ -18,8 +19,8 @@ pub struct SettingsUpdate<'a> {
     pub tenant_id: &'a str,
     /// Every plain setting, after the change.
     pub settings: &'a BTreeMap<String, String>,
-    /// Every secret setting, after the change.
-    pub secrets: &'a BTreeMap<String, String>,
+    /// Every secret setting, after the change, sealed.
+    pub sealed_secrets: &'a BTreeMap<String, String>,
     /// What changed, as JSON with secrets redacted.
     pub changes: &'a str,
     /// Who changed it.
@@ -35,10 +36,6 @@ pub struct ChangeRecord {
     pub actor_email: String,
     /// What, as JSON.
     pub changes: String,
-}
-
-fn json(map: &BTreeMap<String, String>) -> String {
-    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// Saves the settings, records the change, moves the tenant from ready to updating and
@@ -59,10 +56,10 @@ pub async fn save(pool: &AnyPool, update: &SettingsUpdate<'_>, now: i64) -> Resu
     {
         return Ok(None);
     }
-    sqlx::query("UPDATE tenants SET settings = $2, secrets = $3 WHERE id = $1")
+    sqlx::query("UPDATE tenants SET settings = $2, sealed_secrets = $3 WHERE id = $1")
         .bind(update.tenant_id)
         .bind(json(update.settings))
-        .bind(json(update.secrets))
+        .bind(json(update.sealed_secrets))
         .execute(&mut *tx)
         .await?;
     sqlx::query(
@@ -80,18 +77,6 @@ pub async fn save(pool: &AnyPool, update: &SettingsUpdate<'_>, now: i64) -> Resu
     supersede(&mut tx, update.tenant_id, &job_id, JobKind::Update, now).await?;
     tx.commit().await?;
     Ok(Some(job_id))
-}
-
-/// The tenant's secret settings waiting for (or already in) its Secret.
-pub async fn secrets(pool: &AnyPool, tenant_id: &str) -> Result<BTreeMap<String, String>> {
-    let raw: Option<String> = sqlx::query_scalar("SELECT secrets FROM tenants WHERE id = $1")
-        .bind(tenant_id)
-        .fetch_optional(pool)
-        .await?;
-    match raw {
-        Some(raw) => serde_json::from_str(&raw).map_err(|e| DbError::Corrupt(e.to_string())),
-        None => Ok(BTreeMap::new()),
-    }
 }
 
 /// The tenant's changes of settings, newest first.

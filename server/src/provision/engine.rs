@@ -28,6 +28,7 @@ use crate::jobs::kinds::Step;
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
 use crate::mail::messages;
+use crate::secrets::{store, Keyring, SecretsError};
 
 /// How long to wait before looking at the cluster again.
 const POLL: Duration = Duration::from_millis(500);
@@ -39,6 +40,7 @@ pub struct Engine {
     cluster: ClusterSettings,
     public_url: String,
     dns: Arc<dyn DnsProvider>,
+    keyring: Option<Arc<Keyring>>,
 }
 
 impl Engine {
@@ -50,6 +52,7 @@ impl Engine {
             cluster,
             public_url: "http://127.0.0.1:3000".to_owned(),
             dns: Arc::new(Wildcard),
+            keyring: None,
         }
     }
 
@@ -86,6 +89,12 @@ impl Engine {
     /// nothing per tenant).
     pub fn with_dns(mut self, dns: Arc<dyn DnsProvider>) -> Self {
         self.dns = dns;
+        self
+    }
+
+    /// The same engine, opening tenants' sealed secret settings with this keyring.
+    pub fn with_keyring(mut self, keyring: Option<Arc<Keyring>>) -> Self {
+        self.keyring = keyring;
         self
     }
 
@@ -157,9 +166,12 @@ impl Engine {
         };
         let password = read(config::DATABASE_PASSWORD).unwrap_or_else(generate_password);
         // Secret settings the owner saved since wait in the database for this apply.
-        let saved_secrets = crate::db::settings::secrets(&self.pool, &tenant.id)
+        let saved_secrets = store::open_all(&self.pool, self.keyring.as_deref(), &tenant.id)
             .await
-            .map_err(db_error)?;
+            .map_err(|e| match e {
+                SecretsError::Db(e) => db_error(e),
+                other => StepError::permanent(other.to_string()),
+            })?;
         let mut settings = BTreeMap::new();
         for spec in &blueprint.settings {
             let raw = if spec.is_secret() {

@@ -2,6 +2,7 @@
 //! and shows tenants with their jobs and events.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sqlx::AnyPool;
 
@@ -17,6 +18,7 @@ use crate::db::tenants::{self, Created, TenantRecord};
 use crate::db::{catalog, users, DbError};
 use crate::jobs::JobKind;
 use crate::provision::manifests::ClusterSettings;
+use crate::secrets::Keyring;
 
 /// Tenants over the database.
 #[derive(Clone)]
@@ -24,6 +26,7 @@ pub struct TenantService {
     pool: AnyPool,
     cluster: ClusterSettings,
     client: Option<kube::Client>,
+    keyring: Option<Arc<Keyring>>,
 }
 
 pub(super) fn internal(error: DbError) -> AppError {
@@ -66,7 +69,20 @@ impl TenantService {
             pool,
             cluster,
             client: None,
+            keyring: None,
         }
+    }
+
+    /// The same service, sealing owners' secret settings with this keyring (without one, a
+    /// secret setting cannot be saved).
+    pub fn with_keyring(mut self, keyring: Option<Arc<Keyring>>) -> Self {
+        self.keyring = keyring;
+        self
+    }
+
+    /// The keyring sealing secret settings, when one is configured.
+    pub(super) fn keyring(&self) -> Option<&Keyring> {
+        self.keyring.as_deref()
     }
 
     /// The same service, also reading tenants' objects from this cluster.

@@ -9,6 +9,7 @@ use app::error::AppError;
 use super::service::internal;
 use super::TenantService;
 use crate::clock::{now_ms, rfc3339};
+use crate::db::secrets;
 use crate::db::settings::{self, SettingsUpdate};
 use crate::db::{catalog, tenants, users};
 
@@ -55,14 +56,14 @@ impl TenantService {
     pub async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError> {
         let tenant = self.record(subdomain).await?;
         let specs = self.blueprint_settings(&tenant.plan).await?;
-        let secrets = settings::secrets(self.pool(), &tenant.id)
+        let sealed = secrets::sealed(self.pool(), &tenant.id)
             .await
             .map_err(internal)?;
         let fields = specs
             .into_iter()
             .map(|spec| {
                 let (value, is_set) = if spec.is_secret() {
-                    (None, secrets.get(&spec.key).is_some_and(|v| !v.is_empty()))
+                    (None, sealed.contains_key(&spec.key))
                 } else {
                     let value = tenant
                         .settings
@@ -113,17 +114,27 @@ impl TenantService {
                 tenant.state.as_str()
             )));
         }
-        let mut secrets = settings::secrets(self.pool(), &tenant.id)
+        let mut sealed = secrets::sealed(self.pool(), &tenant.id)
             .await
             .map_err(internal)?;
-        secrets.extend(accepted.secrets);
+        if !accepted.secrets.is_empty() {
+            let keyring = self.keyring().ok_or_else(|| {
+                tracing::error!("a secret setting cannot be saved: no secret key is configured");
+                AppError::Unavailable(
+                    "Secret settings cannot be saved yet: the operator has not configured a \
+                     secret key."
+                        .to_owned(),
+                )
+            })?;
+            crate::secrets::store::seal_into(keyring, &tenant.id, &mut sealed, &accepted.secrets);
+        }
         let changes = serde_json::to_string(&accepted.changes).map_err(|_| AppError::Internal)?;
         let job_id = settings::save(
             self.pool(),
             &SettingsUpdate {
                 tenant_id: &tenant.id,
                 settings: &accepted.settings,
-                secrets: &secrets,
+                sealed_secrets: &sealed,
                 changes: &changes,
                 actor_email,
             },

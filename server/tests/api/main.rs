@@ -25,5 +25,6 @@ mod processes;
 mod provisioning;
 mod pruning;
 mod rate_limit;
+mod sealed_secrets;
 mod signup;
 mod tenant_api;

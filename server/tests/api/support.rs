@@ -92,6 +92,9 @@ pub struct TestApp {
     running: Option<Running>,
 }
 
+/// The key tests seal secret settings with (`ID:BASE64` of 32 bytes).
+pub const TEST_SECRET_KEY: &str = "test:dGVzdC1vbmx5LWtleS1uZXZlci11c2UtaXQtMzJieXQ=";
+
 /// Serve settings for tests: an ephemeral port, default limits.
 pub fn test_config() -> ServeConfig {
     ServeConfig {
@@ -124,6 +127,7 @@ pub fn test_config() -> ServeConfig {
         mail: Box::default(),
         dns: Box::default(),
         billing: Box::new(server::billing::BillingConfig::off()),
+        secrets: server::secrets::SecretKeyConfig::with_key(TEST_SECRET_KEY),
     }
 }
 
