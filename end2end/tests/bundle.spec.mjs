@@ -3,10 +3,10 @@
 import { gzipSync } from 'node:zlib';
 import { expect, test } from './support.mjs';
 
-// Gzipped bytes (level 9) of /pkg/storefleet.wasm from the release build. Measured at
-// 687,536 when this budget was set; raise it only with a reason, lower it when the bundle
-// shrinks.
-const WASM_GZIP_BUDGET = 700_000;
+// Gzipped bytes (zlib level 9) of /pkg/storefleet.wasm from the release build. Measured at
+// 694,039 (1,902,962 raw) when this budget was set; raise it only with a reason, lower it
+// when the bundle shrinks.
+const WASM_GZIP_BUDGET = 710_000;
 
 test('the release WASM fits its gzipped size budget', async ({ request }) => {
   const response = await request.get('/pkg/storefleet.wasm');
