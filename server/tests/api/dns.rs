@@ -112,8 +112,9 @@ async fn a_provider_without_its_settings_stops_the_server_from_starting() {
 }
 
 async fn an_unreachable_provider_is_retried_then_fails_visibly(backend: Backend) {
-    // Nothing listens there: a bound-then-closed port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+    // Nothing listens there: a bound-then-closed port, on a loopback address no test server
+    // binds (they all use 127.0.0.1), so another test cannot take the port meanwhile.
+    let port = std::net::TcpListener::bind("127.0.0.2:0")
         .unwrap()
         .local_addr()
         .unwrap()
@@ -121,7 +122,7 @@ async fn an_unreachable_provider_is_retried_then_fails_visibly(backend: Backend)
     let mut config = test_config();
     *config.dns = DnsConfig {
         dns_provider: DnsKind::Powerdns,
-        powerdns_api_url: Some(format!("http://127.0.0.1:{port}").parse().unwrap()),
+        powerdns_api_url: Some(format!("http://127.0.0.2:{port}").parse().unwrap()),
         powerdns_api_key: Some("key".to_owned().into()),
         powerdns_zone: Some("shops.test".into()),
         ..DnsConfig::default()
