@@ -16,6 +16,7 @@ use app::ports::Services;
 
 use crate::accounts::AccountService;
 use crate::audit::AuditService;
+use crate::catalog::CatalogService;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
 use crate::config::{DbConfig, ServeConfig};
@@ -25,7 +26,7 @@ use crate::jobs::policy::RetryPolicy;
 use crate::jobs::{Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::secrets::{store, Keyring};
-use crate::tenants::TenantService;
+use crate::tenants::{SignupService, TenantService};
 
 /// How often expired sessions are deleted.
 const SESSION_SWEEP: Duration = Duration::from_secs(600);
@@ -231,8 +232,12 @@ fn state(
     tenants: TenantService,
     billing: Arc<dyn app::ports::Billing>,
 ) -> AppState {
-    let accounts = AccountService::new(db.pool.clone(), config.login_limits())
-        .with_site_url(config.public_url.as_str());
+    let accounts: Arc<dyn app::ports::Accounts> = Arc::new(
+        AccountService::new(db.pool.clone(), config.login_limits())
+            .with_site_url(config.public_url.as_str()),
+    );
+    let shared = Arc::new(tenants.clone());
+    let signup = SignupService::new(tenants.clone(), accounts.clone(), billing.clone());
     AppState {
         leptos: LeptosOptions::builder()
             .output_name("storefleet")
@@ -242,8 +247,13 @@ fn state(
             .env(Env::PROD)
             .build(),
         services: Services {
-            accounts: Arc::new(accounts),
-            tenants: Arc::new(tenants.clone()),
+            accounts,
+            tenants: shared.clone(),
+            inspection: shared.clone(),
+            stores: shared.clone(),
+            signup: Arc::new(signup),
+            catalog: Arc::new(CatalogService::new(db.pool.clone())),
+            jobs: shared,
             billing,
             audit: Arc::new(AuditService::new(db.pool.clone())),
             simulated_cluster: simulated,

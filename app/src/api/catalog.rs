@@ -23,10 +23,10 @@ pub async fn get_catalog() -> Result<Catalog, AppError> {
     answer(
         async {
             require_admin().await?;
-            let tenants = services()?.tenants;
+            let catalog = services()?.catalog;
             Ok(Catalog {
-                plans: tenants.plans().await?,
-                blueprints: tenants.blueprints().await?,
+                plans: catalog.plans().await?,
+                blueprints: catalog.blueprints().await?,
             })
         }
         .await,

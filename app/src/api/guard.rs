@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
-use crate::domain::UserView;
+use crate::domain::{Actor, UserView};
 use crate::error::AppError;
 use crate::ports::{ClientAddr, Services};
 
@@ -35,6 +35,11 @@ pub fn client_addr() -> ClientAddr {
         .unwrap_or_else(|| ClientAddr("unknown".to_owned()))
 }
 
+/// The signed-in account as the actor of what it does, from the request's address.
+pub fn actor(user: &UserView) -> Actor {
+    Actor::user(user, &client_addr().0)
+}
+
 /// The signed-in account, if any. A session whose account is gone counts as signed out.
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let session = session().await?;
@@ -60,7 +65,7 @@ pub async fn require_tenant_access(subdomain: &str) -> Result<UserView, AppError
     if user.is_admin() {
         return Ok(user);
     }
-    let owner = services()?.tenants.owner_id(subdomain).await?;
+    let owner = services()?.stores.owner_id(subdomain).await?;
     if owner.as_deref() == Some(user.id.as_str()) {
         Ok(user)
     } else {

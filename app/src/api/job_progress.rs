@@ -13,11 +13,11 @@ pub async fn watch_job(job_id: String, after: i64) -> Result<JobProgress, AppErr
     answer(
         async {
             let user = require_user().await?;
-            let tenants = services()?.tenants;
-            if !user.is_admin() && tenants.job_owner(&job_id).await? != Some(user.id) {
+            let jobs = services()?.jobs;
+            if !user.is_admin() && jobs.job_owner(&job_id).await? != Some(user.id) {
                 return Err(AppError::NotFound);
             }
-            tenants.progress(&job_id, after).await
+            jobs.progress(&job_id, after).await
         }
         .await,
     )

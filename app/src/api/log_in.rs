@@ -7,9 +7,7 @@ use crate::error::AppError;
 /// Checks the credentials, starts a fresh session and sends the browser to its account page.
 #[server(prefix = "/api", endpoint = "log_in")]
 pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::api::audit::record_as;
     use crate::api::guard::{answer, client_addr, services, start_session};
-    use crate::domain::audit::action;
 
     answer(
         async {
@@ -18,7 +16,6 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
                 .log_in(&email, password, &client_addr())
                 .await?;
             start_session(&user).await?;
-            record_as(&user, action::ACCOUNT_LOG_IN, &user.email, "").await;
             leptos_axum::redirect(if user.is_admin() {
                 "/admin"
             } else {

@@ -7,9 +7,7 @@ use crate::error::AppError;
 /// Ends the session (deleting it from the store) and sends the browser home.
 #[server(prefix = "/api", endpoint = "log_out")]
 pub async fn log_out() -> Result<(), AppError> {
-    use crate::api::audit::record_as;
-    use crate::api::guard::{answer, current_user, end_session};
-    use crate::domain::audit::action;
+    use crate::api::guard::{actor, answer, current_user, end_session, services};
 
     answer(
         async {
@@ -17,7 +15,7 @@ pub async fn log_out() -> Result<(), AppError> {
             let user = current_user().await?;
             end_session().await?;
             if let Some(user) = user {
-                record_as(&user, action::ACCOUNT_LOG_OUT, &user.email, "").await;
+                services()?.accounts.log_out(&actor(&user)).await;
             }
             leptos_axum::redirect("/");
             Ok(())

@@ -17,8 +17,6 @@ pub mod users;
 pub mod whoami;
 
 #[cfg(feature = "ssr")]
-pub mod audit;
-#[cfg(feature = "ssr")]
 pub mod guard;
 
 pub use account::{account, Account};

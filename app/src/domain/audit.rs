@@ -142,6 +142,8 @@ impl AuditQuery {
 /// An action to record. Never holds a secret: `detail` says what changed, not with what key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAuditEntry {
+    /// What kind of actor acted.
+    pub actor_kind: super::ActorKind,
     /// The account that acted, if it is known.
     pub actor_id: Option<String>,
     /// Its email, kept as it was then.
@@ -163,7 +165,9 @@ pub struct AuditEntryView {
     pub id: String,
     /// When, RFC 3339.
     pub at: String,
-    /// Who, by email.
+    /// What kind of actor: an account, an operator, a token, a webhook, storefleet.
+    pub actor_kind: super::ActorKind,
+    /// Who: an account's email, an operator's login name, a provider.
     pub actor_email: String,
     /// What.
     pub action: String,

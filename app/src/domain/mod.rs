@@ -1,5 +1,6 @@
 //! Domain rules that the browser and the server share: parsers that only let valid values exist.
 
+pub mod actor;
 pub mod audit;
 pub mod blueprint;
 pub mod email;
@@ -16,6 +17,7 @@ pub mod tenant;
 pub mod tenant_query;
 pub mod user;
 
+pub use actor::{Actor, ActorKind};
 pub use audit::{AuditEntryView, AuditPage, AuditQuery, NewAuditEntry};
 pub use blueprint::Blueprint;
 pub use email::Email;

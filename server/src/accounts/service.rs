@@ -4,12 +4,14 @@ use async_trait::async_trait;
 use sqlx::AnyPool;
 use tokio::sync::{OnceCell, Semaphore};
 
-use app::domain::{password, Email, Password, Role, UserView};
+use app::domain::audit::action;
+use app::domain::{password, Actor, Email, Password, Role, UserView};
 use app::error::AppError;
 use app::ports::{Accounts, ClientAddr};
 
 use super::hashing;
 use super::rate_limit::{self, LoginLimits, Verdict};
+use crate::audit::Recorder;
 use crate::clock::{now_ms, rfc3339};
 use crate::db::{self, login_failures, users, users::Inserted, users::UserRecord};
 use crate::mail::messages;
@@ -37,6 +39,7 @@ pub struct AccountService {
     decoy_hash: OnceCell<String>,
     /// Where people log in, linked from the welcome mail; empty: no link.
     site_url: String,
+    audit: Recorder,
 }
 
 impl AccountService {
@@ -44,6 +47,7 @@ impl AccountService {
     pub fn new(pool: AnyPool, limits: LoginLimits) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Self {
+            audit: Recorder::new(pool.clone()),
             pool,
             limits,
             hashing: Semaphore::new(cores),
@@ -142,12 +146,23 @@ fn db_failed(error: db::DbError) -> AppError {
 
 #[async_trait]
 impl Accounts for AccountService {
-    async fn sign_up(&self, email: Email, password: Password) -> Result<UserView, AppError> {
+    async fn sign_up(
+        &self,
+        email: Email,
+        password: Password,
+        client: &ClientAddr,
+    ) -> Result<UserView, AppError> {
         match self
             .create_with(email, password, Role::Customer, true)
             .await
         {
-            Ok(user) => Ok(user),
+            Ok(user) => {
+                let actor = Actor::user(&user, &client.0);
+                self.audit
+                    .record(&actor, action::ACCOUNT_SIGN_UP, &user.email, "")
+                    .await;
+                Ok(user)
+            }
             Err(CreateError::Exists(_)) => Err(AppError::Conflict(
                 "An account with this email already exists. Log in instead.".to_owned(),
             )),
@@ -223,13 +238,24 @@ impl Accounts for AccountService {
                     .await
                     .map_err(db_failed)?;
                 tracing::info!(user_id = %record.id, "logged in");
-                Ok(view(&record))
+                let user = view(&record);
+                let actor = Actor::user(&user, &client.0);
+                self.audit
+                    .record(&actor, action::ACCOUNT_LOG_IN, &user.email, "")
+                    .await;
+                Ok(user)
             }
             _ => {
                 tracing::info!(client = %client.0, "log-in failed");
                 Err(AppError::BadCredentials)
             }
         }
+    }
+
+    async fn log_out(&self, actor: &Actor) {
+        self.audit
+            .record(actor, action::ACCOUNT_LOG_OUT, &actor.name, "")
+            .await;
     }
 
     async fn user(&self, id: &str) -> Result<Option<UserView>, AppError> {
@@ -242,23 +268,34 @@ impl Accounts for AccountService {
         Ok(records.iter().map(view).collect())
     }
 
-    async fn set_role(&self, user_id: &str, role: Role) -> Result<UserView, AppError> {
+    async fn set_role(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        role: Role,
+    ) -> Result<UserView, AppError> {
         let existing = users::by_id(&self.pool, user_id).await.map_err(db_failed)?;
         let Some(existing) = existing else {
             return Err(AppError::NotFound);
         };
-        if existing.role == role {
-            return Ok(view(&existing));
-        }
-        if !users::set_role(&self.pool, user_id, role)
-            .await
-            .map_err(db_failed)?
-        {
-            return Err(AppError::Conflict(
-                "This is the last admin: promote someone else first.".to_owned(),
-            ));
-        }
-        tracing::info!(user_id, role = role.as_str(), "role changed");
-        self.user(user_id).await?.ok_or(AppError::NotFound)
+        let changed = if existing.role == role {
+            view(&existing)
+        } else {
+            if !users::set_role(&self.pool, user_id, role)
+                .await
+                .map_err(db_failed)?
+            {
+                return Err(AppError::Conflict(
+                    "This is the last admin: promote someone else first.".to_owned(),
+                ));
+            }
+            tracing::info!(user_id, role = role.as_str(), "role changed");
+            self.user(user_id).await?.ok_or(AppError::NotFound)?
+        };
+        let detail = format!("role={}", changed.role.as_str());
+        self.audit
+            .record(actor, action::USER_SET_ROLE, &changed.email, &detail)
+            .await;
+        Ok(changed)
     }
 }

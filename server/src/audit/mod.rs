@@ -1,14 +1,19 @@
-//! The audit log of admin and owner actions, as the UI's `Audit` port.
+//! The audit log of every action that changed something: [`Recorder`] writes it for the
+//! services that act, [`AuditService`] searches it for the admin page.
+
+mod record;
+
+pub use record::Recorder;
 
 use async_trait::async_trait;
 use sqlx::AnyPool;
 
 use app::domain::paging::{clamp_page, offset, page_count, PAGE_SIZE};
-use app::domain::{AuditEntryView, AuditPage, AuditQuery, NewAuditEntry};
+use app::domain::{ActorKind, AuditEntryView, AuditPage, AuditQuery};
 use app::error::AppError;
-use app::ports::Audit;
+use app::ports::AuditLog;
 
-use crate::clock::{now_ms, rfc3339};
+use crate::clock::rfc3339;
 use crate::db::audit::{self, AuditRecord};
 use crate::db::DbError;
 
@@ -27,6 +32,7 @@ fn view(record: AuditRecord) -> AuditEntryView {
     AuditEntryView {
         id: record.id,
         at: rfc3339(record.at),
+        actor_kind: ActorKind::from_name(&record.actor_kind).unwrap_or(ActorKind::User),
         actor_email: record.actor_email,
         action: record.action,
         target: record.target,
@@ -43,21 +49,7 @@ impl AuditService {
 }
 
 #[async_trait]
-impl Audit for AuditService {
-    async fn record(&self, entry: NewAuditEntry) -> Result<(), AppError> {
-        audit::insert(&self.pool, &entry, now_ms())
-            .await
-            .map_err(internal)?;
-        tracing::info!(
-            actor = %entry.actor_email,
-            action = %entry.action,
-            target = %entry.target,
-            client = %entry.client_addr,
-            "audited"
-        );
-        Ok(())
-    }
-
+impl AuditLog for AuditService {
     async fn search(&self, query: &AuditQuery) -> Result<AuditPage, AppError> {
         let total = audit::count(&self.pool, query).await.map_err(internal)?;
         let pages = page_count(total);

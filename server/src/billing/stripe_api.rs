@@ -11,11 +11,13 @@ use stripe_checkout::checkout_session::{
 };
 use stripe_checkout::CheckoutSessionMode;
 
-use app::domain::TenantState;
+use app::domain::audit::action;
+use app::domain::{Actor, TenantState};
 use app::error::AppError;
 use app::ports::Billing;
 
 use super::config::{BillingConfig, StripeKeys};
+use crate::audit::Recorder;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{billing, catalog, users, DbError};
 
@@ -29,6 +31,7 @@ pub struct StripeBilling {
     client: stripe::Client,
     pool: AnyPool,
     public_url: String,
+    audit: Recorder,
 }
 
 fn internal(error: DbError) -> AppError {
@@ -71,6 +74,7 @@ impl StripeBilling {
             .map_err(|e| ClientError::Config(e.to_string().replace(&keys.secret_key, "****")))?;
         Ok(Self {
             client,
+            audit: Recorder::new(pool.clone()),
             pool,
             public_url: public_url.as_str().trim_end_matches('/').to_owned(),
         })
@@ -90,7 +94,7 @@ impl Billing for StripeBilling {
         true
     }
 
-    async fn checkout(&self, tenant_id: &str) -> Result<String, AppError> {
+    async fn checkout(&self, actor: &Actor, tenant_id: &str) -> Result<String, AppError> {
         let tenant = self.tenant(tenant_id).await?;
         if tenant.state != TenantState::PendingPayment {
             return Err(AppError::Conflict(format!(
@@ -144,13 +148,17 @@ impl Billing for StripeBilling {
             .await
             .map_err(|e| unavailable("creating a Checkout Session", &e))?;
         tracing::info!(tenant = %tenant.subdomain, session = %session.id.as_str(), "checkout started");
-        session.url.ok_or_else(|| {
+        let url = session.url.ok_or_else(|| {
             tracing::error!(session = %session.id.as_str(), "Stripe returned a Checkout Session without a URL");
             AppError::Internal
-        })
+        })?;
+        self.audit
+            .record(actor, action::BILLING_OPEN, &tenant.subdomain, "checkout")
+            .await;
+        Ok(url)
     }
 
-    async fn portal(&self, tenant_id: &str) -> Result<String, AppError> {
+    async fn portal(&self, actor: &Actor, tenant_id: &str) -> Result<String, AppError> {
         let tenant = self.tenant(tenant_id).await?;
         let customer = billing::for_tenant(&self.pool, &tenant.id)
             .await
@@ -168,6 +176,9 @@ impl Billing for StripeBilling {
             .send(&self.client)
             .await
             .map_err(|e| unavailable("creating a billing portal session", &e))?;
+        self.audit
+            .record(actor, action::BILLING_OPEN, &tenant.subdomain, "portal")
+            .await;
         Ok(session.url)
     }
 }

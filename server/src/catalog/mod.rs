@@ -2,3 +2,6 @@
 
 pub mod defaults;
 pub mod fit;
+pub mod service;
+
+pub use service::CatalogService;

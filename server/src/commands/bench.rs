@@ -27,7 +27,8 @@ use serde::de::DeserializeOwned;
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
-use app::domain::Subdomain;
+use app::domain::{Actor, Subdomain};
+use app::ports::TenantAdmin;
 
 use crate::cli::{BenchCommand, ProvisionBenchArgs};
 use crate::clock::now_ms;
@@ -112,7 +113,12 @@ async fn measure(
     let mut job_ids = Vec::new();
     for number in 1..=args.tenants {
         let (_, job_id) = tenants
-            .create(&subdomain(number), PLAN, None, "benchmark")
+            .create(
+                &Actor::operator("benchmark"),
+                &subdomain(number),
+                PLAN,
+                None,
+            )
             .await
             .with_context(|| format!("creating tenant {}", subdomain(number)))?;
         job_ids.push(job_id);

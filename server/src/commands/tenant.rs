@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use serde::Serialize;
 
-use app::domain::{JobEventView, JobView, TenantView};
+use app::domain::{Actor, JobEventView, JobView, TenantView};
+use app::ports::TenantAdmin;
 
 use crate::cli::{TenantArgs, TenantCommand};
 use crate::config::DbConfig;
@@ -15,6 +16,14 @@ use crate::tenants::{TenantDetail, TenantService};
 const POLL: Duration = Duration::from_millis(250);
 /// After this long with the job still queued, say that no server seems to be running.
 const UNCLAIMED_HINT: Duration = Duration::from_secs(20);
+
+/// The operator running the command, by login name, as the audit log records them.
+fn operator() -> Actor {
+    let login = ["STOREFLEET_OPERATOR", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()));
+    Actor::operator(login.as_deref().unwrap_or("unknown"))
+}
 
 /// Runs a tenant command.
 pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
@@ -28,7 +37,7 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
             wait,
         } => {
             let (tenant, job_id) = tenants
-                .create(&subdomain, &plan, owner_email.as_deref(), "command line")
+                .create(&operator(), &subdomain, &plan, owner_email.as_deref())
                 .await?;
             println!(
                 "created tenant {} ({}), job {job_id}",
@@ -91,7 +100,7 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
             Ok(())
         }
         TenantCommand::Retry { subdomain, wait } => {
-            let job_id = tenants.retry(&subdomain, "command line").await?;
+            let job_id = tenants.retry(&operator(), &subdomain).await?;
             println!("retrying job {job_id} of tenant {subdomain}");
             if wait {
                 follow(&tenants, &job_id).await?;
@@ -99,7 +108,7 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
             Ok(())
         }
         TenantCommand::Delete { subdomain, wait } => {
-            let job_id = tenants.delete(&subdomain, "command line").await?;
+            let job_id = tenants.delete(&operator(), &subdomain).await?;
             println!("deleting tenant {subdomain}, job {job_id}");
             if wait {
                 follow(&tenants, &job_id).await?;

@@ -14,6 +14,8 @@ pub struct AuditRecord {
     pub id: String,
     /// When, in milliseconds.
     pub at: i64,
+    /// What kind of actor acted (`user`, `operator`, …).
+    pub actor_kind: String,
     /// The account that acted, if known.
     pub actor_id: Option<String>,
     /// Its email then.
@@ -28,12 +30,14 @@ pub struct AuditRecord {
     pub client_addr: String,
 }
 
-const COLUMNS: &str = "id, at, actor_id, actor_email, action, target, detail, client_addr";
+const COLUMNS: &str =
+    "id, at, actor_kind, actor_id, actor_email, action, target, detail, client_addr";
 
 fn from_row(row: &AnyRow) -> Result<AuditRecord> {
     Ok(AuditRecord {
         id: row.try_get("id")?,
         at: row.try_get("at")?,
+        actor_kind: row.try_get("actor_kind")?,
         actor_id: row.try_get("actor_id")?,
         actor_email: row.try_get("actor_email")?,
         action: row.try_get("action")?,
@@ -46,10 +50,11 @@ fn from_row(row: &AnyRow) -> Result<AuditRecord> {
 /// Stores an entry at `now`.
 pub async fn insert(pool: &AnyPool, entry: &NewAuditEntry, now: i64) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     ))
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(now)
+    .bind(entry.actor_kind.as_str())
     .bind(entry.actor_id.clone())
     .bind(&entry.actor_email)
     .bind(&entry.action)

@@ -15,6 +15,7 @@ use tower_sessions::Session;
 
 use app::api::guard::USER_ID_KEY;
 use app::error::AppError;
+use app::ports::JobProgressFeed;
 
 use super::AppState;
 

@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
+
 use app::domain::{ClusterObjectView, SettingValue, Subdomain, TenantHealth, TenantState};
 use app::error::AppError;
+use app::ports::TenantInspection;
 
 use super::service::internal;
 use super::TenantService;
@@ -17,9 +20,9 @@ fn unreachable_cluster(error: ApplyError) -> AppError {
     AppError::Unavailable("The cluster cannot be reached right now.".to_owned())
 }
 
-impl TenantService {
-    /// The health of the tenant's workloads, read from the cluster.
-    pub async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
+#[async_trait]
+impl TenantInspection for TenantService {
+    async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
         let tenant = self.record(subdomain).await?;
         inspect::health(
             self.client()?,
@@ -30,11 +33,7 @@ impl TenantService {
         .map_err(unreachable_cluster)
     }
 
-    /// The tenant's objects on the cluster with their status.
-    pub async fn cluster_objects(
-        &self,
-        subdomain: &str,
-    ) -> Result<Vec<ClusterObjectView>, AppError> {
+    async fn cluster_objects(&self, subdomain: &str) -> Result<Vec<ClusterObjectView>, AppError> {
         let tenant = self.record(subdomain).await?;
         inspect::objects(
             self.client()?,
@@ -45,9 +44,7 @@ impl TenantService {
         .map_err(unreachable_cluster)
     }
 
-    /// The tenant's objects as the control plane renders them now, as YAML, with every
-    /// secret value redacted.
-    pub async fn manifests(&self, subdomain: &str) -> Result<String, AppError> {
+    async fn manifests(&self, subdomain: &str) -> Result<String, AppError> {
         let tenant = self.record(subdomain).await?;
         let plan = catalog::plan(self.pool(), &tenant.plan)
             .await

@@ -11,7 +11,6 @@ use crate::clock::now_ms;
 use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
 use crate::jobs::JobKind;
-use crate::mail::messages;
 
 fn refused(tenant: &TenantRecord, action: &str) -> AppError {
     AppError::Conflict(format!(
@@ -55,22 +54,8 @@ impl TenantService {
         Ok(job_id)
     }
 
-    /// Stops a tenant's workloads and serves its maintenance page; data is kept.
-    pub async fn suspend(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
-        let tenant = self.record(subdomain).await?;
-        let mail = match self.owner_email(&tenant).await? {
-            Some(owner) => vec![messages::suspended(
-                &format!("suspended:{}:{}", tenant.id, now_ms()),
-                &owner,
-                &tenant.subdomain,
-                "An administrator suspended it.",
-            )],
-            None => Vec::new(),
-        };
-        self.suspend_record(&tenant, cause, &mail).await
-    }
-
-    /// [`Self::suspend`] for a tenant already read, with mail to send with the change.
+    /// Stops a tenant's workloads and serves its maintenance page, data kept, with mail to
+    /// send with the change.
     pub async fn suspend_record(
         &self,
         tenant: &TenantRecord,
@@ -89,12 +74,6 @@ impl TenantService {
     }
 
     /// Brings a suspended tenant back; it is marked ready when it serves again.
-    pub async fn resume(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
-        let tenant = self.record(subdomain).await?;
-        self.resume_record(&tenant, cause).await
-    }
-
-    /// [`Self::resume`] for a tenant already read.
     pub async fn resume_record(
         &self,
         tenant: &TenantRecord,
@@ -118,10 +97,13 @@ impl TenantService {
     }
 
     /// Renders and applies everything again, and waits until the store serves.
-    pub async fn reprovision(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
-        let tenant = self.record(subdomain).await?;
+    pub async fn reprovision_record(
+        &self,
+        tenant: &TenantRecord,
+        cause: &str,
+    ) -> Result<String, AppError> {
         self.move_to(
-            &tenant,
+            tenant,
             TenantState::Provisioning,
             Some(JobKind::Provision),
             "re-provisioned",

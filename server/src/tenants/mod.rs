@@ -1,12 +1,16 @@
-//! Tenants: creating, listing, showing and deleting them, for the UI and the command line.
+//! Tenants: the admin's operations, owners' stores and settings, sign-up, job progress and
+//! what the cluster holds, for the UI and the command line. One service over the database,
+//! implementing one port per use case, each in its own file.
 
+pub mod admin;
 pub mod inspect;
 pub mod lifecycle;
-pub mod port;
-pub mod search;
+pub mod progress;
 pub mod service;
 pub mod settings;
 pub mod signup;
+pub mod store_signup;
 
 pub use app::domain::TenantDetail;
 pub use service::TenantService;
+pub use store_signup::SignupService;

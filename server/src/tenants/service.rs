@@ -6,17 +6,14 @@ use std::sync::Arc;
 
 use sqlx::AnyPool;
 
-use app::domain::job::estimate_remaining_ms;
-use app::domain::{
-    Email, JobEventView, JobProgress, JobView, Subdomain, TenantDetail, TenantState, TenantView,
-};
+use app::domain::{JobEventView, JobView, TenantDetail, TenantView};
 use app::error::AppError;
 
-use crate::clock::{now_ms, rfc3339};
-use crate::db::jobs::{self, EventRecord, JobRecord, JobState};
-use crate::db::tenants::{self, Created, TenantRecord};
-use crate::db::{catalog, users, DbError};
-use crate::jobs::JobKind;
+use crate::audit::Recorder;
+use crate::clock::rfc3339;
+use crate::db::jobs::{self, EventRecord, JobRecord};
+use crate::db::tenants::{self, TenantRecord};
+use crate::db::{users, DbError};
 use crate::provision::manifests::ClusterSettings;
 use crate::secrets::Keyring;
 
@@ -27,6 +24,7 @@ pub struct TenantService {
     cluster: ClusterSettings,
     client: Option<kube::Client>,
     keyring: Option<Arc<Keyring>>,
+    audit: Recorder,
 }
 
 pub(super) fn internal(error: DbError) -> AppError {
@@ -66,6 +64,7 @@ impl TenantService {
     /// A service over this database, laying tenants out on the cluster as configured.
     pub fn new(pool: AnyPool, cluster: ClusterSettings) -> Self {
         Self {
+            audit: Recorder::new(pool.clone()),
             pool,
             cluster,
             client: None,
@@ -97,6 +96,11 @@ impl TenantService {
             tracing::error!("the tenant service has no cluster client");
             AppError::Internal
         })
+    }
+
+    /// Where the service records what it did.
+    pub(super) fn audit(&self) -> &Recorder {
+        &self.audit
     }
 
     /// How tenants are laid out on the cluster.
@@ -140,58 +144,6 @@ impl TenantService {
         }
     }
 
-    /// Creates a tenant and queues its provisioning. Bad input changes nothing.
-    pub async fn create(
-        &self,
-        subdomain: &str,
-        plan: &str,
-        owner_email: Option<&str>,
-        cause: &str,
-    ) -> Result<(TenantView, String), AppError> {
-        let subdomain =
-            Subdomain::parse(subdomain).map_err(|e| AppError::Invalid(e.to_string()))?;
-        catalog::plan(&self.pool, plan)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::Invalid(format!("There is no plan named \"{plan}\".")))?;
-        let owner = match owner_email {
-            Some(raw) => {
-                let email = Email::parse(raw).map_err(|e| AppError::Invalid(e.to_string()))?;
-                let user = users::by_email(&self.pool, email.as_str())
-                    .await
-                    .map_err(internal)?
-                    .ok_or_else(|| {
-                        AppError::Invalid(format!("There is no account with the email {email}."))
-                    })?;
-                Some(user)
-            }
-            None => None,
-        };
-        let now = now_ms();
-        let record = TenantRecord {
-            id: uuid::Uuid::new_v4().to_string(),
-            subdomain: subdomain.as_str().to_owned(),
-            plan: plan.to_owned(),
-            owner_id: owner.as_ref().map(|u| u.id.clone()),
-            state: TenantState::Provisioning,
-            settings: BTreeMap::new(),
-            release: BTreeMap::new(),
-            created_at: now,
-        };
-        match tenants::create(&self.pool, &record, cause, Some(JobKind::Provision), now)
-            .await
-            .map_err(internal)?
-        {
-            Created::Created { job_id } => {
-                tracing::info!(tenant = %record.subdomain, plan, job_id, "tenant created");
-                Ok((self.view(&record, owner.map(|u| u.email)), job_id))
-            }
-            Created::SubdomainTaken => Err(AppError::Conflict(format!(
-                "The subdomain \"{subdomain}\" is already taken."
-            ))),
-        }
-    }
-
     /// Every tenant, newest first.
     pub async fn list(&self) -> Result<Vec<TenantView>, AppError> {
         let owners: BTreeMap<String, String> = users::list(&self.pool)
@@ -231,60 +183,6 @@ impl TenantService {
         })
     }
 
-    /// Starts removing a tenant from the cluster; its record stays, as deleted.
-    pub async fn delete(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
-        let record = self.record(subdomain).await?;
-        if !record.state.can_become(TenantState::Deleting) {
-            return Err(AppError::Conflict(format!(
-                "The tenant is {} and cannot be deleted now.",
-                record.state.as_str()
-            )));
-        }
-        tenants::transition(
-            &self.pool,
-            &record.id,
-            record.state,
-            TenantState::Deleting,
-            cause,
-            Some(JobKind::Delete),
-            now_ms(),
-        )
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::Conflict("The tenant changed meanwhile; try again.".to_owned()))
-    }
-
-    /// Retries the tenant's latest job if it failed.
-    pub async fn retry(&self, subdomain: &str, cause: &str) -> Result<String, AppError> {
-        let record = self.record(subdomain).await?;
-        let latest = jobs::for_tenant(&self.pool, &record.id)
-            .await
-            .map_err(internal)?;
-        let job = latest
-            .first()
-            .filter(|job| job.state == JobState::Failed)
-            .ok_or_else(|| {
-                AppError::Conflict("The tenant's latest job has not failed.".to_owned())
-            })?;
-        let back_to = match job.kind {
-            JobKind::Provision => TenantState::Provisioning,
-            JobKind::Delete => TenantState::Deleting,
-            JobKind::Update => TenantState::Updating,
-            JobKind::Suspend | JobKind::Resume => TenantState::Suspended,
-            JobKind::Archive => TenantState::Archived,
-        };
-        if !tenants::retry_job(&self.pool, &record, &job.id, back_to, cause, now_ms())
-            .await
-            .map_err(internal)?
-        {
-            return Err(AppError::Conflict(
-                "The job changed meanwhile; try again.".to_owned(),
-            ));
-        }
-        tracing::info!(tenant = %record.subdomain, job_id = %job.id, cause, "job retried");
-        Ok(job.id.clone())
-    }
-
     /// A job by id.
     pub async fn job(&self, job_id: &str) -> Result<JobView, AppError> {
         let job = jobs::get(&self.pool, job_id)
@@ -292,46 +190,6 @@ impl TenantService {
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
         Ok(job_view(&job))
-    }
-
-    /// A job, its events after `after` (a `seq`), and an estimate of the time left.
-    pub async fn progress(&self, job_id: &str, after: i64) -> Result<JobProgress, AppError> {
-        let record = jobs::get(&self.pool, job_id)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
-        let events = self.events(job_id, after).await?;
-        let estimate_ms = if record.finished_at.is_some() {
-            Some(0)
-        } else {
-            let history = jobs::recent_step_durations(&self.pool, record.kind, 20)
-                .await
-                .map_err(internal)?;
-            let elapsed = record
-                .step_started_at
-                .map_or(0, |at| (now_ms() - at).max(0));
-            estimate_remaining_ms(&history, record.step, elapsed)
-        };
-        Ok(JobProgress {
-            job: job_view(&record),
-            events,
-            estimate_ms,
-        })
-    }
-
-    /// The owner of the tenant a job works on, if any: who besides admins may watch it.
-    pub async fn job_owner(&self, job_id: &str) -> Result<Option<String>, AppError> {
-        let job = jobs::get(&self.pool, job_id)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
-        let Some(tenant_id) = job.tenant_id else {
-            return Ok(None);
-        };
-        Ok(tenants::by_id(&self.pool, &tenant_id)
-            .await
-            .map_err(internal)?
-            .and_then(|t| t.owner_id))
     }
 
     /// A job's events after `after` (a `seq`).

@@ -2,41 +2,26 @@
 
 use std::collections::BTreeMap;
 
+use async_trait::async_trait;
+
+use app::domain::audit::action;
 use app::domain::settings_change::{self, ChangeError};
+use app::domain::{Actor, TenantDetail};
 use app::domain::{SettingChange, SettingChangeView, SettingField, SettingsForm, TenantView};
 use app::error::AppError;
+use app::ports::Stores;
 
-use super::service::internal;
+use super::service::{internal, job_view};
 use super::TenantService;
 use crate::clock::{now_ms, rfc3339};
 use crate::db::secrets;
 use crate::db::settings::{self, SettingsUpdate};
-use crate::db::{catalog, tenants, users};
+use crate::db::{catalog, jobs, tenants, users};
 
 /// How many changes the history shows.
 const HISTORY: i64 = 50;
 
 impl TenantService {
-    /// The tenants an account owns, newest first.
-    pub async fn owned(&self, owner_id: &str) -> Result<Vec<TenantView>, AppError> {
-        let owner = users::by_id(self.pool(), owner_id)
-            .await
-            .map_err(internal)?
-            .map(|u| u.email);
-        let records = tenants::owned_by(self.pool(), owner_id)
-            .await
-            .map_err(internal)?;
-        Ok(records
-            .iter()
-            .map(|t| self.view(t, owner.clone()))
-            .collect())
-    }
-
-    /// The id of the account owning the tenant, if any. `NotFound` when there is no tenant.
-    pub async fn owner_id(&self, subdomain: &str) -> Result<Option<String>, AppError> {
-        Ok(self.record(subdomain).await?.owner_id)
-    }
-
     async fn blueprint_settings(
         &self,
         plan: &str,
@@ -51,9 +36,43 @@ impl TenantService {
             .ok_or(AppError::Internal)?;
         Ok(blueprint.settings)
     }
+}
 
-    /// The settings form of a tenant: current values (never a secret's) and the history.
-    pub async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError> {
+#[async_trait]
+impl Stores for TenantService {
+    async fn owned(&self, owner_id: &str) -> Result<Vec<TenantView>, AppError> {
+        let owner = users::by_id(self.pool(), owner_id)
+            .await
+            .map_err(internal)?
+            .map(|u| u.email);
+        let records = tenants::owned_by(self.pool(), owner_id)
+            .await
+            .map_err(internal)?;
+        Ok(records
+            .iter()
+            .map(|t| self.view(t, owner.clone()))
+            .collect())
+    }
+
+    async fn owned_store(&self, subdomain: &str, owner_id: &str) -> Result<TenantDetail, AppError> {
+        let record = self.record(subdomain).await?;
+        if record.owner_id.as_deref() != Some(owner_id) {
+            return Err(AppError::NotFound);
+        }
+        let jobs = jobs::for_tenant(self.pool(), &record.id)
+            .await
+            .map_err(internal)?;
+        Ok(TenantDetail {
+            tenant: self.view(&record, self.owner_email(&record).await?),
+            jobs: jobs.iter().map(job_view).collect(),
+        })
+    }
+
+    async fn owner_id(&self, subdomain: &str) -> Result<Option<String>, AppError> {
+        Ok(self.record(subdomain).await?.owner_id)
+    }
+
+    async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError> {
         let tenant = self.record(subdomain).await?;
         let specs = self.blueprint_settings(&tenant.plan).await?;
         let sealed = secrets::sealed(self.pool(), &tenant.id)
@@ -93,12 +112,10 @@ impl TenantService {
         Ok(SettingsForm { fields, history })
     }
 
-    /// Saves a change of settings and starts the update that applies it. Every value is
-    /// checked against the blueprint first; a bad one changes nothing.
-    pub async fn update_settings(
+    async fn update_settings(
         &self,
+        actor: &Actor,
         subdomain: &str,
-        actor_email: &str,
         submitted: &BTreeMap<String, String>,
     ) -> Result<String, AppError> {
         let tenant = self.record(subdomain).await?;
@@ -136,7 +153,7 @@ impl TenantService {
                 settings: &accepted.settings,
                 sealed_secrets: &sealed,
                 changes: &changes,
-                actor_email,
+                actor_email: &actor.name,
             },
             now_ms(),
         )
@@ -145,6 +162,11 @@ impl TenantService {
         .ok_or_else(|| AppError::Conflict("The store changed meanwhile; try again.".to_owned()))?;
         let keys: Vec<&str> = accepted.changes.iter().map(|c| c.key.as_str()).collect();
         tracing::info!(tenant = %tenant.subdomain, ?keys, job_id, "settings changed");
+        // Keys only: values may be secrets.
+        let detail = format!("job={job_id} keys={}", keys.join(","));
+        self.audit()
+            .record(actor, action::SETTINGS_CHANGE, &tenant.subdomain, &detail)
+            .await;
         Ok(job_id)
     }
 }

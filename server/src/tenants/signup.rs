@@ -4,16 +4,18 @@
 
 use std::collections::BTreeMap;
 
+use app::domain::audit::action;
 use app::domain::signup::{taken_message, STORE_NAME_SETTING};
-use app::domain::TenantView;
-use app::domain::{Availability, NewStore, SettingValue, Subdomain, TenantDetail, TenantState};
+use app::domain::{
+    Actor, Availability, NewStore, SettingValue, Subdomain, TenantState, TenantView,
+};
 use app::error::AppError;
 
-use super::service::{internal, job_view};
+use super::service::internal;
 use super::TenantService;
 use crate::clock::now_ms;
 use crate::db::tenants::{self, Created, TenantRecord};
-use crate::db::{catalog, jobs, users};
+use crate::db::{catalog, users};
 use crate::jobs::JobKind;
 
 impl TenantService {
@@ -70,15 +72,18 @@ impl TenantService {
         )]))
     }
 
-    /// Creates a customer's store; see [`app::ports::Tenants::sign_up_store`].
+    /// Creates a customer's store, owned by the actor, its name saved as its `store_name`
+    /// setting. With `pay_first` it waits for its first payment (no job yet); otherwise it is
+    /// provisioned at once. Returns it with its job's id, if one was queued. A subdomain taken
+    /// meanwhile is a conflict and creates nothing.
     pub async fn sign_up_store(
         &self,
-        owner_id: &str,
+        actor: &Actor,
         store: &NewStore,
         pay_first: bool,
-        cause: &str,
     ) -> Result<(TenantView, Option<String>), AppError> {
         let settings = self.check_new_store(store).await?;
+        let owner_id = actor.user_id.as_deref().ok_or(AppError::Unauthenticated)?;
         let owner = users::by_id(self.pool(), owner_id)
             .await
             .map_err(internal)?
@@ -99,7 +104,8 @@ impl TenantService {
             release: BTreeMap::new(),
             created_at: now,
         };
-        match tenants::create(self.pool(), &record, cause, job, now)
+        let cause = format!("signup by {}", actor.name);
+        match tenants::create(self.pool(), &record, &cause, job, now)
             .await
             .map_err(internal)?
         {
@@ -112,29 +118,13 @@ impl TenantService {
                     job_id = job_id.as_deref().unwrap_or("none"),
                     "store signed up"
                 );
+                let detail = format!("plan={} pay_first={pay_first}", record.plan);
+                self.audit()
+                    .record(actor, action::STORE_CREATE, &record.subdomain, &detail)
+                    .await;
                 Ok((self.view(&record, Some(owner.email)), job_id))
             }
             Created::SubdomainTaken => Err(AppError::Conflict(taken_message(&record.subdomain))),
         }
-    }
-
-    /// A store with its jobs for its owner; anyone else gets [`AppError::NotFound`], as for a
-    /// store that does not exist.
-    pub async fn owned_store(
-        &self,
-        subdomain: &str,
-        owner_id: &str,
-    ) -> Result<TenantDetail, AppError> {
-        let record = self.record(subdomain).await?;
-        if record.owner_id.as_deref() != Some(owner_id) {
-            return Err(AppError::NotFound);
-        }
-        let jobs = jobs::for_tenant(self.pool(), &record.id)
-            .await
-            .map_err(internal)?;
-        Ok(TenantDetail {
-            tenant: self.view(&record, self.owner_email(&record).await?),
-            jobs: jobs.iter().map(job_view).collect(),
-        })
     }
 }

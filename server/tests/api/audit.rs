@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use app::domain::{AuditEntryView, AuditPage};
+use app::domain::{ActorKind, AuditEntryView, AuditPage};
 use app::error::AppError;
 
+use crate::cli::storefleet;
 use crate::on_both_databases;
 use crate::support::{client, error_of, post, Backend, TestApp};
 
@@ -15,6 +16,7 @@ on_both_databases!(
     actions_are_recorded_with_actor_target_and_address,
     a_refused_demotion_of_the_last_admin_is_not_recorded,
     only_admins_read_the_audit_log,
+    the_command_line_is_audited_as_the_web_ui_is,
 );
 
 async fn audit(app: &TestApp, admin: &reqwest::Client, form: &[(&str, &str)]) -> AuditPage {
@@ -281,4 +283,128 @@ async fn only_admins_read_the_audit_log(backend: Backend) {
         .await
         .unwrap();
     assert!(!html.contains("<td>eve@example.com</td>"), "{html}");
+}
+
+/// Runs `storefleet` with these arguments off the async runtime; fails the test on an error.
+async fn command_line(app: &TestApp, args: &[&str]) {
+    let url = app.db.url.clone();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        storefleet(&url, &args, "")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+async fn the_command_line_is_audited_as_the_web_ui_is(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.signed_up("eve@example.com", PASSWORD).await;
+    let admin = app.signed_up("root@example.com", PASSWORD).await;
+    app.execute("UPDATE users SET role = 'admin' WHERE email = 'root@example.com'")
+        .await;
+
+    // The same two actions, once in the admin panel and once at the command line.
+    let created = post(
+        &app,
+        &admin,
+        "admin/tenants/create",
+        &[
+            ("subdomain", "by-ui"),
+            ("plan", "starter"),
+            ("owner_email", "eve@example.com"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), 200);
+    command_line(
+        &app,
+        &[
+            "tenant",
+            "create",
+            "--subdomain",
+            "by-cli",
+            "--plan",
+            "starter",
+            "--owner-email",
+            "eve@example.com",
+        ],
+    )
+    .await;
+    jobs_finished(&app).await;
+    let deleted = post(
+        &app,
+        &admin,
+        "admin/tenants/delete",
+        &[("subdomain", "by-ui"), ("confirm", "by-ui")],
+    )
+    .await;
+    assert_eq!(deleted.status(), 200);
+    command_line(&app, &["tenant", "delete", "by-cli"]).await;
+
+    let entries = audit(&app, &admin, &[("target", "by-")]).await;
+    let entry = |action: &str, target: &str| -> AuditEntryView {
+        entries
+            .rows
+            .iter()
+            .find(|e| e.action == action && e.target == target)
+            .unwrap_or_else(|| panic!("no {action} of {target} in {:?}", entries.rows))
+            .clone()
+    };
+    assert_eq!(entries.total, 4, "{:?}", entries.rows);
+    for action in ["tenant.create", "tenant.delete"] {
+        let by_ui = entry(action, "by-ui");
+        let by_cli = entry(action, "by-cli");
+        assert_eq!(
+            (
+                by_ui.actor_kind,
+                by_ui.actor_email.as_str(),
+                by_ui.client_addr.as_str()
+            ),
+            (ActorKind::User, "root@example.com", "127.0.0.1")
+        );
+        assert_eq!(
+            (
+                by_cli.actor_kind,
+                by_cli.actor_email.as_str(),
+                by_cli.client_addr.as_str()
+            ),
+            (ActorKind::Operator, "ops", "command line")
+        );
+        if action == "tenant.create" {
+            assert_eq!(by_ui.detail, "plan=starter owner=eve@example.com");
+            assert_eq!(by_cli.detail, by_ui.detail);
+        } else {
+            // Each names the job that deletes its tenant.
+            for e in [&by_ui, &by_cli] {
+                let job: String = app
+                    .text(&format!(
+                        "SELECT j.id FROM jobs j JOIN tenants t ON t.id = j.tenant_id \
+                         WHERE j.kind = 'delete' AND t.subdomain = '{}'",
+                        e.target
+                    ))
+                    .await;
+                assert_eq!(e.detail, format!("job={job}"));
+            }
+        }
+    }
+
+    // The audit page says what kind of actor an operator is.
+    let html = admin
+        .get(format!("{}/admin/audit?target=by-cli", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace("<!>", "");
+    assert!(html.contains("<td>ops (operator)</td>"), "{html}");
 }

@@ -13,11 +13,13 @@ on_both_databases!(
     serve_stops_gracefully_on_sigterm,
 );
 
-fn storefleet(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
+/// Runs `storefleet` on this database as the operator `ops`, with `stdin` as its input.
+pub(crate) fn storefleet(database_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_storefleet"))
         .args(args)
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
+        .env("STOREFLEET_OPERATOR", "ops")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

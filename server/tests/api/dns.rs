@@ -8,12 +8,14 @@ mod powerdns;
 use std::time::Duration;
 
 use app::domain::{TenantDetail, TenantState};
+use app::ports::TenantAdmin;
 use server::db::dns_records::{self, DnsRecordRow};
 use server::dns::config::DnsKind;
 use server::dns::DnsConfig;
 use server::serve;
 use server::tenants::TenantService;
 
+use crate::support::operator;
 use crate::support::{test_config, Backend, TestApp, TestDb};
 use cloudflare_api::CloudflareApi;
 
@@ -79,14 +81,14 @@ async fn with_a_wildcard_record_nothing_is_published(backend: Backend) {
     };
     let tenants = app.tenants().await;
     let (tenant, job) = tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     settled(&tenants, "acme", TenantState::Ready).await;
     assert!(steps_done(&tenants, &job).await.contains(&"dns".to_owned()));
     assert!(stored(&app, &tenant.id).await.is_none());
 
-    let job = tenants.delete("acme", "test").await.unwrap();
+    let job = tenants.delete(&operator(), "acme").await.unwrap();
     settled(&tenants, "acme", TenantState::Deleted).await;
     assert!(steps_done(&tenants, &job).await.contains(&"dns".to_owned()));
     assert_eq!(api.calls(), Vec::<String>::new(), "no DNS API was called");
@@ -132,7 +134,7 @@ async fn an_unreachable_provider_is_retried_then_fails_visibly(backend: Backend)
     };
     let tenants = app.tenants().await;
     let (_, job_id) = tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     let detail = settled(&tenants, "acme", TenantState::Failed).await;

@@ -3,11 +3,13 @@
 
 use app::api::tenants::inspect::TenantInspection;
 use app::domain::TenantState;
+use app::ports::TenantAdmin;
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{Api, ListParams};
 
 use crate::on_both_databases;
 use crate::provisioning::wait_for_state;
+use crate::support::operator;
 use crate::support::{admin, post, test_config, Backend, TestApp};
 
 on_both_databases!(
@@ -21,7 +23,7 @@ async fn an_admin_sees_the_stores_objects_with_their_status(backend: Backend) {
     };
     let tenants = app.tenants().await;
     tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     wait_for_state(&tenants, "acme", TenantState::Ready).await;
@@ -58,7 +60,7 @@ async fn a_store_behind_a_load_balancer_is_ready_at_its_address(backend: Backend
     };
     let tenants = app.tenants().await;
     tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     let detail = wait_for_state(&tenants, "acme", TenantState::Ready).await;

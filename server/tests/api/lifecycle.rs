@@ -3,6 +3,7 @@
 
 use app::api::stores::StoreOverviewData;
 use app::domain::TenantState;
+use app::ports::TenantAdmin;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use k8s_openapi::api::networking::v1::Ingress;
@@ -12,6 +13,7 @@ use kube::Api;
 use crate::on_both_databases;
 use crate::owner::owned_store;
 use crate::provisioning::wait_for_state;
+use crate::support::operator;
 use crate::support::{admin, post, Backend, TestApp};
 
 on_both_databases!(
@@ -130,7 +132,7 @@ async fn an_archived_store_keeps_its_data_and_nothing_runs(backend: Backend) {
         return;
     };
     let (_owner, tenants) = owned_store(&app, "olga@example.com", "acme").await;
-    tenants.suspend("acme", "test").await.unwrap();
+    tenants.suspend(&operator(), "acme").await.unwrap();
     wait_for_state(&tenants, "acme", TenantState::Suspended).await;
     let record = server::db::tenants::by_subdomain(tenants.pool(), "acme")
         .await
@@ -147,7 +149,7 @@ async fn an_archived_store_keeps_its_data_and_nothing_runs(backend: Backend) {
     assert_eq!(replicas(&app, "maintenance").await, Some(1));
     assert_eq!(backend_of_the_host(&app).await, "maintenance");
     // An archived store cannot be resumed.
-    assert!(tenants.resume("acme", "test").await.is_err());
+    assert!(tenants.resume(&operator(), "acme").await.is_err());
 }
 
 async fn an_admin_reprovisions_a_store(backend: Backend) {

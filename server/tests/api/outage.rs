@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use app::domain::TenantState;
+use app::ports::TenantAdmin;
 
 use crate::on_both_databases;
 use crate::provisioning::wait_for_state;
+use crate::support::operator;
 use crate::support::{test_config, Backend, TestApp};
 
 on_both_databases!(a_cluster_down_longer_than_the_attempt_budget_costs_no_attempts);
@@ -24,7 +26,7 @@ async fn a_cluster_down_longer_than_the_attempt_budget_costs_no_attempts(backend
 
     app.pause_cluster().await;
     let (_, job_id) = tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     // Twice as many tries as the attempt budget, all refused.

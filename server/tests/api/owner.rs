@@ -3,6 +3,7 @@
 
 use app::api::stores::StoreOverviewData;
 use app::domain::{SettingsForm, TenantState};
+use app::ports::{TenantAdmin, TenantInspection};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Secret};
 use kube::Api;
@@ -10,6 +11,7 @@ use server::tenants::TenantService;
 
 use crate::on_both_databases;
 use crate::provisioning::wait_for_state;
+use crate::support::operator;
 use crate::support::{post, Backend, TestApp};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -30,7 +32,7 @@ pub async fn owned_store(
     let owner = app.signed_up(email, PASSWORD).await;
     let tenants = app.tenants().await;
     tenants
-        .create(subdomain, "starter", Some(email), "test")
+        .create(&operator(), subdomain, "starter", Some(email))
         .await
         .unwrap();
     wait_for_state(&tenants, subdomain, TenantState::Ready).await;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use app::ports::TenantAdmin;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Service};
 use k8s_openapi::api::networking::v1::Ingress;
@@ -16,6 +17,7 @@ use server::jobs::JobKind;
 use sqlx::AnyPool;
 
 use crate::on_both_databases;
+use crate::support::operator;
 use crate::support::{test_config, Backend, TestDb};
 
 on_both_databases!(a_killed_server_resumes_its_job_and_the_tenant_ends_ready);
@@ -331,7 +333,7 @@ async fn two_server_processes_on_one_postgres_run_each_of_twenty_jobs_exactly_on
     let subdomains: Vec<String> = (1..=20).map(|i| format!("shop{i:02}")).collect();
     for subdomain in &subdomains {
         tenants
-            .create(subdomain, "starter", None, "test")
+            .create(&operator(), subdomain, "starter", None)
             .await
             .unwrap();
     }

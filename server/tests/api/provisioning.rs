@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use app::domain::TenantState;
 use app::error::AppError;
+use app::ports::{TenantAdmin, TenantInspection};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Event, Namespace, ObjectReference, PersistentVolumeClaim, ResourceQuota, Secret,
@@ -15,6 +16,7 @@ use kube::{Api, Client};
 use server::tenants::TenantService;
 
 use crate::on_both_databases;
+use crate::support::operator;
 use crate::support::{test_config, Backend, TestApp};
 
 on_both_databases!(
@@ -47,7 +49,7 @@ pub(crate) async fn wait_for_state(
 async fn ready_acme(app: &TestApp) -> TenantService {
     let tenants = app.tenants().await;
     tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     wait_for_state(&tenants, "acme", TenantState::Ready).await;
@@ -77,7 +79,7 @@ async fn a_tenant_is_provisioned_to_ready_with_every_object(backend: Backend) {
         .await;
     let tenants = app.tenants().await;
     let (tenant, job_id) = tenants
-        .create("Acme", "starter", Some("owner@example.com"), "test")
+        .create(&operator(), "Acme", "starter", Some("owner@example.com"))
         .await
         .unwrap();
     assert_eq!(tenant.subdomain, "acme");
@@ -141,7 +143,7 @@ async fn bad_tenant_requests_create_nothing(backend: Backend) {
         .await;
     let tenants = app.tenants().await;
     tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
 
@@ -174,13 +176,13 @@ async fn bad_tenant_requests_create_nothing(backend: Backend) {
     ];
     for (subdomain, plan, owner, message) in cases {
         let error = tenants
-            .create(subdomain, plan, owner, "test")
+            .create(&operator(), subdomain, plan, owner)
             .await
             .unwrap_err();
         assert_eq!(error, AppError::Invalid(message.to_owned()), "{subdomain}");
     }
     let taken = tenants
-        .create("ACME", "pro", None, "test")
+        .create(&operator(), "ACME", "pro", None)
         .await
         .unwrap_err();
     assert_eq!(
@@ -205,7 +207,7 @@ async fn a_store_that_never_starts_ends_in_failed_with_the_reason(backend: Backe
     };
     let tenants = app.tenants().await;
     tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
 
@@ -254,7 +256,7 @@ async fn a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason(ba
     .await;
     let tenants = app.tenants().await;
     tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
 
@@ -303,7 +305,7 @@ async fn a_slow_wait_notes_the_clusters_reason_in_the_timeline(backend: Backend)
     };
     let tenants = app.tenants().await;
     tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     // While the claims are not bound yet, the storage provisioner complains (as a real one
@@ -357,12 +359,12 @@ async fn deleting_removes_the_namespace_and_keeps_the_record(backend: Backend) {
     };
     let tenants = ready_acme(&app).await;
 
-    tenants.delete("acme", "test").await.unwrap();
+    tenants.delete(&operator(), "acme").await.unwrap();
     let detail = wait_for_state(&tenants, "acme", TenantState::Deleted).await;
     assert_eq!(detail.jobs.len(), 2);
     let namespaces: Api<Namespace> = Api::all(app.cluster());
     assert!(namespaces.get_opt("store-acme").await.unwrap().is_none());
-    let again = tenants.delete("acme", "test").await.unwrap_err();
+    let again = tenants.delete(&operator(), "acme").await.unwrap_err();
     assert!(matches!(again, AppError::Conflict(_)), "{again:?}");
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM tenant_transitions WHERE tenant_id = (SELECT id FROM tenants WHERE subdomain = 'acme')").await,

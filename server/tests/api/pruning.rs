@@ -4,6 +4,7 @@
 use std::fmt::Debug;
 
 use app::domain::TenantState;
+use app::ports::TenantAdmin;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
     ConfigMap, LimitRange, ResourceQuota, Secret, Service, ServiceAccount,
@@ -17,6 +18,7 @@ use serde::Serialize;
 
 use crate::on_both_databases;
 use crate::provisioning::wait_for_state;
+use crate::support::operator;
 use crate::support::{Backend, TestApp};
 
 on_both_databases!(a_reprovision_prunes_a_stale_object_of_every_kind);
@@ -61,7 +63,7 @@ async fn a_reprovision_prunes_a_stale_object_of_every_kind(backend: Backend) {
     };
     let tenants = app.tenants().await;
     tenants
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     wait_for_state(&tenants, "acme", TenantState::Ready).await;

@@ -6,11 +6,13 @@ use std::time::Duration;
 use app::api::store_signup::{SignupOfferData, StoreProgressData};
 use app::domain::{Availability, NewStore, TenantState};
 use app::error::AppError;
+use app::ports::TenantAdmin;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::Api;
 use server::db::tenants::TenantRecord;
 
 use crate::on_both_databases;
+use crate::support::operator;
 use crate::support::{client, error_of, Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
@@ -107,7 +109,7 @@ async fn anyone_learns_whether_a_subdomain_is_free(backend: Backend) {
     };
     app.tenants()
         .await
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     let customer = app.signed_up("ada@example.com", PASSWORD).await;
@@ -231,7 +233,7 @@ async fn a_taken_subdomain_or_bad_input_is_refused_and_creates_nothing(backend: 
     };
     app.tenants()
         .await
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     let customer = app.signed_up("eve@example.com", PASSWORD).await;
@@ -324,7 +326,7 @@ async fn forms_without_javascript_show_errors_and_go_on_to_the_progress_page(bac
     };
     app.tenants()
         .await
-        .create("acme", "starter", None, "test")
+        .create(&operator(), "acme", "starter", None)
         .await
         .unwrap();
     let mut form = store_form("Ada", "acme");
@@ -376,7 +378,7 @@ async fn a_store_waiting_for_payment_is_built_once_paid(backend: Backend) {
     let tenants = app.tenants().await;
     let store = NewStore::parse("Ada's Shop", "ada", "starter").unwrap();
     let (tenant, job) = tenants
-        .sign_up_store(&owner.id, &store, true, "test")
+        .sign_up_store(&app::domain::Actor::user(&owner, "127.0.0.1"), &store, true)
         .await
         .unwrap();
     assert_eq!(tenant.state, TenantState::PendingPayment);

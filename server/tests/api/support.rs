@@ -280,6 +280,15 @@ impl TestApp {
         value
     }
 
+    /// Reads one text value from the test's database directly.
+    pub async fn text(&self, sql: &str) -> String {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.db.url).await.unwrap();
+        let value: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        value
+    }
+
     /// Runs a statement against the test's database directly, to arrange a state.
     pub async fn execute(&self, sql: &str) {
         sqlx::any::install_default_drivers();
@@ -317,4 +326,9 @@ pub async fn admin(app: &TestApp) -> Client {
     app.execute("UPDATE users SET role = 'admin' WHERE email = 'root@example.com'")
         .await;
     admin
+}
+
+/// The operator the tests act as when they call the services directly.
+pub fn operator() -> app::domain::Actor {
+    app::domain::Actor::operator("test")
 }

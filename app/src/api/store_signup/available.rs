@@ -11,5 +11,5 @@ use crate::error::AppError;
 pub async fn subdomain_available(subdomain: String) -> Result<Availability, AppError> {
     use crate::api::guard::{answer, services};
 
-    answer(async { services()?.tenants.subdomain_available(&subdomain).await }.await)
+    answer(async { services()?.signup.subdomain_available(&subdomain).await }.await)
 }

@@ -16,61 +16,34 @@ pub async fn create_store(
     email: Option<String>,
     password: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::api::audit::record_as;
-    use crate::api::guard::{answer, current_user, services, start_session};
-    use crate::domain::audit::action;
+    use crate::api::guard::{answer, client_addr, current_user, services, start_session};
     use crate::domain::{Email, NewStore, Password};
+    use crate::ports::Applicant;
 
     answer(
         async {
-            let services = services()?;
             let store = NewStore::parse(&store_name, &subdomain, &plan)
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
-            let signed_in = current_user().await?;
             // A new account's fields are parsed before anything is looked up or created.
-            let new_account = match &signed_in {
-                Some(_) => None,
+            let applicant = match current_user().await? {
+                Some(user) => Applicant::SignedIn(user),
                 None => {
                     let email = Email::parse(email.as_deref().unwrap_or_default())
                         .map_err(|e| AppError::Invalid(e.to_string()))?;
                     let password =
                         Password::parse(password.as_deref().unwrap_or_default(), email.as_str())
                             .map_err(|e| AppError::Invalid(e.to_string()))?;
-                    Some((email, password))
+                    Applicant::New { email, password }
                 }
             };
-            services.tenants.check_new_store(&store).await?;
-            let owner = match (signed_in, new_account) {
-                (Some(user), _) => user,
-                (None, Some((email, password))) => {
-                    let user = services.accounts.sign_up(email, password).await?;
-                    start_session(&user).await?;
-                    user
-                }
-                (None, None) => return Err(AppError::Unauthenticated),
-            };
-            let pay_first = services.billing.enabled();
-            let cause = format!("signup by {}", owner.email);
-            let (tenant, _job) = services
-                .tenants
-                .sign_up_store(&owner.id, &store, pay_first, &cause)
+            let created = services()?
+                .signup
+                .create_store(applicant, &store, &client_addr())
                 .await?;
-            let detail = format!("plan={} pay_first={pay_first}", tenant.plan);
-            record_as(&owner, action::STORE_CREATE, &tenant.subdomain, &detail).await;
-            let progress = format!("/signup/{}/progress", tenant.subdomain);
-            if !pay_first {
-                leptos_axum::redirect(&progress);
-                return Ok(());
+            if created.account_created {
+                start_session(&created.owner).await?;
             }
-            match services.billing.checkout(&tenant.id).await {
-                Ok(checkout) => leptos_axum::redirect(&checkout),
-                // The store exists and waits for its payment; its page offers the checkout
-                // again, so the customer is sent there rather than shown a dead end.
-                Err(error) => {
-                    tracing::warn!(tenant = %tenant.subdomain, error = %error, "checkout failed");
-                    leptos_axum::redirect(&progress);
-                }
-            }
+            leptos_axum::redirect(&created.next);
             Ok(())
         }
         .await,

@@ -26,7 +26,7 @@ pub async fn signup_offer() -> Result<SignupOfferData, AppError> {
         async {
             let services = services()?;
             let plans = services
-                .tenants
+                .catalog
                 .plans()
                 .await?
                 .into_iter()
@@ -37,7 +37,7 @@ pub async fn signup_offer() -> Result<SignupOfferData, AppError> {
                 .collect();
             Ok(SignupOfferData {
                 plans,
-                base_domain: services.tenants.base_domain(),
+                base_domain: services.signup.base_domain(),
                 billing: services.billing.enabled(),
             })
         }

@@ -7,23 +7,23 @@ use crate::error::AppError;
 /// Sends the store's owner to the checkout of a store still waiting for its first payment.
 #[server(prefix = "/api", endpoint = "signup/pay")]
 pub async fn pay_for_store(subdomain: String) -> Result<(), AppError> {
-    use crate::api::audit::record_as;
-    use crate::api::guard::{answer, require_user, services};
-    use crate::domain::audit::action;
+    use crate::api::guard::{actor, answer, require_user, services};
     use crate::domain::TenantState;
 
     answer(
         async {
             let user = require_user().await?;
             let services = services()?;
-            let store = services.tenants.owned_store(&subdomain, &user.id).await?;
+            let store = services.stores.owned_store(&subdomain, &user.id).await?;
             if store.tenant.state != TenantState::PendingPayment {
                 return Err(AppError::Conflict(
                     "This store is paid for already.".to_owned(),
                 ));
             }
-            let checkout = services.billing.checkout(&store.tenant.id).await?;
-            record_as(&user, action::BILLING_OPEN, &subdomain, "checkout").await;
+            let checkout = services
+                .billing
+                .checkout(&actor(&user), &store.tenant.id)
+                .await?;
             leptos_axum::redirect(&checkout);
             Ok(())
         }

@@ -27,9 +27,9 @@ pub async fn store_progress(subdomain: String) -> Result<StoreProgressData, AppE
         async {
             let user = require_user().await?;
             let services = services()?;
-            let store = services.tenants.owned_store(&subdomain, &user.id).await?;
+            let store = services.stores.owned_store(&subdomain, &user.id).await?;
             let progress = match store.jobs.first() {
-                Some(job) => Some(services.tenants.progress(&job.id, 0).await?),
+                Some(job) => Some(services.jobs.progress(&job.id, 0).await?),
                 None => None,
             };
             Ok(StoreProgressData {

@@ -13,7 +13,7 @@ pub async fn my_stores() -> Result<Vec<TenantView>, AppError> {
     answer(
         async {
             let user = require_user().await?;
-            services()?.tenants.owned(&user.id).await
+            services()?.stores.owned(&user.id).await
         }
         .await,
     )

@@ -30,11 +30,11 @@ pub async fn store_overview(subdomain: String) -> Result<StoreOverviewData, AppE
             let services = services()?;
             let detail = services.tenants.detail(&subdomain).await?;
             let progress = match detail.jobs.first() {
-                Some(job) => Some(services.tenants.progress(&job.id, 0).await?),
+                Some(job) => Some(services.jobs.progress(&job.id, 0).await?),
                 None => None,
             };
             let health = services
-                .tenants
+                .inspection
                 .health(&subdomain)
                 .await
                 .map_err(|e| e.to_string());

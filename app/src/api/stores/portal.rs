@@ -8,17 +8,14 @@ use crate::error::AppError;
 /// 404); when billing is off, a clear error.
 #[server(prefix = "/api", endpoint = "stores/billing-portal")]
 pub async fn billing_portal(subdomain: String) -> Result<String, AppError> {
-    use crate::api::audit::record_as;
-    use crate::api::guard::{answer, require_tenant_access, services};
-    use crate::domain::audit::action;
+    use crate::api::guard::{actor, answer, require_tenant_access, services};
 
     answer(
         async {
             let user = require_tenant_access(&subdomain).await?;
             let services = services()?;
             let tenant = services.tenants.detail(&subdomain).await?.tenant;
-            let url = services.billing.portal(&tenant.id).await?;
-            record_as(&user, action::BILLING_OPEN, &subdomain, "portal").await;
+            let url = services.billing.portal(&actor(&user), &tenant.id).await?;
             leptos_axum::redirect(&url);
             Ok(url)
         }

@@ -13,7 +13,7 @@ pub async fn store_settings(subdomain: String) -> Result<SettingsForm, AppError>
     answer(
         async {
             require_tenant_access(&subdomain).await?;
-            services()?.tenants.settings_form(&subdomain).await
+            services()?.stores.settings_form(&subdomain).await
         }
         .await,
     )

@@ -13,25 +13,16 @@ pub async fn create_tenant(
     plan: String,
     owner_email: String,
 ) -> Result<TenantView, AppError> {
-    use crate::api::audit::record_as;
-    use crate::api::guard::{answer, require_admin, services};
-    use crate::domain::audit::action;
+    use crate::api::guard::{actor, answer, require_admin, services};
 
     answer(
         async {
             let admin = require_admin().await?;
             let owner = Some(owner_email.trim()).filter(|e| !e.is_empty());
-            let cause = format!("admin {}", admin.email);
             let (tenant, _job) = services()?
                 .tenants
-                .create(&subdomain, &plan, owner, &cause)
+                .create(&actor(&admin), &subdomain, &plan, owner)
                 .await?;
-            let detail = format!(
-                "plan={} owner={}",
-                tenant.plan,
-                tenant.owner_email.as_deref().unwrap_or("none")
-            );
-            record_as(&admin, action::TENANT_CREATE, &tenant.subdomain, &detail).await;
             leptos_axum::redirect(&format!("/admin/tenants/{}", tenant.subdomain));
             Ok(tenant)
         }

@@ -7,9 +7,7 @@ use crate::error::AppError;
 /// Starts removing a tenant, confirmed by typing its subdomain; admins only.
 #[server(prefix = "/api", endpoint = "admin/tenants/delete")]
 pub async fn delete_tenant(subdomain: String, confirm: String) -> Result<(), AppError> {
-    use crate::api::audit::record_as;
-    use crate::api::guard::{answer, require_admin, services};
-    use crate::domain::audit::action;
+    use crate::api::guard::{actor, answer, require_admin, services};
 
     answer(
         async {
@@ -19,10 +17,10 @@ pub async fn delete_tenant(subdomain: String, confirm: String) -> Result<(), App
                     "Type the subdomain exactly to confirm the deletion.".to_owned(),
                 ));
             }
-            let cause = format!("admin {}", admin.email);
-            let job = services()?.tenants.delete(&subdomain, &cause).await?;
-            let detail = format!("job={job}");
-            record_as(&admin, action::TENANT_DELETE, &subdomain, &detail).await;
+            services()?
+                .tenants
+                .delete(&actor(&admin), &subdomain)
+                .await?;
             leptos_axum::redirect(&format!("/admin/tenants/{subdomain}"));
             Ok(())
         }

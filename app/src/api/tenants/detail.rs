@@ -23,10 +23,10 @@ pub async fn tenant_page(subdomain: String) -> Result<TenantPageData, AppError> 
     answer(
         async {
             require_admin().await?;
-            let tenants = services()?.tenants;
-            let detail = tenants.detail(&subdomain).await?;
+            let services = services()?;
+            let detail = services.tenants.detail(&subdomain).await?;
             let progress = match detail.jobs.first() {
-                Some(job) => Some(tenants.progress(&job.id, 0).await?),
+                Some(job) => Some(services.jobs.progress(&job.id, 0).await?),
                 None => None,
             };
             Ok(TenantPageData { detail, progress })

@@ -25,14 +25,15 @@ pub async fn inspect_tenant(subdomain: String) -> Result<TenantInspection, AppEr
     answer(
         async {
             require_admin().await?;
-            let tenants = services()?.tenants;
+            let services = services()?;
+            let tenants = &services.inspection;
             Ok(TenantInspection {
                 manifests: tenants.manifests(&subdomain).await?,
                 objects: tenants
                     .cluster_objects(&subdomain)
                     .await
                     .map_err(|e| e.to_string()),
-                settings: tenants.settings_form(&subdomain).await?,
+                settings: services.stores.settings_form(&subdomain).await?,
             })
         }
         .await,

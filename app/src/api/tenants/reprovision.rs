@@ -7,17 +7,15 @@ use crate::error::AppError;
 /// Renders and applies a tenant's objects again and waits until it serves; admins only. Returns the job's id.
 #[server(prefix = "/api", endpoint = "admin/tenants/reprovision")]
 pub async fn reprovision_tenant(subdomain: String) -> Result<String, AppError> {
-    use crate::api::audit::record_as;
-    use crate::api::guard::{answer, is_plain_form_post, require_admin, services};
-    use crate::domain::audit::action;
+    use crate::api::guard::{actor, answer, is_plain_form_post, require_admin, services};
 
     answer(
         async {
             let admin = require_admin().await?;
-            let cause = format!("admin {}", admin.email);
-            let job_id = services()?.tenants.reprovision(&subdomain, &cause).await?;
-            let detail = format!("job={job_id}");
-            record_as(&admin, action::TENANT_REPROVISION, &subdomain, &detail).await;
+            let job_id = services()?
+                .tenants
+                .reprovision(&actor(&admin), &subdomain)
+                .await?;
             if is_plain_form_post() {
                 leptos_axum::redirect(&format!("/admin/tenants/{subdomain}"));
             }

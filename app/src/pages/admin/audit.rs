@@ -11,7 +11,7 @@ use crate::components::load_error::AdminLoadError;
 use crate::components::pager::Pager;
 use crate::domain::audit::action;
 use crate::domain::paging;
-use crate::domain::{AuditPage, AuditQuery};
+use crate::domain::{ActorKind, AuditPage, AuditQuery};
 
 /// The URL parameters the page reads.
 const PARAMS: [&str; 4] = ["actor", "action", "target", "page"];
@@ -87,10 +87,14 @@ fn AuditTable(query: AuditQuery, page: AuditPage) -> impl IntoView {
         .rows
         .into_iter()
         .map(|entry| {
+            let actor = match entry.actor_kind {
+                ActorKind::User => entry.actor_email,
+                kind => format!("{} ({})", entry.actor_email, kind.as_str()),
+            };
             view! {
                 <tr>
                     <td>{entry.at}</td>
-                    <td>{entry.actor_email}</td>
+                    <td>{actor}</td>
                     <td>{entry.action}</td>
                     <td>{entry.target}</td>
                     <td>{entry.detail}</td>

@@ -6,6 +6,7 @@ use app::domain::TenantState;
 use super::peers::{self, deliver_signed, event, now_secs, subscription};
 use super::{billing_app, pending_tenant, state_of, Probe};
 use crate::on_both_databases;
+use crate::support::operator;
 use crate::support::Backend;
 
 on_both_databases!(checkout_and_portal_send_stripe_what_it_needs);
@@ -21,7 +22,7 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
     let billing = server::billing::service(&tenants, &app.config).unwrap();
     assert!(billing.enabled());
 
-    let error = billing.checkout(&tenant).await.unwrap_err();
+    let error = billing.checkout(&operator(), &tenant).await.unwrap_err();
     assert!(error.to_string().contains("has no Stripe price"), "{error}");
     assert!(
         received.all().is_empty(),
@@ -30,7 +31,7 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
 
     app.execute("UPDATE plans SET price_id = 'price_starter_test' WHERE name = 'starter'")
         .await;
-    let url = billing.checkout(&tenant).await.unwrap();
+    let url = billing.checkout(&operator(), &tenant).await.unwrap();
     assert_eq!(url, "https://checkout.stripe.com/c/pay/cs_test_standin");
     let calls = received.all();
     assert_eq!(calls.len(), 1);
@@ -62,7 +63,7 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
     );
 
     // The portal needs the tenant's customer, which Stripe names in its events.
-    let error = billing.portal(&tenant).await.unwrap_err();
+    let error = billing.portal(&operator(), &tenant).await.unwrap_err();
     assert!(error.to_string().contains("no subscription"), "{error}");
     let started = event(
         "evt_portal",
@@ -76,7 +77,7 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
         TenantState::PendingPayment,
         "not paid yet"
     );
-    let url = billing.portal(&tenant).await.unwrap();
+    let url = billing.portal(&operator(), &tenant).await.unwrap();
     assert_eq!(url, "https://billing.stripe.com/p/session/standin");
     let calls = received.all();
     let (path, _, fields) = &calls[1];

@@ -1,12 +1,14 @@
 //! Cloudflare, through the local stand-in of its API.
 
 use app::domain::TenantState;
+use app::ports::TenantAdmin;
 use server::dns::config::DnsKind;
 use server::dns::DnsConfig;
 
 use super::cloudflare_api::CloudflareApi;
 use super::{settled, steps_done, stored, unique};
 use crate::on_both_databases;
+use crate::support::operator;
 use crate::support::{test_config, Backend, TestApp};
 
 on_both_databases!(
@@ -37,7 +39,10 @@ async fn a_record_is_created_updated_not_duplicated_and_removed(backend: Backend
     let tenants = app.tenants().await;
     let sub = unique("cf");
     let host = format!("{sub}.shops.test");
-    let (tenant, job) = tenants.create(&sub, "starter", None, "test").await.unwrap();
+    let (tenant, job) = tenants
+        .create(&operator(), &sub, "starter", None)
+        .await
+        .unwrap();
     settled(&tenants, &sub, TenantState::Ready).await;
     assert!(steps_done(&tenants, &job).await.contains(&"dns".to_owned()));
 
@@ -90,7 +95,7 @@ async fn a_record_is_created_updated_not_duplicated_and_removed(backend: Backend
     let put = format!("PUT /dns_records/{}", record.id);
     assert!(api.calls().contains(&put), "{:?}", api.calls());
 
-    tenants.delete(&sub, "test").await.unwrap();
+    tenants.delete(&operator(), &sub).await.unwrap();
     settled(&tenants, &sub, TenantState::Deleted).await;
     assert_eq!(api.records(), vec![], "removed with the tenant");
     let delete = format!("DELETE /dns_records/{}", record.id);
@@ -108,7 +113,10 @@ async fn a_wrong_token_fails_the_step_for_good_with_the_reason(backend: Backend)
     };
     let tenants = app.tenants().await;
     let sub = unique("cf");
-    let (tenant, job_id) = tenants.create(&sub, "starter", None, "test").await.unwrap();
+    let (tenant, job_id) = tenants
+        .create(&operator(), &sub, "starter", None)
+        .await
+        .unwrap();
 
     let detail = settled(&tenants, &sub, TenantState::Failed).await;
     let job = &detail.jobs[0];

@@ -1,11 +1,13 @@
 //! PowerDNS as a real peer: records written through its HTTP API, answers read with `dig`.
 
 use app::domain::TenantState;
+use app::ports::TenantAdmin;
 use server::dns::config::DnsKind;
 use server::dns::{DnsConfig, Record};
 
 use super::{settled, steps_done, stored, unique};
 use crate::on_both_databases;
+use crate::support::operator;
 use crate::support::{test_config, Backend, TestApp};
 
 on_both_databases!(a_tenant_resolves_while_it_exists);
@@ -89,7 +91,10 @@ async fn a_tenant_resolves_while_it_exists(backend: Backend) {
         "not there yet"
     );
 
-    let (tenant, job) = tenants.create(&sub, "starter", None, "test").await.unwrap();
+    let (tenant, job) = tenants
+        .create(&operator(), &sub, "starter", None)
+        .await
+        .unwrap();
     settled(&tenants, &sub, TenantState::Ready).await;
     assert!(steps_done(&tenants, &job).await.contains(&"dns".to_owned()));
     assert_eq!(dig(&peer, &host).await, ["127.0.0.1"]);
@@ -106,7 +111,7 @@ async fn a_tenant_resolves_while_it_exists(backend: Backend) {
     provider.publish(&record).await.unwrap();
     assert_eq!(dig(&peer, &host).await, ["127.0.0.1"], "one record");
 
-    tenants.delete(&sub, "test").await.unwrap();
+    tenants.delete(&operator(), &sub).await.unwrap();
     settled(&tenants, &sub, TenantState::Deleted).await;
     assert_eq!(
         dig(&peer, &host).await,

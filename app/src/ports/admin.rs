@@ -1,0 +1,64 @@
+//! What admins do to the fleet, and the audit log they read.
+
+use async_trait::async_trait;
+
+use crate::domain::{
+    Actor, AuditPage, AuditQuery, ClusterObjectView, TenantDetail, TenantHealth, TenantPage,
+    TenantQuery, TenantView,
+};
+use crate::error::AppError;
+
+/// The admin's tenant operations. Each change returns the id of the job doing the work.
+#[async_trait]
+pub trait TenantAdmin: Send + Sync {
+    /// One page of the tenants matching a search, in its order. A page beyond the end is
+    /// the last page.
+    async fn search(&self, query: &TenantQuery) -> Result<TenantPage, AppError>;
+
+    /// Creates a tenant and queues its provisioning; returns it with the job's id.
+    async fn create(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        plan: &str,
+        owner_email: Option<&str>,
+    ) -> Result<(TenantView, String), AppError>;
+
+    /// One tenant with its jobs.
+    async fn detail(&self, subdomain: &str) -> Result<TenantDetail, AppError>;
+
+    /// Starts removing a tenant.
+    async fn delete(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+
+    /// Retries the tenant's latest job, which failed.
+    async fn retry(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+
+    /// Suspends the tenant.
+    async fn suspend(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+
+    /// Resumes a suspended tenant.
+    async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+
+    /// Renders and applies everything again.
+    async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+}
+
+/// What the cluster holds for a tenant, and what storefleet renders for it.
+#[async_trait]
+pub trait TenantInspection: Send + Sync {
+    /// The health of the tenant's workloads, read from the cluster.
+    async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError>;
+
+    /// The tenant's objects on the cluster with their status.
+    async fn cluster_objects(&self, subdomain: &str) -> Result<Vec<ClusterObjectView>, AppError>;
+
+    /// The tenant's rendered objects as YAML, secrets redacted.
+    async fn manifests(&self, subdomain: &str) -> Result<String, AppError>;
+}
+
+/// Reading the audit log. Entries are written by the services that act, never from here.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// One page of the entries matching a search, newest first.
+    async fn search(&self, query: &AuditQuery) -> Result<AuditPage, AppError>;
+}

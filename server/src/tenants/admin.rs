@@ -1,0 +1,239 @@
+//! The admin's tenant operations, as the UI's and the command line's `TenantAdmin` port. Each
+//! change is checked, written with its job in one transaction, then recorded in the audit log
+//! with its actor.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use app::domain::audit::action;
+use app::domain::paging::{clamp_page, offset, page_count, PAGE_SIZE};
+use app::domain::{
+    Actor, Email, Subdomain, TenantDetail, TenantPage, TenantQuery, TenantState, TenantView,
+};
+use app::error::AppError;
+use app::ports::TenantAdmin;
+
+use super::service::internal;
+use super::TenantService;
+use crate::clock::now_ms;
+use crate::db::jobs::{self, JobState};
+use crate::db::tenants::{self, Created, TenantRecord};
+use crate::db::{catalog, tenant_search, users};
+use crate::jobs::JobKind;
+use crate::mail::messages;
+
+fn job_detail(job_id: &str) -> String {
+    format!("job={job_id}")
+}
+
+#[async_trait]
+impl TenantAdmin for TenantService {
+    async fn search(&self, query: &TenantQuery) -> Result<TenantPage, AppError> {
+        let total = tenant_search::count(self.pool(), query)
+            .await
+            .map_err(internal)?;
+        let pages = page_count(total);
+        let page = clamp_page(query.page, pages);
+        let rows = tenant_search::page(self.pool(), query, u64::from(PAGE_SIZE), offset(page))
+            .await
+            .map_err(internal)?;
+        Ok(TenantPage {
+            rows: rows
+                .into_iter()
+                .map(|(tenant, owner)| self.view(&tenant, owner))
+                .collect(),
+            total,
+            page,
+            pages,
+        })
+    }
+
+    async fn create(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        plan: &str,
+        owner_email: Option<&str>,
+    ) -> Result<(TenantView, String), AppError> {
+        let subdomain =
+            Subdomain::parse(subdomain).map_err(|e| AppError::Invalid(e.to_string()))?;
+        catalog::plan(self.pool(), plan)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::Invalid(format!("There is no plan named \"{plan}\".")))?;
+        let owner = match owner_email {
+            Some(raw) => {
+                let email = Email::parse(raw).map_err(|e| AppError::Invalid(e.to_string()))?;
+                let user = users::by_email(self.pool(), email.as_str())
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("There is no account with the email {email}."))
+                    })?;
+                Some(user)
+            }
+            None => None,
+        };
+        let now = now_ms();
+        let record = TenantRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            subdomain: subdomain.as_str().to_owned(),
+            plan: plan.to_owned(),
+            owner_id: owner.as_ref().map(|u| u.id.clone()),
+            state: TenantState::Provisioning,
+            settings: BTreeMap::new(),
+            release: BTreeMap::new(),
+            created_at: now,
+        };
+        let cause = actor.cause();
+        let job_id =
+            match tenants::create(self.pool(), &record, &cause, Some(JobKind::Provision), now)
+                .await
+                .map_err(internal)?
+            {
+                Created::Created { job_id } => job_id,
+                Created::SubdomainTaken => {
+                    return Err(AppError::Conflict(format!(
+                        "The subdomain \"{subdomain}\" is already taken."
+                    )))
+                }
+            };
+        tracing::info!(tenant = %record.subdomain, plan, job_id, "tenant created");
+        let view = self.view(&record, owner.map(|u| u.email));
+        let detail = format!(
+            "plan={} owner={}",
+            view.plan,
+            view.owner_email.as_deref().unwrap_or("none")
+        );
+        self.audit()
+            .record(actor, action::TENANT_CREATE, &view.subdomain, &detail)
+            .await;
+        Ok((view, job_id))
+    }
+
+    async fn detail(&self, subdomain: &str) -> Result<TenantDetail, AppError> {
+        self.show(subdomain).await
+    }
+
+    async fn delete(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+        let record = self.record(subdomain).await?;
+        if !record.state.can_become(TenantState::Deleting) {
+            return Err(AppError::Conflict(format!(
+                "The tenant is {} and cannot be deleted now.",
+                record.state.as_str()
+            )));
+        }
+        let job_id = tenants::transition(
+            self.pool(),
+            &record.id,
+            record.state,
+            TenantState::Deleting,
+            &actor.cause(),
+            Some(JobKind::Delete),
+            now_ms(),
+        )
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::Conflict("The tenant changed meanwhile; try again.".to_owned()))?;
+        self.audit()
+            .record(
+                actor,
+                action::TENANT_DELETE,
+                &record.subdomain,
+                &job_detail(&job_id),
+            )
+            .await;
+        Ok(job_id)
+    }
+
+    async fn retry(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+        let record = self.record(subdomain).await?;
+        let latest = jobs::for_tenant(self.pool(), &record.id)
+            .await
+            .map_err(internal)?;
+        let job = latest
+            .first()
+            .filter(|job| job.state == JobState::Failed)
+            .ok_or_else(|| {
+                AppError::Conflict("The tenant's latest job has not failed.".to_owned())
+            })?;
+        let back_to = match job.kind {
+            JobKind::Provision => TenantState::Provisioning,
+            JobKind::Delete => TenantState::Deleting,
+            JobKind::Update => TenantState::Updating,
+            JobKind::Suspend | JobKind::Resume => TenantState::Suspended,
+            JobKind::Archive => TenantState::Archived,
+        };
+        let cause = actor.cause();
+        if !tenants::retry_job(self.pool(), &record, &job.id, back_to, &cause, now_ms())
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::Conflict(
+                "The job changed meanwhile; try again.".to_owned(),
+            ));
+        }
+        tracing::info!(tenant = %record.subdomain, job_id = %job.id, cause, "job retried");
+        self.audit()
+            .record(
+                actor,
+                action::TENANT_RETRY,
+                &record.subdomain,
+                &job_detail(&job.id),
+            )
+            .await;
+        Ok(job.id.clone())
+    }
+
+    async fn suspend(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+        let tenant = self.record(subdomain).await?;
+        let mail = match self.owner_email(&tenant).await? {
+            Some(owner) => vec![messages::suspended(
+                &format!("suspended:{}:{}", tenant.id, now_ms()),
+                &owner,
+                &tenant.subdomain,
+                "An administrator suspended it.",
+            )],
+            None => Vec::new(),
+        };
+        let job_id = self.suspend_record(&tenant, &actor.cause(), &mail).await?;
+        self.audit()
+            .record(
+                actor,
+                action::TENANT_SUSPEND,
+                &tenant.subdomain,
+                &job_detail(&job_id),
+            )
+            .await;
+        Ok(job_id)
+    }
+
+    async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+        let tenant = self.record(subdomain).await?;
+        let job_id = self.resume_record(&tenant, &actor.cause()).await?;
+        self.audit()
+            .record(
+                actor,
+                action::TENANT_RESUME,
+                &tenant.subdomain,
+                &job_detail(&job_id),
+            )
+            .await;
+        Ok(job_id)
+    }
+
+    async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+        let tenant = self.record(subdomain).await?;
+        let job_id = self.reprovision_record(&tenant, &actor.cause()).await?;
+        self.audit()
+            .record(
+                actor,
+                action::TENANT_REPROVISION,
+                &tenant.subdomain,
+                &job_detail(&job_id),
+            )
+            .await;
+        Ok(job_id)
+    }
+}
