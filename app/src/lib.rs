@@ -8,12 +8,14 @@ pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::Router;
 
 pub use components::layout::Layout;
+use routes::AppRoutes;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,7 +44,9 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/storefleet.css"/>
         <Title text="storefleet"/>
         <Router>
-            <Layout/>
+            <Layout>
+                <AppRoutes/>
+            </Layout>
         </Router>
     }
 }

@@ -20,6 +20,5 @@ pub mod mail;
 pub mod provision;
 pub mod secrets;
 pub mod serve;
-pub mod sessions;
 pub mod telemetry;
 pub mod tenants;

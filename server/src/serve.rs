@@ -73,7 +73,9 @@ pub async fn open_database(config: &DbConfig) -> anyhow::Result<Db> {
     let db = Db::connect(&config.database_url)
         .await
         .with_context(|| format!("connecting to {}", db::redact(&config.database_url)))?;
-    db.migrate().await.context("migrating the database")?;
+    crate::catalog::prepare(&db)
+        .await
+        .context("migrating the database")?;
     Ok(db)
 }
 

@@ -1,37 +1,15 @@
-//! The frame of every page: navigation, routes, and the account actions they share.
+//! The frame of every page: the banner, navigation, and the account actions pages share.
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::{Route, Routes},
-    hooks::use_location,
-    path, SsrMode,
-};
+use leptos_router::hooks::use_location;
 
 use crate::api::{simulated_cluster, whoami, LogOut};
+use crate::components::current_user::CurrentUser;
 use crate::components::nav::Nav;
-use crate::domain::UserView;
-use crate::error::AppError;
-use crate::pages::admin::{
-    audit::AdminAuditPage, catalog::AdminCatalogPage, tenant::AdminTenantPage,
-    tenants::AdminTenantsPage, users::AdminUsersPage,
-};
-use crate::pages::{
-    account::AccountPage,
-    home::HomePage,
-    log_in::LogInPage,
-    not_found::NotFound,
-    sign_up::SignUpPage,
-    store_progress::StoreProgressPage,
-    store_signup::StoreSignUpPage,
-    stores::{StorePage, StoresPage},
-};
 
-/// The signed-in account (or none), reloaded on every navigation and after logging out.
-pub type CurrentUser = Resource<Result<Option<UserView>, AppError>>;
-
-/// The page frame, inside the router.
+/// The page frame, inside the router, around the routed page (`children`).
 #[component]
-pub fn Layout() -> impl IntoView {
+pub fn Layout(children: Children) -> impl IntoView {
     let log_out = ServerAction::<LogOut>::new();
     let location = use_location();
     // Logging in or signing up ends in a navigation; logging out may not (from `/`).
@@ -43,7 +21,6 @@ pub fn Layout() -> impl IntoView {
     provide_context(log_out);
     mark_hydrated();
 
-    // Pages render whole on the server (`Async`), so they are complete without JavaScript.
     let simulated = Resource::new(|| (), |_| simulated_cluster());
     view! {
         <Transition fallback=|| ()>
@@ -57,29 +34,7 @@ pub fn Layout() -> impl IntoView {
         </Transition>
         <Nav/>
         <main>
-            <Routes fallback=NotFound>
-                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view=StoreSignUpPage ssr=SsrMode::Async/>
-                <Route
-                    path=path!("/signup/:subdomain/progress")
-                    view=StoreProgressPage
-                    ssr=SsrMode::Async
-                />
-                <Route path=path!("/register") view=SignUpPage ssr=SsrMode::Async/>
-                <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async/>
-                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                <Route path=path!("/stores") view=StoresPage ssr=SsrMode::Async/>
-                <Route path=path!("/stores/:subdomain") view=StorePage ssr=SsrMode::Async/>
-                <Route path=path!("/admin") view=AdminUsersPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/tenants") view=AdminTenantsPage ssr=SsrMode::Async/>
-                <Route
-                    path=path!("/admin/tenants/:subdomain")
-                    view=AdminTenantPage
-                    ssr=SsrMode::Async
-                />
-                <Route path=path!("/admin/catalog") view=AdminCatalogPage ssr=SsrMode::Async/>
-                <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
-            </Routes>
+            {children()}
         </main>
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::LogOut;
-use crate::components::layout::CurrentUser;
+use crate::components::current_user::CurrentUser;
 
 /// Links for a visitor, or the account's links and a log-out button.
 #[component]

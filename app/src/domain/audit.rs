@@ -21,21 +21,25 @@ pub mod action {
     pub const ACCOUNT_LOG_OUT: &str = "account.log_out";
     /// An account was created by its owner.
     pub const ACCOUNT_SIGN_UP: &str = "account.sign_up";
-    /// An admin suspended a tenant.
+    /// A tenant was suspended, by an admin or by billing.
     pub const TENANT_SUSPEND: &str = "tenant.suspend";
-    /// An admin resumed a suspended tenant.
+    /// A suspended tenant was resumed, by an admin or by billing.
     pub const TENANT_RESUME: &str = "tenant.resume";
     /// An admin re-provisioned a tenant.
     pub const TENANT_REPROVISION: &str = "tenant.reprovision";
     /// An owner (or admin) changed a store's settings.
     pub const SETTINGS_CHANGE: &str = "settings.change";
+    /// Billing started provisioning a store on its first payment.
+    pub const TENANT_PROVISION: &str = "tenant.provision";
+    /// Billing archived a store whose retention period ran out.
+    pub const TENANT_ARCHIVE: &str = "tenant.archive";
     /// A customer created a store from the sign-up form.
     pub const STORE_CREATE: &str = "store.create";
     /// An owner went to pay for a store, or to its billing portal.
     pub const BILLING_OPEN: &str = "billing.open";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 13] = [
+    pub const ALL: [&str; 15] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -46,6 +50,8 @@ pub mod action {
         TENANT_SUSPEND,
         TENANT_RESUME,
         TENANT_REPROVISION,
+        TENANT_PROVISION,
+        TENANT_ARCHIVE,
         SETTINGS_CHANGE,
         STORE_CREATE,
         BILLING_OPEN,

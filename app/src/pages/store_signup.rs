@@ -6,8 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::store_signup::{signup_offer, CreateStore, SignupOfferData};
+use crate::components::current_user::CurrentUser;
 use crate::components::form_error::FormError;
-use crate::components::layout::CurrentUser;
 use crate::components::subdomain_field::SubdomainField;
 use crate::domain::password::MIN_LEN;
 use crate::domain::signup::{monthly_price, STORE_NAME_MAX_LEN};

@@ -1,5 +1,7 @@
 //! The log-in limits, as a pure decision over counts read from the database.
 
+pub use crate::db::login_failures::Failures;
+
 /// How many failed log-ins are allowed, and over what window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginLimits {
@@ -9,15 +11,6 @@ pub struct LoginLimits {
     pub per_client: u32,
     /// The window, in milliseconds.
     pub window_ms: i64,
-}
-
-/// Failed log-ins of one subject (an account or a client address) within the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Failures {
-    /// How many.
-    pub count: u32,
-    /// When the oldest of them happened, ms since the epoch.
-    pub oldest_ms: Option<i64>,
 }
 
 /// Whether a log-in attempt may be checked at all.

@@ -4,6 +4,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use app::domain::subscription::Observed;
+
 /// Why an event body cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {
@@ -14,51 +16,6 @@ pub enum EventError {
 
 /// Result of reading an event.
 pub type Result<T, E = EventError> = std::result::Result<T, E>;
-
-/// What a subscription's state became, as far as billing is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Observed {
-    /// Paid up (`active`, `trialing`, a paid invoice).
-    Active,
-    /// A payment failed (`past_due`, `unpaid`, a failed invoice).
-    PastDue,
-    /// Ended for good (`canceled`, `incomplete_expired`).
-    Canceled,
-    /// Not paid yet (`incomplete`, `paused`, anything else).
-    Pending,
-}
-
-impl Observed {
-    /// Reads a Stripe subscription status.
-    pub fn from_status(status: &str) -> Self {
-        match status {
-            "active" | "trialing" => Observed::Active,
-            "past_due" | "unpaid" => Observed::PastDue,
-            "canceled" | "incomplete_expired" => Observed::Canceled,
-            _ => Observed::Pending,
-        }
-    }
-
-    /// The name stored in the subscriptions table.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Observed::Active => "active",
-            Observed::PastDue => "past_due",
-            Observed::Canceled => "canceled",
-            Observed::Pending => "pending",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn from_name(name: &str) -> Self {
-        match name {
-            "active" => Observed::Active,
-            "past_due" => Observed::PastDue,
-            "canceled" => Observed::Canceled,
-            _ => Observed::Pending,
-        }
-    }
-}
 
 /// One event, reduced to what billing acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]

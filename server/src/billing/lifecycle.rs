@@ -5,38 +5,9 @@
 
 use app::domain::TenantState;
 
-use super::events::{Change, Observed};
+pub use app::domain::subscription::{Observed, Subscription, SUSPEND_CAUSE_PREFIX};
 
-/// A subscription as billing remembers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subscription {
-    /// The tenant it pays for, once an event named it.
-    pub tenant_id: Option<String>,
-    /// Its Stripe customer, once an event named it.
-    pub customer_id: Option<String>,
-    /// Its state, from the newest event that reported one.
-    pub status: Observed,
-    /// Stripe's creation time (ms) of that newest event; 0 before any.
-    pub status_at: i64,
-    /// When the current run of failed payments began: the grace period's start.
-    pub past_due_since: Option<i64>,
-    /// When it was canceled: the retention period's start.
-    pub canceled_at: Option<i64>,
-}
-
-impl Subscription {
-    /// A subscription no event has reported on yet.
-    pub fn unknown() -> Self {
-        Self {
-            tenant_id: None,
-            customer_id: None,
-            status: Observed::Pending,
-            status_at: 0,
-            past_due_since: None,
-            canceled_at: None,
-        }
-    }
-}
+use super::events::Change;
 
 /// Folds one event (created at `at`, in ms) into the subscription. Returns the new state and
 /// whether this event started a grace period (the owner is then told to pay).
@@ -113,10 +84,6 @@ pub enum Action {
     /// The retention after cancellation is over: remove the workloads for good.
     Archive,
 }
-
-/// The cause recorded with billing's suspensions; [`TenantFacts::suspended_by_billing`] is
-/// read from it.
-pub const SUSPEND_CAUSE_PREFIX: &str = "billing:";
 
 /// Decides what billing does to a tenant, now.
 pub fn decide(

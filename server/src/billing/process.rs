@@ -1,11 +1,14 @@
 //! Handling a verified Stripe event once, and doing to the tenant what billing decides. The
 //! webhook and the sweep both come through here.
 
+use app::domain::audit::action as audit_action;
+use app::domain::Actor;
 use app::error::AppError;
 
 use super::events::{Observed, StripeEvent};
 use super::lifecycle::{self, Action, Periods, Subscription, SuspendReason, TenantFacts};
 use super::notices::{self, Recipient};
+use crate::audit::Recorder;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{billing, outbox, users, DbError};
 use crate::tenants::TenantService;
@@ -50,6 +53,7 @@ pub enum Outcome {
 #[derive(Clone)]
 pub struct Processor {
     tenants: TenantService,
+    audit: Recorder,
     periods: Periods,
     grace_days: u32,
     public_url: String,
@@ -63,6 +67,7 @@ impl Processor {
         public_url: &url::Url,
     ) -> Self {
         Self {
+            audit: Recorder::new(tenants.pool().clone()),
             tenants,
             periods: config.periods(),
             grace_days: config.grace_days,
@@ -102,7 +107,9 @@ impl Processor {
                        status = next.status.as_str(), "stripe event recorded");
         // The tenant's move is its own transaction: if it fails here, the event stays
         // recorded and the sweep, deciding from the same stored subscription, makes it.
-        let action = self.act(&next, &event.id, now).await?;
+        let action = self
+            .act(&Actor::webhook("stripe"), &next, &event.id, now)
+            .await?;
         Ok(Outcome::Handled { action })
     }
 
@@ -134,7 +141,13 @@ impl Processor {
 
     /// Decides for the subscription's tenant at `now` and does it. `cause` names what led
     /// here (an event id, or the sweep) and keys the owner's mail.
-    pub async fn act(&self, subscription: &Subscription, cause: &str, now: i64) -> Result<Action> {
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        subscription: &Subscription,
+        cause: &str,
+        now: i64,
+    ) -> Result<Action> {
         let Some(tenant_id) = &subscription.tenant_id else {
             return Ok(Action::Keep);
         };
@@ -155,6 +168,19 @@ impl Processor {
         match done {
             Ok(job_id) => {
                 tracing::info!(tenant = %tenant.subdomain, ?action, job_id, cause, "billing acted");
+                let audited = match action {
+                    Action::Keep => None,
+                    Action::Provision => Some(audit_action::TENANT_PROVISION),
+                    Action::Resume => Some(audit_action::TENANT_RESUME),
+                    Action::Suspend(_) => Some(audit_action::TENANT_SUSPEND),
+                    Action::Archive => Some(audit_action::TENANT_ARCHIVE),
+                };
+                if let Some(name) = audited {
+                    let detail = format!("job={job_id} cause={cause}");
+                    self.audit
+                        .record(actor, name, &tenant.subdomain, &detail)
+                        .await;
+                }
                 Ok(action)
             }
             Err(AppError::Internal) => Err(ProcessError::Tenants),

@@ -6,6 +6,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use app::domain::Actor;
+
 use super::lifecycle::Action;
 use super::process::{Processor, Result};
 use crate::db::billing;
@@ -28,7 +30,14 @@ pub async fn sweep(processor: &Processor, now_ms: i64) -> Result<Swept> {
             .or(subscription.past_due_since)
             .unwrap_or(subscription.status_at);
         let cause = format!("sweep:{subscription_id}:{since}");
-        let action = processor.act(&subscription, &cause, now_ms).await?;
+        let action = processor
+            .act(
+                &Actor::system("billing sweep"),
+                &subscription,
+                &cause,
+                now_ms,
+            )
+            .await?;
         if action != Action::Keep {
             if let Some(tenant) = subscription.tenant_id {
                 swept.actions.push((tenant, action));

@@ -3,9 +3,8 @@
 use sqlx::{any::AnyRow, Any, AnyPool, Row, Transaction};
 
 use super::{is_unique_violation, Result};
-use crate::billing::events::Observed;
-use crate::billing::lifecycle::{Subscription, SUSPEND_CAUSE_PREFIX};
-use crate::jobs::JobKind;
+use app::domain::subscription::{Observed, Subscription, SUSPEND_CAUSE_PREFIX};
+use app::domain::JobKind;
 
 const COLUMNS: &str =
     "subscription_id, tenant_id, customer_id, status, status_at, past_due_since, canceled_at";

@@ -5,7 +5,7 @@ use sqlx::{any::AnyRow, AnyPool, Row};
 
 use super::lease::{self, Fenced, Queue};
 use super::{DbError, Result};
-use crate::jobs::JobKind;
+use app::domain::JobKind;
 
 /// Jobs as a lease queue: due at `next_run_at`, and `running` while a worker holds one.
 pub(super) const QUEUE: Queue = Queue {

@@ -4,7 +4,15 @@
 use sqlx::{AnyPool, Row};
 
 use super::Result;
-use crate::accounts::rate_limit::Failures;
+
+/// Failed log-ins of one subject (an account or a client address) within the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    /// How many.
+    pub count: u32,
+    /// When the oldest of them happened, ms since the epoch.
+    pub oldest_ms: Option<i64>,
+}
 
 /// Failures of one subject since a time.
 pub async fn since(pool: &AnyPool, subject: &str, since_ms: i64) -> Result<Failures> {

@@ -11,6 +11,7 @@ pub mod lease;
 pub mod login_failures;
 pub mod outbox;
 pub mod secrets;
+pub mod sessions;
 pub mod settings;
 pub mod tenant_search;
 pub mod tenants;
@@ -25,7 +26,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{AnyPool, Executor};
 
-use crate::sessions::SessionStoreKind;
+use sessions::SessionStoreKind;
 
 /// Errors of the database edge.
 #[derive(Debug, thiserror::Error)]
@@ -45,9 +46,6 @@ pub enum DbError {
     /// A row broke an invariant the schema cannot express.
     #[error("corrupt row: {0}")]
     Corrupt(String),
-    /// A plan to be stored cannot hold its blueprint's workloads.
-    #[error("plan refused: {0}")]
-    PlanDoesNotFit(#[from] crate::catalog::fit::FitError),
 }
 
 /// Result of database operations.
@@ -148,24 +146,10 @@ impl Db {
         }
     }
 
-    /// Brings the schema up to date: the migrations, the session store's table, and the
-    /// default blueprint and plans where missing. The default plans must fit their blueprint;
-    /// stored plans that do not (kept from an older version, or changed by hand) are logged
-    /// with the numbers, and left as they are.
+    /// Brings the schema up to date: the migrations and the session store's table.
     pub async fn migrate(&self) -> Result<()> {
-        use crate::catalog::{defaults, fit};
         sqlx::migrate!("../migrations").run(&self.pool).await?;
         self.sessions.migrate().await?;
-        let blueprints = [defaults::store_blueprint()];
-        let plans = defaults::plans();
-        if let Some(refused) = fit::check_all(&plans, &blueprints).into_iter().next() {
-            return Err(refused.into());
-        }
-        catalog::seed(&self.pool, &blueprints, &plans, crate::clock::now_ms()).await?;
-        let stored = catalog::plans(&self.pool).await?;
-        for refused in fit::check_all(&stored, &catalog::blueprints(&self.pool).await?) {
-            tracing::warn!(error = %refused, "a plan's quota cannot hold its blueprint: its stores would never start on a real cluster");
-        }
         Ok(())
     }
 

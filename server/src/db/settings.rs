@@ -10,7 +10,7 @@ use app::domain::TenantState;
 use super::secrets::json;
 use super::tenants::{move_state, supersede};
 use super::Result;
-use crate::jobs::JobKind;
+use app::domain::JobKind;
 
 /// A change of settings to save.
 #[derive(Debug)]

@@ -8,7 +8,7 @@ use app::domain::TenantState;
 
 use super::outbox::{self, Mail};
 use super::{is_unique_violation, jobs, DbError, Result};
-use crate::jobs::JobKind;
+use app::domain::JobKind;
 
 /// A tenant as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,6 @@ pub mod config;
 mod http;
 pub mod powerdns;
 pub mod record;
-pub mod step;
 pub mod wildcard;
 
 use async_trait::async_trait;

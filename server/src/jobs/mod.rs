@@ -1,9 +1,8 @@
 //! Durable work: jobs made of steps, run by workers that hold a lease in the database, so
 //! several server replicas never run one job at once and a crash loses nothing.
 
-pub mod kinds;
 pub mod policy;
 pub mod worker;
 
-pub use kinds::JobKind;
+pub use app::domain::JobKind;
 pub use worker::{JobHandler, StepOutcome, Worker, WorkerOptions};

@@ -9,12 +9,12 @@ use sqlx::AnyPool;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::kinds::Step;
 use super::policy::{AfterFailure, RetryPolicy};
 use crate::clock::{now_ms, time_of_day};
 use crate::db::jobs::{self, JobRecord, JobState};
 use crate::db::lease;
 use crate::db::DbError;
+use app::domain::job_kind::Step;
 
 /// What a step reports when it returns without error.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,12 +23,12 @@ use crate::db::jobs::JobRecord;
 use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{catalog, users, DbError};
-use crate::dns::{self, DnsProvider, Wildcard};
-use crate::jobs::kinds::Step;
+use crate::dns::{DnsProvider, Wildcard};
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
 use crate::mail::messages;
 use crate::secrets::{store, Keyring, SecretsError};
+use app::domain::job_kind::Step;
 
 /// How long to wait before looking at the cluster again.
 const POLL: Duration = Duration::from_millis(500);
@@ -371,11 +371,11 @@ impl JobHandler for Engine {
                     .await
                     .map_err(cluster_error)?;
                 let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
-                dns::step::publish(&self.pool, self.dns.as_ref(), &tenant.id, &host, address).await
+                dns_step::publish(&self.pool, self.dns.as_ref(), &tenant.id, &host, address).await
             }
             (JobKind::Delete, "dns") => {
                 let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
-                dns::step::withdraw(&self.pool, self.dns.as_ref(), &tenant.id, &host).await
+                dns_step::withdraw(&self.pool, self.dns.as_ref(), &tenant.id, &host).await
             }
             (JobKind::Suspend, "maintenance") => {
                 let page = [maintenance::MAINTENANCE.to_owned()];
@@ -476,4 +476,5 @@ impl JobHandler for Engine {
     }
 }
 
+mod dns_step;
 mod wait;

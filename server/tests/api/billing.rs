@@ -190,6 +190,13 @@ async fn a_payment_in_localstripe_provisions_the_tenant(backend: Backend) {
     .unwrap();
     assert!(cause.starts_with("billing:"), "{cause}");
     assert_eq!(jobs_of(&db, &tenant, "provision").await, 1);
+    let audited = count(
+        &db,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'tenant.provision' \
+         AND actor_kind = 'webhook' AND actor_email = 'stripe' AND target = 'paidshop'",
+    )
+    .await;
+    assert_eq!(audited, 1, "the first payment's provisioning is audited");
     let stored = text(
         &db,
         &format!(
@@ -337,6 +344,26 @@ async fn a_failed_payment_runs_grace_suspension_resumption_and_archive(backend: 
     assert_eq!(gone.actions.len(), 1, "{gone:?}");
     assert_eq!(state_of(&db, &tenant).await, TenantState::Archived);
     assert_eq!(jobs_of(&db, &tenant, "archive").await, 1);
+    // The audit log names who acted: the sweep suspended and archived, Stripe's webhook
+    // resumed and suspended on cancellation.
+    let audited = |actor: &str, action: &str| {
+        format!(
+            "SELECT COUNT(*) FROM audit_log a JOIN tenants t ON t.subdomain = a.target \
+             WHERE t.id = '{tenant}' AND a.actor_kind = '{actor}' AND a.action = '{action}'"
+        )
+    };
+    for (actor, action, times) in [
+        ("system", "tenant.suspend", 1),
+        ("webhook", "tenant.resume", 1),
+        ("webhook", "tenant.suspend", 1),
+        ("system", "tenant.archive", 1),
+    ] {
+        assert_eq!(
+            count(&db, &audited(actor, action)).await,
+            times,
+            "{actor} {action}"
+        );
+    }
     assert_eq!(
         count(
             &db,

@@ -5,10 +5,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use app::domain::job_kind::Step;
 use async_trait::async_trait;
 use server::clock::now_ms;
 use server::db::jobs::{self, JobRecord, JobState};
-use server::jobs::kinds::Step;
 use server::jobs::policy::RetryPolicy;
 use server::jobs::worker::StepError;
 use server::jobs::{JobHandler, JobKind, StepOutcome, Worker, WorkerOptions};
@@ -80,7 +80,7 @@ async fn database(backend: Backend) -> Option<(TestDb, AnyPool)> {
     let db = TestDb::create(backend).await?;
     let url = db.url.clone();
     let migrated = server::db::Db::connect(&url).await.unwrap();
-    migrated.migrate().await.unwrap();
+    server::catalog::prepare(&migrated).await.unwrap();
     sqlx::query("CREATE TABLE step_runs (job_id TEXT NOT NULL, step TEXT NOT NULL)")
         .execute(&migrated.pool)
         .await

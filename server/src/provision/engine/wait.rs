@@ -6,11 +6,11 @@ use k8s_openapi::jiff::Timestamp;
 use super::{cluster_error, db_error, Engine, POLL};
 use crate::clock::now_ms;
 use crate::db::jobs::{self, JobRecord};
-use crate::jobs::kinds::Step;
 use crate::jobs::worker::StepError;
 use crate::jobs::StepOutcome;
 use crate::provision::causes::{self, Target};
 use crate::provision::readiness::{self, Readiness};
+use app::domain::job_kind::Step;
 
 /// The kind of a job event saying why a step still waits.
 const WAITING: &str = "waiting";

@@ -27,7 +27,7 @@ on_both_databases!(
 async fn database(backend: Backend) -> Option<(TestDb, Db)> {
     let test_db = TestDb::create(backend).await?;
     let db = Db::connect(&test_db.url).await.unwrap();
-    db.migrate().await.unwrap();
+    server::catalog::prepare(&db).await.unwrap();
     Some((test_db, db))
 }
 

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use sqlx::AnyPool;
 
-use super::{DnsError, DnsProvider, Record, RecordId};
 use crate::clock::now_ms;
 use crate::db::dns_records::{self, DnsRecordRow};
 use crate::db::DbError;
+use crate::dns::{DnsError, DnsProvider, Record, RecordId};
 use crate::jobs::worker::StepError;
 use crate::jobs::StepOutcome;
 

@@ -1,4 +1,5 @@
-//! The kinds of job and the steps each one is made of.
+//! The kinds of job and the steps each one is made of, shared by the engine, the database
+//! and the pages that show a job's progress.
 
 use serde::{Deserialize, Serialize};
 
