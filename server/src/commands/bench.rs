@@ -15,15 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{
-    ConfigMap, LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service,
-    ServiceAccount,
-};
-use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use kube::api::ListParams;
-use kube::{Api, Client, Resource};
-use serde::de::DeserializeOwned;
+use kube::api::{DynamicObject, ListParams};
+use kube::{Api, Client};
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
@@ -240,33 +233,16 @@ fn timed_out(jobs: &[JobRecord], expected: usize, timeout: Duration) -> String {
 /// Every object storefleet manages in the cluster, of every kind a tenant is made of.
 async fn cluster_objects(client: &Client) -> anyhow::Result<usize> {
     let selector = format!("{}={}", labels::MANAGED_BY, labels::MANAGER);
-    let counts = [
-        count::<Namespace>(client, &selector).await?,
-        count::<ResourceQuota>(client, &selector).await?,
-        count::<LimitRange>(client, &selector).await?,
-        count::<NetworkPolicy>(client, &selector).await?,
-        count::<ServiceAccount>(client, &selector).await?,
-        count::<Secret>(client, &selector).await?,
-        count::<ConfigMap>(client, &selector).await?,
-        count::<PersistentVolumeClaim>(client, &selector).await?,
-        count::<StatefulSet>(client, &selector).await?,
-        count::<Deployment>(client, &selector).await?,
-        count::<Service>(client, &selector).await?,
-        count::<Ingress>(client, &selector).await?,
-    ];
-    Ok(counts.iter().sum())
-}
-
-async fn count<K>(client: &Client, selector: &str) -> anyhow::Result<usize>
-where
-    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned,
-{
-    let api: Api<K> = Api::all(client.clone());
-    let list = api
-        .list(&ListParams::default().labels(selector))
-        .await
-        .with_context(|| format!("listing {}s", K::kind(&())))?;
-    Ok(list.items.len())
+    let mut total = 0;
+    for kind in manifests::kinds() {
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &kind.resource);
+        let list = api
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .with_context(|| format!("listing {}s", kind.name()))?;
+        total += list.items.len();
+    }
+    Ok(total)
 }
 
 /// A folder of its own under the system's temporary folder, removed when dropped.

@@ -2,21 +2,13 @@
 //! order, and pruning of the tenant's objects that the new render no longer contains.
 
 use std::collections::BTreeSet;
-use std::fmt::Debug;
 
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{
-    ConfigMap, LimitRange, Namespace, ResourceQuota, Secret, Service, ServiceAccount,
-};
-use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use k8s_openapi::NamespaceResourceScope;
-use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
-use kube::{Api, Client, Resource, ResourceExt};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::{Api, Client, ResourceExt};
 
 use super::labels;
-use super::manifests::TenantObject;
+use super::manifests::{kinds, TenantKind, TenantObject};
 
 /// A cluster call failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,44 +45,24 @@ fn failed(action: &'static str, kind: &str, name: &str) -> impl FnOnce(kube::Err
     }
 }
 
-async fn apply_namespaced<K>(client: &Client, object: &K) -> kube::Result<()>
-where
-    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + Debug
-        + Serialize
-        + DeserializeOwned,
-{
-    let namespace = object.meta().namespace.clone().unwrap_or_default();
-    let api: Api<K> = Api::namespaced(client.clone(), &namespace);
-    api.patch(&object.name_any(), &params(), &Patch::Apply(object))
-        .await?;
-    Ok(())
+/// The API of one kind, in `namespace` when the kind lives in one.
+fn api(client: &Client, kind: &TenantKind, namespace: &str) -> Api<DynamicObject> {
+    if kind.namespaced {
+        Api::namespaced_with(client.clone(), namespace, &kind.resource)
+    } else {
+        Api::all_with(client.clone(), &kind.resource)
+    }
 }
 
 /// Applies every object in order. Idempotent: applying the same objects again changes nothing.
 pub async fn apply_all(client: &Client, objects: &[TenantObject]) -> Result<()> {
     for object in objects {
-        let result = match object {
-            TenantObject::Namespace(o) => {
-                let api: Api<Namespace> = Api::all(client.clone());
-                api.patch(&o.name_any(), &params(), &Patch::Apply(o))
-                    .await
-                    .map(|_| ())
-            }
-            TenantObject::ResourceQuota(o) => apply_namespaced(client, o).await,
-            TenantObject::LimitRange(o) => apply_namespaced(client, o).await,
-            TenantObject::NetworkPolicy(o) => apply_namespaced(client, o).await,
-            TenantObject::ServiceAccount(o) => apply_namespaced(client, o).await,
-            TenantObject::Secret(o) => apply_namespaced(client, o).await,
-            TenantObject::ConfigMap(o) => apply_namespaced(client, o).await,
-            TenantObject::PersistentVolumeClaim(o) => apply_namespaced(client, o).await,
-            TenantObject::StatefulSet(o) => apply_namespaced(client, o).await,
-            TenantObject::Deployment(o) => apply_namespaced(client, o).await,
-            TenantObject::Service(o) => apply_namespaced(client, o).await,
-            TenantObject::Ingress(o) => apply_namespaced(client, o).await,
-        };
-        result.map_err(failed("applying", object.kind(), object.name()))?;
+        let kind = object.tenant_kind();
+        let namespace = object.meta().namespace.as_deref().unwrap_or_default();
+        api(client, &kind, namespace)
+            .patch(object.name(), &params(), &Patch::Apply(object.to_json()))
+            .await
+            .map_err(failed("applying", object.kind(), object.name()))?;
     }
     Ok(())
 }
@@ -105,41 +77,35 @@ pub fn selector(subdomain: &str) -> String {
     )
 }
 
-async fn prune_kind<K>(
+async fn prune_kind(
     client: &Client,
+    kind: &TenantKind,
     namespace: &str,
     subdomain: &str,
     keep: &BTreeSet<(&str, &str)>,
-) -> Result<usize>
-where
-    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + Debug
-        + DeserializeOwned,
-{
-    let kind = K::kind(&()).to_string();
-    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+) -> Result<usize> {
+    let api = api(client, kind, namespace);
     let existing = api
         .list(&ListParams::default().labels(&selector(subdomain)))
         .await
-        .map_err(failed("listing", &kind, namespace))?;
+        .map_err(failed("listing", kind.name(), namespace))?;
     let mut pruned = 0;
     for object in existing {
         let name = object.name_any();
-        if !keep.contains(&(kind.as_str(), name.as_str())) {
+        if !keep.contains(&(kind.name(), name.as_str())) {
             match api.delete(&name, &DeleteParams::background()).await {
                 Ok(_) => pruned += 1,
                 Err(kube::Error::Api(status)) if status.code == 404 => {}
-                Err(source) => return Err(failed("pruning", &kind, &name)(source)),
+                Err(source) => return Err(failed("pruning", kind.name(), &name)(source)),
             }
-            tracing::info!(kind = %kind, name = %name, namespace, "pruned");
+            tracing::info!(kind = %kind.name(), name = %name, namespace, "pruned");
         }
     }
     Ok(pruned)
 }
 
-/// Deletes the tenant's objects that `keep` no longer contains; returns how many. Volumes are
-/// never pruned: a blueprint that drops one must not drop a customer's data with it.
+/// Deletes the tenant's objects that `keep` no longer contains, in reverse apply order;
+/// returns how many. Volumes are never pruned (see [`TenantKind::pruned`]).
 pub async fn prune(
     client: &Client,
     namespace: &str,
@@ -148,16 +114,9 @@ pub async fn prune(
 ) -> Result<usize> {
     let keep: BTreeSet<(&str, &str)> = keep.iter().map(|o| (o.kind(), o.name())).collect();
     let mut pruned = 0;
-    pruned += prune_kind::<Ingress>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<Service>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<Deployment>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<StatefulSet>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<ConfigMap>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<Secret>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<ServiceAccount>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<NetworkPolicy>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<LimitRange>(client, namespace, subdomain, &keep).await?;
-    pruned += prune_kind::<ResourceQuota>(client, namespace, subdomain, &keep).await?;
+    for kind in kinds().iter().rev().filter(|kind| kind.pruned()) {
+        pruned += prune_kind(client, kind, namespace, subdomain, &keep).await?;
+    }
     Ok(pruned)
 }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use app::domain::{Blueprint, Plan, SettingValue, Subdomain};
 
-pub use object::{yaml_stream, TenantObject};
+pub use object::{kinds, yaml_stream, TenantKind, TenantObject};
 
 /// Errors of rendering: the inputs contradict each other.
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,7 @@
-//! One rendered object of a tenant, of any kind.
+//! One rendered object of a tenant, of any kind, and the one list of the kinds a tenant is
+//! made of: applying, pruning and counting all read it.
+
+use std::any::TypeId;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
@@ -7,7 +10,8 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use k8s_openapi::Resource;
+use k8s_openapi::{NamespaceResourceScope, Resource};
+use kube::core::ApiResource;
 
 macro_rules! tenant_object {
     ($($kind:ident),* $(,)?) => {
@@ -20,7 +24,19 @@ macro_rules! tenant_object {
             )*
         }
 
+        /// Every kind a tenant is made of, in apply order.
+        pub fn kinds() -> Vec<TenantKind> {
+            vec![$(TenantKind::of::<$kind>(),)*]
+        }
+
         impl TenantObject {
+            /// The object's kind as the API serves it.
+            pub fn tenant_kind(&self) -> TenantKind {
+                match self {
+                    $(TenantObject::$kind(_) => TenantKind::of::<$kind>(),)*
+                }
+            }
+
             /// The object's kind, e.g. `Deployment`.
             pub fn kind(&self) -> &'static str {
                 match self {
@@ -60,6 +76,40 @@ macro_rules! tenant_object {
             }
         )*
     };
+}
+
+/// A kind of object a tenant is made of, as the API serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantKind {
+    /// Its group, version, kind and plural.
+    pub resource: ApiResource,
+    /// Whether its objects live in a namespace (all but the namespace itself).
+    pub namespaced: bool,
+}
+
+impl TenantKind {
+    fn of<K>() -> Self
+    where
+        K: Resource + kube::Resource<DynamicType = ()> + 'static,
+    {
+        Self {
+            resource: ApiResource::erase::<K>(&()),
+            namespaced: TypeId::of::<<K as Resource>::Scope>()
+                == TypeId::of::<NamespaceResourceScope>(),
+        }
+    }
+
+    /// The kind's name, e.g. `Deployment`.
+    pub fn name(&self) -> &str {
+        &self.resource.kind
+    }
+
+    /// Whether storefleet deletes objects of this kind that a new render no longer has. Never
+    /// volumes (a blueprint that drops one must not drop a customer's data with it), and not
+    /// the namespace, which only deleting the tenant removes.
+    pub fn pruned(&self) -> bool {
+        self.namespaced && self.name() != <PersistentVolumeClaim as Resource>::KIND
+    }
 }
 
 tenant_object!(
@@ -114,4 +164,35 @@ pub fn yaml_stream(objects: &[TenantObject]) -> String {
         .map(TenantObject::to_yaml)
         .collect::<Vec<_>>()
         .join("---\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kinds_are_listed_once_with_their_scope() {
+        let kinds = kinds();
+        let names: Vec<&str> = kinds.iter().map(TenantKind::name).collect();
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert_eq!(names.first(), Some(&"Namespace"));
+        let cluster_scoped: Vec<&str> = kinds
+            .iter()
+            .filter(|k| !k.namespaced)
+            .map(TenantKind::name)
+            .collect();
+        assert_eq!(cluster_scoped, ["Namespace"]);
+        let kept: Vec<&str> = kinds
+            .iter()
+            .filter(|k| !k.pruned())
+            .map(TenantKind::name)
+            .collect();
+        assert_eq!(kept, ["Namespace", "PersistentVolumeClaim"]);
+        let ingress = kinds.iter().find(|k| k.name() == "Ingress").unwrap();
+        assert_eq!(ingress.resource.group, "networking.k8s.io");
+        assert_eq!(ingress.resource.plural, "ingresses");
+    }
 }
