@@ -123,7 +123,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     let tenants = TenantService::new(database.pool.clone(), config.cluster.settings())
         .with_client(client.clone())
         .with_keyring(keyring.clone());
-    let billing = crate::billing::service(&tenants, config).context("configuring billing")?;
+    let billing = crate::billing::service(&tenants, &config.billing, &config.public_url)
+        .context("configuring billing")?;
     let state = state(
         database.clone(),
         config,
@@ -157,7 +158,12 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     let mail =
         crate::mail::worker::spawn(database.pool.clone(), &config.mail, stop_worker.subscribe())
             .await?;
-    let billing_sweep = crate::billing::spawn_sweep(&tenants, config, worker_stopped.clone());
+    let billing_sweep = crate::billing::spawn_sweep(
+        &tenants,
+        &config.billing,
+        &config.public_url,
+        worker_stopped.clone(),
+    );
     let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::{JobEventView, JobProgress, JobView};
+use crate::domain::{EventKind, JobEventView, JobProgress, JobState, JobView};
 
 /// How one step stands, derived from the job's events.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,16 +30,18 @@ pub fn step_statuses(job: &JobView, events: &[JobEventView]) -> Vec<StepStatus> 
             let mut status = StepStatus::Pending;
             let mut started = None;
             for event in mine {
-                status = match event.kind.as_str() {
-                    "started" => {
+                status = match event.kind {
+                    EventKind::Started => {
                         started = Some(event.at);
                         StepStatus::Running
                     }
-                    "waiting" => StepStatus::Waiting(event.message.clone()),
-                    "resumed" => StepStatus::Running,
-                    "succeeded" => StepStatus::Done(event.at - started.unwrap_or(event.at)),
-                    "failed" => StepStatus::Failed(event.message.clone()),
-                    _ => status,
+                    EventKind::Waiting => StepStatus::Waiting(event.message.clone()),
+                    EventKind::Resumed => StepStatus::Running,
+                    EventKind::Succeeded => {
+                        StepStatus::Done(event.at - started.unwrap_or(event.at))
+                    }
+                    EventKind::Failed => StepStatus::Failed(event.message.clone()),
+                    EventKind::Retrying | EventKind::Finished => status,
                 };
             }
             status
@@ -49,9 +51,9 @@ pub fn step_statuses(job: &JobView, events: &[JobEventView]) -> Vec<StepStatus> 
 
 /// The line under the bar.
 pub fn summary(job: &JobView, estimate_ms: Option<i64>) -> String {
-    match job.state.as_str() {
-        "succeeded" => "Done.".to_owned(),
-        "failed" => format!(
+    match job.state {
+        JobState::Succeeded => "Done.".to_owned(),
+        JobState::Failed => format!(
             "Failed: {}",
             job.last_error.as_deref().unwrap_or("unknown error")
         ),
@@ -87,7 +89,7 @@ pub fn JobProgressView(
 
     let percent = move || {
         job.with(|j| {
-            if j.steps_total == 0 || j.state == "succeeded" {
+            if j.steps_total == 0 || j.state == JobState::Succeeded {
                 100
             } else {
                 j.steps_done * 100 / j.steps_total
@@ -105,7 +107,7 @@ pub fn JobProgressView(
             .map(|(index, (title, status))| {
                 let started_at = events.with(|e| {
                     e.iter()
-                        .find(|e| e.step == index && e.kind == "started")
+                        .find(|e| e.step == index && e.kind == EventKind::Started)
                         .map(|e| e.at - created)
                 });
                 let (class, note) = match &status {
@@ -127,7 +129,7 @@ pub fn JobProgressView(
     };
 
     view! {
-        <div class="progress" data-testid="job-progress" data-state=move || job.get().state>
+        <div class="progress" data-testid="job-progress" data-state=move || job.get().state.as_str()>
             <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
                 <div class="fill" style:width=move || format!("{}%", percent())></div>
             </div>
@@ -207,7 +209,7 @@ mod tests {
         JobView {
             id: "j".into(),
             kind: "provision".into(),
-            state: state.into(),
+            state: JobState::from_name(state).unwrap(),
             steps_done: done,
             steps_total: 3,
             step_titles: vec!["a".into(), "b".into(), "c".into()],
@@ -223,7 +225,7 @@ mod tests {
             at,
             step,
             step_name: format!("s{step}"),
-            kind: kind.into(),
+            kind: EventKind::from_name(kind).unwrap(),
             message: format!("{kind} {step}"),
         }
     }

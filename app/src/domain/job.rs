@@ -2,6 +2,96 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for a worker.
+    Queued,
+    /// Held by a worker, or between attempts of a step.
+    Running,
+    /// Every step done.
+    Succeeded,
+    /// Gave up; an admin may retry it.
+    Failed,
+}
+
+impl JobState {
+    /// Every state.
+    pub const ALL: [JobState; 4] = [
+        JobState::Queued,
+        JobState::Running,
+        JobState::Succeeded,
+        JobState::Failed,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Succeeded => "succeeded",
+            JobState::Failed => "failed",
+        }
+    }
+
+    /// The state with this stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == name)
+    }
+}
+
+/// What an event of a job's timeline says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A step's first attempt began.
+    Started,
+    /// A step waits: the cluster is still working, says why, or cannot be reached.
+    Waiting,
+    /// The cluster answers again after an outage.
+    Resumed,
+    /// An attempt failed and will be tried again.
+    Retrying,
+    /// A step is done.
+    Succeeded,
+    /// The job failed at this step.
+    Failed,
+    /// Every step is done: the job ended.
+    Finished,
+}
+
+impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 7] = [
+        EventKind::Started,
+        EventKind::Waiting,
+        EventKind::Resumed,
+        EventKind::Retrying,
+        EventKind::Succeeded,
+        EventKind::Failed,
+        EventKind::Finished,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Started => "started",
+            EventKind::Waiting => "waiting",
+            EventKind::Resumed => "resumed",
+            EventKind::Retrying => "retrying",
+            EventKind::Succeeded => "succeeded",
+            EventKind::Failed => "failed",
+            EventKind::Finished => "finished",
+        }
+    }
+
+    /// The kind with this stored name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
 /// A job of a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobView {
@@ -9,8 +99,8 @@ pub struct JobView {
     pub id: String,
     /// What it does: `provision`, `delete`.
     pub kind: String,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub state: String,
+    /// Where it is in its life.
+    pub state: JobState,
     /// Steps done so far.
     pub steps_done: usize,
     /// Steps in all.
@@ -28,7 +118,7 @@ pub struct JobView {
 impl JobView {
     /// Whether the job has ended, one way or the other.
     pub fn is_finished(&self) -> bool {
-        self.state == "succeeded" || self.state == "failed"
+        matches!(self.state, JobState::Succeeded | JobState::Failed)
     }
 }
 
@@ -44,9 +134,8 @@ pub struct JobEventView {
     pub step: usize,
     /// The step's name.
     pub step_name: String,
-    /// `started`, `waiting` (the cluster says why a step still waits), `succeeded`,
-    /// `retrying`, `failed` or `finished`.
-    pub kind: String,
+    /// What happened.
+    pub kind: EventKind,
     /// For people.
     pub message: String,
 }
@@ -110,5 +199,25 @@ mod tests {
     fn no_estimate_without_history() {
         assert_eq!(estimate_remaining_ms(&[vec![100], vec![]], 0, 0), None);
         assert_eq!(estimate_remaining_ms(&[], 0, 0), Some(0));
+    }
+}
+
+#[cfg(test)]
+mod state_tests {
+    use super::*;
+
+    #[test]
+    fn states_and_event_kinds_have_one_name_each_on_the_wire_and_in_the_database() {
+        for state in JobState::ALL {
+            assert_eq!(JobState::from_name(state.as_str()), Some(state));
+            let json = serde_json::to_string(&state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+        }
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_name(kind.as_str()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+        assert_eq!(EventKind::from_name("done"), None);
     }
 }

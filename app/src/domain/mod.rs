@@ -24,7 +24,7 @@ pub use audit::{AuditEntryView, AuditPage, AuditQuery, NewAuditEntry};
 pub use blueprint::Blueprint;
 pub use email::Email;
 pub use health::{ClusterObjectView, TenantHealth, WorkloadHealth};
-pub use job::{JobEventView, JobProgress, JobView};
+pub use job::{EventKind, JobEventView, JobProgress, JobState, JobView};
 pub use job_kind::JobKind;
 pub use password::Password;
 pub use plan::Plan;

@@ -26,7 +26,6 @@ pub use off::BillingOff;
 pub use process::Processor;
 pub use stripe_api::StripeBilling;
 
-use crate::config::ServeConfig;
 use crate::tenants::TenantService;
 
 /// Why billing cannot start.
@@ -44,34 +43,40 @@ pub enum SetupError {
 /// is; refuses one key without the other.
 pub fn service(
     tenants: &TenantService,
-    config: &ServeConfig,
+    config: &BillingConfig,
+    public_url: &url::Url,
 ) -> Result<Arc<dyn Billing>, SetupError> {
-    Ok(match config.billing.keys()? {
+    Ok(match config.keys()? {
         Some(keys) => Arc::new(StripeBilling::new(
             tenants.pool().clone(),
             &keys,
-            &config.billing,
-            &config.public_url,
+            config,
+            public_url,
         )?),
         None => Arc::new(BillingOff),
     })
 }
 
 /// The processor of events and decisions over these tenants.
-pub fn processor(tenants: &TenantService, config: &ServeConfig) -> Processor {
-    Processor::new(tenants.clone(), &config.billing, &config.public_url)
+pub fn processor(
+    tenants: &TenantService,
+    config: &BillingConfig,
+    public_url: &url::Url,
+) -> Processor {
+    Processor::new(tenants.clone(), config, public_url)
 }
 
 /// The webhook route (answering 404 while billing is off).
 pub fn routes<S: Clone + Send + Sync + 'static>(
     tenants: &TenantService,
-    config: &ServeConfig,
+    config: &BillingConfig,
+    public_url: &url::Url,
 ) -> Router<S> {
-    let webhook = config.billing.keys().ok().flatten().map(|keys| {
+    let webhook = config.keys().ok().flatten().map(|keys| {
         webhook::Webhook::new(
             &keys.webhook_secret,
-            config.billing.webhook_tolerance_secs,
-            processor(tenants, config),
+            config.webhook_tolerance_secs,
+            processor(tenants, config, public_url),
         )
     });
     webhook::routes(webhook)
@@ -80,13 +85,14 @@ pub fn routes<S: Clone + Send + Sync + 'static>(
 /// Starts the periodic sweep when billing is on; it ends when `stop` turns true.
 pub fn spawn_sweep(
     tenants: &TenantService,
-    config: &ServeConfig,
+    config: &BillingConfig,
+    public_url: &url::Url,
     stop: watch::Receiver<bool>,
 ) -> Option<JoinHandle<()>> {
-    matches!(config.billing.keys(), Ok(Some(_))).then(|| {
+    matches!(config.keys(), Ok(Some(_))).then(|| {
         sweep::spawn(
-            processor(tenants, config),
-            Duration::from_secs(config.billing.sweep_secs),
+            processor(tenants, config, public_url),
+            Duration::from_secs(config.sweep_secs),
             stop,
         )
     })

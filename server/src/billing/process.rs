@@ -3,7 +3,6 @@
 
 use app::domain::audit::action as audit_action;
 use app::domain::Actor;
-use app::error::AppError;
 
 use super::events::{Observed, StripeEvent};
 use super::lifecycle::{self, Action, Periods, Subscription, SuspendReason, TenantFacts};
@@ -11,7 +10,7 @@ use super::notices::{self, Recipient};
 use crate::audit::Recorder;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{billing, outbox, users, DbError};
-use crate::tenants::TenantService;
+use crate::tenants::{MoveError, TenantService};
 
 /// Why an event could not be handled (it is then not recorded, and Stripe sends it again).
 #[derive(Debug, thiserror::Error)]
@@ -22,9 +21,6 @@ pub enum ProcessError {
     /// The database failed inside a transaction.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
-    /// The tenant service failed (its log has the cause).
-    #[error("the tenant service failed")]
-    Tenants,
 }
 
 /// Result of handling events.
@@ -183,7 +179,7 @@ impl Processor {
                 }
                 Ok(action)
             }
-            Err(AppError::Internal) => Err(ProcessError::Tenants),
+            Err(MoveError::Db(error)) => Err(error.into()),
             Err(error) => {
                 // Another delivery or the sweep got there first; the next sweep looks again.
                 tracing::info!(tenant = %tenant.subdomain, ?action, error = %error, "billing's action not taken");
@@ -198,12 +194,9 @@ impl Processor {
         subscription: &Subscription,
         action: Action,
         cause: &str,
-    ) -> Result<String, AppError> {
+    ) -> Result<String, MoveError> {
         let owner = match &tenant.owner_id {
-            Some(id) => users::by_id(self.pool(), id)
-                .await
-                .map_err(|_| AppError::Internal)?
-                .map(|u| u.email),
+            Some(id) => users::by_id(self.pool(), id).await?.map(|u| u.email),
             None => None,
         };
         match action {

@@ -20,7 +20,7 @@ use kube::{Api, Client};
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
-use app::domain::{Actor, Subdomain};
+use app::domain::{Actor, EventKind, Subdomain};
 use app::ports::TenantAdmin;
 
 use crate::cli::{BenchCommand, ProvisionBenchArgs};
@@ -125,7 +125,7 @@ async fn measure(
         let finished = job.finished_at.unwrap_or(job.created_at);
         total.push(finished - job.created_at);
         let events = jobs::events_after(pool, &job.id, 0).await?;
-        if let Some(first) = events.iter().find(|e| e.kind == "started") {
+        if let Some(first) = events.iter().find(|e| e.kind == EventKind::Started) {
             queued.push(first.at - job.created_at);
         }
     }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use serde::Serialize;
 
-use app::domain::{Actor, JobEventView, JobView, TenantView};
+use app::domain::{Actor, EventKind, JobEventView, JobState, JobView, TenantView};
 use app::ports::TenantAdmin;
 
 use crate::cli::{TenantArgs, TenantCommand};
@@ -143,13 +143,13 @@ fn print_table(list: &[TenantView]) {
 }
 
 fn line(event: &JobEventView) -> String {
-    if event.kind == "finished" {
+    if event.kind == EventKind::Finished {
         return event.message.clone();
     }
     format!(
         "step {} {:<9} {}",
         event.step + 1,
-        event.kind,
+        event.kind.as_str(),
         event.message
     )
 }
@@ -169,13 +169,13 @@ async fn follow(tenants: &TenantService, job_id: &str) -> anyhow::Result<()> {
             );
         }
         let job: JobView = tenants.job(job_id).await?;
-        match job.state.as_str() {
-            "succeeded" => return Ok(()),
-            "failed" => bail!(
+        match job.state {
+            JobState::Succeeded => return Ok(()),
+            JobState::Failed => bail!(
                 "job failed: {}",
                 job.last_error.unwrap_or_else(|| "unknown error".to_owned())
             ),
-            "queued" if !hinted && started.elapsed() > UNCLAIMED_HINT => {
+            JobState::Queued if !hinted && started.elapsed() > UNCLAIMED_HINT => {
                 hinted = true;
                 eprintln!("still queued: is `storefleet serve` running against this database?");
             }

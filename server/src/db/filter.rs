@@ -1,5 +1,6 @@
 //! WHERE clauses built from fixed SQL fragments and bound values: what a user typed only
-//! ever reaches the database as a bound parameter.
+//! ever reaches the database as a bound parameter. Hand-written because sqlx's `QueryBuilder`
+//! writes `?` placeholders for the `Any` driver, which PostgreSQL rejects (sqlx issue #3000).
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;

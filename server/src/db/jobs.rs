@@ -1,11 +1,14 @@
-//! Queries on jobs and their events. Every change to a running job is conditioned on the
-//! caller's lease, so a worker that lost its lease can change nothing.
+//! Queries on jobs; their timelines are in `job_events`. Every change to a running job is
+//! conditioned on the caller's lease, so a worker that lost its lease can change nothing.
 
 use sqlx::{any::AnyRow, AnyPool, Row};
 
 use super::lease::{self, Fenced, Queue};
 use super::{DbError, Result};
 use app::domain::JobKind;
+pub use app::domain::JobState;
+
+pub use super::job_events::{append_event, events_after, recent_step_durations, EventRecord};
 
 /// Jobs as a lease queue: due at `next_run_at`, and `running` while a worker holds one.
 pub(super) const QUEUE: Queue = Queue {
@@ -15,41 +18,6 @@ pub(super) const QUEUE: Queue = Queue {
     held: "state = 'running'",
     on_claim: "state = 'running', updated_at = $4",
 };
-
-/// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobState {
-    /// Waiting for a worker.
-    Queued,
-    /// Held by a worker, or between attempts of a step.
-    Running,
-    /// Every step done.
-    Succeeded,
-    /// Gave up; an admin may retry it.
-    Failed,
-}
-
-impl JobState {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Succeeded => "succeeded",
-            JobState::Failed => "failed",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "queued" => Some(JobState::Queued),
-            "running" => Some(JobState::Running),
-            "succeeded" => Some(JobState::Succeeded),
-            "failed" => Some(JobState::Failed),
-            _ => None,
-        }
-    }
-}
 
 /// A job as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -330,114 +298,6 @@ where
     .execute(executor)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// One thing a job did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventRecord {
-    /// The job.
-    pub job_id: String,
-    /// Order within the job, from 1.
-    pub seq: i64,
-    /// When.
-    pub at: i64,
-    /// The step index.
-    pub step: usize,
-    /// The step name.
-    pub step_name: String,
-    /// `started`, `succeeded`, `retrying`, `failed`, `waiting`, `finished`.
-    pub kind: String,
-    /// For people.
-    pub message: String,
-}
-
-/// Appends an event after the job's last one.
-pub async fn append_event<'e, E>(
-    executor: E,
-    job_id: &str,
-    step: usize,
-    step_name: &str,
-    kind: &str,
-    message: &str,
-    at: i64,
-) -> Result<()>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    sqlx::query(
-        "INSERT INTO job_events (job_id, seq, at, step, step_name, kind, message) \
-         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM job_events WHERE job_id = $1",
-    )
-    .bind(job_id)
-    .bind(at)
-    .bind(i64::try_from(step).unwrap_or(i64::MAX))
-    .bind(step_name)
-    .bind(kind)
-    .bind(message)
-    .execute(executor)
-    .await?;
-    Ok(())
-}
-
-/// A job's events after `after_seq`, in order.
-pub async fn events_after(
-    pool: &AnyPool,
-    job_id: &str,
-    after_seq: i64,
-) -> Result<Vec<EventRecord>> {
-    let rows = sqlx::query(
-        "SELECT job_id, seq, at, step, step_name, kind, message FROM job_events \
-         WHERE job_id = $1 AND seq > $2 ORDER BY seq",
-    )
-    .bind(job_id)
-    .bind(after_seq)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let step: i64 = row.try_get("step")?;
-            Ok(EventRecord {
-                job_id: row.try_get("job_id")?,
-                seq: row.try_get("seq")?,
-                at: row.try_get("at")?,
-                step: usize::try_from(step).unwrap_or_default(),
-                step_name: row.try_get("step_name")?,
-                kind: row.try_get("kind")?,
-                message: row.try_get("message")?,
-            })
-        })
-        .collect()
-}
-
-/// How long each step took in the last `limit` succeeded jobs of a kind: `result[step]` holds
-/// the durations in milliseconds.
-pub async fn recent_step_durations(
-    pool: &AnyPool,
-    kind: JobKind,
-    limit: i64,
-) -> Result<Vec<Vec<i64>>> {
-    let rows = sqlx::query(
-        "SELECT s.step AS step, f.at - s.at AS took FROM job_events s \
-         JOIN job_events f ON f.job_id = s.job_id AND f.step = s.step AND f.kind = 'succeeded' \
-         WHERE s.kind = 'started' AND s.job_id IN \
-         (SELECT id FROM jobs WHERE kind = $1 AND state = 'succeeded' ORDER BY finished_at DESC LIMIT $2)",
-    )
-    .bind(kind.as_str())
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    let mut durations = vec![Vec::new(); kind.steps().len()];
-    for row in rows {
-        let step: i64 = row.try_get("step")?;
-        let took: i64 = row.try_get("took")?;
-        if let Some(samples) = usize::try_from(step)
-            .ok()
-            .and_then(|s| durations.get_mut(s))
-        {
-            samples.push(took);
-        }
-    }
-    Ok(durations)
 }
 
 /// Ends a tenant's unfinished jobs as failed with `reason`; a worker holding one loses it at

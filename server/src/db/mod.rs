@@ -6,6 +6,7 @@ pub mod billing;
 pub mod catalog;
 pub mod dns_records;
 pub mod filter;
+pub mod job_events;
 pub mod jobs;
 pub mod lease;
 pub mod login_failures;

@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::config::Secret;
 use super::http::{self, quote, Answer};
+use super::secret::Secret;
 use super::{DnsError, DnsProvider, Record, RecordId, RecordType, Result};
 
 const PROVIDER: &str = "cloudflare";

@@ -1,35 +1,12 @@
 //! DNS settings: which provider publishes tenants' records, and what it needs.
 
-use std::fmt;
 use std::sync::Arc;
 
 use clap::Args;
 use url::Url;
 
+pub use super::secret::Secret;
 use super::{Cloudflare, DnsProvider, PowerDns, Wildcard};
-
-/// A token or key: never shown by `Debug`, in logs or in errors.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The value, for the one header that carries it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
 
 /// Which provider publishes tenants' DNS records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -8,6 +8,7 @@ pub mod config;
 mod http;
 pub mod powerdns;
 pub mod record;
+pub mod secret;
 pub mod wildcard;
 
 use async_trait::async_trait;

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use url::Url;
 
-use super::config::Secret;
 use super::http::{self, quote, Answer};
 use super::record::ADDRESS_TYPES;
+use super::secret::Secret;
 use super::{DnsError, DnsProvider, Record, RecordId, RecordType, Result};
 
 const PROVIDER: &str = "powerdns";

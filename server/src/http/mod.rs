@@ -81,7 +81,11 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/api/jobs/{id}/events", get(progress::job_events))
         // Stripe's webhook, outside Leptos and exempt from the origin check.
-        .merge(crate::billing::routes(&state.tenants, config))
+        .merge(crate::billing::routes(
+            &state.tenants,
+            &config.billing,
+            &config.public_url,
+        ))
         .route("/api/{*function}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
             let options = state.leptos.clone();

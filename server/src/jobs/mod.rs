@@ -1,7 +1,9 @@
 //! Durable work: jobs made of steps, run by workers that hold a lease in the database, so
 //! several server replicas never run one job at once and a crash loses nothing.
 
+mod heartbeat;
 pub mod policy;
+pub mod step;
 pub mod worker;
 
 pub use app::domain::JobKind;

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::AnyPool;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -15,74 +14,12 @@ use crate::db::jobs::{self, JobRecord, JobState};
 use crate::db::lease;
 use crate::db::DbError;
 use app::domain::job_kind::Step;
+use app::domain::EventKind;
 
-/// What a step reports when it returns without error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepOutcome {
-    /// The step is done; go on to the next.
-    Done,
-    /// Not yet (the cluster is still working): run the step again after this long. The wait
-    /// counts against the step's timeout, not its attempts.
-    Wait(Duration),
-}
+use super::heartbeat::{heartbeat, AbortOnDrop};
+pub use super::step::{FailureKind, JobHandler, StepError, StepOutcome};
 
-/// A failed attempt of a step.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct StepError {
-    /// What went wrong, for admins.
-    pub message: String,
-    /// How the failure counts.
-    pub kind: FailureKind,
-}
-
-/// How a failed attempt counts against its job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureKind {
-    /// Trying again may help: the attempt counts, and retries follow the policy.
-    Transient,
-    /// No retry will mend it: the job fails now.
-    Permanent,
-    /// The cluster cannot be reached: nothing is wrong with the store, so the job waits it out
-    /// for the outage tolerance without spending attempts.
-    ClusterUnreachable,
-}
-
-impl StepError {
-    /// A failure worth retrying (a timeout, an unreachable peer).
-    pub fn transient(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            kind: FailureKind::Transient,
-        }
-    }
-
-    /// A failure no retry will mend (bad data).
-    pub fn permanent(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            kind: FailureKind::Permanent,
-        }
-    }
-
-    /// The cluster did not answer, or cannot serve now.
-    pub fn cluster_unreachable(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            kind: FailureKind::ClusterUnreachable,
-        }
-    }
-}
-
-/// What the jobs do; implemented by the provisioning engine (and by tests).
-#[async_trait]
-pub trait JobHandler: Send + Sync {
-    /// Runs one attempt of a step. Must be idempotent: after a crash it runs again.
-    async fn run_step(&self, job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError>;
-
-    /// Called once when a job ends in `failed`, so its tenant can say so.
-    async fn on_failed(&self, job: &JobRecord, error: &str);
-}
+mod outage;
 
 /// How a worker behaves.
 #[derive(Debug, Clone)]
@@ -243,7 +180,7 @@ impl Worker {
         let steps = job.kind.steps();
         loop {
             let Some(step) = steps.get(job.step) else {
-                let event = Event::new("done", "finished", "Done".to_owned());
+                let event = Event::new("done", EventKind::Finished, "Done".to_owned());
                 let change = Change::Finish(JobState::Succeeded, None);
                 if self.record(&job, change, event).await? {
                     tracing::info!(job_id = %job.id, kind = job.kind.as_str(), "job succeeded");
@@ -252,7 +189,7 @@ impl Worker {
             };
             let now = now_ms();
             if job.step_started_at.is_none() {
-                let event = Event::new(step.name, "started", step.title.to_owned());
+                let event = Event::new(step.name, EventKind::Started, step.title.to_owned());
                 self.record(&job, Change::Start, event).await?;
                 job.step_started_at = Some(now);
             }
@@ -287,7 +224,7 @@ impl Worker {
                     "Cluster reachable again (unreachable since {})",
                     time_of_day(since)
                 );
-                let event = Event::new(step.name, "resumed", message);
+                let event = Event::new(step.name, EventKind::Resumed, message);
                 if !self.record(&job, Change::EndOutage, event).await? {
                     return Ok(());
                 }
@@ -297,7 +234,7 @@ impl Worker {
                 Ok(StepOutcome::Done) => {
                     let took = (now - started).max(0);
                     let message = format!("{} ({} ms)", step.title, took);
-                    let event = Event::new(step.name, "succeeded", message);
+                    let event = Event::new(step.name, EventKind::Succeeded, message);
                     if !self.record(&job, Change::Advance, event).await? {
                         return Ok(());
                     }
@@ -403,75 +340,23 @@ impl Worker {
                     attempts,
                     error: &error.message,
                 };
-                self.record(job, change, Event::new(step.name, "retrying", message))
-                    .await?;
+                self.record(
+                    job,
+                    change,
+                    Event::new(step.name, EventKind::Retrying, message),
+                )
+                .await?;
             }
             AfterFailure::GiveUp => {
                 tracing::error!(job_id = %job.id, step = step.name, error = %error.message, "job failed");
                 let change = Change::Finish(JobState::Failed, Some(&error.message));
-                let event = Event::new(step.name, "failed", error.message.clone());
+                let event = Event::new(step.name, EventKind::Failed, error.message.clone());
                 if self.record(job, change, event).await? {
                     self.handler.on_failed(job, &error.message).await;
                 }
             }
         }
         Ok(())
-    }
-}
-
-impl Worker {
-    /// Waits out an unreachable cluster without spending the step's attempts, until the
-    /// outage has lasted longer than the policy tolerates.
-    async fn cluster_unreachable(
-        &self,
-        job: &JobRecord,
-        step: &Step,
-        error: StepError,
-    ) -> Result<(), DbError> {
-        let now = now_ms();
-        let since = job.outage_since.unwrap_or(now);
-        let lasted = Duration::from_millis(u64::try_from(now - since).unwrap_or(0));
-        let unreachable = format!("Cluster unreachable since {}", time_of_day(since));
-        match self.options.retry.during_outage(lasted) {
-            AfterFailure::Retry(wait) => {
-                tracing::warn!(job_id = %job.id, step = step.name, error = %error.message, "cluster unreachable; waiting");
-                let message = format!(
-                    "{unreachable}; trying again in {} s without spending an attempt",
-                    wait.as_secs().max(1)
-                );
-                let last_error = format!("{unreachable}: {}", error.message);
-                let change = Change::Outage {
-                    until: now + ms(wait),
-                    since,
-                    error: &last_error,
-                };
-                self.record(job, change, Event::new(step.name, "waiting", message))
-                    .await?;
-            }
-            AfterFailure::GiveUp => {
-                let message = format!(
-                    "{unreachable}, longer than the {} tolerated: {}",
-                    spoken(self.options.retry.outage_tolerance),
-                    error.message
-                );
-                tracing::error!(job_id = %job.id, step = step.name, error = %error.message, "job failed: the cluster stayed unreachable");
-                let change = Change::Finish(JobState::Failed, Some(&message));
-                let event = Event::new(step.name, "failed", message.clone());
-                if self.record(job, change, event).await? {
-                    self.handler.on_failed(job, &message).await;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A duration as a timeline says it: `30 min`, `90 s`, `300 ms`.
-fn spoken(duration: Duration) -> String {
-    match duration.as_secs() {
-        0 => format!("{} ms", duration.as_millis()),
-        secs if secs % 60 == 0 => format!("{} min", secs / 60),
-        secs => format!("{secs} s"),
     }
 }
 
@@ -502,56 +387,16 @@ enum Change<'a> {
 /// What a change records in the job's timeline.
 struct Event<'a> {
     step_name: &'a str,
-    kind: &'a str,
+    kind: EventKind,
     message: String,
 }
 
 impl<'a> Event<'a> {
-    fn new(step_name: &'a str, kind: &'a str, message: String) -> Self {
+    fn new(step_name: &'a str, kind: EventKind, message: String) -> Self {
         Self {
             step_name,
             kind,
             message,
         }
-    }
-}
-
-/// Renews the lease at a third of its length; signals `lost` when renewal fails.
-async fn heartbeat(
-    pool: AnyPool,
-    id: String,
-    owner: String,
-    lease: Duration,
-    lost: watch::Sender<bool>,
-) {
-    let mut ticks = tokio::time::interval(lease / 3);
-    ticks.tick().await;
-    let mut held_until = now_ms() + ms(lease);
-    loop {
-        ticks.tick().await;
-        let now = now_ms();
-        match jobs::renew(&pool, &id, &owner, now, ms(lease)).await {
-            Ok(true) => held_until = now + ms(lease),
-            Ok(false) => {
-                let _ = lost.send(true);
-                return;
-            }
-            // Unable to renew past the lease's end: another worker may hold the job by now.
-            Err(error) if now >= held_until => {
-                tracing::warn!(job_id = %id, error = %error, "lease lapsed while the database was unreachable");
-                let _ = lost.send(true);
-                return;
-            }
-            Err(error) => tracing::warn!(job_id = %id, error = %error, "renewing a lease failed"),
-        }
-    }
-}
-
-/// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

@@ -20,13 +20,11 @@ use super::readiness::{self, Readiness};
 use crate::clock::now_ms;
 use crate::cluster::fault::{self, Fault};
 use crate::db::jobs::JobRecord;
-use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
-use crate::db::{catalog, users, DbError};
+use crate::db::{catalog, DbError};
 use crate::dns::{DnsProvider, Wildcard};
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
-use crate::mail::messages;
 use crate::secrets::{store, Keyring, SecretsError};
 use app::domain::job_kind::Step;
 
@@ -60,29 +58,6 @@ impl Engine {
     pub fn with_public_url(mut self, url: &str) -> Self {
         self.public_url = url.trim_end_matches('/').to_owned();
         self
-    }
-
-    /// The "your store is ready" mail for the tenant's owner, if it has one.
-    async fn ready_mail(
-        &self,
-        tenant: &TenantRecord,
-        job: &JobRecord,
-    ) -> Result<Vec<Mail>, StepError> {
-        let Some(owner_id) = &tenant.owner_id else {
-            return Ok(Vec::new());
-        };
-        let Some(owner) = users::by_id(&self.pool, owner_id).await.map_err(db_error)? else {
-            return Ok(Vec::new());
-        };
-        let store_url = self.cluster.store_url(&tenant.subdomain);
-        let owner_page = format!("{}/stores/{}", self.public_url, tenant.subdomain);
-        Ok(vec![messages::store_ready(
-            &format!("ready:{}", job.id),
-            &owner.email,
-            &tenant.subdomain,
-            &store_url,
-            &owner_page,
-        )])
     }
 
     /// The same engine, publishing tenants' DNS records through `dns` (default: wildcard,
@@ -203,53 +178,6 @@ impl Engine {
         apply::prune(&self.client, &namespace, &tenant.subdomain, &objects)
             .await
             .map_err(cluster_error)?;
-        Ok(StepOutcome::Done)
-    }
-
-    async fn mark(
-        &self,
-        tenant: &TenantRecord,
-        from: &[TenantState],
-        to: TenantState,
-        cause: &str,
-    ) -> Result<StepOutcome, StepError> {
-        self.mark_with_mail(tenant, from, to, cause, &[]).await
-    }
-
-    /// [`Self::mark`], writing `mail` to the outbox with the change.
-    async fn mark_with_mail(
-        &self,
-        tenant: &TenantRecord,
-        from: &[TenantState],
-        to: TenantState,
-        cause: &str,
-        mail: &[Mail],
-    ) -> Result<StepOutcome, StepError> {
-        if tenant.state == to {
-            return Ok(StepOutcome::Done);
-        }
-        if !from.contains(&tenant.state) {
-            return Err(StepError::permanent(format!(
-                "the tenant is {}, not {}",
-                tenant.state.as_str(),
-                from.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            )));
-        }
-        tenants::transition_with_mail(
-            &self.pool,
-            &tenant.id,
-            tenant.state,
-            to,
-            cause,
-            None,
-            mail,
-            now_ms(),
-        )
-        .await
-        .map_err(db_error)?;
         Ok(StepOutcome::Done)
     }
 }
@@ -477,4 +405,5 @@ impl JobHandler for Engine {
 }
 
 mod dns_step;
+mod marks;
 mod wait;

@@ -23,8 +23,14 @@ use crate::db::{catalog, tenant_search, users};
 use crate::jobs::JobKind;
 use crate::mail::messages;
 
-fn job_detail(job_id: &str) -> String {
-    format!("job={job_id}")
+impl TenantService {
+    /// Records that `actor` did `action` to the tenant, through the job `job_id`.
+    async fn audit_job(&self, actor: &Actor, action: &str, tenant: &TenantRecord, job_id: &str) {
+        let detail = format!("job={job_id}");
+        self.audit()
+            .record(actor, action, &tenant.subdomain, &detail)
+            .await;
+    }
 }
 
 #[async_trait]
@@ -136,13 +142,7 @@ impl TenantAdmin for TenantService {
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::Conflict("The tenant changed meanwhile; try again.".to_owned()))?;
-        self.audit()
-            .record(
-                actor,
-                action::TENANT_DELETE,
-                &record.subdomain,
-                &job_detail(&job_id),
-            )
+        self.audit_job(actor, action::TENANT_DELETE, &record, &job_id)
             .await;
         Ok(job_id)
     }
@@ -175,13 +175,7 @@ impl TenantAdmin for TenantService {
             ));
         }
         tracing::info!(tenant = %record.subdomain, job_id = %job.id, cause, "job retried");
-        self.audit()
-            .record(
-                actor,
-                action::TENANT_RETRY,
-                &record.subdomain,
-                &job_detail(&job.id),
-            )
+        self.audit_job(actor, action::TENANT_RETRY, &record, &job.id)
             .await;
         Ok(job.id.clone())
     }
@@ -198,13 +192,7 @@ impl TenantAdmin for TenantService {
             None => Vec::new(),
         };
         let job_id = self.suspend_record(&tenant, &actor.cause(), &mail).await?;
-        self.audit()
-            .record(
-                actor,
-                action::TENANT_SUSPEND,
-                &tenant.subdomain,
-                &job_detail(&job_id),
-            )
+        self.audit_job(actor, action::TENANT_SUSPEND, &tenant, &job_id)
             .await;
         Ok(job_id)
     }
@@ -212,13 +200,7 @@ impl TenantAdmin for TenantService {
     async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
         let tenant = self.record(subdomain).await?;
         let job_id = self.resume_record(&tenant, &actor.cause()).await?;
-        self.audit()
-            .record(
-                actor,
-                action::TENANT_RESUME,
-                &tenant.subdomain,
-                &job_detail(&job_id),
-            )
+        self.audit_job(actor, action::TENANT_RESUME, &tenant, &job_id)
             .await;
         Ok(job_id)
     }
@@ -226,13 +208,7 @@ impl TenantAdmin for TenantService {
     async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
         let tenant = self.record(subdomain).await?;
         let job_id = self.reprovision_record(&tenant, &actor.cause()).await?;
-        self.audit()
-            .record(
-                actor,
-                action::TENANT_REPROVISION,
-                &tenant.subdomain,
-                &job_detail(&job_id),
-            )
+        self.audit_job(actor, action::TENANT_REPROVISION, &tenant, &job_id)
             .await;
         Ok(job_id)
     }

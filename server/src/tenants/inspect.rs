@@ -8,9 +8,7 @@ use app::domain::{ClusterObjectView, SettingValue, Subdomain, TenantHealth, Tena
 use app::error::AppError;
 use app::ports::TenantInspection;
 
-use super::service::internal;
 use super::TenantService;
-use crate::db::catalog;
 use crate::provision::apply::ApplyError;
 use crate::provision::inspect;
 use crate::provision::manifests::{self, Mode, TenantSpec};
@@ -46,14 +44,7 @@ impl TenantInspection for TenantService {
 
     async fn manifests(&self, subdomain: &str) -> Result<String, AppError> {
         let tenant = self.record(subdomain).await?;
-        let plan = catalog::plan(self.pool(), &tenant.plan)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::Internal)?;
-        let blueprint = catalog::blueprint(self.pool(), &plan.blueprint)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::Internal)?;
+        let (plan, blueprint) = self.plan_and_blueprint(&tenant.plan).await?;
         let subdomain = Subdomain::parse(&tenant.subdomain).map_err(|_| AppError::Internal)?;
         let settings: BTreeMap<String, SettingValue> = blueprint
             .settings

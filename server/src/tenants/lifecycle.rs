@@ -3,24 +3,19 @@
 //! the work in one transaction.
 
 use app::domain::TenantState;
-use app::error::AppError;
 
-use super::service::internal;
+use super::error::MoveError;
 use super::TenantService;
 use crate::clock::now_ms;
 use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
 use crate::jobs::JobKind;
 
-fn refused(tenant: &TenantRecord, action: &str) -> AppError {
-    AppError::Conflict(format!(
-        "The tenant is {} and cannot be {action} now.",
-        tenant.state.as_str()
-    ))
-}
-
-fn changed_meanwhile() -> AppError {
-    AppError::Conflict("The tenant changed meanwhile; try again.".to_owned())
+fn refused(tenant: &TenantRecord, action: &'static str) -> MoveError {
+    MoveError::Refused {
+        state: tenant.state.as_str(),
+        action,
+    }
 }
 
 impl TenantService {
@@ -30,10 +25,10 @@ impl TenantService {
         tenant: &TenantRecord,
         to: TenantState,
         job: Option<JobKind>,
-        action: &str,
+        action: &'static str,
         cause: &str,
         mail: &[Mail],
-    ) -> Result<String, AppError> {
+    ) -> Result<String, MoveError> {
         if !tenant.state.can_become(to) {
             return Err(refused(tenant, action));
         }
@@ -47,9 +42,8 @@ impl TenantService {
             mail,
             now_ms(),
         )
-        .await
-        .map_err(internal)?
-        .ok_or_else(changed_meanwhile)?;
+        .await?
+        .ok_or(MoveError::ChangedMeanwhile)?;
         tracing::info!(tenant = %tenant.subdomain, to = to.as_str(), cause, "tenant moved");
         Ok(job_id)
     }
@@ -61,7 +55,7 @@ impl TenantService {
         tenant: &TenantRecord,
         cause: &str,
         mail: &[Mail],
-    ) -> Result<String, AppError> {
+    ) -> Result<String, MoveError> {
         self.move_to(
             tenant,
             TenantState::Suspended,
@@ -78,7 +72,7 @@ impl TenantService {
         &self,
         tenant: &TenantRecord,
         cause: &str,
-    ) -> Result<String, AppError> {
+    ) -> Result<String, MoveError> {
         if tenant.state != TenantState::Suspended {
             return Err(refused(tenant, "resumed"));
         }
@@ -89,9 +83,8 @@ impl TenantService {
             JobKind::Resume,
             now_ms(),
         )
-        .await
-        .map_err(internal)?
-        .ok_or_else(changed_meanwhile)?;
+        .await?
+        .ok_or(MoveError::ChangedMeanwhile)?;
         tracing::info!(tenant = %tenant.subdomain, cause, "tenant resuming");
         Ok(job_id)
     }
@@ -101,7 +94,7 @@ impl TenantService {
         &self,
         tenant: &TenantRecord,
         cause: &str,
-    ) -> Result<String, AppError> {
+    ) -> Result<String, MoveError> {
         self.move_to(
             tenant,
             TenantState::Provisioning,
@@ -118,7 +111,7 @@ impl TenantService {
         &self,
         tenant: &TenantRecord,
         cause: &str,
-    ) -> Result<String, AppError> {
+    ) -> Result<String, MoveError> {
         self.move_to(
             tenant,
             TenantState::Provisioning,
@@ -136,7 +129,7 @@ impl TenantService {
         tenant: &TenantRecord,
         cause: &str,
         mail: &[Mail],
-    ) -> Result<String, AppError> {
+    ) -> Result<String, MoveError> {
         self.move_to(
             tenant,
             TenantState::Archived,

@@ -3,6 +3,7 @@
 //! implementing one port per use case, each in its own file.
 
 pub mod admin;
+pub mod error;
 pub mod inspect;
 pub mod lifecycle;
 pub mod progress;
@@ -12,5 +13,6 @@ pub mod signup;
 pub mod store_signup;
 
 pub use app::domain::TenantDetail;
+pub use error::MoveError;
 pub use service::TenantService;
 pub use store_signup::SignupService;

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use sqlx::AnyPool;
 
-use app::domain::{JobEventView, JobView, TenantDetail, TenantView};
+use app::domain::{Blueprint, JobEventView, JobView, Plan, TenantDetail, TenantView};
 use app::error::AppError;
 
 use crate::audit::Recorder;
 use crate::clock::rfc3339;
 use crate::db::jobs::{self, EventRecord, JobRecord};
 use crate::db::tenants::{self, TenantRecord};
-use crate::db::{users, DbError};
+use crate::db::{catalog, users, DbError};
 use crate::provision::manifests::ClusterSettings;
 use crate::secrets::Keyring;
 
@@ -38,7 +38,7 @@ pub fn job_view(job: &JobRecord) -> JobView {
     JobView {
         id: job.id.clone(),
         kind: job.kind.as_str().to_owned(),
-        state: job.state.as_str().to_owned(),
+        state: job.state,
         steps_done: job.step.min(steps.len()),
         steps_total: steps.len(),
         step_titles: steps.iter().map(|s| s.title.to_owned()).collect(),
@@ -55,7 +55,7 @@ pub fn event_view(event: &EventRecord) -> JobEventView {
         at: event.at,
         step: event.step,
         step_name: event.step_name.clone(),
-        kind: event.kind.clone(),
+        kind: event.kind,
         message: event.message.clone(),
     }
 }
@@ -129,6 +129,23 @@ impl TenantService {
             url: self.cluster.store_url(&tenant.subdomain),
             created_at: rfc3339(tenant.created_at),
         }
+    }
+
+    /// A tenant's plan and its blueprint; either missing is an internal error (the schema's
+    /// foreign keys keep both).
+    pub(super) async fn plan_and_blueprint(
+        &self,
+        plan: &str,
+    ) -> Result<(Plan, Blueprint), AppError> {
+        let plan = catalog::plan(&self.pool, plan)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Internal)?;
+        let blueprint = catalog::blueprint(&self.pool, &plan.blueprint)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Internal)?;
+        Ok((plan, blueprint))
     }
 
     pub(super) async fn owner_email(

@@ -16,7 +16,7 @@ use super::TenantService;
 use crate::clock::{now_ms, rfc3339};
 use crate::db::secrets;
 use crate::db::settings::{self, SettingsUpdate};
-use crate::db::{catalog, jobs, tenants, users};
+use crate::db::{jobs, tenants, users};
 
 /// How many changes the history shows.
 const HISTORY: i64 = 50;
@@ -26,15 +26,7 @@ impl TenantService {
         &self,
         plan: &str,
     ) -> Result<Vec<app::domain::SettingSpec>, AppError> {
-        let plan = catalog::plan(self.pool(), plan)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::Internal)?;
-        let blueprint = catalog::blueprint(self.pool(), &plan.blueprint)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::Internal)?;
-        Ok(blueprint.settings)
+        Ok(self.plan_and_blueprint(plan).await?.1.settings)
     }
 }
 

@@ -265,7 +265,8 @@ async fn a_failed_payment_runs_grace_suspension_resumption_and_archive(backend: 
     assert!(since > 0);
 
     let tenants = app.tenants().await;
-    let processor = server::billing::processor(&tenants, &app.config);
+    let processor =
+        server::billing::processor(&tenants, &app.config.billing, &app.config.public_url);
     let now = server::clock::now_ms();
     let early = server::billing::sweep::sweep(&processor, now + 6 * DAY_MS)
         .await

@@ -55,7 +55,7 @@ async fn steps_done(tenants: &TenantService, job_id: &str) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == "succeeded")
+        .filter(|e| e.kind.as_str() == "succeeded")
         .map(|e| e.step_name)
         .collect()
 }
@@ -147,7 +147,7 @@ async fn an_unreachable_provider_is_retried_then_fails_visibly(backend: Backend)
     assert!(
         events
             .iter()
-            .any(|e| e.kind == "retrying" && e.step_name == "dns"),
+            .any(|e| e.kind.as_str() == "retrying" && e.step_name == "dns"),
         "an unreachable provider is retried"
     );
 }

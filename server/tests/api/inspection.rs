@@ -64,11 +64,11 @@ async fn a_store_behind_a_load_balancer_is_ready_at_its_address(backend: Backend
         .await
         .unwrap();
     let detail = wait_for_state(&tenants, "acme", TenantState::Ready).await;
-    assert_eq!(detail.jobs[0].state, "succeeded");
+    assert_eq!(detail.jobs[0].state.as_str(), "succeeded");
     let events = tenants.events(&detail.jobs[0].id, 0).await.unwrap();
     assert!(events
         .iter()
-        .any(|e| e.step_name == "address" && e.kind == "succeeded"));
+        .any(|e| e.step_name == "address" && e.kind.as_str() == "succeeded"));
     let ingresses: Api<Ingress> = Api::namespaced(app.cluster(), "store-acme");
     let none = ingresses.list(&ListParams::default()).await.unwrap();
     assert!(none.items.is_empty(), "the Service is the way in");

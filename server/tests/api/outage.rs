@@ -37,7 +37,7 @@ async fn a_cluster_down_longer_than_the_attempt_budget_costs_no_attempts(backend
             .await
             .unwrap()
             .into_iter()
-            .filter(|e| e.kind == "waiting")
+            .filter(|e| e.kind.as_str() == "waiting")
             .collect();
         if waits.len() >= 4 {
             break;
@@ -53,7 +53,7 @@ async fn a_cluster_down_longer_than_the_attempt_budget_costs_no_attempts(backend
     );
     let detail = tenants.show("acme").await.unwrap();
     assert_eq!(detail.tenant.state, TenantState::Provisioning);
-    assert_eq!(detail.jobs[0].state, "running");
+    assert_eq!(detail.jobs[0].state.as_str(), "running");
     let error = detail.jobs[0].last_error.clone().unwrap_or_default();
     assert!(
         error.starts_with("Cluster unreachable since ") && error.contains("cluster: "),
@@ -63,7 +63,7 @@ async fn a_cluster_down_longer_than_the_attempt_budget_costs_no_attempts(backend
 
     app.resume_cluster().await;
     let detail = wait_for_state(&tenants, "acme", TenantState::Ready).await;
-    assert_eq!(detail.jobs[0].state, "succeeded");
+    assert_eq!(detail.jobs[0].state.as_str(), "succeeded");
     assert_eq!(detail.jobs[0].last_error, None);
     assert_eq!(app.scalar("SELECT attempts FROM jobs").await, 0);
     assert_eq!(
@@ -76,13 +76,14 @@ async fn a_cluster_down_longer_than_the_attempt_budget_costs_no_attempts(backend
     assert!(
         events
             .iter()
-            .all(|e| e.kind != "retrying" && e.kind != "failed"),
+            .all(|e| e.kind.as_str() != "retrying" && e.kind.as_str() != "failed"),
         "no attempt was spent: {events:?}"
     );
     assert!(
         events
             .iter()
-            .any(|e| e.kind == "resumed" && e.message.starts_with("Cluster reachable again")),
+            .any(|e| e.kind.as_str() == "resumed"
+                && e.message.starts_with("Cluster reachable again")),
         "{events:?}"
     );
 }

@@ -91,7 +91,7 @@ async fn a_tenant_is_provisioned_to_ready_with_every_object(backend: Backend) {
         detail.tenant.owner_email.as_deref(),
         Some("owner@example.com")
     );
-    assert_eq!(detail.jobs[0].state, "succeeded");
+    assert_eq!(detail.jobs[0].state.as_str(), "succeeded");
 
     let cluster = app.cluster();
     let namespace: Api<Namespace> = Api::all(cluster.clone());
@@ -111,7 +111,7 @@ async fn a_tenant_is_provisioned_to_ready_with_every_object(backend: Backend) {
     let events = tenants.events(&job_id, 0).await.unwrap();
     let done: Vec<&str> = events
         .iter()
-        .filter(|e| e.kind == "succeeded")
+        .filter(|e| e.kind.as_str() == "succeeded")
         .map(|e| e.step_name.as_str())
         .collect();
     assert_eq!(
@@ -126,7 +126,7 @@ async fn a_tenant_is_provisioned_to_ready_with_every_object(backend: Backend) {
             "ready"
         ]
     );
-    assert_eq!(events.last().unwrap().kind, "finished");
+    assert_eq!(events.last().unwrap().kind.as_str(), "finished");
     let later = tenants.events(&job_id, events[2].seq).await.unwrap();
     assert_eq!(
         later.len(),
@@ -213,7 +213,7 @@ async fn a_store_that_never_starts_ends_in_failed_with_the_reason(backend: Backe
 
     let detail = wait_for_state(&tenants, "acme", TenantState::Failed).await;
     let job = &detail.jobs[0];
-    assert_eq!(job.state, "failed");
+    assert_eq!(job.state.as_str(), "failed");
     assert_eq!(
         job.steps_done, 3,
         "failed while waiting for the store to start"
@@ -225,9 +225,9 @@ async fn a_store_that_never_starts_ends_in_failed_with_the_reason(backend: Backe
         "{error}"
     );
     let events = tenants.events(&job.id, 0).await.unwrap();
-    assert_eq!(events.last().unwrap().kind, "failed");
+    assert_eq!(events.last().unwrap().kind.as_str(), "failed");
     assert!(
-        !events.iter().any(|e| e.kind == "retrying"),
+        !events.iter().any(|e| e.kind.as_str() == "retrying"),
         "a missing image is not retried"
     );
     let health = tenants
@@ -268,7 +268,7 @@ async fn a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason(ba
         Some("Wait for the database: pod database-0 forbidden: exceeded quota: plan, limits.cpu")
     );
     let events = tenants.events(&job.id, 0).await.unwrap();
-    assert!(!events.iter().any(|e| e.kind == "retrying"));
+    assert!(!events.iter().any(|e| e.kind.as_str() == "retrying"));
 
     // The cluster shows the same: the quota full, the web pod running, the others refused.
     let quotas: Api<ResourceQuota> = Api::namespaced(app.cluster(), "store-acme");
@@ -343,7 +343,7 @@ async fn a_slow_wait_notes_the_clusters_reason_in_the_timeline(backend: Backend)
     let timeline = tenants.events(&detail.jobs[0].id, 0).await.unwrap();
     let notes: Vec<&str> = timeline
         .iter()
-        .filter(|e| e.kind == "waiting")
+        .filter(|e| e.kind.as_str() == "waiting")
         .map(|e| e.message.as_str())
         .collect();
     assert_eq!(

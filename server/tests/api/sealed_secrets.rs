@@ -133,7 +133,7 @@ async fn a_database_dump_shows_no_secret_value(backend: Backend) {
     let saved = post(&app, &otto, "stores/settings/save", &form).await;
     assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
     let job = finished_job(&tenants, "other").await;
-    assert_eq!(job.state, "failed");
+    assert_eq!(job.state.as_str(), "failed");
     let error = job.last_error.unwrap_or_default();
     assert!(error.contains("`payment_api_key` does not open"), "{error}");
     assert_eq!(

@@ -192,7 +192,7 @@ async fn a_new_customer_signs_up_and_watches_the_store_become_ready(backend: Bac
     let ready = wait_until_ready(&browser, &app, "ada-shop").await;
     assert_eq!(ready.tenant.url, "https://ada-shop.shops.test");
     assert_eq!(ready.tenant.owner_email.as_deref(), Some("ada@example.com"));
-    assert_eq!(ready.progress.unwrap().job.state, "succeeded");
+    assert_eq!(ready.progress.unwrap().job.state.as_str(), "succeeded");
 
     // The cluster got the store's name.
     let maps: Api<ConfigMap> = Api::namespaced(app.cluster(), "store-ada-shop");

@@ -138,8 +138,8 @@ async fn the_progress_stream_follows_a_job_and_resumes_after_the_last_event(back
         "every event once, in order"
     );
     let last = &messages.last().unwrap().1;
-    assert_eq!(last.job.state, "succeeded");
-    assert_eq!(last.events.last().unwrap().kind, "finished");
+    assert_eq!(last.job.state.as_str(), "succeeded");
+    assert_eq!(last.events.last().unwrap().kind.as_str(), "finished");
 
     // A browser reconnecting sends the last id it saw and gets only what came after.
     let resumed = admin
@@ -151,7 +151,7 @@ async fn the_progress_stream_follows_a_job_and_resumes_after_the_last_event(back
     let again = read_stream(resumed).await;
     let kinds: Vec<String> = again
         .iter()
-        .flat_map(|(_, p)| p.events.iter().map(|e| e.kind.clone()))
+        .flat_map(|(_, p)| p.events.iter().map(|e| e.kind.as_str().to_owned()))
         .collect();
     assert_eq!(kinds, ["succeeded", "finished"]);
 

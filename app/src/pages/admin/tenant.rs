@@ -11,7 +11,7 @@ use crate::api::tenants::{
 use crate::components::form_error::FormError;
 use crate::components::load_error::AdminLoadError;
 use crate::components::progress::JobProgressView;
-use crate::domain::TenantState;
+use crate::domain::{JobState, TenantState};
 use crate::error::AppError;
 use crate::pages::admin::tenant_inspect::TenantInspectionView;
 
@@ -61,7 +61,7 @@ pub fn AdminTenantPage() -> impl IntoView {
                         Ok(data) => {
                             let t = data.detail.tenant;
                             let name = t.subdomain.clone();
-                            let failed = data.detail.jobs.first().is_some_and(|j| j.state == "failed");
+                            let failed = data.detail.jobs.first().is_some_and(|j| j.state == JobState::Failed);
                             let retry_name = name.clone();
                             let state = t.state;
                             let (n1, n2, n3) = (name.clone(), name.clone(), name.clone());
@@ -121,7 +121,7 @@ pub fn AdminTenantPage() -> impl IntoView {
                                 <h2>"Jobs"</h2>
                                 <ul class="jobs">
                                     {data.detail.jobs.into_iter().map(|job| view! {
-                                        <li>{job.kind} " · " {job.state} " · " {job.steps_done} "/" {job.steps_total}
+                                        <li>{job.kind} " · " {job.state.as_str()} " · " {job.steps_done} "/" {job.steps_total}
                                             {job.last_error.map(|e| view! { <span class="form-error">" · " {e}</span> })}
                                         </li>
                                     }).collect_view()}

@@ -11,9 +11,7 @@ use crate::jobs::StepOutcome;
 use crate::provision::causes::{self, Target};
 use crate::provision::readiness::{self, Readiness};
 use app::domain::job_kind::Step;
-
-/// The kind of a job event saying why a step still waits.
-const WAITING: &str = "waiting";
+use app::domain::EventKind;
 
 /// How much older than the job's apply an event may look and still count.
 const CLOCK_MARGIN_MS: i64 = 2_000;
@@ -45,7 +43,7 @@ impl Engine {
         let since = timeline
             .iter()
             .rev()
-            .find(|e| e.step_name == "apply" && e.kind == "started")
+            .find(|e| e.step_name == "apply" && e.kind == EventKind::Started)
             .map(|e| e.at)
             .or(job.step_started_at)
             .and_then(|ms| Timestamp::from_millisecond(ms - CLOCK_MARGIN_MS).ok());
@@ -59,7 +57,7 @@ impl Engine {
         let noted = timeline
             .iter()
             .rev()
-            .find(|e| e.step == job.step && e.kind == WAITING)
+            .find(|e| e.step == job.step && e.kind == EventKind::Waiting)
             .is_some_and(|e| e.message == message);
         if !noted {
             jobs::append_event(
@@ -67,7 +65,7 @@ impl Engine {
                 &job.id,
                 job.step,
                 step.name,
-                WAITING,
+                EventKind::Waiting,
                 &message,
                 now_ms(),
             )

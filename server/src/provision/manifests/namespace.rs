@@ -16,11 +16,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use app::domain::plan::Quota;
 
+use super::workloads::SERVICE_ACCOUNT;
 use super::{Context, Exposure, TenantObject};
 use crate::provision::labels;
-
-/// The name of the tenant's ServiceAccount, used by every pod.
-pub const SERVICE_ACCOUNT: &str = "store";
 
 fn quantities(pairs: &[(&str, &str)]) -> BTreeMap<String, Quantity> {
     pairs

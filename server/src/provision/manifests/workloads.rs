@@ -20,9 +20,11 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use app::domain::blueprint::{self, Component, MountSource, Workload};
 
 use super::config::{DATABASE_PASSWORD, DATABASE_USER, SECRET};
-use super::namespace::SERVICE_ACCOUNT;
 use super::{Context, Mode, TenantObject};
 use crate::provision::labels;
+
+/// The name of the tenant's ServiceAccount, used by every pod.
+pub const SERVICE_ACCOUNT: &str = "store";
 
 pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
     let blueprint = ctx.tenant.blueprint;

@@ -19,7 +19,8 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
     let tenant = pending_tenant(&app, "newshop", "new@example.com").await;
     let db = Probe::new(&app).await;
     let tenants = app.tenants().await;
-    let billing = server::billing::service(&tenants, &app.config).unwrap();
+    let billing =
+        server::billing::service(&tenants, &app.config.billing, &app.config.public_url).unwrap();
     assert!(billing.enabled());
 
     let error = billing.checkout(&operator(), &tenant).await.unwrap_err();
