@@ -4,26 +4,7 @@
 use sqlx::{AnyPool, Row};
 
 use super::{DbError, Result};
-use app::domain::{EventKind, JobKind};
-
-/// One thing a job did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventRecord {
-    /// The job.
-    pub job_id: String,
-    /// Order within the job, from 1.
-    pub seq: i64,
-    /// When.
-    pub at: i64,
-    /// The step index.
-    pub step: usize,
-    /// The step name.
-    pub step_name: String,
-    /// What happened.
-    pub kind: EventKind,
-    /// For people.
-    pub message: String,
-}
+use app::domain::{EventKind, JobEventView, JobKind};
 
 /// Appends an event after the job's last one.
 pub async fn append_event<'e, E>(
@@ -58,9 +39,9 @@ pub async fn events_after(
     pool: &AnyPool,
     job_id: &str,
     after_seq: i64,
-) -> Result<Vec<EventRecord>> {
+) -> Result<Vec<JobEventView>> {
     let rows = sqlx::query(
-        "SELECT job_id, seq, at, step, step_name, kind, message FROM job_events \
+        "SELECT seq, at, step, step_name, kind, message FROM job_events \
          WHERE job_id = $1 AND seq > $2 ORDER BY seq",
     )
     .bind(job_id)
@@ -73,8 +54,7 @@ pub async fn events_after(
             let kind: String = row.try_get("kind")?;
             let kind = EventKind::from_name(&kind)
                 .ok_or_else(|| DbError::Corrupt(format!("job event kind {kind:?}")))?;
-            Ok(EventRecord {
-                job_id: row.try_get("job_id")?,
+            Ok(JobEventView {
                 seq: row.try_get("seq")?,
                 at: row.try_get("at")?,
                 step: usize::try_from(step).unwrap_or_default(),

@@ -8,7 +8,7 @@ use super::{DbError, Result};
 use app::domain::JobKind;
 pub use app::domain::JobState;
 
-pub use super::job_events::{append_event, events_after, recent_step_durations, EventRecord};
+pub use super::job_events::{append_event, events_after, recent_step_durations};
 
 /// Jobs as a lease queue: due at `next_run_at`, and `running` while a worker holds one.
 pub(super) const QUEUE: Queue = Queue {

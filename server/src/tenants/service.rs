@@ -11,7 +11,7 @@ use app::error::AppError;
 
 use crate::audit::Recorder;
 use crate::clock::rfc3339;
-use crate::db::jobs::{self, EventRecord, JobRecord};
+use crate::db::jobs::{self, JobRecord};
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{catalog, users, DbError};
 use crate::provision::manifests::ClusterSettings;
@@ -45,18 +45,6 @@ pub fn job_view(job: &JobRecord) -> JobView {
         last_error: job.last_error.clone(),
         created_at: job.created_at,
         finished_at: job.finished_at,
-    }
-}
-
-/// The view of an event.
-pub fn event_view(event: &EventRecord) -> JobEventView {
-    JobEventView {
-        seq: event.seq,
-        at: event.at,
-        step: event.step,
-        step_name: event.step_name.clone(),
-        kind: event.kind,
-        message: event.message.clone(),
     }
 }
 
@@ -211,9 +199,8 @@ impl TenantService {
 
     /// A job's events after `after` (a `seq`).
     pub async fn events(&self, job_id: &str, after: i64) -> Result<Vec<JobEventView>, AppError> {
-        let events = jobs::events_after(&self.pool, job_id, after)
+        jobs::events_after(&self.pool, job_id, after)
             .await
-            .map_err(internal)?;
-        Ok(events.iter().map(event_view).collect())
+            .map_err(internal)
     }
 }
