@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
 
-use crate::domain::{Actor, UserView};
+use crate::domain::{Actor, UserId, UserView};
 use crate::error::AppError;
 use crate::ports::{ClientAddr, Services};
 
@@ -48,7 +48,7 @@ pub async fn current_user() -> Result<Option<UserView>, AppError> {
         AppError::Internal
     })?;
     match id {
-        Some(id) => services()?.accounts.user(&id).await,
+        Some(id) => services()?.accounts.user(&UserId::new(id)).await,
         None => Ok(None),
     }
 }
@@ -66,7 +66,7 @@ pub async fn require_tenant_access(subdomain: &str) -> Result<UserView, AppError
         return Ok(user);
     }
     let owner = services()?.stores.owner_id(subdomain).await?;
-    if owner.as_deref() == Some(user.id.as_str()) {
+    if owner.as_ref() == Some(&user.id) {
         Ok(user)
     } else {
         Err(AppError::NotFound)

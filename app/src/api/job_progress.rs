@@ -9,6 +9,9 @@ use crate::error::AppError;
 #[server(prefix = "/api", endpoint = "jobs/progress")]
 pub async fn watch_job(job_id: String, after: i64) -> Result<JobProgress, AppError> {
     use crate::api::guard::{answer, require_user, services};
+    use crate::domain::JobId;
+
+    let job_id = JobId::new(job_id);
 
     answer(
         async {

@@ -10,13 +10,14 @@ use crate::error::AppError;
 #[server(prefix = "/api", endpoint = "admin/set_role")]
 pub async fn set_role(user_id: String, role: Role) -> Result<UserView, AppError> {
     use crate::api::guard::{actor, answer, require_admin, services};
+    use crate::domain::UserId;
 
     answer(
         async {
             let admin = require_admin().await?;
             services()?
                 .accounts
-                .set_role(&actor(&admin), &user_id, role)
+                .set_role(&actor(&admin), &UserId::new(user_id), role)
                 .await
         }
         .await,

@@ -155,12 +155,12 @@ mod live {
     use wasm_bindgen::JsCast;
     use web_sys::{EventSource, MessageEvent};
 
-    use crate::domain::{JobEventView, JobProgress, JobView};
+    use crate::domain::{JobEventView, JobId, JobProgress, JobView};
 
     /// Subscribes to the job's event stream from the last event shown; closes it when the
     /// job ends or the view goes away.
     pub fn follow(
-        job_id: String,
+        job_id: JobId,
         job: RwSignal<JobView>,
         events: RwSignal<Vec<JobEventView>>,
         estimate: RwSignal<Option<i64>>,
@@ -204,10 +204,11 @@ mod live {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::JobId;
 
     fn job(state: &str, done: usize) -> JobView {
         JobView {
-            id: "j".into(),
+            id: JobId::new("j"),
             kind: "provision".into(),
             state: JobState::from_name(state).unwrap(),
             steps_done: done,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Role, UserView};
+use super::{Role, UserId, UserView};
 
 /// The kinds of actor, as the audit log stores them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub struct Actor {
     /// What kind of actor.
     pub kind: ActorKind,
     /// The account, for a user.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// The account's role when it acted, for a user.
     pub role: Option<Role>,
     /// How the audit log names it: an email for a user, a login name for an operator.
@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn a_cause_names_the_actor_and_what_it_is() {
         let user = UserView {
-            id: "u1".to_owned(),
+            id: UserId::new("u1"),
             email: "root@example.com".to_owned(),
             role: Role::Admin,
             created_at: String::new(),
@@ -154,8 +154,8 @@ mod tests {
         assert_eq!(Actor::operator("ops").cause(), "operator ops");
         assert_eq!(Actor::webhook("stripe").cause(), "webhook stripe");
         assert_eq!(
-            Actor::user(&user, "10.0.0.1").user_id.as_deref(),
-            Some("u1")
+            Actor::user(&user, "10.0.0.1").user_id,
+            Some(UserId::new("u1"))
         );
     }
 }

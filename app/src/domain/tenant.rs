@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ids::TenantId;
+
 /// Where a tenant is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -95,7 +97,7 @@ impl TenantState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantView {
     /// The tenant's id.
-    pub id: String,
+    pub id: TenantId,
     /// Its subdomain.
     pub subdomain: String,
     /// Its plan's name.

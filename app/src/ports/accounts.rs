@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 
 use super::ClientAddr;
-use crate::domain::{Actor, Blueprint, Email, JobProgress, Password, Plan, Role, UserView};
+use crate::domain::{
+    Actor, Blueprint, Email, JobId, JobProgress, Password, Plan, Role, UserId, UserView,
+};
 use crate::error::AppError;
 
 /// Accounts: sign-up, log-in and look-ups.
@@ -30,7 +32,7 @@ pub trait Accounts: Send + Sync {
     async fn log_out(&self, actor: &Actor);
 
     /// The account with this id, if it still exists.
-    async fn user(&self, id: &str) -> Result<Option<UserView>, AppError>;
+    async fn user(&self, id: &UserId) -> Result<Option<UserView>, AppError>;
 
     /// Every account, oldest first.
     async fn list_users(&self) -> Result<Vec<UserView>, AppError>;
@@ -39,7 +41,7 @@ pub trait Accounts: Send + Sync {
     async fn set_role(
         &self,
         actor: &Actor,
-        user_id: &str,
+        user_id: &UserId,
         role: Role,
     ) -> Result<UserView, AppError>;
 }
@@ -58,8 +60,8 @@ pub trait Catalog: Send + Sync {
 #[async_trait]
 pub trait JobProgressFeed: Send + Sync {
     /// A job, its events after `after`, and the time left.
-    async fn progress(&self, job_id: &str, after: i64) -> Result<JobProgress, AppError>;
+    async fn progress(&self, job_id: &JobId, after: i64) -> Result<JobProgress, AppError>;
 
     /// The id of the account owning the tenant a job works on.
-    async fn job_owner(&self, job_id: &str) -> Result<Option<String>, AppError>;
+    async fn job_owner(&self, job_id: &JobId) -> Result<Option<UserId>, AppError>;
 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Actor, AuditPage, AuditQuery, ClusterObjectView, TenantDetail, TenantHealth, TenantPage,
+    Actor, AuditPage, AuditQuery, ClusterObjectView, JobId, TenantDetail, TenantHealth, TenantPage,
     TenantQuery, TenantView,
 };
 use crate::error::AppError;
@@ -22,25 +22,25 @@ pub trait TenantAdmin: Send + Sync {
         subdomain: &str,
         plan: &str,
         owner_email: Option<&str>,
-    ) -> Result<(TenantView, String), AppError>;
+    ) -> Result<(TenantView, JobId), AppError>;
 
     /// One tenant with its jobs.
     async fn detail(&self, subdomain: &str) -> Result<TenantDetail, AppError>;
 
     /// Starts removing a tenant.
-    async fn delete(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+    async fn delete(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 
     /// Retries the tenant's latest job, which failed.
-    async fn retry(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+    async fn retry(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 
     /// Suspends the tenant.
-    async fn suspend(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+    async fn suspend(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 
     /// Resumes a suspended tenant.
-    async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+    async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 
     /// Renders and applies everything again.
-    async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError>;
+    async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 }
 
 /// What the cluster holds for a tenant, and what storefleet renders for it.

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use super::ClientAddr;
 use crate::domain::{
-    Actor, Availability, Email, NewStore, Password, SettingsForm, TenantDetail, TenantView,
-    UserView,
+    Actor, Availability, Email, JobId, NewStore, Password, SettingsForm, TenantDetail, TenantId,
+    TenantView, UserId, UserView,
 };
 use crate::error::AppError;
 
@@ -63,14 +63,18 @@ pub trait StoreSignup: Send + Sync {
 #[async_trait]
 pub trait Stores: Send + Sync {
     /// The tenants an account owns, newest first.
-    async fn owned(&self, owner_id: &str) -> Result<Vec<TenantView>, AppError>;
+    async fn owned(&self, owner_id: &UserId) -> Result<Vec<TenantView>, AppError>;
 
     /// A store with its jobs, newest first, for its owner only: anyone else is told it does
     /// not exist.
-    async fn owned_store(&self, subdomain: &str, owner_id: &str) -> Result<TenantDetail, AppError>;
+    async fn owned_store(
+        &self,
+        subdomain: &str,
+        owner_id: &UserId,
+    ) -> Result<TenantDetail, AppError>;
 
     /// The id of the account owning the tenant, if any; `NotFound` when there is no tenant.
-    async fn owner_id(&self, subdomain: &str) -> Result<Option<String>, AppError>;
+    async fn owner_id(&self, subdomain: &str) -> Result<Option<UserId>, AppError>;
 
     /// The settings form of a tenant: current values (never a secret's) and the history.
     async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError>;
@@ -81,7 +85,7 @@ pub trait Stores: Send + Sync {
         actor: &Actor,
         subdomain: &str,
         submitted: &BTreeMap<String, String>,
-    ) -> Result<String, AppError>;
+    ) -> Result<JobId, AppError>;
 }
 
 /// Billing: Stripe Checkout for a tenant's first payment and the billing portal for its owner.
@@ -93,8 +97,8 @@ pub trait Billing: Send + Sync {
 
     /// The Stripe Checkout page where the actor pays for a tenant waiting for its first
     /// payment; recorded in the audit log.
-    async fn checkout(&self, actor: &Actor, tenant_id: &str) -> Result<String, AppError>;
+    async fn checkout(&self, actor: &Actor, tenant_id: &TenantId) -> Result<String, AppError>;
 
     /// The Stripe billing portal of the tenant's subscription; recorded in the audit log.
-    async fn portal(&self, actor: &Actor, tenant_id: &str) -> Result<String, AppError>;
+    async fn portal(&self, actor: &Actor, tenant_id: &TenantId) -> Result<String, AppError>;
 }

@@ -5,7 +5,7 @@ use sqlx::AnyPool;
 use tokio::sync::{OnceCell, Semaphore};
 
 use app::domain::audit::action;
-use app::domain::{password, Actor, Email, Password, Role, UserView};
+use app::domain::{password, Actor, Email, Password, Role, UserId, UserView};
 use app::error::AppError;
 use app::ports::{Accounts, ClientAddr};
 
@@ -128,7 +128,7 @@ impl AccountService {
 
 fn view(record: &UserRecord) -> UserView {
     UserView {
-        id: record.id.clone(),
+        id: UserId::new(record.id.clone()),
         email: record.email.clone(),
         role: record.role,
         created_at: rfc3339(record.created_at),
@@ -258,8 +258,10 @@ impl Accounts for AccountService {
             .await;
     }
 
-    async fn user(&self, id: &str) -> Result<Option<UserView>, AppError> {
-        let record = users::by_id(&self.pool, id).await.map_err(db_failed)?;
+    async fn user(&self, id: &UserId) -> Result<Option<UserView>, AppError> {
+        let record = users::by_id(&self.pool, id.as_str())
+            .await
+            .map_err(db_failed)?;
         Ok(record.as_ref().map(view))
     }
 
@@ -268,12 +270,8 @@ impl Accounts for AccountService {
         Ok(records.iter().map(view).collect())
     }
 
-    async fn set_role(
-        &self,
-        actor: &Actor,
-        user_id: &str,
-        role: Role,
-    ) -> Result<UserView, AppError> {
+    async fn set_role(&self, actor: &Actor, id: &UserId, role: Role) -> Result<UserView, AppError> {
+        let user_id = id.as_str();
         let existing = users::by_id(&self.pool, user_id).await.map_err(db_failed)?;
         let Some(existing) = existing else {
             return Err(AppError::NotFound);
@@ -290,7 +288,7 @@ impl Accounts for AccountService {
                 ));
             }
             tracing::info!(user_id, role = role.as_str(), "role changed");
-            self.user(user_id).await?.ok_or(AppError::NotFound)?
+            self.user(id).await?.ok_or(AppError::NotFound)?
         };
         let detail = format!("role={}", changed.role.as_str());
         self.audit

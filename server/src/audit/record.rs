@@ -26,7 +26,7 @@ impl Recorder {
     pub async fn record(&self, actor: &Actor, action: &str, target: &str, detail: &str) {
         let entry = NewAuditEntry {
             actor_kind: actor.kind,
-            actor_id: actor.user_id.clone(),
+            actor_id: actor.user_id.as_ref().map(|id| id.to_string()),
             actor_email: actor.name.clone(),
             action: action.to_owned(),
             target: target.to_owned(),

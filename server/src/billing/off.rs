@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use app::domain::Actor;
+use app::domain::{Actor, TenantId};
 use app::error::AppError;
 use app::ports::Billing;
 
@@ -20,11 +20,11 @@ impl Billing for BillingOff {
         false
     }
 
-    async fn checkout(&self, _actor: &Actor, _tenant_id: &str) -> Result<String, AppError> {
+    async fn checkout(&self, _actor: &Actor, _tenant_id: &TenantId) -> Result<String, AppError> {
         Err(off())
     }
 
-    async fn portal(&self, _actor: &Actor, _tenant_id: &str) -> Result<String, AppError> {
+    async fn portal(&self, _actor: &Actor, _tenant_id: &TenantId) -> Result<String, AppError> {
         Err(off())
     }
 }

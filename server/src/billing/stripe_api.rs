@@ -12,7 +12,7 @@ use stripe_checkout::checkout_session::{
 use stripe_checkout::CheckoutSessionMode;
 
 use app::domain::audit::action;
-use app::domain::{Actor, TenantState};
+use app::domain::{Actor, TenantId, TenantState};
 use app::error::AppError;
 use app::ports::Billing;
 
@@ -94,8 +94,8 @@ impl Billing for StripeBilling {
         true
     }
 
-    async fn checkout(&self, actor: &Actor, tenant_id: &str) -> Result<String, AppError> {
-        let tenant = self.tenant(tenant_id).await?;
+    async fn checkout(&self, actor: &Actor, tenant_id: &TenantId) -> Result<String, AppError> {
+        let tenant = self.tenant(tenant_id.as_str()).await?;
         if tenant.state != TenantState::PendingPayment {
             return Err(AppError::Conflict(format!(
                 "The store {} is {} and has nothing to pay now.",
@@ -158,8 +158,8 @@ impl Billing for StripeBilling {
         Ok(url)
     }
 
-    async fn portal(&self, actor: &Actor, tenant_id: &str) -> Result<String, AppError> {
-        let tenant = self.tenant(tenant_id).await?;
+    async fn portal(&self, actor: &Actor, tenant_id: &TenantId) -> Result<String, AppError> {
+        let tenant = self.tenant(tenant_id.as_str()).await?;
         let customer = billing::for_tenant(&self.pool, &tenant.id)
             .await
             .map_err(internal)?

@@ -114,7 +114,7 @@ async fn measure(
             )
             .await
             .with_context(|| format!("creating tenant {}", subdomain(number)))?;
-        job_ids.push(job_id);
+        job_ids.push(job_id.to_string());
     }
     let timeout = Duration::from_secs(args.timeout_secs);
     let records = wait_for_all(pool, &job_ids, timeout).await?;

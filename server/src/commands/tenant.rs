@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use serde::Serialize;
 
-use app::domain::{Actor, EventKind, JobEventView, JobState, JobView, TenantView};
+use app::domain::{Actor, EventKind, JobEventView, JobId, JobState, JobView, TenantView};
 use app::ports::TenantAdmin;
 
 use crate::cli::{TenantArgs, TenantCommand};
@@ -155,7 +155,7 @@ fn line(event: &JobEventView) -> String {
 }
 
 /// Prints a job's events as they come until it ends; an error when it failed.
-async fn follow(tenants: &TenantService, job_id: &str) -> anyhow::Result<()> {
+async fn follow(tenants: &TenantService, job_id: &JobId) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut seen = 0;
     let mut hinted = false;

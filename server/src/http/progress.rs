@@ -14,6 +14,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use app::api::guard::USER_ID_KEY;
+use app::domain::{JobId, UserId};
 use app::error::AppError;
 use app::ports::JobProgressFeed;
 
@@ -36,7 +37,7 @@ pub struct After {
 pub async fn job_events(
     State(state): State<AppState>,
     session: Session,
-    Path(job_id): Path<String>,
+    Path(job_id): Path<JobId>,
     Query(query): Query<After>,
     headers: HeaderMap,
 ) -> Response {
@@ -57,7 +58,7 @@ pub async fn job_events(
         .into_response()
 }
 
-async fn allowed(state: &AppState, session: &Session, job_id: &str) -> Result<(), AppError> {
+async fn allowed(state: &AppState, session: &Session, job_id: &JobId) -> Result<(), AppError> {
     let user_id: Option<String> = session
         .get(USER_ID_KEY)
         .await
@@ -66,7 +67,7 @@ async fn allowed(state: &AppState, session: &Session, job_id: &str) -> Result<()
     let user = state
         .services
         .accounts
-        .user(&user_id)
+        .user(&UserId::new(user_id))
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if user.is_admin() || state.tenants.job_owner(job_id).await? == Some(user.id) {
@@ -79,7 +80,7 @@ async fn allowed(state: &AppState, session: &Session, job_id: &str) -> Result<()
 /// A message whenever there are new events, and a last one when the job has ended.
 fn updates(
     state: AppState,
-    job_id: String,
+    job_id: JobId,
     after: i64,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(Some(after), move |cursor| {

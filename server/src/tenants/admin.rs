@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use app::domain::audit::action;
 use app::domain::paging::{clamp_page, offset, page_count, PAGE_SIZE};
 use app::domain::{
-    Actor, Email, Subdomain, TenantDetail, TenantPage, TenantQuery, TenantState, TenantView,
+    Actor, Email, JobId, Subdomain, TenantDetail, TenantPage, TenantQuery, TenantState, TenantView,
 };
 use app::error::AppError;
 use app::ports::TenantAdmin;
@@ -61,7 +61,7 @@ impl TenantAdmin for TenantService {
         subdomain: &str,
         plan: &str,
         owner_email: Option<&str>,
-    ) -> Result<(TenantView, String), AppError> {
+    ) -> Result<(TenantView, JobId), AppError> {
         let subdomain =
             Subdomain::parse(subdomain).map_err(|e| AppError::Invalid(e.to_string()))?;
         catalog::plan(self.pool(), plan)
@@ -115,14 +115,14 @@ impl TenantAdmin for TenantService {
         self.audit()
             .record(actor, action::TENANT_CREATE, &view.subdomain, &detail)
             .await;
-        Ok((view, job_id))
+        Ok((view, JobId::new(job_id)))
     }
 
     async fn detail(&self, subdomain: &str) -> Result<TenantDetail, AppError> {
         self.show(subdomain).await
     }
 
-    async fn delete(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+    async fn delete(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
         let record = self.record(subdomain).await?;
         if !record.state.can_become(TenantState::Deleting) {
             return Err(AppError::Conflict(format!(
@@ -144,10 +144,10 @@ impl TenantAdmin for TenantService {
         .ok_or_else(|| AppError::Conflict("The tenant changed meanwhile; try again.".to_owned()))?;
         self.audit_job(actor, action::TENANT_DELETE, &record, &job_id)
             .await;
-        Ok(job_id)
+        Ok(JobId::new(job_id))
     }
 
-    async fn retry(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+    async fn retry(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
         let record = self.record(subdomain).await?;
         let latest = jobs::for_tenant(self.pool(), &record.id)
             .await
@@ -177,10 +177,10 @@ impl TenantAdmin for TenantService {
         tracing::info!(tenant = %record.subdomain, job_id = %job.id, cause, "job retried");
         self.audit_job(actor, action::TENANT_RETRY, &record, &job.id)
             .await;
-        Ok(job.id.clone())
+        Ok(JobId::new(job.id.clone()))
     }
 
-    async fn suspend(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+    async fn suspend(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
         let tenant = self.record(subdomain).await?;
         let mail = match self.owner_email(&tenant).await? {
             Some(owner) => vec![messages::suspended(
@@ -194,22 +194,22 @@ impl TenantAdmin for TenantService {
         let job_id = self.suspend_record(&tenant, &actor.cause(), &mail).await?;
         self.audit_job(actor, action::TENANT_SUSPEND, &tenant, &job_id)
             .await;
-        Ok(job_id)
+        Ok(JobId::new(job_id))
     }
 
-    async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+    async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
         let tenant = self.record(subdomain).await?;
         let job_id = self.resume_record(&tenant, &actor.cause()).await?;
         self.audit_job(actor, action::TENANT_RESUME, &tenant, &job_id)
             .await;
-        Ok(job_id)
+        Ok(JobId::new(job_id))
     }
 
-    async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<String, AppError> {
+    async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
         let tenant = self.record(subdomain).await?;
         let job_id = self.reprovision_record(&tenant, &actor.cause()).await?;
         self.audit_job(actor, action::TENANT_REPROVISION, &tenant, &job_id)
             .await;
-        Ok(job_id)
+        Ok(JobId::new(job_id))
     }
 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use app::domain::job::estimate_remaining_ms;
-use app::domain::JobProgress;
+use app::domain::{JobId, JobProgress, UserId};
 use app::error::AppError;
 use app::ports::JobProgressFeed;
 
@@ -15,8 +15,8 @@ use crate::db::{jobs, tenants};
 
 #[async_trait]
 impl JobProgressFeed for TenantService {
-    async fn progress(&self, job_id: &str, after: i64) -> Result<JobProgress, AppError> {
-        let record = jobs::get(self.pool(), job_id)
+    async fn progress(&self, job_id: &JobId, after: i64) -> Result<JobProgress, AppError> {
+        let record = jobs::get(self.pool(), job_id.as_str())
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -39,8 +39,8 @@ impl JobProgressFeed for TenantService {
         })
     }
 
-    async fn job_owner(&self, job_id: &str) -> Result<Option<String>, AppError> {
-        let job = jobs::get(self.pool(), job_id)
+    async fn job_owner(&self, job_id: &JobId) -> Result<Option<UserId>, AppError> {
+        let job = jobs::get(self.pool(), job_id.as_str())
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -50,6 +50,7 @@ impl JobProgressFeed for TenantService {
         Ok(tenants::by_id(self.pool(), &tenant_id)
             .await
             .map_err(internal)?
-            .and_then(|t| t.owner_id))
+            .and_then(|t| t.owner_id)
+            .map(UserId::new))
     }
 }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use sqlx::AnyPool;
 
-use app::domain::{Blueprint, JobEventView, JobView, Plan, TenantDetail, TenantView};
+use app::domain::{
+    Blueprint, JobEventView, JobId, JobView, Plan, TenantDetail, TenantId, TenantView,
+};
 use app::error::AppError;
 
 use crate::audit::Recorder;
@@ -36,7 +38,7 @@ pub(super) fn internal(error: DbError) -> AppError {
 pub fn job_view(job: &JobRecord) -> JobView {
     let steps = job.kind.steps();
     JobView {
-        id: job.id.clone(),
+        id: JobId::new(job.id.clone()),
         kind: job.kind.as_str().to_owned(),
         state: job.state,
         steps_done: job.step.min(steps.len()),
@@ -108,7 +110,7 @@ impl TenantService {
 
     pub(super) fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
         TenantView {
-            id: tenant.id.clone(),
+            id: TenantId::new(tenant.id.clone()),
             subdomain: tenant.subdomain.clone(),
             plan: tenant.plan.clone(),
             state: tenant.state,
@@ -189,8 +191,8 @@ impl TenantService {
     }
 
     /// A job by id.
-    pub async fn job(&self, job_id: &str) -> Result<JobView, AppError> {
-        let job = jobs::get(&self.pool, job_id)
+    pub async fn job(&self, job_id: &JobId) -> Result<JobView, AppError> {
+        let job = jobs::get(&self.pool, job_id.as_str())
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
@@ -198,8 +200,8 @@ impl TenantService {
     }
 
     /// A job's events after `after` (a `seq`).
-    pub async fn events(&self, job_id: &str, after: i64) -> Result<Vec<JobEventView>, AppError> {
-        jobs::events_after(&self.pool, job_id, after)
+    pub async fn events(&self, job_id: &JobId, after: i64) -> Result<Vec<JobEventView>, AppError> {
+        jobs::events_after(&self.pool, job_id.as_str(), after)
             .await
             .map_err(internal)
     }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use app::domain::audit::action;
 use app::domain::settings_change::{self, ChangeError};
-use app::domain::{Actor, TenantDetail};
+use app::domain::{Actor, JobId, TenantDetail, UserId};
 use app::domain::{SettingChange, SettingChangeView, SettingField, SettingsForm, TenantView};
 use app::error::AppError;
 use app::ports::Stores;
@@ -32,7 +32,8 @@ impl TenantService {
 
 #[async_trait]
 impl Stores for TenantService {
-    async fn owned(&self, owner_id: &str) -> Result<Vec<TenantView>, AppError> {
+    async fn owned(&self, owner_id: &UserId) -> Result<Vec<TenantView>, AppError> {
+        let owner_id = owner_id.as_str();
         let owner = users::by_id(self.pool(), owner_id)
             .await
             .map_err(internal)?
@@ -46,9 +47,13 @@ impl Stores for TenantService {
             .collect())
     }
 
-    async fn owned_store(&self, subdomain: &str, owner_id: &str) -> Result<TenantDetail, AppError> {
+    async fn owned_store(
+        &self,
+        subdomain: &str,
+        owner_id: &UserId,
+    ) -> Result<TenantDetail, AppError> {
         let record = self.record(subdomain).await?;
-        if record.owner_id.as_deref() != Some(owner_id) {
+        if record.owner_id.as_deref() != Some(owner_id.as_str()) {
             return Err(AppError::NotFound);
         }
         let jobs = jobs::for_tenant(self.pool(), &record.id)
@@ -60,8 +65,8 @@ impl Stores for TenantService {
         })
     }
 
-    async fn owner_id(&self, subdomain: &str) -> Result<Option<String>, AppError> {
-        Ok(self.record(subdomain).await?.owner_id)
+    async fn owner_id(&self, subdomain: &str) -> Result<Option<UserId>, AppError> {
+        Ok(self.record(subdomain).await?.owner_id.map(UserId::new))
     }
 
     async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError> {
@@ -109,7 +114,7 @@ impl Stores for TenantService {
         actor: &Actor,
         subdomain: &str,
         submitted: &BTreeMap<String, String>,
-    ) -> Result<String, AppError> {
+    ) -> Result<JobId, AppError> {
         let tenant = self.record(subdomain).await?;
         let specs = self.blueprint_settings(&tenant.plan).await?;
         let accepted =
@@ -159,6 +164,6 @@ impl Stores for TenantService {
         self.audit()
             .record(actor, action::SETTINGS_CHANGE, &tenant.subdomain, &detail)
             .await;
-        Ok(job_id)
+        Ok(JobId::new(job_id))
     }
 }

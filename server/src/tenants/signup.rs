@@ -83,8 +83,8 @@ impl TenantService {
         pay_first: bool,
     ) -> Result<(TenantView, Option<String>), AppError> {
         let settings = self.check_new_store(store).await?;
-        let owner_id = actor.user_id.as_deref().ok_or(AppError::Unauthenticated)?;
-        let owner = users::by_id(self.pool(), owner_id)
+        let owner_id = actor.user_id.as_ref().ok_or(AppError::Unauthenticated)?;
+        let owner = users::by_id(self.pool(), owner_id.as_str())
             .await
             .map_err(internal)?
             .ok_or(AppError::Unauthenticated)?;

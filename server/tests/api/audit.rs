@@ -123,7 +123,7 @@ async fn actions_are_recorded_with_actor_target_and_address(backend: Backend) {
             .json()
             .await
             .unwrap();
-        me.id
+        me.id.to_string()
     };
     let promoted = post(
         &app,
@@ -242,7 +242,7 @@ async fn a_refused_demotion_of_the_last_admin_is_not_recorded(backend: Backend) 
         &app,
         &admin,
         "admin/set_role",
-        &[("user_id", &me.id), ("role", "customer")],
+        &[("user_id", me.id.as_str()), ("role", "customer")],
     )
     .await;
     assert_eq!(refused.status(), 409);

@@ -32,7 +32,10 @@ async fn a_customer_calling_admin_functions_gets_403_and_nothing_changes(backend
     assert_eq!(error_of(list).await, AppError::Forbidden);
 
     let promote = app
-        .call("admin/set_role", &[("user_id", &me.id), ("role", "admin")])
+        .call(
+            "admin/set_role",
+            &[("user_id", me.id.as_str()), ("role", "admin")],
+        )
         .await;
     assert_eq!(promote.status(), 403);
     assert_eq!(
@@ -83,7 +86,7 @@ async fn an_admin_lists_and_promotes_but_never_demotes_the_last_admin(backend: B
     let refused = app
         .call(
             "admin/set_role",
-            &[("user_id", &ada.id), ("role", "customer")],
+            &[("user_id", ada.id.as_str()), ("role", "customer")],
         )
         .await;
     assert_eq!(refused.status(), 409);
@@ -97,7 +100,7 @@ async fn an_admin_lists_and_promotes_but_never_demotes_the_last_admin(backend: B
     let promoted: UserView = app
         .call(
             "admin/set_role",
-            &[("user_id", &grace.id), ("role", "admin")],
+            &[("user_id", grace.id.as_str()), ("role", "admin")],
         )
         .await
         .json()
@@ -107,7 +110,7 @@ async fn an_admin_lists_and_promotes_but_never_demotes_the_last_admin(backend: B
     let demoted: UserView = app
         .call(
             "admin/set_role",
-            &[("user_id", &ada.id), ("role", "customer")],
+            &[("user_id", ada.id.as_str()), ("role", "customer")],
         )
         .await
         .json()

@@ -51,7 +51,7 @@ async fn stored(app: &TestApp, tenant_id: &str) -> Option<DnsRecordRow> {
 /// The names of the steps that succeeded in a job, in order.
 async fn steps_done(tenants: &TenantService, job_id: &str) -> Vec<String> {
     tenants
-        .events(job_id, 0)
+        .events(&app::domain::JobId::new(job_id), 0)
         .await
         .unwrap()
         .into_iter()
@@ -85,12 +85,16 @@ async fn with_a_wildcard_record_nothing_is_published(backend: Backend) {
         .await
         .unwrap();
     settled(&tenants, "acme", TenantState::Ready).await;
-    assert!(steps_done(&tenants, &job).await.contains(&"dns".to_owned()));
-    assert!(stored(&app, &tenant.id).await.is_none());
+    assert!(steps_done(&tenants, job.as_str())
+        .await
+        .contains(&"dns".to_owned()));
+    assert!(stored(&app, tenant.id.as_str()).await.is_none());
 
     let job = tenants.delete(&operator(), "acme").await.unwrap();
     settled(&tenants, "acme", TenantState::Deleted).await;
-    assert!(steps_done(&tenants, &job).await.contains(&"dns".to_owned()));
+    assert!(steps_done(&tenants, job.as_str())
+        .await
+        .contains(&"dns".to_owned()));
     assert_eq!(api.calls(), Vec::<String>::new(), "no DNS API was called");
 }
 

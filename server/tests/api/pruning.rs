@@ -86,7 +86,7 @@ async fn a_reprovision_prunes_a_stale_object_of_every_kind(backend: Backend) {
         .await;
     server::db::tenants::transition(
         &db.pool,
-        &tenant.id,
+        tenant.id.as_str(),
         TenantState::Failed,
         TenantState::Provisioning,
         "test",

@@ -171,7 +171,7 @@ async fn a_new_customer_signs_up_and_watches_the_store_become_ready(backend: Bac
             .await
             .unwrap();
         assert_eq!(me.email, "ada@example.com", "the new account is signed in");
-        me.id
+        me.id.to_string()
     };
     let stored = record(&app, "ada-shop").await.expect("the store is stored");
     assert_eq!(stored.owner_id.as_deref(), Some(owner_id.as_str()));

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
+use crate::domain::JobId;
 use crate::error::AppError;
 
 /// Saves changed settings (form fields `values[<key>]`) and starts the update; returns the
@@ -13,7 +14,7 @@ use crate::error::AppError;
 pub async fn save_settings(
     subdomain: String,
     #[server(default)] values: BTreeMap<String, String>,
-) -> Result<String, AppError> {
+) -> Result<JobId, AppError> {
     use crate::api::guard::{actor, answer, is_plain_form_post, require_tenant_access, services};
 
     answer(

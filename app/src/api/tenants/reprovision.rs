@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 
+use crate::domain::JobId;
 use crate::error::AppError;
 
 /// Renders and applies a tenant's objects again and waits until it serves; admins only. Returns the job's id.
 #[server(prefix = "/api", endpoint = "admin/tenants/reprovision")]
-pub async fn reprovision_tenant(subdomain: String) -> Result<String, AppError> {
+pub async fn reprovision_tenant(subdomain: String) -> Result<JobId, AppError> {
     use crate::api::guard::{actor, answer, is_plain_form_post, require_admin, services};
 
     answer(

@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 
+use crate::domain::JobId;
 use crate::error::AppError;
 
 /// Brings a suspended tenant back; admins only. Returns the job's id.
 #[server(prefix = "/api", endpoint = "admin/tenants/resume")]
-pub async fn resume_tenant(subdomain: String) -> Result<String, AppError> {
+pub async fn resume_tenant(subdomain: String) -> Result<JobId, AppError> {
     use crate::api::guard::{actor, answer, is_plain_form_post, require_admin, services};
 
     answer(

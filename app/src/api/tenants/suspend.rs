@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 
+use crate::domain::JobId;
 use crate::error::AppError;
 
 /// Suspends a tenant: workloads stopped, maintenance page served, data kept; admins only. Returns the job's id.
 #[server(prefix = "/api", endpoint = "admin/tenants/suspend")]
-pub async fn suspend_tenant(subdomain: String) -> Result<String, AppError> {
+pub async fn suspend_tenant(subdomain: String) -> Result<JobId, AppError> {
     use crate::api::guard::{actor, answer, is_plain_form_post, require_admin, services};
 
     answer(

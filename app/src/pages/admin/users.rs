@@ -48,7 +48,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                                                         <td>{user.created_at}</td>
                                                         <td>
                                                             <ActionForm action=change attr:class="inline">
-                                                                <input type="hidden" name="user_id" value=user.id/>
+                                                                <input type="hidden" name="user_id" value=user.id.to_string()/>
                                                                 <input type="hidden" name="role" value=target.as_str()/>
                                                                 <button type="submit" class="link">{label}</button>
                                                             </ActionForm>

@@ -1,7 +1,7 @@
 //! Opening Checkout and the billing portal: what the client sends Stripe and what it gives
 //! back, against a stand-in for the endpoints localstripe lacks.
 
-use app::domain::TenantState;
+use app::domain::{TenantId, TenantState};
 
 use super::peers::{self, deliver_signed, event, now_secs, subscription};
 use super::{billing_app, pending_tenant, state_of, Probe};
@@ -23,7 +23,10 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
         server::billing::service(&tenants, &app.config.billing, &app.config.public_url).unwrap();
     assert!(billing.enabled());
 
-    let error = billing.checkout(&operator(), &tenant).await.unwrap_err();
+    let error = billing
+        .checkout(&operator(), &TenantId::new(tenant.as_str()))
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("has no Stripe price"), "{error}");
     assert!(
         received.all().is_empty(),
@@ -32,7 +35,10 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
 
     app.execute("UPDATE plans SET price_id = 'price_starter_test' WHERE name = 'starter'")
         .await;
-    let url = billing.checkout(&operator(), &tenant).await.unwrap();
+    let url = billing
+        .checkout(&operator(), &TenantId::new(tenant.as_str()))
+        .await
+        .unwrap();
     assert_eq!(url, "https://checkout.stripe.com/c/pay/cs_test_standin");
     let calls = received.all();
     assert_eq!(calls.len(), 1);
@@ -64,7 +70,10 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
     );
 
     // The portal needs the tenant's customer, which Stripe names in its events.
-    let error = billing.portal(&operator(), &tenant).await.unwrap_err();
+    let error = billing
+        .portal(&operator(), &TenantId::new(tenant.as_str()))
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("no subscription"), "{error}");
     let started = event(
         "evt_portal",
@@ -78,7 +87,10 @@ async fn checkout_and_portal_send_stripe_what_it_needs(backend: Backend) {
         TenantState::PendingPayment,
         "not paid yet"
     );
-    let url = billing.portal(&operator(), &tenant).await.unwrap();
+    let url = billing
+        .portal(&operator(), &TenantId::new(tenant.as_str()))
+        .await
+        .unwrap();
     assert_eq!(url, "https://billing.stripe.com/p/session/standin");
     let calls = received.all();
     let (path, _, fields) = &calls[1];

@@ -44,7 +44,9 @@ async fn a_record_is_created_updated_not_duplicated_and_removed(backend: Backend
         .await
         .unwrap();
     settled(&tenants, &sub, TenantState::Ready).await;
-    assert!(steps_done(&tenants, &job).await.contains(&"dns".to_owned()));
+    assert!(steps_done(&tenants, job.as_str())
+        .await
+        .contains(&"dns".to_owned()));
 
     let records = api.records();
     assert_eq!(records.len(), 1, "{records:?}");
@@ -58,7 +60,7 @@ async fn a_record_is_created_updated_not_duplicated_and_removed(backend: Backend
         "the simulated cluster's address"
     );
     assert_eq!((record.ttl, record.proxied), (120, false));
-    let row = stored(&app, &tenant.id)
+    let row = stored(&app, tenant.id.as_str())
         .await
         .expect("the record is stored");
     assert_eq!(row.provider, "cloudflare");
@@ -77,7 +79,7 @@ async fn a_record_is_created_updated_not_duplicated_and_removed(backend: Backend
     let db = server::db::Db::connect(&app.db.url).await.unwrap();
     server::db::tenants::transition(
         &db.pool,
-        &tenant.id,
+        tenant.id.as_str(),
         TenantState::Failed,
         TenantState::Provisioning,
         "test",
@@ -100,7 +102,10 @@ async fn a_record_is_created_updated_not_duplicated_and_removed(backend: Backend
     assert_eq!(api.records(), vec![], "removed with the tenant");
     let delete = format!("DELETE /dns_records/{}", record.id);
     assert!(api.calls().contains(&delete), "removed by its stored id");
-    assert!(stored(&app, &tenant.id).await.is_none(), "and forgotten");
+    assert!(
+        stored(&app, tenant.id.as_str()).await.is_none(),
+        "and forgotten"
+    );
 }
 
 async fn a_wrong_token_fails_the_step_for_good_with_the_reason(backend: Backend) {
@@ -134,6 +139,6 @@ async fn a_wrong_token_fails_the_step_for_good_with_the_reason(backend: Backend)
     );
     assert_eq!(api.calls().len(), 1, "one attempt: {:?}", api.calls());
     assert!(api.records().is_empty());
-    assert!(stored(&app, &tenant.id).await.is_none());
+    assert!(stored(&app, tenant.id.as_str()).await.is_none());
     assert!(!reason.contains("a-wrong-token"));
 }

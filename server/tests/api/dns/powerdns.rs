@@ -96,9 +96,11 @@ async fn a_tenant_resolves_while_it_exists(backend: Backend) {
         .await
         .unwrap();
     settled(&tenants, &sub, TenantState::Ready).await;
-    assert!(steps_done(&tenants, &job).await.contains(&"dns".to_owned()));
+    assert!(steps_done(&tenants, job.as_str())
+        .await
+        .contains(&"dns".to_owned()));
     assert_eq!(dig(&peer, &host).await, ["127.0.0.1"]);
-    let row = stored(&app, &tenant.id)
+    let row = stored(&app, tenant.id.as_str())
         .await
         .expect("the record is stored");
     assert_eq!(row.provider, "powerdns");
@@ -118,7 +120,7 @@ async fn a_tenant_resolves_while_it_exists(backend: Backend) {
         Vec::<String>::new(),
         "no longer resolves"
     );
-    assert!(stored(&app, &tenant.id).await.is_none());
+    assert!(stored(&app, tenant.id.as_str()).await.is_none());
     provider
         .withdraw(&host, None)
         .await
