@@ -2,11 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use url::Url;
 
 use crate::accounts::rate_limit::LoginLimits;
+use crate::cluster::SimOptions;
 use crate::provision::manifests::{ClusterSettings, Exposure, Tls};
 
 /// Settings every command shares.
@@ -141,29 +143,23 @@ pub struct ServeConfig {
     pub billing: Box<crate::billing::BillingConfig>,
 }
 
-/// Which cluster the engine drives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ClusterMode {
-    /// A real cluster when credentials are found, else the simulated one.
-    Auto,
-    /// The in-process simulated cluster.
-    Simulated,
-    /// A real cluster, from the kubeconfig or in-cluster credentials.
-    Kubernetes,
-}
-
-impl ClusterMode {
-    /// Resolves `auto` from what the environment offers.
-    pub fn resolve(self, kubeconfig_found: bool, in_cluster: bool) -> ClusterMode {
-        match self {
-            ClusterMode::Auto if kubeconfig_found || in_cluster => ClusterMode::Kubernetes,
-            ClusterMode::Auto => ClusterMode::Simulated,
-            chosen => chosen,
-        }
-    }
-}
+pub use crate::cluster::connect::ClusterMode;
 
 impl ServeConfig {
+    /// How the simulated cluster behaves, when it is the one in use.
+    pub fn sim_options(&self) -> SimOptions {
+        SimOptions {
+            ready_delay: Duration::from_millis(self.sim_ready_delay_ms),
+            failing_images: self
+                .sim_failing_images
+                .iter()
+                .filter(|image| !image.trim().is_empty())
+                .map(|image| image.trim().to_owned())
+                .collect(),
+            ..SimOptions::default()
+        }
+    }
+
     /// The log-in limits these settings describe.
     pub fn login_limits(&self) -> LoginLimits {
         LoginLimits {

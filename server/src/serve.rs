@@ -119,7 +119,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .provider(&config.cluster.base_domain)
         .context("DNS settings")?;
     let keyring = secrets_ready(&database, config).await?;
-    let Connected { client, simulated } = connect::connect(config).await?;
+    let Connected { client, simulated } =
+        connect::connect(config.cluster_mode, config.sim_options()).await?;
     let tenants = TenantService::new(database.pool.clone(), config.cluster.settings())
         .with_client(client.clone())
         .with_keyring(keyring.clone());
@@ -133,7 +134,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         tenants.clone(),
         billing,
     );
-    let router = http::router(state, config);
+    let webhook = crate::billing::routes(&tenants, &config.billing, &config.public_url);
+    let router = http::router(state, config, webhook);
     let engine = Engine::new(database.pool.clone(), client, config.cluster.settings())
         .with_public_url(config.public_url.as_str())
         .with_dns(dns)
@@ -266,7 +268,6 @@ fn state(
             audit: Arc::new(AuditService::new(db.pool.clone())),
             simulated_cluster: simulated,
         },
-        tenants,
         simulated,
         db,
         public_origin: config.public_origin().into(),

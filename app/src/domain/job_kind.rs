@@ -21,18 +21,87 @@ pub enum JobKind {
     Archive,
 }
 
+/// What a step does: one name in the engine, the timeline and the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StepName {
+    #[doc = "The `apply` step."]
+    Apply,
+    #[doc = "The `volumes` step."]
+    Volumes,
+    #[doc = "The `database` step."]
+    Database,
+    #[doc = "The `workloads` step."]
+    Workloads,
+    #[doc = "The `address` step."]
+    Address,
+    #[doc = "The `dns` step."]
+    Dns,
+    #[doc = "The `ready` step."]
+    Ready,
+    #[doc = "The `maintenance` step."]
+    Maintenance,
+    #[doc = "The `stopped` step."]
+    Stopped,
+    #[doc = "The `archived` step."]
+    Archived,
+    #[doc = "The `namespace` step."]
+    Namespace,
+    #[doc = "The `gone` step."]
+    Gone,
+    #[doc = "The `deleted` step."]
+    Deleted,
+}
+
+impl StepName {
+    /// Every step name.
+    pub const ALL: [StepName; 13] = [
+        StepName::Apply,
+        StepName::Volumes,
+        StepName::Database,
+        StepName::Workloads,
+        StepName::Address,
+        StepName::Dns,
+        StepName::Ready,
+        StepName::Maintenance,
+        StepName::Stopped,
+        StepName::Archived,
+        StepName::Namespace,
+        StepName::Gone,
+        StepName::Deleted,
+    ];
+
+    /// The stored name, e.g. `apply`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::Apply => "apply",
+            StepName::Volumes => "volumes",
+            StepName::Database => "database",
+            StepName::Workloads => "workloads",
+            StepName::Address => "address",
+            StepName::Dns => "dns",
+            StepName::Ready => "ready",
+            StepName::Maintenance => "maintenance",
+            StepName::Stopped => "stopped",
+            StepName::Archived => "archived",
+            StepName::Namespace => "namespace",
+            StepName::Gone => "gone",
+            StepName::Deleted => "deleted",
+        }
+    }
+}
+
 /// One step of a job: a name for people and logs, and how long it may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
-    /// Stable name, e.g. `apply`.
-    pub name: &'static str,
+    /// What it does.
+    pub name: StepName,
     /// What the progress view shows.
     pub title: &'static str,
     /// After this long without finishing, the attempt fails (and is retried).
     pub timeout_secs: u64,
 }
 
-const fn step(name: &'static str, title: &'static str, timeout_secs: u64) -> Step {
+const fn step(name: StepName, title: &'static str, timeout_secs: u64) -> Step {
     Step {
         name,
         title,
@@ -41,45 +110,49 @@ const fn step(name: &'static str, title: &'static str, timeout_secs: u64) -> Ste
 }
 
 const PROVISION: &[Step] = &[
-    step("apply", "Create the namespace and its objects", 60),
-    step("volumes", "Wait for volumes to be bound", 300),
-    step("database", "Wait for the database", 600),
-    step("workloads", "Wait for the store to start", 600),
-    step("address", "Wait for a public address", 600),
-    step("dns", "Publish the store's DNS record", 120),
-    step("ready", "Mark the store ready", 30),
+    step(StepName::Apply, "Create the namespace and its objects", 60),
+    step(StepName::Volumes, "Wait for volumes to be bound", 300),
+    step(StepName::Database, "Wait for the database", 600),
+    step(StepName::Workloads, "Wait for the store to start", 600),
+    step(StepName::Address, "Wait for a public address", 600),
+    step(StepName::Dns, "Publish the store's DNS record", 120),
+    step(StepName::Ready, "Mark the store ready", 30),
 ];
 
 const UPDATE: &[Step] = &[
-    step("apply", "Update the configuration", 60),
-    step("workloads", "Wait for the store to restart", 600),
-    step("ready", "Mark the store ready", 30),
+    step(StepName::Apply, "Update the configuration", 60),
+    step(StepName::Workloads, "Wait for the store to restart", 600),
+    step(StepName::Ready, "Mark the store ready", 30),
 ];
 
 const SUSPEND: &[Step] = &[
-    step("apply", "Stop the store and show the maintenance page", 60),
-    step("maintenance", "Wait for the maintenance page", 300),
-    step("stopped", "Wait for the store to stop", 300),
+    step(
+        StepName::Apply,
+        "Stop the store and show the maintenance page",
+        60,
+    ),
+    step(StepName::Maintenance, "Wait for the maintenance page", 300),
+    step(StepName::Stopped, "Wait for the store to stop", 300),
 ];
 
 const RESUME: &[Step] = &[
-    step("apply", "Start the store again", 60),
-    step("database", "Wait for the database", 600),
-    step("workloads", "Wait for the store to start", 600),
-    step("ready", "Mark the store ready", 30),
+    step(StepName::Apply, "Start the store again", 60),
+    step(StepName::Database, "Wait for the database", 600),
+    step(StepName::Workloads, "Wait for the store to start", 600),
+    step(StepName::Ready, "Mark the store ready", 30),
 ];
 
 const ARCHIVE: &[Step] = &[
-    step("apply", "Remove the workloads, keep the data", 60),
-    step("stopped", "Wait for the workloads to be gone", 300),
-    step("archived", "Mark the store archived", 30),
+    step(StepName::Apply, "Remove the workloads, keep the data", 60),
+    step(StepName::Stopped, "Wait for the workloads to be gone", 300),
+    step(StepName::Archived, "Mark the store archived", 30),
 ];
 
 const DELETE: &[Step] = &[
-    step("namespace", "Delete the namespace", 60),
-    step("gone", "Wait until everything is removed", 600),
-    step("dns", "Remove the DNS record", 120),
-    step("deleted", "Mark the tenant deleted", 30),
+    step(StepName::Namespace, "Delete the namespace", 60),
+    step(StepName::Gone, "Wait until everything is removed", 600),
+    step(StepName::Dns, "Remove the DNS record", 120),
+    step(StepName::Deleted, "Mark the tenant deleted", 30),
 ];
 
 /// Every kind of job.
@@ -131,7 +204,7 @@ mod tests {
     fn kinds_round_trip_and_have_uniquely_named_steps() {
         for kind in ALL_KINDS {
             assert_eq!(JobKind::from_name(kind.as_str()), Some(kind));
-            let mut names: Vec<&str> = kind.steps().iter().map(|s| s.name).collect();
+            let mut names: Vec<StepName> = kind.steps().iter().map(|s| s.name).collect();
             names.sort_unstable();
             names.dedup();
             assert_eq!(names.len(), kind.steps().len());

@@ -1,13 +1,33 @@
 //! Choosing and connecting to the cluster the engine drives.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 
 use super::client::kube_client_from_environment;
 use super::sim::{SimCluster, SimOptions};
-use crate::config::{ClusterMode, ServeConfig};
+
+/// Which cluster the engine drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClusterMode {
+    /// A real cluster when credentials are found, else the simulated one.
+    Auto,
+    /// The in-process simulated cluster.
+    Simulated,
+    /// A real cluster, from the kubeconfig or in-cluster credentials.
+    Kubernetes,
+}
+
+impl ClusterMode {
+    /// Resolves `auto` from what the environment offers.
+    pub fn resolve(self, kubeconfig_found: bool, in_cluster: bool) -> ClusterMode {
+        match self {
+            ClusterMode::Auto if kubeconfig_found || in_cluster => ClusterMode::Kubernetes,
+            ClusterMode::Auto => ClusterMode::Simulated,
+            chosen => chosen,
+        }
+    }
+}
 
 /// The cluster in use: its client, and the simulated cluster when that is it.
 pub struct Connected {
@@ -30,12 +50,10 @@ fn in_cluster() -> bool {
     std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
 }
 
-/// Connects to the configured cluster, starting the simulated one in this process if chosen.
-pub async fn connect(config: &ServeConfig) -> anyhow::Result<Connected> {
-    match config
-        .cluster_mode
-        .resolve(kubeconfig_found(), in_cluster())
-    {
+/// Connects to the cluster `mode` names, starting the simulated one in this process, with
+/// `sim`, if chosen.
+pub async fn connect(mode: ClusterMode, sim: SimOptions) -> anyhow::Result<Connected> {
+    match mode.resolve(kubeconfig_found(), in_cluster()) {
         ClusterMode::Kubernetes => {
             let client = kube_client_from_environment()
                 .await
@@ -47,17 +65,7 @@ pub async fn connect(config: &ServeConfig) -> anyhow::Result<Connected> {
             })
         }
         _ => {
-            let options = SimOptions {
-                ready_delay: Duration::from_millis(config.sim_ready_delay_ms),
-                failing_images: config
-                    .sim_failing_images
-                    .iter()
-                    .filter(|image| !image.trim().is_empty())
-                    .map(|image| image.trim().to_owned())
-                    .collect(),
-                ..SimOptions::default()
-            };
-            let cluster = SimCluster::start(options)
+            let cluster = SimCluster::start(sim)
                 .await
                 .context("starting the simulated cluster")?;
             tracing::warn!(

@@ -135,7 +135,7 @@ async fn measure(
         .steps()
         .iter()
         .zip(durations)
-        .map(|(step, samples)| (step.name, Percentiles::of(&samples)))
+        .map(|(step, samples)| (step.name.as_str(), Percentiles::of(&samples)))
         .collect();
     let failed: Vec<&JobRecord> = records
         .iter()

@@ -37,8 +37,6 @@ pub struct AppState {
     pub services: Services,
     /// The database, for readiness.
     pub db: Db,
-    /// Tenants, for the job event stream and the admin pages.
-    pub tenants: crate::tenants::TenantService,
     /// Whether the cluster is the simulated one (the UI says so).
     pub simulated: bool,
     /// The origin form posts must come from.
@@ -63,8 +61,9 @@ fn routes() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Builds the whole router.
-pub fn router(state: AppState, config: &ServeConfig) -> Router {
+/// Builds the whole router, with `webhook`, Stripe's route (answering 404 while billing is
+/// off), outside Leptos and exempt from the origin check.
+pub fn router(state: AppState, config: &ServeConfig, webhook: Router<AppState>) -> Router {
     let routes = routes();
     let sessions = SessionManagerLayer::new(state.db.sessions.clone())
         .with_name(SESSION_COOKIE)
@@ -80,12 +79,7 @@ pub fn router(state: AppState, config: &ServeConfig) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/jobs/{id}/events", get(progress::job_events))
-        // Stripe's webhook, outside Leptos and exempt from the origin check.
-        .merge(crate::billing::routes(
-            &state.tenants,
-            &config.billing,
-            &config.public_url,
-        ))
+        .merge(webhook)
         .route("/api/{*function}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
             let options = state.leptos.clone();

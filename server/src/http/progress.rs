@@ -16,7 +16,6 @@ use tower_sessions::Session;
 use app::api::guard::USER_ID_KEY;
 use app::domain::{JobId, UserId};
 use app::error::AppError;
-use app::ports::JobProgressFeed;
 
 use super::AppState;
 
@@ -70,7 +69,7 @@ async fn allowed(state: &AppState, session: &Session, job_id: &JobId) -> Result<
         .user(&UserId::new(user_id))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if user.is_admin() || state.tenants.job_owner(job_id).await? == Some(user.id) {
+    if user.is_admin() || state.services.jobs.job_owner(job_id).await? == Some(user.id) {
         Ok(())
     } else {
         Err(AppError::NotFound)
@@ -90,7 +89,7 @@ fn updates(
             let mut after = cursor?;
             let mut failed_reads = 0;
             loop {
-                let progress = match state.tenants.progress(&job_id, after).await {
+                let progress = match state.services.jobs.progress(&job_id, after).await {
                     Ok(progress) => progress,
                     Err(_) if failed_reads < MAX_FAILED_READS => {
                         failed_reads += 1;

@@ -189,7 +189,11 @@ impl Worker {
             };
             let now = now_ms();
             if job.step_started_at.is_none() {
-                let event = Event::new(step.name, EventKind::Started, step.title.to_owned());
+                let event = Event::new(
+                    step.name.as_str(),
+                    EventKind::Started,
+                    step.title.to_owned(),
+                );
                 self.record(&job, Change::Start, event).await?;
                 job.step_started_at = Some(now);
             }
@@ -224,7 +228,7 @@ impl Worker {
                     "Cluster reachable again (unreachable since {})",
                     time_of_day(since)
                 );
-                let event = Event::new(step.name, EventKind::Resumed, message);
+                let event = Event::new(step.name.as_str(), EventKind::Resumed, message);
                 if !self.record(&job, Change::EndOutage, event).await? {
                     return Ok(());
                 }
@@ -234,7 +238,7 @@ impl Worker {
                 Ok(StepOutcome::Done) => {
                     let took = (now - started).max(0);
                     let message = format!("{} ({} ms)", step.title, took);
-                    let event = Event::new(step.name, EventKind::Succeeded, message);
+                    let event = Event::new(step.name.as_str(), EventKind::Succeeded, message);
                     if !self.record(&job, Change::Advance, event).await? {
                         return Ok(());
                     }
@@ -334,7 +338,7 @@ impl Worker {
                     error.message,
                     wait.as_secs().max(1)
                 );
-                tracing::warn!(job_id = %job.id, step = step.name, error = %error.message, "step failed; will retry");
+                tracing::warn!(job_id = %job.id, step = step.name.as_str(), error = %error.message, "step failed; will retry");
                 let change = Change::Retry {
                     until: now_ms() + ms(wait),
                     attempts,
@@ -343,14 +347,15 @@ impl Worker {
                 self.record(
                     job,
                     change,
-                    Event::new(step.name, EventKind::Retrying, message),
+                    Event::new(step.name.as_str(), EventKind::Retrying, message),
                 )
                 .await?;
             }
             AfterFailure::GiveUp => {
-                tracing::error!(job_id = %job.id, step = step.name, error = %error.message, "job failed");
+                tracing::error!(job_id = %job.id, step = step.name.as_str(), error = %error.message, "job failed");
                 let change = Change::Finish(JobState::Failed, Some(&error.message));
-                let event = Event::new(step.name, EventKind::Failed, error.message.clone());
+                let event =
+                    Event::new(step.name.as_str(), EventKind::Failed, error.message.clone());
                 if self.record(job, change, event).await? {
                     self.handler.on_failed(job, &error.message).await;
                 }

@@ -26,7 +26,7 @@ use crate::dns::{DnsProvider, Wildcard};
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
 use crate::secrets::{store, Keyring, SecretsError};
-use app::domain::job_kind::Step;
+use app::domain::job_kind::{Step, StepName};
 
 /// How long to wait before looking at the cluster again.
 const POLL: Duration = Duration::from_millis(500);
@@ -255,15 +255,15 @@ impl JobHandler for Engine {
         let namespace = self.namespace(&tenant);
         let client = &self.client;
         match (job.kind, step.name) {
-            (kind, "apply") => self.apply(&tenant, mode_of(kind)).await,
-            (_, wait @ ("volumes" | "database" | "workloads")) => {
+            (kind, StepName::Apply) => self.apply(&tenant, mode_of(kind)).await,
+            (_, wait @ (StepName::Volumes | StepName::Database | StepName::Workloads)) => {
                 let expected = self.expected(&tenant).await?;
                 let (readiness, targets): (_, Vec<Target<'_>>) = match wait {
-                    "volumes" => (
+                    StepName::Volumes => (
                         readiness::volumes(client, &namespace, &expected.volumes).await,
                         expected.volumes.iter().map(|v| Target::Claim(v)).collect(),
                     ),
-                    "database" => (
+                    StepName::Database => (
                         readiness::databases(client, &namespace, &expected.databases).await,
                         expected
                             .databases
@@ -283,7 +283,7 @@ impl JobHandler for Engine {
                 let readiness = readiness.map_err(cluster_error)?;
                 self.wait(job, step, &namespace, readiness, &targets).await
             }
-            (JobKind::Provision, "address") => {
+            (JobKind::Provision, StepName::Address) => {
                 let address = readiness::address(client, &namespace, exposure::PUBLIC)
                     .await
                     .map_err(cluster_error)?;
@@ -294,18 +294,18 @@ impl JobHandler for Engine {
                 let targets = [Target::Exposure(exposure::PUBLIC)];
                 self.wait(job, step, &namespace, readiness, &targets).await
             }
-            (JobKind::Provision, "dns") => {
+            (JobKind::Provision, StepName::Dns) => {
                 let address = readiness::address(client, &namespace, exposure::PUBLIC)
                     .await
                     .map_err(cluster_error)?;
                 let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
                 dns_step::publish(&self.pool, self.dns.as_ref(), &tenant.id, &host, address).await
             }
-            (JobKind::Delete, "dns") => {
+            (JobKind::Delete, StepName::Dns) => {
                 let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
                 dns_step::withdraw(&self.pool, self.dns.as_ref(), &tenant.id, &host).await
             }
-            (JobKind::Suspend, "maintenance") => {
+            (JobKind::Suspend, StepName::Maintenance) => {
                 let page = [maintenance::MAINTENANCE.to_owned()];
                 let readiness = readiness::workloads(client, &namespace, &page)
                     .await
@@ -313,7 +313,7 @@ impl JobHandler for Engine {
                 let targets = [Target::Deployment(maintenance::MAINTENANCE)];
                 self.wait(job, step, &namespace, readiness, &targets).await
             }
-            (JobKind::Suspend | JobKind::Archive, "stopped") => {
+            (JobKind::Suspend | JobKind::Archive, StepName::Stopped) => {
                 let expected = self.expected(&tenant).await?;
                 readiness::stopped(
                     client,
@@ -325,7 +325,7 @@ impl JobHandler for Engine {
                 .map(wait_for)
                 .map_err(cluster_error)
             }
-            (JobKind::Provision, "ready") => {
+            (JobKind::Provision, StepName::Ready) => {
                 let mail = self.ready_mail(&tenant, job).await?;
                 self.mark_with_mail(
                     &tenant,
@@ -336,7 +336,7 @@ impl JobHandler for Engine {
                 )
                 .await
             }
-            (JobKind::Update, "ready") => {
+            (JobKind::Update, StepName::Ready) => {
                 self.mark(
                     &tenant,
                     &[TenantState::Updating],
@@ -345,7 +345,7 @@ impl JobHandler for Engine {
                 )
                 .await
             }
-            (JobKind::Resume, "ready") => {
+            (JobKind::Resume, StepName::Ready) => {
                 self.mark(
                     &tenant,
                     &[TenantState::Suspended],
@@ -355,17 +355,19 @@ impl JobHandler for Engine {
                 .await
             }
             // The tenant became archived when the job was queued.
-            (JobKind::Archive, "archived") => Ok(StepOutcome::Done),
-            (JobKind::Delete, "namespace") => apply::delete_namespace(client, &namespace)
+            (JobKind::Archive, StepName::Archived) => Ok(StepOutcome::Done),
+            (JobKind::Delete, StepName::Namespace) => apply::delete_namespace(client, &namespace)
                 .await
                 .map(|()| StepOutcome::Done)
                 .map_err(cluster_error),
-            (JobKind::Delete, "gone") => match apply::namespace_exists(client, &namespace).await {
-                Ok(true) => Ok(StepOutcome::Wait(POLL)),
-                Ok(false) => Ok(StepOutcome::Done),
-                Err(error) => Err(cluster_error(error)),
-            },
-            (JobKind::Delete, "deleted") => {
+            (JobKind::Delete, StepName::Gone) => {
+                match apply::namespace_exists(client, &namespace).await {
+                    Ok(true) => Ok(StepOutcome::Wait(POLL)),
+                    Ok(false) => Ok(StepOutcome::Done),
+                    Err(error) => Err(cluster_error(error)),
+                }
+            }
+            (JobKind::Delete, StepName::Deleted) => {
                 self.mark(
                     &tenant,
                     &[TenantState::Deleting],
@@ -375,8 +377,9 @@ impl JobHandler for Engine {
                 .await
             }
             (kind, name) => Err(StepError::permanent(format!(
-                "{} has no step {name}",
-                kind.as_str()
+                "{} has no step {}",
+                kind.as_str(),
+                name.as_str()
             ))),
         }
     }

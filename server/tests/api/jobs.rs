@@ -56,12 +56,12 @@ impl JobHandler for Recorder {
         }
         tokio::time::sleep(Duration::from_millis(3)).await;
         self.in_flight.lock().unwrap().remove(&job.id);
-        if self.fail_step == Some(step.name) {
+        if self.fail_step == Some(step.name.as_str()) {
             return Err(StepError::transient("the database never became ready"));
         }
         sqlx::query("INSERT INTO step_runs (job_id, step) VALUES ($1, $2)")
             .bind(&job.id)
-            .bind(step.name)
+            .bind(step.name.as_str())
             .execute(&self.pool)
             .await
             .map_err(|e| StepError::transient(e.to_string()))?;
@@ -295,7 +295,7 @@ async fn a_job_whose_worker_died_resumes_at_its_step(backend: Backend) {
         .unwrap();
     let mut expected: Vec<String> = JobKind::Provision.steps()[3..]
         .iter()
-        .map(|s| s.name.to_owned())
+        .map(|s| s.name.as_str().to_owned())
         .collect();
     expected.sort();
     assert_eq!(ran, expected);
@@ -315,7 +315,9 @@ struct Outage {
 #[async_trait]
 impl JobHandler for Outage {
     async fn run_step(&self, _job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError> {
-        if step.name == "database" && self.tries.fetch_add(1, Ordering::SeqCst) < self.outage {
+        if step.name.as_str() == "database"
+            && self.tries.fetch_add(1, Ordering::SeqCst) < self.outage
+        {
             return Err(StepError::cluster_unreachable(
                 "cluster: reading StatefulSet database: connection refused",
             ));

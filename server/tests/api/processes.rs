@@ -225,7 +225,7 @@ async fn events_per_step(pool: &AnyPool, kind: &str) -> BTreeMap<String, BTreeMa
 /// Every provision step, once.
 fn each_step_once() -> BTreeMap<String, i64> {
     let steps = JobKind::Provision.steps().iter();
-    steps.map(|s| (s.name.to_owned(), 1)).collect()
+    steps.map(|s| (s.name.as_str().to_owned(), 1)).collect()
 }
 
 /// How many objects of kind `K` in the tenant's namespace carry its label.

@@ -27,7 +27,7 @@ impl Worker {
         let unreachable = format!("Cluster unreachable since {}", time_of_day(since));
         match self.options.retry.during_outage(lasted) {
             AfterFailure::Retry(wait) => {
-                tracing::warn!(job_id = %job.id, step = step.name, error = %error.message, "cluster unreachable; waiting");
+                tracing::warn!(job_id = %job.id, step = step.name.as_str(), error = %error.message, "cluster unreachable; waiting");
                 let message = format!(
                     "{unreachable}; trying again in {} s without spending an attempt",
                     wait.as_secs().max(1)
@@ -41,7 +41,7 @@ impl Worker {
                 self.record(
                     job,
                     change,
-                    Event::new(step.name, EventKind::Waiting, message),
+                    Event::new(step.name.as_str(), EventKind::Waiting, message),
                 )
                 .await?;
             }
@@ -51,9 +51,9 @@ impl Worker {
                     spoken(self.options.retry.outage_tolerance),
                     error.message
                 );
-                tracing::error!(job_id = %job.id, step = step.name, error = %error.message, "job failed: the cluster stayed unreachable");
+                tracing::error!(job_id = %job.id, step = step.name.as_str(), error = %error.message, "job failed: the cluster stayed unreachable");
                 let change = Change::Finish(JobState::Failed, Some(&message));
-                let event = Event::new(step.name, EventKind::Failed, message.clone());
+                let event = Event::new(step.name.as_str(), EventKind::Failed, message.clone());
                 if self.record(job, change, event).await? {
                     self.handler.on_failed(job, &message).await;
                 }

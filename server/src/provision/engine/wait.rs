@@ -10,7 +10,7 @@ use crate::jobs::worker::StepError;
 use crate::jobs::StepOutcome;
 use crate::provision::causes::{self, Target};
 use crate::provision::readiness::{self, Readiness};
-use app::domain::job_kind::Step;
+use app::domain::job_kind::{Step, StepName};
 use app::domain::EventKind;
 
 /// How much older than the job's apply an event may look and still count.
@@ -43,7 +43,7 @@ impl Engine {
         let since = timeline
             .iter()
             .rev()
-            .find(|e| e.step_name == "apply" && e.kind == EventKind::Started)
+            .find(|e| e.step_name == StepName::Apply.as_str() && e.kind == EventKind::Started)
             .map(|e| e.at)
             .or(job.step_started_at)
             .and_then(|ms| Timestamp::from_millisecond(ms - CLOCK_MARGIN_MS).ok());
@@ -64,7 +64,7 @@ impl Engine {
                 &self.pool,
                 &job.id,
                 job.step,
-                step.name,
+                step.name.as_str(),
                 EventKind::Waiting,
                 &message,
                 now_ms(),
