@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 pub use accounts::{Accounts, Catalog, JobProgressFeed};
 pub use admin::{AuditLog, TenantAdmin, TenantInspection};
-pub use stores::{Applicant, Billing, StoreCreated, StoreSignup, Stores};
+pub use stores::{Applicant, Billing, SignupRefused, StoreCreated, StoreSignup, Stores};
 
 /// Where a request came from, as the server's edge determined it (peer address, or the
 /// forwarded address when a trusted proxy is configured). Inserted into request extensions.

@@ -38,6 +38,25 @@ pub struct StoreCreated {
     pub next: String,
 }
 
+/// Why a store was not created at sign-up. An account created on the way stays, so its
+/// owner is signed in with it and can try another subdomain.
+#[derive(Debug, Clone)]
+pub struct SignupRefused {
+    /// The account created before the store was refused, if one was.
+    pub account_created: Option<UserView>,
+    /// Why the store was refused.
+    pub error: AppError,
+}
+
+impl From<AppError> for SignupRefused {
+    fn from(error: AppError) -> Self {
+        Self {
+            account_created: None,
+            error,
+        }
+    }
+}
+
 /// Signing up for a store.
 #[async_trait]
 pub trait StoreSignup: Send + Sync {
@@ -56,7 +75,7 @@ pub trait StoreSignup: Send + Sync {
         applicant: Applicant,
         store: &NewStore,
         client: &ClientAddr,
-    ) -> Result<StoreCreated, AppError>;
+    ) -> Result<StoreCreated, SignupRefused>;
 }
 
 /// A customer's own stores and their settings.

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 
 use app::domain::{Actor, Availability, NewStore};
 use app::error::AppError;
-use app::ports::{Accounts, Applicant, Billing, ClientAddr, StoreCreated, StoreSignup};
+use app::ports::{
+    Accounts, Applicant, Billing, ClientAddr, SignupRefused, StoreCreated, StoreSignup,
+};
 
 use super::TenantService;
 
@@ -50,7 +52,7 @@ impl StoreSignup for SignupService {
         applicant: Applicant,
         store: &NewStore,
         client: &ClientAddr,
-    ) -> Result<StoreCreated, AppError> {
+    ) -> Result<StoreCreated, SignupRefused> {
         // Checked before an account is created, so that a refused store leaves nothing.
         self.tenants.check_new_store(store).await?;
         let (owner, account_created) = match applicant {
@@ -61,7 +63,14 @@ impl StoreSignup for SignupService {
         };
         let actor = Actor::user(&owner, &client.0);
         let pay_first = self.billing.enabled();
-        let (tenant, _job) = self.tenants.sign_up_store(&actor, store, pay_first).await?;
+        let (tenant, _job) = self
+            .tenants
+            .sign_up_store(&actor, store, pay_first)
+            .await
+            .map_err(|error| SignupRefused {
+                account_created: account_created.then(|| owner.clone()),
+                error,
+            })?;
         let progress = format!("/signup/{}/progress", tenant.subdomain);
         let next = if pay_first {
             match self.billing.checkout(&actor, &tenant.id).await {

@@ -36,10 +36,20 @@ pub async fn create_store(
                     Applicant::New { email, password }
                 }
             };
-            let created = services()?
+            let created = match services()?
                 .signup
                 .create_store(applicant, &store, &client_addr())
-                .await?;
+                .await
+            {
+                Ok(created) => created,
+                Err(refused) => {
+                    // The new account exists: its owner is signed in to try again.
+                    if let Some(account) = &refused.account_created {
+                        start_session(account).await?;
+                    }
+                    return Err(refused.error);
+                }
+            };
             if created.account_created {
                 start_session(&created.owner).await?;
             }
