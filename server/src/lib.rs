@@ -17,6 +17,7 @@ pub mod dns;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod port;
 pub mod provision;
 pub mod secrets;
 pub mod serve;

@@ -9,23 +9,13 @@ use app::domain::{password, Actor, Email, Password, Role, UserId, UserView};
 use app::error::AppError;
 use app::ports::{Accounts, ClientAddr};
 
+use super::error::{answer, AccountError};
 use super::hashing;
 use super::rate_limit::{self, LoginLimits, Verdict};
 use crate::audit::Recorder;
 use crate::clock::{now_ms, rfc3339};
-use crate::db::{self, login_failures, users, users::Inserted, users::UserRecord};
+use crate::db::{login_failures, users, users::Inserted, users::UserRecord};
 use crate::mail::messages;
-
-/// Why creating an account from the command line failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CreateError {
-    /// An account with this email exists already.
-    #[error("an account with the email {0} already exists")]
-    Exists(String),
-    /// The database or the hasher failed.
-    #[error("{0}")]
-    Internal(String),
-}
 
 /// Sign-up, log-in and look-ups over the database.
 pub struct AccountService {
@@ -68,7 +58,7 @@ impl AccountService {
         email: Email,
         password: Password,
         role: Role,
-    ) -> Result<UserView, CreateError> {
+    ) -> Result<UserView, AccountError> {
         self.create_with(email, password, role, false).await
     }
 
@@ -80,15 +70,13 @@ impl AccountService {
         password: Password,
         role: Role,
         welcome: bool,
-    ) -> Result<UserView, CreateError> {
+    ) -> Result<UserView, AccountError> {
         let permit = self
             .hashing
             .acquire()
             .await
-            .map_err(|e| CreateError::Internal(e.to_string()))?;
-        let password_hash = hashing::hash(password.expose().to_owned())
-            .await
-            .map_err(|e| CreateError::Internal(e.to_string()))?;
+            .map_err(|_| AccountError::Closed)?;
+        let password_hash = hashing::hash(password.expose().to_owned()).await?;
         drop(permit);
         let record = UserRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -107,22 +95,20 @@ impl AccountService {
         } else {
             users::insert(&self.pool, &record).await
         };
-        match inserted {
-            Ok(Inserted::Created) => {
+        match inserted? {
+            Inserted::Created => {
                 tracing::info!(user_id = %record.id, role = role.as_str(), "account created");
                 Ok(view(&record))
             }
-            Ok(Inserted::DuplicateEmail) => Err(CreateError::Exists(record.email)),
-            Err(e) => Err(CreateError::Internal(e.to_string())),
+            Inserted::DuplicateEmail => Err(AccountError::Exists(record.email)),
         }
     }
 
-    async fn decoy_hash(&self) -> Result<&str, AppError> {
-        self.decoy_hash
+    async fn decoy_hash(&self) -> Result<&str, AccountError> {
+        Ok(self
+            .decoy_hash
             .get_or_try_init(|| hashing::hash("storefleet decoy password".to_owned()))
-            .await
-            .map(String::as_str)
-            .map_err(internal)
+            .await?)
     }
 }
 
@@ -135,15 +121,6 @@ fn view(record: &UserRecord) -> UserView {
     }
 }
 
-fn internal(error: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %error, "account service failed");
-    AppError::Internal
-}
-
-fn db_failed(error: db::DbError) -> AppError {
-    internal(error)
-}
-
 #[async_trait]
 impl Accounts for AccountService {
     async fn sign_up(
@@ -152,22 +129,17 @@ impl Accounts for AccountService {
         password: Password,
         client: &ClientAddr,
     ) -> Result<UserView, AppError> {
-        match self
-            .create_with(email, password, Role::Customer, true)
-            .await
-        {
-            Ok(user) => {
-                let actor = Actor::user(&user, &client.0);
-                self.audit
-                    .record(&actor, action::ACCOUNT_SIGN_UP, &user.email, "")
-                    .await;
-                Ok(user)
-            }
-            Err(CreateError::Exists(_)) => Err(AppError::Conflict(
-                "An account with this email already exists. Log in instead.".to_owned(),
-            )),
-            Err(CreateError::Internal(e)) => Err(internal(e)),
-        }
+        answer(async {
+            let user = self
+                .create_with(email, password, Role::Customer, true)
+                .await?;
+            let actor = Actor::user(&user, &client.0);
+            self.audit
+                .record(&actor, action::ACCOUNT_SIGN_UP, &user.email, "")
+                .await;
+            Ok(user)
+        })
+        .await
     }
 
     async fn log_in(
@@ -176,80 +148,73 @@ impl Accounts for AccountService {
         password: String,
         client: &ClientAddr,
     ) -> Result<UserView, AppError> {
-        let normalised: String = email.trim().to_lowercase().chars().take(254).collect();
-        let account_subject = format!("account:{normalised}");
-        let client_subject = format!("client:{}", client.0);
-        let now = now_ms();
-        let since = now - self.limits.window_ms;
+        answer(async {
+            let normalised: String = email.trim().to_lowercase().chars().take(254).collect();
+            let account_subject = format!("account:{normalised}");
+            let client_subject = format!("client:{}", client.0);
+            let now = now_ms();
+            let since = now - self.limits.window_ms;
 
-        login_failures::prune(&self.pool, since)
-            .await
-            .map_err(db_failed)?;
-        // The attempt counts as a failure before it is checked, so simultaneous attempts see
-        // each other; a success takes it back.
-        let pending = login_failures::record(&self.pool, &[&account_subject, &client_subject], now)
-            .await
-            .map_err(db_failed)?;
-        let prior = |mut failures: rate_limit::Failures| {
-            failures.count = failures.count.saturating_sub(1);
-            failures
-        };
-        let account = login_failures::since(&self.pool, &account_subject, since)
-            .await
-            .map_err(db_failed)?;
-        let from_client = login_failures::since(&self.pool, &client_subject, since)
-            .await
-            .map_err(db_failed)?;
-        if let Verdict::Limited { retry_after_secs } =
-            rate_limit::verdict(&self.limits, prior(account), prior(from_client), now)
-        {
-            // Refused unchecked: it neither counts nor extends the wait.
-            login_failures::forget(&self.pool, &pending)
-                .await
-                .map_err(db_failed)?;
-            tracing::warn!(client = %client.0, "log-in refused: too many failures");
-            return Err(AppError::RateLimited(rate_limit::message(retry_after_secs)));
-        }
-
-        let record = match Email::parse(email) {
-            Ok(email) => users::by_email(&self.pool, email.as_str())
-                .await
-                .map_err(db_failed)?,
-            Err(_) => None,
-        };
-        let phc = match &record {
-            Some(record) => record.password_hash.clone(),
-            None => self.decoy_hash().await?.to_owned(),
-        };
-        let plausible = password.chars().count() <= password::MAX_LEN;
-        let matches = if plausible {
-            let _permit = self.hashing.acquire().await.map_err(internal)?;
-            hashing::verify(password, phc).await.map_err(internal)?
-        } else {
-            false
-        };
-
-        match record {
-            Some(record) if matches => {
-                login_failures::clear(&self.pool, &account_subject)
-                    .await
-                    .map_err(db_failed)?;
-                login_failures::forget(&self.pool, &pending)
-                    .await
-                    .map_err(db_failed)?;
-                tracing::info!(user_id = %record.id, "logged in");
-                let user = view(&record);
-                let actor = Actor::user(&user, &client.0);
-                self.audit
-                    .record(&actor, action::ACCOUNT_LOG_IN, &user.email, "")
-                    .await;
-                Ok(user)
+            login_failures::prune(&self.pool, since).await?;
+            // The attempt counts as a failure before it is checked, so simultaneous attempts see
+            // each other; a success takes it back.
+            let pending =
+                login_failures::record(&self.pool, &[&account_subject, &client_subject], now)
+                    .await?;
+            let prior = |mut failures: rate_limit::Failures| {
+                failures.count = failures.count.saturating_sub(1);
+                failures
+            };
+            let account = login_failures::since(&self.pool, &account_subject, since).await?;
+            let from_client = login_failures::since(&self.pool, &client_subject, since).await?;
+            if let Verdict::Limited { retry_after_secs } =
+                rate_limit::verdict(&self.limits, prior(account), prior(from_client), now)
+            {
+                // Refused unchecked: it neither counts nor extends the wait.
+                login_failures::forget(&self.pool, &pending).await?;
+                tracing::warn!(client = %client.0, "log-in refused: too many failures");
+                return Err(AccountError::RateLimited { retry_after_secs });
             }
-            _ => {
-                tracing::info!(client = %client.0, "log-in failed");
-                Err(AppError::BadCredentials)
+
+            let record = match Email::parse(email) {
+                Ok(email) => users::by_email(&self.pool, email.as_str()).await?,
+                Err(_) => None,
+            };
+            let phc = match &record {
+                Some(record) => record.password_hash.clone(),
+                None => self.decoy_hash().await?.to_owned(),
+            };
+            let plausible = password.chars().count() <= password::MAX_LEN;
+            let matches = if plausible {
+                let _permit = self
+                    .hashing
+                    .acquire()
+                    .await
+                    .map_err(|_| AccountError::Closed)?;
+                hashing::verify(password, phc).await?
+            } else {
+                false
+            };
+
+            match record {
+                Some(record) if matches => {
+                    login_failures::clear(&self.pool, &account_subject).await?;
+                    login_failures::forget(&self.pool, &pending).await?;
+                    tracing::info!(user_id = %record.id, "logged in");
+                    let user = view(&record);
+                    let actor = Actor::user(&user, &client.0);
+                    self.audit
+                        .record(&actor, action::ACCOUNT_LOG_IN, &user.email, "")
+                        .await;
+                    Ok(user)
+                }
+                _ => {
+                    tracing::info!(client = %client.0, "log-in failed");
+                    Err(AccountError::BadCredentials)
+                }
             }
-        }
+        })
+        .await
     }
 
     async fn log_out(&self, actor: &Actor) {
@@ -259,41 +224,46 @@ impl Accounts for AccountService {
     }
 
     async fn user(&self, id: &UserId) -> Result<Option<UserView>, AppError> {
-        let record = users::by_id(&self.pool, id.as_str())
-            .await
-            .map_err(db_failed)?;
-        Ok(record.as_ref().map(view))
+        answer(async {
+            let record = users::by_id(&self.pool, id.as_str()).await?;
+            Ok(record.as_ref().map(view))
+        })
+        .await
     }
 
     async fn list_users(&self) -> Result<Vec<UserView>, AppError> {
-        let records = users::list(&self.pool).await.map_err(db_failed)?;
-        Ok(records.iter().map(view).collect())
+        answer(async {
+            let records = users::list(&self.pool).await?;
+            Ok(records.iter().map(view).collect())
+        })
+        .await
     }
 
     async fn set_role(&self, actor: &Actor, id: &UserId, role: Role) -> Result<UserView, AppError> {
-        let user_id = id.as_str();
-        let existing = users::by_id(&self.pool, user_id).await.map_err(db_failed)?;
-        let Some(existing) = existing else {
-            return Err(AppError::NotFound);
-        };
-        let changed = if existing.role == role {
-            view(&existing)
-        } else {
-            if !users::set_role(&self.pool, user_id, role)
-                .await
-                .map_err(db_failed)?
-            {
-                return Err(AppError::Conflict(
-                    "This is the last admin: promote someone else first.".to_owned(),
-                ));
-            }
-            tracing::info!(user_id, role = role.as_str(), "role changed");
-            self.user(id).await?.ok_or(AppError::NotFound)?
-        };
-        let detail = format!("role={}", changed.role.as_str());
-        self.audit
-            .record(actor, action::USER_SET_ROLE, &changed.email, &detail)
-            .await;
-        Ok(changed)
+        answer(async {
+            let user_id = id.as_str();
+            let existing = users::by_id(&self.pool, user_id).await?;
+            let Some(existing) = existing else {
+                return Err(AccountError::NotFound);
+            };
+            let changed = if existing.role == role {
+                view(&existing)
+            } else {
+                if !users::set_role(&self.pool, user_id, role).await? {
+                    return Err(AccountError::LastAdmin);
+                }
+                tracing::info!(user_id, role = role.as_str(), "role changed");
+                users::by_id(&self.pool, user_id)
+                    .await?
+                    .map(|record| view(&record))
+                    .ok_or(AccountError::NotFound)?
+            };
+            let detail = format!("role={}", changed.role.as_str());
+            self.audit
+                .record(actor, action::USER_SET_ROLE, &changed.email, &detail)
+                .await;
+            Ok(changed)
+        })
+        .await
     }
 }

@@ -15,17 +15,11 @@ use app::ports::AuditLog;
 
 use crate::clock::rfc3339;
 use crate::db::audit::{self, AuditRecord};
-use crate::db::DbError;
 
 /// The audit log over the database.
 #[derive(Clone)]
 pub struct AuditService {
     pool: AnyPool,
-}
-
-fn internal(error: DbError) -> AppError {
-    tracing::error!(error = %error, "audit log query failed");
-    AppError::Internal
 }
 
 fn view(record: AuditRecord) -> AuditEntryView {
@@ -51,12 +45,10 @@ impl AuditService {
 #[async_trait]
 impl AuditLog for AuditService {
     async fn search(&self, query: &AuditQuery) -> Result<AuditPage, AppError> {
-        let total = audit::count(&self.pool, query).await.map_err(internal)?;
+        let total = audit::count(&self.pool, query).await?;
         let pages = page_count(total);
         let page = clamp_page(query.page, pages);
-        let rows = audit::page(&self.pool, query, u64::from(PAGE_SIZE), offset(page))
-            .await
-            .map_err(internal)?;
+        let rows = audit::page(&self.pool, query, u64::from(PAGE_SIZE), offset(page)).await?;
         Ok(AuditPage {
             rows: rows.into_iter().map(view).collect(),
             total,

@@ -2,6 +2,7 @@
 //! do not.
 
 pub mod config;
+pub mod error;
 pub mod events;
 pub mod lifecycle;
 pub mod notices;
@@ -22,6 +23,7 @@ use tokio::task::JoinHandle;
 use app::ports::Billing;
 
 pub use config::BillingConfig;
+pub use error::BillingError;
 pub use off::BillingOff;
 pub use process::Processor;
 pub use stripe_api::StripeBilling;

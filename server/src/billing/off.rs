@@ -6,13 +6,11 @@ use app::domain::{Actor, TenantId};
 use app::error::AppError;
 use app::ports::Billing;
 
+use super::BillingError;
+
 /// Billing switched off: nothing to pay, no portal.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BillingOff;
-
-fn off() -> AppError {
-    AppError::Conflict("Billing is off: plans are free.".to_owned())
-}
 
 #[async_trait]
 impl Billing for BillingOff {
@@ -21,10 +19,10 @@ impl Billing for BillingOff {
     }
 
     async fn checkout(&self, _actor: &Actor, _tenant_id: &TenantId) -> Result<String, AppError> {
-        Err(off())
+        Err(BillingError::Off.into())
     }
 
     async fn portal(&self, _actor: &Actor, _tenant_id: &TenantId) -> Result<String, AppError> {
-        Err(off())
+        Err(BillingError::Off.into())
     }
 }

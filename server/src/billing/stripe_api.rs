@@ -17,9 +17,10 @@ use app::error::AppError;
 use app::ports::Billing;
 
 use super::config::{BillingConfig, StripeKeys};
+use super::error::{answer, BillingError};
 use crate::audit::Recorder;
 use crate::db::tenants::{self, TenantRecord};
-use crate::db::{billing, catalog, users, DbError};
+use crate::db::{billing, catalog, users};
 
 /// How long one call to Stripe may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
@@ -32,17 +33,6 @@ pub struct StripeBilling {
     pool: AnyPool,
     public_url: String,
     audit: Recorder,
-}
-
-fn internal(error: DbError) -> AppError {
-    tracing::error!(error = %error, "billing query failed");
-    AppError::Internal
-}
-
-fn unavailable(what: &str, error: &stripe::StripeError) -> AppError {
-    // Stripe's errors name the request, never the key.
-    tracing::error!(error = %error, "{what} failed at Stripe");
-    AppError::Transport("the payment provider did not answer; please try again".to_owned())
 }
 
 /// Why a Stripe client could not be built.
@@ -80,11 +70,10 @@ impl StripeBilling {
         })
     }
 
-    async fn tenant(&self, tenant_id: &str) -> Result<TenantRecord, AppError> {
+    async fn tenant(&self, tenant_id: &str) -> Result<TenantRecord, BillingError> {
         tenants::by_id(&self.pool, tenant_id)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)
+            .await?
+            .ok_or(BillingError::NotFound)
     }
 }
 
@@ -95,30 +84,24 @@ impl Billing for StripeBilling {
     }
 
     async fn checkout(&self, actor: &Actor, tenant_id: &TenantId) -> Result<String, AppError> {
+        answer(async {
         let tenant = self.tenant(tenant_id.as_str()).await?;
         if tenant.state != TenantState::PendingPayment {
-            return Err(AppError::Conflict(format!(
-                "The store {} is {} and has nothing to pay now.",
-                tenant.subdomain,
-                tenant.state.as_str()
-            )));
+            return Err(BillingError::NothingToPay {
+                subdomain: tenant.subdomain,
+                state: tenant.state.as_str(),
+            });
         }
         let plan = catalog::plan(&self.pool, &tenant.plan)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| {
-                AppError::Invalid(format!("There is no plan named \"{}\".", tenant.plan))
-            })?;
-        let price = plan.price_id.filter(|p| !p.is_empty()).ok_or_else(|| {
-            AppError::Conflict(format!(
-                "The plan \"{}\" has no Stripe price yet; an admin must set its price id.",
-                plan.name
-            ))
-        })?;
+            .await?
+            .ok_or_else(|| BillingError::Inconsistent(format!("no plan {}", tenant.plan)))?;
+        let price = plan
+            .price_id
+            .filter(|p| !p.is_empty())
+            .ok_or(BillingError::NoPrice(plan.name))?;
         let owner_email = match &tenant.owner_id {
             Some(id) => users::by_id(&self.pool, id)
-                .await
-                .map_err(internal)?
+            .await?
                 .map(|u| u.email),
             None => None,
         };
@@ -146,39 +129,45 @@ impl Billing for StripeBilling {
         let session = request
             .send(&self.client)
             .await
-            .map_err(|e| unavailable("creating a Checkout Session", &e))?;
+            .map_err(|source| BillingError::Stripe {
+                what: "creating a Checkout Session",
+                source,
+            })?;
         tracing::info!(tenant = %tenant.subdomain, session = %session.id.as_str(), "checkout started");
         let url = session.url.ok_or_else(|| {
-            tracing::error!(session = %session.id.as_str(), "Stripe returned a Checkout Session without a URL");
-            AppError::Internal
+            BillingError::Inconsistent(format!(
+                "Stripe returned the Checkout Session {} without a URL",
+                session.id.as_str()
+            ))
         })?;
         self.audit
             .record(actor, action::BILLING_OPEN, &tenant.subdomain, "checkout")
             .await;
         Ok(url)
+    }).await
     }
 
     async fn portal(&self, actor: &Actor, tenant_id: &TenantId) -> Result<String, AppError> {
-        let tenant = self.tenant(tenant_id.as_str()).await?;
-        let customer = billing::for_tenant(&self.pool, &tenant.id)
-            .await
-            .map_err(internal)?
-            .and_then(|(_, s)| s.customer_id)
-            .ok_or_else(|| {
-                AppError::Conflict(format!(
-                    "The store {} has no subscription to manage yet.",
-                    tenant.subdomain
-                ))
-            })?;
-        let session = CreateBillingPortalSession::new()
-            .customer(customer)
-            .return_url(format!("{}/stores/{}", self.public_url, tenant.subdomain))
-            .send(&self.client)
-            .await
-            .map_err(|e| unavailable("creating a billing portal session", &e))?;
-        self.audit
-            .record(actor, action::BILLING_OPEN, &tenant.subdomain, "portal")
-            .await;
-        Ok(session.url)
+        answer(async {
+            let tenant = self.tenant(tenant_id.as_str()).await?;
+            let customer = billing::for_tenant(&self.pool, &tenant.id)
+                .await?
+                .and_then(|(_, s)| s.customer_id)
+                .ok_or_else(|| BillingError::NoSubscription(tenant.subdomain.clone()))?;
+            let session = CreateBillingPortalSession::new()
+                .customer(customer)
+                .return_url(format!("{}/stores/{}", self.public_url, tenant.subdomain))
+                .send(&self.client)
+                .await
+                .map_err(|source| BillingError::Stripe {
+                    what: "creating a billing portal session",
+                    source,
+                })?;
+            self.audit
+                .record(actor, action::BILLING_OPEN, &tenant.subdomain, "portal")
+                .await;
+            Ok(session.url)
+        })
+        .await
     }
 }

@@ -1,4 +1,5 @@
-//! The catalogue as the UI's `Catalog` port.
+//! The catalogue as the UI's `Catalog` port. Its only failure is the database's
+//! ([`crate::db::DbError`]), converted at the port.
 
 use async_trait::async_trait;
 use sqlx::AnyPool;
@@ -7,7 +8,7 @@ use app::domain::{Blueprint, Plan};
 use app::error::AppError;
 use app::ports::Catalog;
 
-use crate::db::{catalog, DbError};
+use crate::db::catalog;
 
 /// Plans and blueprints over the database.
 #[derive(Clone)]
@@ -22,18 +23,13 @@ impl CatalogService {
     }
 }
 
-fn internal(error: DbError) -> AppError {
-    tracing::error!(error = %error, "catalogue query failed");
-    AppError::Internal
-}
-
 #[async_trait]
 impl Catalog for CatalogService {
     async fn plans(&self) -> Result<Vec<Plan>, AppError> {
-        catalog::plans(&self.pool).await.map_err(internal)
+        Ok(catalog::plans(&self.pool).await?)
     }
 
     async fn blueprints(&self) -> Result<Vec<Blueprint>, AppError> {
-        catalog::blueprints(&self.pool).await.map_err(internal)
+        Ok(catalog::blueprints(&self.pool).await?)
     }
 }

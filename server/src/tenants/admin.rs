@@ -14,7 +14,7 @@ use app::domain::{
 use app::error::AppError;
 use app::ports::TenantAdmin;
 
-use super::service::internal;
+use super::error::{answer, TenantError};
 use super::TenantService;
 use crate::clock::now_ms;
 use crate::db::jobs::{self, JobState};
@@ -36,23 +36,23 @@ impl TenantService {
 #[async_trait]
 impl TenantAdmin for TenantService {
     async fn search(&self, query: &TenantQuery) -> Result<TenantPage, AppError> {
-        let total = tenant_search::count(self.pool(), query)
-            .await
-            .map_err(internal)?;
-        let pages = page_count(total);
-        let page = clamp_page(query.page, pages);
-        let rows = tenant_search::page(self.pool(), query, u64::from(PAGE_SIZE), offset(page))
-            .await
-            .map_err(internal)?;
-        Ok(TenantPage {
-            rows: rows
-                .into_iter()
-                .map(|(tenant, owner)| self.view(&tenant, owner))
-                .collect(),
-            total,
-            page,
-            pages,
+        answer(async {
+            let total = tenant_search::count(self.pool(), query).await?;
+            let pages = page_count(total);
+            let page = clamp_page(query.page, pages);
+            let rows =
+                tenant_search::page(self.pool(), query, u64::from(PAGE_SIZE), offset(page)).await?;
+            Ok(TenantPage {
+                rows: rows
+                    .into_iter()
+                    .map(|(tenant, owner)| self.view(&tenant, owner))
+                    .collect(),
+                total,
+                page,
+                pages,
+            })
         })
+        .await
     }
 
     async fn create(
@@ -62,154 +62,169 @@ impl TenantAdmin for TenantService {
         plan: &str,
         owner_email: Option<&str>,
     ) -> Result<(TenantView, JobId), AppError> {
-        let subdomain =
-            Subdomain::parse(subdomain).map_err(|e| AppError::Invalid(e.to_string()))?;
-        catalog::plan(self.pool(), plan)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::Invalid(format!("There is no plan named \"{plan}\".")))?;
-        let owner = match owner_email {
-            Some(raw) => {
-                let email = Email::parse(raw).map_err(|e| AppError::Invalid(e.to_string()))?;
-                let user = users::by_email(self.pool(), email.as_str())
-                    .await
-                    .map_err(internal)?
-                    .ok_or_else(|| {
-                        AppError::Invalid(format!("There is no account with the email {email}."))
-                    })?;
-                Some(user)
-            }
-            None => None,
-        };
-        let now = now_ms();
-        let record = TenantRecord {
-            id: uuid::Uuid::new_v4().to_string(),
-            subdomain: subdomain.as_str().to_owned(),
-            plan: plan.to_owned(),
-            owner_id: owner.as_ref().map(|u| u.id.clone()),
-            state: TenantState::Provisioning,
-            settings: BTreeMap::new(),
-            release: BTreeMap::new(),
-            created_at: now,
-        };
-        let cause = actor.cause();
-        let job_id =
-            match tenants::create(self.pool(), &record, &cause, Some(JobKind::Provision), now)
-                .await
-                .map_err(internal)?
-            {
-                Created::Created { job_id } => job_id,
-                Created::SubdomainTaken => {
-                    return Err(AppError::Conflict(format!(
-                        "The subdomain \"{subdomain}\" is already taken."
-                    )))
+        answer(async {
+            let subdomain =
+                Subdomain::parse(subdomain).map_err(|e| TenantError::Invalid(e.to_string()))?;
+            catalog::plan(self.pool(), plan).await?.ok_or_else(|| {
+                TenantError::Invalid(format!("There is no plan named \"{plan}\"."))
+            })?;
+            let owner = match owner_email {
+                Some(raw) => {
+                    let email =
+                        Email::parse(raw).map_err(|e| TenantError::Invalid(e.to_string()))?;
+                    let user = users::by_email(self.pool(), email.as_str())
+                        .await?
+                        .ok_or_else(|| {
+                            TenantError::Invalid(format!(
+                                "There is no account with the email {email}."
+                            ))
+                        })?;
+                    Some(user)
                 }
+                None => None,
             };
-        tracing::info!(tenant = %record.subdomain, plan, job_id, "tenant created");
-        let view = self.view(&record, owner.map(|u| u.email));
-        let detail = format!(
-            "plan={} owner={}",
-            view.plan,
-            view.owner_email.as_deref().unwrap_or("none")
-        );
-        self.audit()
-            .record(actor, action::TENANT_CREATE, &view.subdomain, &detail)
-            .await;
-        Ok((view, JobId::new(job_id)))
+            let now = now_ms();
+            let record = TenantRecord {
+                id: uuid::Uuid::new_v4().to_string(),
+                subdomain: subdomain.as_str().to_owned(),
+                plan: plan.to_owned(),
+                owner_id: owner.as_ref().map(|u| u.id.clone()),
+                state: TenantState::Provisioning,
+                settings: BTreeMap::new(),
+                release: BTreeMap::new(),
+                created_at: now,
+            };
+            let cause = actor.cause();
+            let job_id =
+                match tenants::create(self.pool(), &record, &cause, Some(JobKind::Provision), now)
+                    .await?
+                {
+                    Created::Created { job_id } => job_id,
+                    Created::SubdomainTaken => {
+                        return Err(TenantError::Conflict(format!(
+                            "The subdomain \"{subdomain}\" is already taken."
+                        )))
+                    }
+                };
+            tracing::info!(tenant = %record.subdomain, plan, job_id, "tenant created");
+            let view = self.view(&record, owner.map(|u| u.email));
+            let detail = format!(
+                "plan={} owner={}",
+                view.plan,
+                view.owner_email.as_deref().unwrap_or("none")
+            );
+            self.audit()
+                .record(actor, action::TENANT_CREATE, &view.subdomain, &detail)
+                .await;
+            Ok((view, JobId::new(job_id)))
+        })
+        .await
     }
 
     async fn detail(&self, subdomain: &str) -> Result<TenantDetail, AppError> {
-        self.show(subdomain).await
+        answer(async { self.show(subdomain).await }).await
     }
 
     async fn delete(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
-        let record = self.record(subdomain).await?;
-        if !record.state.can_become(TenantState::Deleting) {
-            return Err(AppError::Conflict(format!(
-                "The tenant is {} and cannot be deleted now.",
-                record.state.as_str()
-            )));
-        }
-        let job_id = tenants::transition(
-            self.pool(),
-            &record.id,
-            record.state,
-            TenantState::Deleting,
-            &actor.cause(),
-            Some(JobKind::Delete),
-            now_ms(),
-        )
+        answer(async {
+            let record = self.record(subdomain).await?;
+            if !record.state.can_become(TenantState::Deleting) {
+                return Err(TenantError::Conflict(format!(
+                    "The tenant is {} and cannot be deleted now.",
+                    record.state.as_str()
+                )));
+            }
+            let job_id = tenants::transition(
+                self.pool(),
+                &record.id,
+                record.state,
+                TenantState::Deleting,
+                &actor.cause(),
+                Some(JobKind::Delete),
+                now_ms(),
+            )
+            .await?
+            .ok_or_else(|| {
+                TenantError::Conflict("The tenant changed meanwhile; try again.".to_owned())
+            })?;
+            self.audit_job(actor, action::TENANT_DELETE, &record, &job_id)
+                .await;
+            Ok(JobId::new(job_id))
+        })
         .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::Conflict("The tenant changed meanwhile; try again.".to_owned()))?;
-        self.audit_job(actor, action::TENANT_DELETE, &record, &job_id)
-            .await;
-        Ok(JobId::new(job_id))
     }
 
     async fn retry(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
-        let record = self.record(subdomain).await?;
-        let latest = jobs::for_tenant(self.pool(), &record.id)
-            .await
-            .map_err(internal)?;
-        let job = latest
-            .first()
-            .filter(|job| job.state == JobState::Failed)
-            .ok_or_else(|| {
-                AppError::Conflict("The tenant's latest job has not failed.".to_owned())
-            })?;
-        let back_to = match job.kind {
-            JobKind::Provision => TenantState::Provisioning,
-            JobKind::Delete => TenantState::Deleting,
-            JobKind::Update => TenantState::Updating,
-            JobKind::Suspend | JobKind::Resume => TenantState::Suspended,
-            JobKind::Archive => TenantState::Archived,
-        };
-        let cause = actor.cause();
-        if !tenants::retry_job(self.pool(), &record, &job.id, back_to, &cause, now_ms())
-            .await
-            .map_err(internal)?
-        {
-            return Err(AppError::Conflict(
-                "The job changed meanwhile; try again.".to_owned(),
-            ));
-        }
-        tracing::info!(tenant = %record.subdomain, job_id = %job.id, cause, "job retried");
-        self.audit_job(actor, action::TENANT_RETRY, &record, &job.id)
-            .await;
-        Ok(JobId::new(job.id.clone()))
+        answer(async {
+            let record = self.record(subdomain).await?;
+            let latest = jobs::for_tenant(self.pool(), &record.id).await?;
+            let job = latest
+                .first()
+                .filter(|job| job.state == JobState::Failed)
+                .ok_or_else(|| {
+                    TenantError::Conflict("The tenant's latest job has not failed.".to_owned())
+                })?;
+            let back_to = match job.kind {
+                JobKind::Provision => TenantState::Provisioning,
+                JobKind::Delete => TenantState::Deleting,
+                JobKind::Update => TenantState::Updating,
+                JobKind::Suspend | JobKind::Resume => TenantState::Suspended,
+                JobKind::Archive => TenantState::Archived,
+            };
+            let cause = actor.cause();
+            if !tenants::retry_job(self.pool(), &record, &job.id, back_to, &cause, now_ms()).await?
+            {
+                return Err(TenantError::Conflict(
+                    "The job changed meanwhile; try again.".to_owned(),
+                ));
+            }
+            tracing::info!(tenant = %record.subdomain, job_id = %job.id, cause, "job retried");
+            self.audit_job(actor, action::TENANT_RETRY, &record, &job.id)
+                .await;
+            Ok(JobId::new(job.id.clone()))
+        })
+        .await
     }
 
     async fn suspend(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
-        let tenant = self.record(subdomain).await?;
-        let mail = match self.owner_email(&tenant).await? {
-            Some(owner) => vec![messages::suspended(
-                &format!("suspended:{}:{}", tenant.id, now_ms()),
-                &owner,
-                &tenant.subdomain,
-                "An administrator suspended it.",
-            )],
-            None => Vec::new(),
-        };
-        let job_id = self.suspend_record(&tenant, &actor.cause(), &mail).await?;
-        self.audit_job(actor, action::TENANT_SUSPEND, &tenant, &job_id)
-            .await;
-        Ok(JobId::new(job_id))
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            let mail = match self.owner_email(&tenant).await? {
+                Some(owner) => vec![messages::suspended(
+                    &format!("suspended:{}:{}", tenant.id, now_ms()),
+                    &owner,
+                    &tenant.subdomain,
+                    "An administrator suspended it.",
+                )],
+                None => Vec::new(),
+            };
+            let job_id = self.suspend_record(&tenant, &actor.cause(), &mail).await?;
+            self.audit_job(actor, action::TENANT_SUSPEND, &tenant, &job_id)
+                .await;
+            Ok(JobId::new(job_id))
+        })
+        .await
     }
 
     async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
-        let tenant = self.record(subdomain).await?;
-        let job_id = self.resume_record(&tenant, &actor.cause()).await?;
-        self.audit_job(actor, action::TENANT_RESUME, &tenant, &job_id)
-            .await;
-        Ok(JobId::new(job_id))
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            let job_id = self.resume_record(&tenant, &actor.cause()).await?;
+            self.audit_job(actor, action::TENANT_RESUME, &tenant, &job_id)
+                .await;
+            Ok(JobId::new(job_id))
+        })
+        .await
     }
 
     async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
-        let tenant = self.record(subdomain).await?;
-        let job_id = self.reprovision_record(&tenant, &actor.cause()).await?;
-        self.audit_job(actor, action::TENANT_REPROVISION, &tenant, &job_id)
-            .await;
-        Ok(JobId::new(job_id))
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            let job_id = self.reprovision_record(&tenant, &actor.cause()).await?;
+            self.audit_job(actor, action::TENANT_REPROVISION, &tenant, &job_id)
+                .await;
+            Ok(JobId::new(job_id))
+        })
+        .await
     }
 }

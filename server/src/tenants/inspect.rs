@@ -8,72 +8,77 @@ use app::domain::{ClusterObjectView, SettingValue, Subdomain, TenantHealth, Tena
 use app::error::AppError;
 use app::ports::TenantInspection;
 
+use super::error::{answer, TenantError};
 use super::TenantService;
-use crate::provision::apply::ApplyError;
 use crate::provision::inspect;
 use crate::provision::manifests::{self, Mode, TenantSpec};
-
-fn unreachable_cluster(error: ApplyError) -> AppError {
-    tracing::warn!(error = %error, "reading the cluster failed");
-    AppError::Unavailable("The cluster cannot be reached right now.".to_owned())
-}
 
 #[async_trait]
 impl TenantInspection for TenantService {
     async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
-        let tenant = self.record(subdomain).await?;
-        inspect::health(
-            self.client()?,
-            &self.cluster().namespace(&tenant.subdomain),
-            &tenant.subdomain,
-        )
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            inspect::health(
+                self.client()?,
+                &self.cluster().namespace(&tenant.subdomain),
+                &tenant.subdomain,
+            )
+            .await
+            .map_err(TenantError::Cluster)
+        })
         .await
-        .map_err(unreachable_cluster)
     }
 
     async fn cluster_objects(&self, subdomain: &str) -> Result<Vec<ClusterObjectView>, AppError> {
-        let tenant = self.record(subdomain).await?;
-        inspect::objects(
-            self.client()?,
-            &self.cluster().namespace(&tenant.subdomain),
-            &tenant.subdomain,
-        )
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            inspect::objects(
+                self.client()?,
+                &self.cluster().namespace(&tenant.subdomain),
+                &tenant.subdomain,
+            )
+            .await
+            .map_err(TenantError::Cluster)
+        })
         .await
-        .map_err(unreachable_cluster)
     }
 
     async fn manifests(&self, subdomain: &str) -> Result<String, AppError> {
-        let tenant = self.record(subdomain).await?;
-        let (plan, blueprint) = self.plan_and_blueprint(&tenant.plan).await?;
-        let subdomain = Subdomain::parse(&tenant.subdomain).map_err(|_| AppError::Internal)?;
-        let settings: BTreeMap<String, SettingValue> = blueprint
-            .settings
-            .iter()
-            .filter(|spec| !spec.is_secret())
-            .filter_map(|spec| {
-                let raw = tenant.settings.get(&spec.key)?;
-                Some((spec.key.clone(), SettingValue::parse(spec, raw).ok()?))
-            })
-            .collect();
-        let mode = match tenant.state {
-            TenantState::Suspended => Mode::Suspended,
-            TenantState::Archived | TenantState::Deleting | TenantState::Deleted => Mode::Archived,
-            _ => Mode::Serving,
-        };
-        let spec = TenantSpec {
-            subdomain: &subdomain,
-            plan: &plan,
-            blueprint: &blueprint,
-            settings: &settings,
-            release: &tenant.release,
-            database_password: "redacted",
-            mode,
-        };
-        let objects = manifests::render(&spec, self.cluster()).map_err(|error| {
-            tracing::error!(error = %error, "rendering failed");
-            AppError::Internal
-        })?;
-        let redacted: Vec<_> = objects.iter().map(|o| o.redacted()).collect();
-        Ok(manifests::yaml_stream(&redacted))
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            let (plan, blueprint) = self.plan_and_blueprint(&tenant.plan).await?;
+            let subdomain = Subdomain::parse(&tenant.subdomain)
+                .map_err(|e| TenantError::Inconsistent(e.to_string()))?;
+            let settings: BTreeMap<String, SettingValue> = blueprint
+                .settings
+                .iter()
+                .filter(|spec| !spec.is_secret())
+                .filter_map(|spec| {
+                    let raw = tenant.settings.get(&spec.key)?;
+                    Some((spec.key.clone(), SettingValue::parse(spec, raw).ok()?))
+                })
+                .collect();
+            let mode = match tenant.state {
+                TenantState::Suspended => Mode::Suspended,
+                TenantState::Archived | TenantState::Deleting | TenantState::Deleted => {
+                    Mode::Archived
+                }
+                _ => Mode::Serving,
+            };
+            let spec = TenantSpec {
+                subdomain: &subdomain,
+                plan: &plan,
+                blueprint: &blueprint,
+                settings: &settings,
+                release: &tenant.release,
+                database_password: "redacted",
+                mode,
+            };
+            let objects = manifests::render(&spec, self.cluster())
+                .map_err(|error| TenantError::Inconsistent(format!("rendering failed: {error}")))?;
+            let redacted: Vec<_> = objects.iter().map(|o| o.redacted()).collect();
+            Ok(manifests::yaml_stream(&redacted))
+        })
+        .await
     }
 }

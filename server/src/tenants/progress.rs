@@ -8,7 +8,8 @@ use app::domain::{JobId, JobProgress, UserId};
 use app::error::AppError;
 use app::ports::JobProgressFeed;
 
-use super::service::{internal, job_view};
+use super::error::{answer, TenantError};
+use super::service::job_view;
 use super::TenantService;
 use crate::clock::now_ms;
 use crate::db::{jobs, tenants};
@@ -16,41 +17,42 @@ use crate::db::{jobs, tenants};
 #[async_trait]
 impl JobProgressFeed for TenantService {
     async fn progress(&self, job_id: &JobId, after: i64) -> Result<JobProgress, AppError> {
-        let record = jobs::get(self.pool(), job_id.as_str())
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
-        let events = self.events(job_id, after).await?;
-        let estimate_ms = if record.finished_at.is_some() {
-            Some(0)
-        } else {
-            let history = jobs::recent_step_durations(self.pool(), record.kind, 20)
-                .await
-                .map_err(internal)?;
-            let elapsed = record
-                .step_started_at
-                .map_or(0, |at| (now_ms() - at).max(0));
-            estimate_remaining_ms(&history, record.step, elapsed)
-        };
-        Ok(JobProgress {
-            job: job_view(&record),
-            events,
-            estimate_ms,
+        answer(async {
+            let record = jobs::get(self.pool(), job_id.as_str())
+                .await?
+                .ok_or(TenantError::NotFound)?;
+            let events = self.events(job_id, after).await?;
+            let estimate_ms = if record.finished_at.is_some() {
+                Some(0)
+            } else {
+                let history = jobs::recent_step_durations(self.pool(), record.kind, 20).await?;
+                let elapsed = record
+                    .step_started_at
+                    .map_or(0, |at| (now_ms() - at).max(0));
+                estimate_remaining_ms(&history, record.step, elapsed)
+            };
+            Ok(JobProgress {
+                job: job_view(&record),
+                events,
+                estimate_ms,
+            })
         })
+        .await
     }
 
     async fn job_owner(&self, job_id: &JobId) -> Result<Option<UserId>, AppError> {
-        let job = jobs::get(self.pool(), job_id.as_str())
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
-        let Some(tenant_id) = job.tenant_id else {
-            return Ok(None);
-        };
-        Ok(tenants::by_id(self.pool(), &tenant_id)
-            .await
-            .map_err(internal)?
-            .and_then(|t| t.owner_id)
-            .map(UserId::new))
+        answer(async {
+            let job = jobs::get(self.pool(), job_id.as_str())
+                .await?
+                .ok_or(TenantError::NotFound)?;
+            let Some(tenant_id) = job.tenant_id else {
+                return Ok(None);
+            };
+            Ok(tenants::by_id(self.pool(), &tenant_id)
+                .await?
+                .and_then(|t| t.owner_id)
+                .map(UserId::new))
+        })
+        .await
     }
 }

@@ -9,13 +9,13 @@ use sqlx::AnyPool;
 use app::domain::{
     Blueprint, JobEventView, JobId, JobView, Plan, TenantDetail, TenantId, TenantView,
 };
-use app::error::AppError;
 
+use super::error::TenantError;
 use crate::audit::Recorder;
 use crate::clock::rfc3339;
 use crate::db::jobs::{self, JobRecord};
 use crate::db::tenants::{self, TenantRecord};
-use crate::db::{catalog, users, DbError};
+use crate::db::{catalog, users};
 use crate::provision::manifests::ClusterSettings;
 use crate::secrets::Keyring;
 
@@ -27,11 +27,6 @@ pub struct TenantService {
     client: Option<kube::Client>,
     keyring: Option<Arc<Keyring>>,
     audit: Recorder,
-}
-
-pub(super) fn internal(error: DbError) -> AppError {
-    tracing::error!(error = %error, "tenant service failed");
-    AppError::Internal
 }
 
 /// The view of a job.
@@ -81,11 +76,8 @@ impl TenantService {
     }
 
     /// The cluster client, when the service has one.
-    pub(super) fn client(&self) -> Result<&kube::Client, AppError> {
-        self.client.as_ref().ok_or_else(|| {
-            tracing::error!("the tenant service has no cluster client");
-            AppError::Internal
-        })
+    pub(super) fn client(&self) -> Result<&kube::Client, TenantError> {
+        self.client.as_ref().ok_or(TenantError::NoClusterClient)
     }
 
     /// Where the service records what it did.
@@ -126,40 +118,34 @@ impl TenantService {
     pub(super) async fn plan_and_blueprint(
         &self,
         plan: &str,
-    ) -> Result<(Plan, Blueprint), AppError> {
+    ) -> Result<(Plan, Blueprint), TenantError> {
         let plan = catalog::plan(&self.pool, plan)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::Internal)?;
+            .await?
+            .ok_or_else(|| TenantError::Inconsistent(format!("no plan {plan}")))?;
         let blueprint = catalog::blueprint(&self.pool, &plan.blueprint)
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::Internal)?;
+            .await?
+            .ok_or_else(|| TenantError::Inconsistent(format!("no blueprint {}", plan.blueprint)))?;
         Ok((plan, blueprint))
     }
 
     pub(super) async fn owner_email(
         &self,
         tenant: &TenantRecord,
-    ) -> Result<Option<String>, AppError> {
+    ) -> Result<Option<String>, TenantError> {
         match &tenant.owner_id {
-            Some(id) => Ok(users::by_id(&self.pool, id)
-                .await
-                .map_err(internal)?
-                .map(|u| u.email)),
+            Some(id) => Ok(users::by_id(&self.pool, id).await?.map(|u| u.email)),
             None => Ok(None),
         }
     }
 
     /// Every tenant, newest first.
-    pub async fn list(&self) -> Result<Vec<TenantView>, AppError> {
+    pub async fn list(&self) -> Result<Vec<TenantView>, TenantError> {
         let owners: BTreeMap<String, String> = users::list(&self.pool)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|u| (u.id, u.email))
             .collect();
-        let tenants = tenants::list(&self.pool).await.map_err(internal)?;
+        let tenants = tenants::list(&self.pool).await?;
         Ok(tenants
             .iter()
             .map(|t| {
@@ -171,19 +157,16 @@ impl TenantService {
             .collect())
     }
 
-    pub(super) async fn record(&self, subdomain: &str) -> Result<TenantRecord, AppError> {
+    pub(super) async fn record(&self, subdomain: &str) -> Result<TenantRecord, TenantError> {
         tenants::by_subdomain(&self.pool, &subdomain.trim().to_ascii_lowercase())
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)
+            .await?
+            .ok_or(TenantError::NotFound)
     }
 
     /// One tenant with its jobs.
-    pub async fn show(&self, subdomain: &str) -> Result<TenantDetail, AppError> {
+    pub async fn show(&self, subdomain: &str) -> Result<TenantDetail, TenantError> {
         let record = self.record(subdomain).await?;
-        let jobs = jobs::for_tenant(&self.pool, &record.id)
-            .await
-            .map_err(internal)?;
+        let jobs = jobs::for_tenant(&self.pool, &record.id).await?;
         Ok(TenantDetail {
             tenant: self.view(&record, self.owner_email(&record).await?),
             jobs: jobs.iter().map(job_view).collect(),
@@ -191,18 +174,19 @@ impl TenantService {
     }
 
     /// A job by id.
-    pub async fn job(&self, job_id: &JobId) -> Result<JobView, AppError> {
+    pub async fn job(&self, job_id: &JobId) -> Result<JobView, TenantError> {
         let job = jobs::get(&self.pool, job_id.as_str())
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::NotFound)?;
+            .await?
+            .ok_or(TenantError::NotFound)?;
         Ok(job_view(&job))
     }
 
     /// A job's events after `after` (a `seq`).
-    pub async fn events(&self, job_id: &JobId, after: i64) -> Result<Vec<JobEventView>, AppError> {
-        jobs::events_after(&self.pool, job_id.as_str(), after)
-            .await
-            .map_err(internal)
+    pub async fn events(
+        &self,
+        job_id: &JobId,
+        after: i64,
+    ) -> Result<Vec<JobEventView>, TenantError> {
+        Ok(jobs::events_after(&self.pool, job_id.as_str(), after).await?)
     }
 }

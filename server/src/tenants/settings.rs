@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use app::domain::audit::action;
-use app::domain::settings_change::{self, ChangeError};
+use app::domain::settings_change;
 use app::domain::{Actor, JobId, TenantDetail, UserId};
 use app::domain::{SettingChange, SettingChangeView, SettingField, SettingsForm, TenantView};
 use app::error::AppError;
 use app::ports::Stores;
 
-use super::service::{internal, job_view};
+use super::error::{answer, TenantError};
+use super::service::job_view;
 use super::TenantService;
 use crate::clock::{now_ms, rfc3339};
 use crate::db::secrets;
@@ -25,7 +26,7 @@ impl TenantService {
     async fn blueprint_settings(
         &self,
         plan: &str,
-    ) -> Result<Vec<app::domain::SettingSpec>, AppError> {
+    ) -> Result<Vec<app::domain::SettingSpec>, TenantError> {
         Ok(self.plan_and_blueprint(plan).await?.1.settings)
     }
 }
@@ -33,18 +34,16 @@ impl TenantService {
 #[async_trait]
 impl Stores for TenantService {
     async fn owned(&self, owner_id: &UserId) -> Result<Vec<TenantView>, AppError> {
-        let owner_id = owner_id.as_str();
-        let owner = users::by_id(self.pool(), owner_id)
-            .await
-            .map_err(internal)?
-            .map(|u| u.email);
-        let records = tenants::owned_by(self.pool(), owner_id)
-            .await
-            .map_err(internal)?;
-        Ok(records
-            .iter()
-            .map(|t| self.view(t, owner.clone()))
-            .collect())
+        answer(async {
+            let owner_id = owner_id.as_str();
+            let owner = users::by_id(self.pool(), owner_id).await?.map(|u| u.email);
+            let records = tenants::owned_by(self.pool(), owner_id).await?;
+            Ok(records
+                .iter()
+                .map(|t| self.view(t, owner.clone()))
+                .collect())
+        })
+        .await
     }
 
     async fn owned_store(
@@ -52,61 +51,62 @@ impl Stores for TenantService {
         subdomain: &str,
         owner_id: &UserId,
     ) -> Result<TenantDetail, AppError> {
-        let record = self.record(subdomain).await?;
-        if record.owner_id.as_deref() != Some(owner_id.as_str()) {
-            return Err(AppError::NotFound);
-        }
-        let jobs = jobs::for_tenant(self.pool(), &record.id)
-            .await
-            .map_err(internal)?;
-        Ok(TenantDetail {
-            tenant: self.view(&record, self.owner_email(&record).await?),
-            jobs: jobs.iter().map(job_view).collect(),
+        answer(async {
+            let record = self.record(subdomain).await?;
+            if record.owner_id.as_deref() != Some(owner_id.as_str()) {
+                return Err(TenantError::NotFound);
+            }
+            let jobs = jobs::for_tenant(self.pool(), &record.id).await?;
+            Ok(TenantDetail {
+                tenant: self.view(&record, self.owner_email(&record).await?),
+                jobs: jobs.iter().map(job_view).collect(),
+            })
         })
+        .await
     }
 
     async fn owner_id(&self, subdomain: &str) -> Result<Option<UserId>, AppError> {
-        Ok(self.record(subdomain).await?.owner_id.map(UserId::new))
+        answer(async { Ok(self.record(subdomain).await?.owner_id.map(UserId::new)) }).await
     }
 
     async fn settings_form(&self, subdomain: &str) -> Result<SettingsForm, AppError> {
-        let tenant = self.record(subdomain).await?;
-        let specs = self.blueprint_settings(&tenant.plan).await?;
-        let sealed = secrets::sealed(self.pool(), &tenant.id)
-            .await
-            .map_err(internal)?;
-        let fields = specs
-            .into_iter()
-            .map(|spec| {
-                let (value, is_set) = if spec.is_secret() {
-                    (None, sealed.contains_key(&spec.key))
-                } else {
-                    let value = tenant
-                        .settings
-                        .get(&spec.key)
-                        .cloned()
-                        .unwrap_or_else(|| spec.default.clone());
-                    (Some(value), true)
-                };
-                SettingField {
-                    spec,
-                    value,
-                    is_set,
-                }
-            })
-            .collect();
-        let history = settings::history(self.pool(), &tenant.id, HISTORY)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|record| SettingChangeView {
-                at: rfc3339(record.at),
-                actor_email: record.actor_email,
-                changes: serde_json::from_str::<Vec<SettingChange>>(&record.changes)
-                    .unwrap_or_default(),
-            })
-            .collect();
-        Ok(SettingsForm { fields, history })
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            let specs = self.blueprint_settings(&tenant.plan).await?;
+            let sealed = secrets::sealed(self.pool(), &tenant.id).await?;
+            let fields = specs
+                .into_iter()
+                .map(|spec| {
+                    let (value, is_set) = if spec.is_secret() {
+                        (None, sealed.contains_key(&spec.key))
+                    } else {
+                        let value = tenant
+                            .settings
+                            .get(&spec.key)
+                            .cloned()
+                            .unwrap_or_else(|| spec.default.clone());
+                        (Some(value), true)
+                    };
+                    SettingField {
+                        spec,
+                        value,
+                        is_set,
+                    }
+                })
+                .collect();
+            let history = settings::history(self.pool(), &tenant.id, HISTORY)
+                .await?
+                .into_iter()
+                .map(|record| SettingChangeView {
+                    at: rfc3339(record.at),
+                    actor_email: record.actor_email,
+                    changes: serde_json::from_str::<Vec<SettingChange>>(&record.changes)
+                        .unwrap_or_default(),
+                })
+                .collect();
+            Ok(SettingsForm { fields, history })
+        })
+        .await
     }
 
     async fn update_settings(
@@ -115,55 +115,53 @@ impl Stores for TenantService {
         subdomain: &str,
         submitted: &BTreeMap<String, String>,
     ) -> Result<JobId, AppError> {
-        let tenant = self.record(subdomain).await?;
-        let specs = self.blueprint_settings(&tenant.plan).await?;
-        let accepted =
-            settings_change::accept(&specs, &tenant.settings, submitted).map_err(|e| match e {
-                ChangeError::Unchanged => AppError::Invalid(e.to_string()),
-                other => AppError::Invalid(other.to_string()),
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            let specs = self.blueprint_settings(&tenant.plan).await?;
+            let accepted = settings_change::accept(&specs, &tenant.settings, submitted)
+                .map_err(TenantError::invalid)?;
+            if tenant.state != app::domain::TenantState::Ready {
+                return Err(TenantError::Conflict(format!(
+                    "The store is {}; settings can be changed once it is ready.",
+                    tenant.state.as_str()
+                )));
+            }
+            let mut sealed = secrets::sealed(self.pool(), &tenant.id).await?;
+            if !accepted.secrets.is_empty() {
+                let keyring = self.keyring().ok_or(TenantError::NoSecretKey)?;
+                crate::secrets::store::seal_into(
+                    keyring,
+                    &tenant.id,
+                    &mut sealed,
+                    &accepted.secrets,
+                );
+            }
+            let changes = serde_json::to_string(&accepted.changes)
+                .map_err(|e| TenantError::Inconsistent(e.to_string()))?;
+            let job_id = settings::save(
+                self.pool(),
+                &SettingsUpdate {
+                    tenant_id: &tenant.id,
+                    settings: &accepted.settings,
+                    sealed_secrets: &sealed,
+                    changes: &changes,
+                    actor_email: &actor.name,
+                },
+                now_ms(),
+            )
+            .await?
+            .ok_or_else(|| {
+                TenantError::Conflict("The store changed meanwhile; try again.".to_owned())
             })?;
-        if tenant.state != app::domain::TenantState::Ready {
-            return Err(AppError::Conflict(format!(
-                "The store is {}; settings can be changed once it is ready.",
-                tenant.state.as_str()
-            )));
-        }
-        let mut sealed = secrets::sealed(self.pool(), &tenant.id)
-            .await
-            .map_err(internal)?;
-        if !accepted.secrets.is_empty() {
-            let keyring = self.keyring().ok_or_else(|| {
-                tracing::error!("a secret setting cannot be saved: no secret key is configured");
-                AppError::Unavailable(
-                    "Secret settings cannot be saved yet: the operator has not configured a \
-                     secret key."
-                        .to_owned(),
-                )
-            })?;
-            crate::secrets::store::seal_into(keyring, &tenant.id, &mut sealed, &accepted.secrets);
-        }
-        let changes = serde_json::to_string(&accepted.changes).map_err(|_| AppError::Internal)?;
-        let job_id = settings::save(
-            self.pool(),
-            &SettingsUpdate {
-                tenant_id: &tenant.id,
-                settings: &accepted.settings,
-                sealed_secrets: &sealed,
-                changes: &changes,
-                actor_email: &actor.name,
-            },
-            now_ms(),
-        )
+            let keys: Vec<&str> = accepted.changes.iter().map(|c| c.key.as_str()).collect();
+            tracing::info!(tenant = %tenant.subdomain, ?keys, job_id, "settings changed");
+            // Keys only: values may be secrets.
+            let detail = format!("job={job_id} keys={}", keys.join(","));
+            self.audit()
+                .record(actor, action::SETTINGS_CHANGE, &tenant.subdomain, &detail)
+                .await;
+            Ok(JobId::new(job_id))
+        })
         .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::Conflict("The store changed meanwhile; try again.".to_owned()))?;
-        let keys: Vec<&str> = accepted.changes.iter().map(|c| c.key.as_str()).collect();
-        tracing::info!(tenant = %tenant.subdomain, ?keys, job_id, "settings changed");
-        // Keys only: values may be secrets.
-        let detail = format!("job={job_id} keys={}", keys.join(","));
-        self.audit()
-            .record(actor, action::SETTINGS_CHANGE, &tenant.subdomain, &detail)
-            .await;
-        Ok(JobId::new(job_id))
     }
 }

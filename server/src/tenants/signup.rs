@@ -9,9 +9,8 @@ use app::domain::signup::{taken_message, STORE_NAME_SETTING};
 use app::domain::{
     Actor, Availability, NewStore, SettingValue, Subdomain, TenantState, TenantView,
 };
-use app::error::AppError;
 
-use super::service::internal;
+use super::error::TenantError;
 use super::TenantService;
 use crate::clock::now_ms;
 use crate::db::tenants::{self, Created, TenantRecord};
@@ -19,15 +18,14 @@ use crate::db::{catalog, users};
 use crate::jobs::JobKind;
 
 impl TenantService {
-    async fn is_taken(&self, subdomain: &Subdomain) -> Result<bool, AppError> {
+    async fn is_taken(&self, subdomain: &Subdomain) -> Result<bool, TenantError> {
         Ok(tenants::by_subdomain(self.pool(), subdomain.as_str())
-            .await
-            .map_err(internal)?
+            .await?
             .is_some())
     }
 
     /// Whether a subdomain, as typed, can be chosen for a new store.
-    pub async fn subdomain_available(&self, raw: &str) -> Result<Availability, AppError> {
+    pub async fn subdomain_available(&self, raw: &str) -> Result<Availability, TenantError> {
         match Subdomain::parse(raw) {
             Err(error) => Ok(Availability::invalid(&error)),
             Ok(subdomain) => {
@@ -43,28 +41,27 @@ impl TenantService {
     pub async fn check_new_store(
         &self,
         store: &NewStore,
-    ) -> Result<BTreeMap<String, String>, AppError> {
+    ) -> Result<BTreeMap<String, String>, TenantError> {
         let plan = catalog::plan(self.pool(), &store.plan)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| {
-                AppError::Invalid(format!("There is no plan named \"{}\".", store.plan))
+                TenantError::Invalid(format!("There is no plan named \"{}\".", store.plan))
             })?;
-        let blueprint = catalog::blueprint(self.pool(), &plan.blueprint)
-            .await
-            .map_err(internal)?;
+        let blueprint = catalog::blueprint(self.pool(), &plan.blueprint).await?;
         let spec = blueprint
             .as_ref()
             .and_then(|b| b.settings.iter().find(|s| s.key == STORE_NAME_SETTING));
         let store_name = match spec {
             Some(spec) => SettingValue::parse(spec, &store.store_name)
-                .map_err(|e| AppError::Invalid(e.to_string()))?
+                .map_err(|e| TenantError::Invalid(e.to_string()))?
                 .as_str()
                 .to_owned(),
             None => store.store_name.clone(),
         };
         if self.is_taken(&store.subdomain).await? {
-            return Err(AppError::Conflict(taken_message(store.subdomain.as_str())));
+            return Err(TenantError::Conflict(taken_message(
+                store.subdomain.as_str(),
+            )));
         }
         Ok(BTreeMap::from([(
             STORE_NAME_SETTING.to_owned(),
@@ -81,13 +78,12 @@ impl TenantService {
         actor: &Actor,
         store: &NewStore,
         pay_first: bool,
-    ) -> Result<(TenantView, Option<String>), AppError> {
+    ) -> Result<(TenantView, Option<String>), TenantError> {
         let settings = self.check_new_store(store).await?;
-        let owner_id = actor.user_id.as_ref().ok_or(AppError::Unauthenticated)?;
+        let owner_id = actor.user_id.as_ref().ok_or(TenantError::NoAccount)?;
         let owner = users::by_id(self.pool(), owner_id.as_str())
-            .await
-            .map_err(internal)?
-            .ok_or(AppError::Unauthenticated)?;
+            .await?
+            .ok_or(TenantError::NoAccount)?;
         let (state, job) = if pay_first {
             (TenantState::PendingPayment, None)
         } else {
@@ -105,10 +101,7 @@ impl TenantService {
             created_at: now,
         };
         let cause = format!("signup by {}", actor.name);
-        match tenants::create(self.pool(), &record, &cause, job, now)
-            .await
-            .map_err(internal)?
-        {
+        match tenants::create(self.pool(), &record, &cause, job, now).await? {
             Created::Created { job_id } => {
                 let job_id = job.map(|_| job_id);
                 tracing::info!(
@@ -124,7 +117,7 @@ impl TenantService {
                     .await;
                 Ok((self.view(&record, Some(owner.email)), job_id))
             }
-            Created::SubdomainTaken => Err(AppError::Conflict(taken_message(&record.subdomain))),
+            Created::SubdomainTaken => Err(TenantError::Conflict(taken_message(&record.subdomain))),
         }
     }
 }

@@ -44,7 +44,7 @@ impl StoreSignup for SignupService {
     }
 
     async fn subdomain_available(&self, subdomain: &str) -> Result<Availability, AppError> {
-        self.tenants.subdomain_available(subdomain).await
+        Ok(self.tenants.subdomain_available(subdomain).await?)
     }
 
     async fn create_store(
@@ -54,7 +54,10 @@ impl StoreSignup for SignupService {
         client: &ClientAddr,
     ) -> Result<StoreCreated, SignupRefused> {
         // Checked before an account is created, so that a refused store leaves nothing.
-        self.tenants.check_new_store(store).await?;
+        self.tenants
+            .check_new_store(store)
+            .await
+            .map_err(AppError::from)?;
         let (owner, account_created) = match applicant {
             Applicant::SignedIn(user) => (user, false),
             Applicant::New { email, password } => {
@@ -69,7 +72,7 @@ impl StoreSignup for SignupService {
             .await
             .map_err(|error| SignupRefused {
                 account_created: account_created.then(|| owner.clone()),
-                error,
+                error: error.into(),
             })?;
         let progress = format!("/signup/{}/progress", tenant.subdomain);
         let next = if pay_first {
