@@ -210,7 +210,7 @@ mod tests {
         JobView {
             id: JobId::new("j"),
             kind: "provision".into(),
-            state: JobState::from_name(state).unwrap(),
+            state: state.parse::<JobState>().ok().unwrap(),
             steps_done: done,
             steps_total: 3,
             step_titles: vec!["a".into(), "b".into(), "c".into()],
@@ -226,7 +226,7 @@ mod tests {
             at,
             step,
             step_name: format!("s{step}"),
-            kind: EventKind::from_name(kind).unwrap(),
+            kind: kind.parse::<EventKind>().ok().unwrap(),
             message: format!("{kind} {step}"),
         }
     }

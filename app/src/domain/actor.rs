@@ -6,8 +6,20 @@ use serde::{Deserialize, Serialize};
 use super::{Role, UserId, UserView};
 
 /// The kinds of actor, as the audit log stores them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ActorKind {
     /// An account signed in to the web UI.
     User,
@@ -33,18 +45,7 @@ impl ActorKind {
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::User => "user",
-            ActorKind::Operator => "operator",
-            ActorKind::Token => "token",
-            ActorKind::Webhook => "webhook",
-            ActorKind::System => "system",
-        }
-    }
-
-    /// The kind with this stored name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+        self.into()
     }
 }
 
@@ -126,9 +127,9 @@ mod tests {
     #[test]
     fn each_kind_has_one_stored_name() {
         for kind in ActorKind::ALL {
-            assert_eq!(ActorKind::from_name(kind.as_str()), Some(kind));
+            assert_eq!(kind.as_str().parse::<ActorKind>().ok(), Some(kind));
         }
-        assert_eq!(ActorKind::from_name("admin"), None);
+        assert_eq!("admin".parse::<ActorKind>().ok(), None);
     }
 
     #[test]

@@ -5,8 +5,20 @@ use serde::{Deserialize, Serialize};
 use super::ids::JobId;
 
 /// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobState {
     /// Waiting for a worker.
     Queued,
@@ -29,23 +41,25 @@ impl JobState {
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Succeeded => "succeeded",
-            JobState::Failed => "failed",
-        }
-    }
-
-    /// The state with this stored name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == name)
+        self.into()
     }
 }
 
 /// What an event of a job's timeline says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum EventKind {
     /// A step's first attempt began.
     Started,
@@ -77,20 +91,7 @@ impl EventKind {
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Started => "started",
-            EventKind::Waiting => "waiting",
-            EventKind::Resumed => "resumed",
-            EventKind::Retrying => "retrying",
-            EventKind::Succeeded => "succeeded",
-            EventKind::Failed => "failed",
-            EventKind::Finished => "finished",
-        }
-    }
-
-    /// The kind with this stored name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+        self.into()
     }
 }
 
@@ -211,15 +212,15 @@ mod state_tests {
     #[test]
     fn states_and_event_kinds_have_one_name_each_on_the_wire_and_in_the_database() {
         for state in JobState::ALL {
-            assert_eq!(JobState::from_name(state.as_str()), Some(state));
+            assert_eq!(state.as_str().parse::<JobState>().ok(), Some(state));
             let json = serde_json::to_string(&state).unwrap();
             assert_eq!(json, format!("\"{}\"", state.as_str()));
         }
         for kind in EventKind::ALL {
-            assert_eq!(EventKind::from_name(kind.as_str()), Some(kind));
+            assert_eq!(kind.as_str().parse::<EventKind>().ok(), Some(kind));
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
-        assert_eq!(EventKind::from_name("done"), None);
+        assert_eq!("done".parse::<EventKind>().ok(), None);
     }
 }

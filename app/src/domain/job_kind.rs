@@ -4,8 +4,20 @@
 use serde::{Deserialize, Serialize};
 
 /// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobKind {
     /// Create everything a new tenant runs, and wait until it serves.
     Provision,
@@ -22,7 +34,19 @@ pub enum JobKind {
 }
 
 /// What a step does: one name in the engine, the timeline and the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum StepName {
     #[doc = "The `apply` step."]
     Apply,
@@ -72,21 +96,7 @@ impl StepName {
 
     /// The stored name, e.g. `apply`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            StepName::Apply => "apply",
-            StepName::Volumes => "volumes",
-            StepName::Database => "database",
-            StepName::Workloads => "workloads",
-            StepName::Address => "address",
-            StepName::Dns => "dns",
-            StepName::Ready => "ready",
-            StepName::Maintenance => "maintenance",
-            StepName::Stopped => "stopped",
-            StepName::Archived => "archived",
-            StepName::Namespace => "namespace",
-            StepName::Gone => "gone",
-            StepName::Deleted => "deleted",
-        }
+        self.into()
     }
 }
 
@@ -168,19 +178,7 @@ pub const ALL_KINDS: [JobKind; 6] = [
 impl JobKind {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            JobKind::Provision => "provision",
-            JobKind::Delete => "delete",
-            JobKind::Update => "update",
-            JobKind::Suspend => "suspend",
-            JobKind::Resume => "resume",
-            JobKind::Archive => "archive",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        ALL_KINDS.into_iter().find(|kind| kind.as_str() == name)
+        self.into()
     }
 
     /// The steps, in order.
@@ -203,7 +201,7 @@ mod tests {
     #[test]
     fn kinds_round_trip_and_have_uniquely_named_steps() {
         for kind in ALL_KINDS {
-            assert_eq!(JobKind::from_name(kind.as_str()), Some(kind));
+            assert_eq!(kind.as_str().parse::<JobKind>().ok(), Some(kind));
             let mut names: Vec<StepName> = kind.steps().iter().map(|s| s.name).collect();
             names.sort_unstable();
             names.dedup();

@@ -84,7 +84,20 @@ impl Subdomain {
     /// Parses what a person typed. Surrounding spaces are dropped and letters lower-cased, so
     /// `My-Shop` becomes `my-shop`.
     pub fn parse(raw: &str) -> Result<Self, SubdomainError> {
-        let text = raw.trim().to_ascii_lowercase();
+        let subdomain = Self::well_formed(raw.trim().to_ascii_lowercase())?;
+        if RESERVED.contains(&subdomain.as_str()) {
+            return Err(SubdomainError::Reserved(subdomain.0));
+        }
+        Ok(subdomain)
+    }
+
+    /// Reads a subdomain stored when it was chosen: checked for form only, so that a store
+    /// named before its word was reserved stays readable.
+    pub fn stored(text: String) -> Result<Self, SubdomainError> {
+        Self::well_formed(text)
+    }
+
+    fn well_formed(text: String) -> Result<Self, SubdomainError> {
         let length = text.chars().count();
         if length < MIN_LEN {
             return Err(SubdomainError::TooShort);
@@ -103,9 +116,6 @@ impl Subdomain {
         }
         if text.starts_with("xn--") {
             return Err(SubdomainError::Punycode);
-        }
-        if RESERVED.contains(&text.as_str()) {
-            return Err(SubdomainError::Reserved(text));
         }
         Ok(Self(text))
     }
@@ -176,6 +186,19 @@ mod tests {
         );
         assert_eq!(
             Subdomain::parse("shop;rm"),
+            Err(SubdomainError::BadCharacter)
+        );
+    }
+
+    #[test]
+    fn a_stored_name_stays_readable_after_its_word_is_reserved_but_must_be_well_formed() {
+        assert_eq!(
+            Subdomain::stored("admin".to_owned()).unwrap().as_str(),
+            "admin"
+        );
+        assert!(Subdomain::parse("admin").is_err());
+        assert_eq!(
+            Subdomain::stored("My-Shop".to_owned()),
             Err(SubdomainError::BadCharacter)
         );
     }

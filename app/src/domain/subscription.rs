@@ -2,7 +2,8 @@
 //! Pure data, stored by the database layer and judged by billing's lifecycle.
 
 /// What a subscription's state became, as far as billing is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum Observed {
     /// Paid up (`active`, `trialing`, a paid invoice).
     Active,
@@ -27,22 +28,7 @@ impl Observed {
 
     /// The name stored in the subscriptions table.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Observed::Active => "active",
-            Observed::PastDue => "past_due",
-            Observed::Canceled => "canceled",
-            Observed::Pending => "pending",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn from_name(name: &str) -> Self {
-        match name {
-            "active" => Observed::Active,
-            "past_due" => Observed::PastDue,
-            "canceled" => Observed::Canceled,
-            _ => Observed::Pending,
-        }
+        self.into()
     }
 }
 

@@ -5,8 +5,20 @@ use serde::{Deserialize, Serialize};
 use super::ids::TenantId;
 
 /// Where a tenant is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TenantState {
     /// Signed up, waiting for the first payment.
     PendingPayment,
@@ -44,22 +56,7 @@ pub const ALL_STATES: [TenantState; 9] = [
 impl TenantState {
     /// The stored and displayed name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            TenantState::PendingPayment => "pending_payment",
-            TenantState::Provisioning => "provisioning",
-            TenantState::Ready => "ready",
-            TenantState::Updating => "updating",
-            TenantState::Suspended => "suspended",
-            TenantState::Archived => "archived",
-            TenantState::Deleting => "deleting",
-            TenantState::Deleted => "deleted",
-            TenantState::Failed => "failed",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        ALL_STATES.into_iter().find(|s| s.as_str() == name)
+        self.into()
     }
 
     /// Whether the lifecycle allows going from this state to `to`.
@@ -131,7 +128,7 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for state in ALL_STATES {
-            assert_eq!(TenantState::from_name(state.as_str()), Some(state));
+            assert_eq!(state.as_str().parse::<TenantState>().ok(), Some(state));
         }
     }
 

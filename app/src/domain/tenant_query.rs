@@ -10,8 +10,20 @@ use super::tenant::{TenantState, TenantView};
 pub const MAX_SEARCH_LEN: usize = 100;
 
 /// A column the tenants table can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TenantSort {
     /// By subdomain.
     Subdomain,
@@ -34,21 +46,12 @@ impl TenantSort {
 
     /// The name in URLs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            TenantSort::Subdomain => "subdomain",
-            TenantSort::Created => "created",
-            TenantSort::State => "state",
-            TenantSort::Plan => "plan",
-        }
+        self.into()
     }
 
     /// The direction a first click sorts in: newest first for time, A to Z otherwise.
     pub fn natural_descending(self) -> bool {
         self == TenantSort::Created
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 }
 
@@ -111,7 +114,11 @@ impl TenantQuery {
             return Err(TenantQueryError::SearchTooLong);
         }
         let state = present(param("state"))
-            .map(|name| TenantState::from_name(&name).ok_or(TenantQueryError::UnknownState(name)))
+            .map(|name| {
+                name.parse::<TenantState>()
+                    .ok()
+                    .ok_or(TenantQueryError::UnknownState(name))
+            })
             .transpose()?;
         let plan = present(param("plan"))
             .map(|name| {
@@ -133,7 +140,9 @@ impl TenantQuery {
                     Some(name) => (true, name),
                     None => (false, raw.as_str()),
                 };
-                TenantSort::from_name(name).map(|sort| (sort, descending))
+                name.parse::<TenantSort>()
+                    .ok()
+                    .map(|sort| (sort, descending))
             })
             .unwrap_or((default.sort, default.descending));
         Ok(Self {

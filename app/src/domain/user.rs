@@ -5,8 +5,19 @@ use serde::{Deserialize, Serialize};
 use super::ids::UserId;
 
 /// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// A customer: signs up, owns stores.
     Customer,
@@ -17,19 +28,7 @@ pub enum Role {
 impl Role {
     /// The name stored in the database and shown in the UI.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Reads a role from its stored name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "customer" => Some(Role::Customer),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
+        self.into()
     }
 }
 
@@ -60,8 +59,8 @@ mod tests {
     #[test]
     fn role_names_round_trip() {
         for role in [Role::Customer, Role::Admin] {
-            assert_eq!(Role::from_name(role.as_str()), Some(role));
+            assert_eq!(role.as_str().parse::<Role>().ok(), Some(role));
         }
-        assert_eq!(Role::from_name("root"), None);
+        assert_eq!("root".parse::<Role>().ok(), None);
     }
 }

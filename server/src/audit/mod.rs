@@ -26,7 +26,11 @@ fn view(record: AuditRecord) -> AuditEntryView {
     AuditEntryView {
         id: record.id,
         at: rfc3339(record.at),
-        actor_kind: ActorKind::from_name(&record.actor_kind).unwrap_or(ActorKind::User),
+        actor_kind: record
+            .actor_kind
+            .parse::<ActorKind>()
+            .ok()
+            .unwrap_or(ActorKind::User),
         actor_email: record.actor_email,
         action: record.action,
         target: record.target,

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 
+use app::domain::Subdomain;
 use app::error::AppError;
 
 use crate::db::DbError;
@@ -21,7 +22,7 @@ pub enum BillingError {
     #[error("The store {subdomain} is {state} and has nothing to pay now.")]
     NothingToPay {
         /// The store's subdomain.
-        subdomain: String,
+        subdomain: Subdomain,
         /// The state it is in.
         state: &'static str,
     },
@@ -30,7 +31,7 @@ pub enum BillingError {
     NoPrice(String),
     /// The store has no Stripe customer yet.
     #[error("The store {0} has no subscription to manage yet.")]
-    NoSubscription(String),
+    NoSubscription(Subdomain),
     /// Stripe failed or did not answer.
     #[error("{what} failed at Stripe: {source}")]
     Stripe {

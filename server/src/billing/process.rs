@@ -29,7 +29,7 @@ pub type Result<T, E = ProcessError> = std::result::Result<T, E>;
 fn recipient<'a>(email: &'a str, tenant: &'a TenantRecord) -> Recipient<'a> {
     Recipient {
         email,
-        subdomain: &tenant.subdomain,
+        subdomain: tenant.subdomain.as_str(),
     }
 }
 
@@ -126,7 +126,7 @@ impl Processor {
             event_id,
             Recipient {
                 email: &email,
-                subdomain: &tenant.subdomain,
+                subdomain: tenant.subdomain.as_str(),
             },
             now + i64::from(self.grace_days) * 86_400_000,
             &format!("{}/stores/{}", self.public_url, tenant.subdomain),
@@ -174,7 +174,7 @@ impl Processor {
                 if let Some(name) = audited {
                     let detail = format!("job={job_id} cause={cause}");
                     self.audit
-                        .record(actor, name, &tenant.subdomain, &detail)
+                        .record(actor, name, tenant.subdomain.as_str(), &detail)
                         .await;
                 }
                 Ok(action)

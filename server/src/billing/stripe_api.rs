@@ -141,7 +141,7 @@ impl Billing for StripeBilling {
             ))
         })?;
         self.audit
-            .record(actor, action::BILLING_OPEN, &tenant.subdomain, "checkout")
+            .record(actor, action::BILLING_OPEN, tenant.subdomain.as_str(), "checkout")
             .await;
         Ok(url)
     }).await
@@ -164,7 +164,12 @@ impl Billing for StripeBilling {
                     source,
                 })?;
             self.audit
-                .record(actor, action::BILLING_OPEN, &tenant.subdomain, "portal")
+                .record(
+                    actor,
+                    action::BILLING_OPEN,
+                    tenant.subdomain.as_str(),
+                    "portal",
+                )
                 .await;
             Ok(session.url)
         })

@@ -16,7 +16,7 @@ fn from_row(row: &AnyRow) -> Result<(String, Subscription)> {
         Subscription {
             tenant_id: row.try_get("tenant_id")?,
             customer_id: row.try_get("customer_id")?,
-            status: Observed::from_name(&status),
+            status: status.parse().unwrap_or(Observed::Pending),
             status_at: row.try_get("status_at")?,
             past_due_since: row.try_get("past_due_since")?,
             canceled_at: row.try_get("canceled_at")?,

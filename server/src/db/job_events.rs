@@ -52,7 +52,9 @@ pub async fn events_after(
         .map(|row| {
             let step: i64 = row.try_get("step")?;
             let kind: String = row.try_get("kind")?;
-            let kind = EventKind::from_name(&kind)
+            let kind = kind
+                .parse::<EventKind>()
+                .ok()
                 .ok_or_else(|| DbError::Corrupt(format!("job event kind {kind:?}")))?;
             Ok(JobEventView {
                 seq: row.try_get("seq")?,

@@ -61,9 +61,13 @@ fn from_row(row: &AnyRow) -> Result<JobRecord> {
     Ok(JobRecord {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
-        kind: JobKind::from_name(&kind)
+        kind: kind
+            .parse::<JobKind>()
+            .ok()
             .ok_or_else(|| DbError::Corrupt(format!("job kind {kind:?}")))?,
-        state: JobState::from_name(&state)
+        state: state
+            .parse::<JobState>()
+            .ok()
             .ok_or_else(|| DbError::Corrupt(format!("job state {state:?}")))?,
         step: usize::try_from(step).map_err(|_| DbError::Corrupt("job step".into()))?,
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),

@@ -67,7 +67,8 @@ pub async fn enqueue(tx: &mut sqlx::Transaction<'_, Any>, mail: &Mail, now: i64)
 }
 
 /// Where a message is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum OutboxState {
     /// Waiting to be sent, or between attempts.
     Pending,
@@ -80,20 +81,7 @@ pub enum OutboxState {
 impl OutboxState {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Pending => "pending",
-            OutboxState::Sent => "sent",
-            OutboxState::Failed => "failed",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "pending" => Some(OutboxState::Pending),
-            "sent" => Some(OutboxState::Sent),
-            "failed" => Some(OutboxState::Failed),
-            _ => None,
-        }
+        self.into()
     }
 }
 
@@ -136,7 +124,9 @@ fn from_row(row: &AnyRow) -> Result<OutboxRecord> {
             text: row.try_get("body_text")?,
             html: row.try_get("body_html")?,
         },
-        state: OutboxState::from_name(&state)
+        state: state
+            .parse::<OutboxState>()
+            .ok()
             .ok_or_else(|| DbError::Corrupt(format!("outbox state {state:?}")))?,
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
         next_attempt_at: row.try_get("next_attempt_at")?,

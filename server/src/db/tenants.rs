@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{any::AnyRow, AnyPool, Row};
 
-use app::domain::TenantState;
+use app::domain::{Subdomain, TenantState};
 
 use super::outbox::{self, Mail};
 use super::{is_unique_violation, jobs, DbError, Result};
@@ -16,7 +16,7 @@ pub struct TenantRecord {
     /// Unique id.
     pub id: String,
     /// Its subdomain (unique, also after deletion).
-    pub subdomain: String,
+    pub subdomain: Subdomain,
     /// Its plan.
     pub plan: String,
     /// The owning account, if any.
@@ -50,12 +50,16 @@ pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
     let state: String = row.try_get("state")?;
     let settings: String = row.try_get("settings")?;
     let release: String = row.try_get("release_tags")?;
+    let subdomain: String = row.try_get("subdomain")?;
     Ok(TenantRecord {
         id: row.try_get("id")?,
-        subdomain: row.try_get("subdomain")?,
+        subdomain: Subdomain::stored(subdomain)
+            .map_err(|e| DbError::Corrupt(format!("tenant subdomain: {e}")))?,
         plan: row.try_get("plan")?,
         owner_id: row.try_get("owner_id")?,
-        state: TenantState::from_name(&state)
+        state: state
+            .parse::<TenantState>()
+            .ok()
             .ok_or_else(|| DbError::Corrupt(format!("tenant state {state:?}")))?,
         settings: serde_json::from_str(&settings).map_err(|e| DbError::Corrupt(e.to_string()))?,
         release: serde_json::from_str(&release).map_err(|e| DbError::Corrupt(e.to_string()))?,
@@ -81,7 +85,7 @@ pub async fn create(
         "INSERT INTO tenants ({COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)"
     ))
     .bind(&tenant.id)
-    .bind(&tenant.subdomain)
+    .bind(tenant.subdomain.as_str())
     .bind(&tenant.plan)
     .bind(tenant.owner_id.clone())
     .bind(tenant.state.as_str())

@@ -38,7 +38,10 @@ fn from_row(row: &AnyRow) -> Result<UserRecord> {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
-        role: Role::from_name(&role).ok_or_else(|| DbError::Corrupt(format!("role {role:?}")))?,
+        role: role
+            .parse::<Role>()
+            .ok()
+            .ok_or_else(|| DbError::Corrupt(format!("role {role:?}")))?,
         created_at: row.try_get("created_at")?,
     })
 }

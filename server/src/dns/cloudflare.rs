@@ -99,7 +99,7 @@ pub fn plan(existing: &[CloudflareRecord], wanted: &Record, ttl: u32) -> Plan {
         if !record.name.eq_ignore_ascii_case(&wanted.name) {
             continue;
         }
-        match RecordType::from_name(&record.record_type) {
+        match record.record_type.parse::<RecordType>().ok() {
             Some(kind) if kind == wanted.record_type && write == Write::Create => {
                 let same = record
                     .content
@@ -275,7 +275,7 @@ impl DnsProvider for Cloudflare {
             return self.delete(name, &id.0).await;
         }
         for record in self.list(name).await? {
-            let address = RecordType::from_name(&record.record_type).is_some();
+            let address = record.record_type.parse::<RecordType>().ok().is_some();
             if address && record.name.eq_ignore_ascii_case(name) {
                 self.delete(name, &record.id).await?;
             }

@@ -4,7 +4,8 @@
 use std::net::IpAddr;
 
 /// The kinds of address record a tenant's host may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "UPPERCASE", ascii_case_insensitive)]
 pub enum RecordType {
     /// An IPv4 address.
     A,
@@ -20,18 +21,7 @@ pub const ADDRESS_TYPES: [RecordType; 3] = [RecordType::A, RecordType::Aaaa, Rec
 impl RecordType {
     /// The name DNS (and every provider's API) uses.
     pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::A => "A",
-            RecordType::Aaaa => "AAAA",
-            RecordType::Cname => "CNAME",
-        }
-    }
-
-    /// Reads a stored or answered name.
-    pub fn from_name(name: &str) -> Option<Self> {
-        ADDRESS_TYPES
-            .into_iter()
-            .find(|kind| kind.as_str().eq_ignore_ascii_case(name))
+        self.into()
     }
 
     /// The type an address needs: A for IPv4, AAAA for IPv6, CNAME for a host name; `None`
@@ -131,9 +121,9 @@ mod tests {
     #[test]
     fn record_types_round_trip() {
         for kind in ADDRESS_TYPES {
-            assert_eq!(RecordType::from_name(kind.as_str()), Some(kind));
+            assert_eq!(kind.as_str().parse::<RecordType>().ok(), Some(kind));
         }
-        assert_eq!(RecordType::from_name("aaaa"), Some(RecordType::Aaaa));
-        assert_eq!(RecordType::from_name("TXT"), None);
+        assert_eq!("aaaa".parse::<RecordType>().ok(), Some(RecordType::Aaaa));
+        assert_eq!("TXT".parse::<RecordType>().ok(), None);
     }
 }

@@ -11,7 +11,7 @@ use sqlx::AnyPool;
 
 use app::domain::blueprint::Workload;
 use app::domain::setting::SettingValue;
-use app::domain::{Blueprint, Plan, Subdomain, TenantState};
+use app::domain::{Blueprint, Plan, TenantState};
 
 use super::apply::{self, ApplyError};
 use super::causes::Target;
@@ -125,8 +125,6 @@ impl Engine {
     /// longer rendered.
     async fn apply(&self, tenant: &TenantRecord, mode: Mode) -> Result<StepOutcome, StepError> {
         let (plan, blueprint) = self.catalog(tenant).await?;
-        let subdomain =
-            Subdomain::parse(&tenant.subdomain).map_err(|e| StepError::permanent(e.to_string()))?;
         let namespace = self.namespace(tenant);
 
         // The Secret is the only home of the database password and secret settings.
@@ -162,7 +160,7 @@ impl Engine {
             }
         }
         let spec = TenantSpec {
-            subdomain: &subdomain,
+            subdomain: &tenant.subdomain,
             plan: &plan,
             blueprint: &blueprint,
             settings: &settings,
@@ -175,9 +173,14 @@ impl Engine {
         apply::apply_all(&self.client, &objects)
             .await
             .map_err(cluster_error)?;
-        apply::prune(&self.client, &namespace, &tenant.subdomain, &objects)
-            .await
-            .map_err(cluster_error)?;
+        apply::prune(
+            &self.client,
+            &namespace,
+            tenant.subdomain.as_str(),
+            &objects,
+        )
+        .await
+        .map_err(cluster_error)?;
         Ok(StepOutcome::Done)
     }
 }

@@ -28,7 +28,7 @@ impl TenantService {
     async fn audit_job(&self, actor: &Actor, action: &str, tenant: &TenantRecord, job_id: &str) {
         let detail = format!("job={job_id}");
         self.audit()
-            .record(actor, action, &tenant.subdomain, &detail)
+            .record(actor, action, tenant.subdomain.as_str(), &detail)
             .await;
     }
 }
@@ -86,7 +86,7 @@ impl TenantAdmin for TenantService {
             let now = now_ms();
             let record = TenantRecord {
                 id: uuid::Uuid::new_v4().to_string(),
-                subdomain: subdomain.as_str().to_owned(),
+                subdomain: subdomain.clone(),
                 plan: plan.to_owned(),
                 owner_id: owner.as_ref().map(|u| u.id.clone()),
                 state: TenantState::Provisioning,
@@ -193,7 +193,7 @@ impl TenantAdmin for TenantService {
                 Some(owner) => vec![messages::suspended(
                     &format!("suspended:{}:{}", tenant.id, now_ms()),
                     &owner,
-                    &tenant.subdomain,
+                    tenant.subdomain.as_str(),
                     "An administrator suspended it.",
                 )],
                 None => Vec::new(),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use app::domain::{ClusterObjectView, SettingValue, Subdomain, TenantHealth, TenantState};
+use app::domain::{ClusterObjectView, SettingValue, TenantHealth, TenantState};
 use app::error::AppError;
 use app::ports::TenantInspection;
 
@@ -21,7 +21,7 @@ impl TenantInspection for TenantService {
             inspect::health(
                 self.client()?,
                 &self.cluster().namespace(&tenant.subdomain),
-                &tenant.subdomain,
+                tenant.subdomain.as_str(),
             )
             .await
             .map_err(TenantError::Cluster)
@@ -35,7 +35,7 @@ impl TenantInspection for TenantService {
             inspect::objects(
                 self.client()?,
                 &self.cluster().namespace(&tenant.subdomain),
-                &tenant.subdomain,
+                tenant.subdomain.as_str(),
             )
             .await
             .map_err(TenantError::Cluster)
@@ -47,8 +47,6 @@ impl TenantInspection for TenantService {
         answer(async {
             let tenant = self.record(subdomain).await?;
             let (plan, blueprint) = self.plan_and_blueprint(&tenant.plan).await?;
-            let subdomain = Subdomain::parse(&tenant.subdomain)
-                .map_err(|e| TenantError::Inconsistent(e.to_string()))?;
             let settings: BTreeMap<String, SettingValue> = blueprint
                 .settings
                 .iter()
@@ -66,7 +64,7 @@ impl TenantInspection for TenantService {
                 _ => Mode::Serving,
             };
             let spec = TenantSpec {
-                subdomain: &subdomain,
+                subdomain: &tenant.subdomain,
                 plan: &plan,
                 blueprint: &blueprint,
                 settings: &settings,

@@ -103,7 +103,7 @@ impl TenantService {
     pub(super) fn view(&self, tenant: &TenantRecord, owner_email: Option<String>) -> TenantView {
         TenantView {
             id: TenantId::new(tenant.id.clone()),
-            subdomain: tenant.subdomain.clone(),
+            subdomain: tenant.subdomain.to_string(),
             plan: tenant.plan.clone(),
             state: tenant.state,
             owner_email,

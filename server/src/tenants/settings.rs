@@ -158,7 +158,12 @@ impl Stores for TenantService {
             // Keys only: values may be secrets.
             let detail = format!("job={job_id} keys={}", keys.join(","));
             self.audit()
-                .record(actor, action::SETTINGS_CHANGE, &tenant.subdomain, &detail)
+                .record(
+                    actor,
+                    action::SETTINGS_CHANGE,
+                    tenant.subdomain.as_str(),
+                    &detail,
+                )
                 .await;
             Ok(JobId::new(job_id))
         })

@@ -92,7 +92,7 @@ impl TenantService {
         let now = now_ms();
         let record = TenantRecord {
             id: uuid::Uuid::new_v4().to_string(),
-            subdomain: store.subdomain.as_str().to_owned(),
+            subdomain: store.subdomain.clone(),
             plan: store.plan.clone(),
             owner_id: Some(owner.id.clone()),
             state,
@@ -113,11 +113,18 @@ impl TenantService {
                 );
                 let detail = format!("plan={} pay_first={pay_first}", record.plan);
                 self.audit()
-                    .record(actor, action::STORE_CREATE, &record.subdomain, &detail)
+                    .record(
+                        actor,
+                        action::STORE_CREATE,
+                        record.subdomain.as_str(),
+                        &detail,
+                    )
                     .await;
                 Ok((self.view(&record, Some(owner.email)), job_id))
             }
-            Created::SubdomainTaken => Err(TenantError::Conflict(taken_message(&record.subdomain))),
+            Created::SubdomainTaken => Err(TenantError::Conflict(taken_message(
+                record.subdomain.as_str(),
+            ))),
         }
     }
 }

@@ -48,7 +48,7 @@ async fn pending_tenant(app: &TestApp, subdomain: &str, email: &str) -> String {
         .expect("the owner signed up");
     let record = TenantRecord {
         id: uuid::Uuid::new_v4().to_string(),
-        subdomain: subdomain.to_owned(),
+        subdomain: app::domain::Subdomain::parse(subdomain).unwrap(),
         plan: "starter".into(),
         owner_id: Some(owner.id),
         state: TenantState::PendingPayment,

@@ -30,7 +30,7 @@ impl Engine {
         Ok(vec![messages::store_ready(
             &format!("ready:{}", job.id),
             &owner.email,
-            &tenant.subdomain,
+            tenant.subdomain.as_str(),
             &store_url,
             &owner_page,
         )])

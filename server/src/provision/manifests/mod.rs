@@ -99,12 +99,12 @@ pub enum Mode {
 
 impl ClusterSettings {
     /// The namespace of the tenant with this subdomain.
-    pub fn namespace(&self, subdomain: &str) -> String {
+    pub fn namespace(&self, subdomain: &Subdomain) -> String {
         format!("{}-{subdomain}", self.namespace_prefix)
     }
 
     /// The public address of the tenant with this subdomain.
-    pub fn store_url(&self, subdomain: &str) -> String {
+    pub fn store_url(&self, subdomain: &Subdomain) -> String {
         format!("https://{subdomain}.{}", self.base_domain)
     }
 }
@@ -131,7 +131,7 @@ pub struct TenantSpec<'a> {
 impl TenantSpec<'_> {
     /// The tenant's namespace.
     pub fn namespace(&self, cluster: &ClusterSettings) -> String {
-        cluster.namespace(self.subdomain.as_str())
+        cluster.namespace(self.subdomain)
     }
 
     /// The tenant's public host.
