@@ -2,8 +2,8 @@
 //! keyed by their cause so a redelivered event writes each once. The wording is the mail
 //! module's; this names the cause and the recipient.
 
-use crate::db::outbox::Mail;
 use crate::mail::messages;
+use app::domain::Mail;
 
 /// The store a message is about, and its owner.
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,7 @@ use super::notices::{self, Recipient};
 use crate::audit::Recorder;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{billing, outbox, users, DbError};
-use crate::tenants::{MoveError, TenantService};
+use crate::tenants::{Move, MoveError, TenantService};
 
 /// Why an event could not be handled (it is then not recorded, and Stripe sends it again).
 #[derive(Debug, thiserror::Error)]
@@ -203,7 +203,12 @@ impl Processor {
             Action::Keep => Ok(String::new()),
             Action::Provision => {
                 self.tenants
-                    .provision_paid(tenant, &format!("billing: first payment ({cause})"))
+                    .move_tenant(
+                        tenant,
+                        Move::FirstPayment,
+                        &format!("billing: first payment ({cause})"),
+                        &[],
+                    )
                     .await
             }
             Action::Resume => {
@@ -224,8 +229,9 @@ impl Processor {
                     .into_iter()
                     .collect();
                 self.tenants
-                    .suspend_record(
+                    .move_tenant(
                         tenant,
+                        Move::Suspend,
                         &format!("{} {why} ({cause})", lifecycle::SUSPEND_CAUSE_PREFIX),
                         &mail,
                     )
@@ -239,7 +245,12 @@ impl Processor {
                     .into_iter()
                     .collect();
                 self.tenants
-                    .archive_record(tenant, &format!("billing: retention over ({cause})"), &mail)
+                    .move_tenant(
+                        tenant,
+                        Move::Archive,
+                        &format!("billing: retention over ({cause})"),
+                        &mail,
+                    )
                     .await
             }
         }

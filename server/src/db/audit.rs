@@ -98,18 +98,14 @@ pub async fn page(
     limit: u64,
     offset: u64,
 ) -> Result<Vec<AuditRecord>> {
-    let conditions = conditions(query);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM audit_log{} ORDER BY at DESC, id DESC LIMIT {} OFFSET {}",
-        conditions.where_clause(),
-        conditions.next_placeholder(1),
-        conditions.next_placeholder(2),
-    );
-    let rows = conditions
-        .bind(sqlx::query(&sql))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(pool)
+    let rows = conditions(query)
+        .page(
+            pool,
+            &format!("{COLUMNS} FROM audit_log"),
+            "at DESC, id DESC",
+            limit,
+            offset,
+        )
         .await?;
     rows.iter().map(from_row).collect()
 }

@@ -49,6 +49,30 @@ impl Conditions {
         Ok(u64::try_from(total).unwrap_or(0))
     }
 
+    /// One page of the matching rows: `SELECT {select} WHERE … ORDER BY {order_by}`, `limit`
+    /// of them after skipping `offset`.
+    pub async fn page(
+        &self,
+        pool: &sqlx::AnyPool,
+        select: &str,
+        order_by: &str,
+        limit: u64,
+        offset: u64,
+    ) -> super::Result<Vec<sqlx::any::AnyRow>> {
+        let sql = format!(
+            "SELECT {select}{} ORDER BY {order_by} LIMIT {} OFFSET {}",
+            self.where_clause(),
+            self.next_placeholder(1),
+            self.next_placeholder(2),
+        );
+        Ok(self
+            .bind(sqlx::query(&sql))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(pool)
+            .await?)
+    }
+
     /// Binds the conditions' values, in order.
     pub fn bind<'q>(
         &'q self,

@@ -3,6 +3,8 @@
 
 use sqlx::{any::AnyRow, Any, AnyPool, Row};
 
+use app::domain::Mail;
+
 use super::lease::{self, Fenced, Queue};
 use super::{is_unique_violation, DbError, Result};
 
@@ -14,24 +16,6 @@ pub(super) const QUEUE: Queue = Queue {
     held: "state = 'pending'",
     on_claim: "",
 };
-
-/// A message to send, fully rendered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mail {
-    /// Writing a message with a key already in the outbox does nothing, so the cause of a
-    /// message (e.g. `ready:<job id>`) names it at most once.
-    pub key: String,
-    /// What kind of message it is, e.g. `store_ready`, for logs and tests.
-    pub kind: String,
-    /// The recipient's address.
-    pub to: String,
-    /// Subject line.
-    pub subject: String,
-    /// Plain-text body.
-    pub text: String,
-    /// HTML body.
-    pub html: String,
-}
 
 /// Writes a message to the outbox inside the caller's transaction. False when a message with
 /// the same key is already there (nothing changes).

@@ -64,19 +64,14 @@ pub async fn page(
     limit: u64,
     offset: u64,
 ) -> Result<Vec<TenantWithOwner>> {
-    let conditions = conditions(query);
-    let sql = format!(
-        "SELECT {COLUMNS} {FROM}{} ORDER BY {} LIMIT {} OFFSET {}",
-        conditions.where_clause(),
-        order_by(query.sort, query.descending),
-        conditions.next_placeholder(1),
-        conditions.next_placeholder(2),
-    );
-    let rows = conditions
-        .bind(sqlx::query(&sql))
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(pool)
+    let rows = conditions(query)
+        .page(
+            pool,
+            &format!("{COLUMNS} {FROM}"),
+            order_by(query.sort, query.descending),
+            limit,
+            offset,
+        )
         .await?;
     rows.iter()
         .map(|row| Ok((from_row(row)?, row.try_get("owner_email")?)))

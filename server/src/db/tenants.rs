@@ -6,9 +6,10 @@ use sqlx::{any::AnyRow, AnyPool, Row};
 
 use app::domain::{Subdomain, TenantState};
 
-use super::outbox::{self, Mail};
+use super::outbox;
 use super::{is_unique_violation, jobs, DbError, Result};
 use app::domain::JobKind;
+use app::domain::Mail;
 
 /// A tenant as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,22 +158,10 @@ pub(super) async fn move_state(
 }
 
 /// Moves a tenant from `from` to `to` (only if it is still in `from`), records who or what
-/// caused it, and queues `job` — in one transaction. False when the tenant was not in `from`.
-pub async fn transition(
-    pool: &AnyPool,
-    tenant_id: &str,
-    from: TenantState,
-    to: TenantState,
-    cause: &str,
-    job: Option<JobKind>,
-    now: i64,
-) -> Result<Option<String>> {
-    transition_with_mail(pool, tenant_id, from, to, cause, job, &[], now).await
-}
-
-/// [`transition`], also writing `mail` to the outbox in the same transaction.
+/// caused it, queues `job` and writes `mail` to the outbox — in one transaction. None when
+/// the tenant was not in `from`; otherwise the job's id.
 #[allow(clippy::too_many_arguments)]
-pub async fn transition_with_mail(
+pub async fn transition(
     pool: &AnyPool,
     tenant_id: &str,
     from: TenantState,

@@ -2,8 +2,9 @@
 
 use sqlx::{any::AnyRow, AnyPool, Row};
 
-use super::outbox::{self, Mail};
+use super::outbox;
 use super::{is_unique_violation, DbError, Result};
+use app::domain::Mail;
 use app::domain::Role;
 
 /// An account as stored.

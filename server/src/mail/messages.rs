@@ -6,7 +6,7 @@
 //! `ready:<job id>`), so writing the same message twice for one cause is a no-op. Values are
 //! HTML-escaped in the HTML body; links are only made clickable when they are http(s).
 
-use crate::db::outbox::Mail;
+use app::domain::Mail;
 
 /// Kind of the message sent after sign-up.
 pub const WELCOME: &str = "welcome";

@@ -135,7 +135,8 @@ fn rejects_the_message(code: Option<Code>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::outbox::{Mail, OutboxState};
+    use crate::db::outbox::OutboxState;
+    use app::domain::Mail;
     use lettre::transport::smtp::response::{Category, Detail, Severity};
 
     fn record(to: &str) -> OutboxRecord {

@@ -400,6 +400,7 @@ impl JobHandler for Engine {
                 TenantState::Failed,
                 &cause,
                 None,
+                &[],
                 now_ms(),
             )
             .await

@@ -15,6 +15,7 @@ use app::error::AppError;
 use app::ports::TenantAdmin;
 
 use super::error::{answer, TenantError};
+use super::lifecycle::Move;
 use super::TenantService;
 use crate::clock::now_ms;
 use crate::db::jobs::{self, JobState};
@@ -141,6 +142,7 @@ impl TenantAdmin for TenantService {
                 TenantState::Deleting,
                 &actor.cause(),
                 Some(JobKind::Delete),
+                &[],
                 now_ms(),
             )
             .await?
@@ -198,7 +200,9 @@ impl TenantAdmin for TenantService {
                 )],
                 None => Vec::new(),
             };
-            let job_id = self.suspend_record(&tenant, &actor.cause(), &mail).await?;
+            let job_id = self
+                .move_tenant(&tenant, Move::Suspend, &actor.cause(), &mail)
+                .await?;
             self.audit_job(actor, action::TENANT_SUSPEND, &tenant, &job_id)
                 .await;
             Ok(JobId::new(job_id))
@@ -220,7 +224,9 @@ impl TenantAdmin for TenantService {
     async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
         answer(async {
             let tenant = self.record(subdomain).await?;
-            let job_id = self.reprovision_record(&tenant, &actor.cause()).await?;
+            let job_id = self
+                .move_tenant(&tenant, Move::Reprovision, &actor.cause(), &[])
+                .await?;
             self.audit_job(actor, action::TENANT_REPROVISION, &tenant, &job_id)
                 .await;
             Ok(JobId::new(job_id))

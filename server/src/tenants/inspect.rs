@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use app::domain::{ClusterObjectView, SettingValue, TenantHealth, TenantState};
+use app::domain::{ClusterObjectView, SettingValue, Subdomain, TenantHealth, TenantState};
 use app::error::AppError;
 use app::ports::TenantInspection;
 
@@ -13,32 +13,36 @@ use super::TenantService;
 use crate::provision::inspect;
 use crate::provision::manifests::{self, Mode, TenantSpec};
 
+impl TenantService {
+    /// The cluster client, and the namespace and subdomain of the tenant `subdomain` names.
+    async fn on_cluster(
+        &self,
+        subdomain: &str,
+    ) -> Result<(&kube::Client, String, Subdomain), TenantError> {
+        let tenant = self.record(subdomain).await?;
+        let namespace = self.cluster().namespace(&tenant.subdomain);
+        Ok((self.client()?, namespace, tenant.subdomain))
+    }
+}
+
 #[async_trait]
 impl TenantInspection for TenantService {
     async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
         answer(async {
-            let tenant = self.record(subdomain).await?;
-            inspect::health(
-                self.client()?,
-                &self.cluster().namespace(&tenant.subdomain),
-                tenant.subdomain.as_str(),
-            )
-            .await
-            .map_err(TenantError::Cluster)
+            let (client, namespace, subdomain) = self.on_cluster(subdomain).await?;
+            inspect::health(client, &namespace, subdomain.as_str())
+                .await
+                .map_err(TenantError::Cluster)
         })
         .await
     }
 
     async fn cluster_objects(&self, subdomain: &str) -> Result<Vec<ClusterObjectView>, AppError> {
         answer(async {
-            let tenant = self.record(subdomain).await?;
-            inspect::objects(
-                self.client()?,
-                &self.cluster().namespace(&tenant.subdomain),
-                tenant.subdomain.as_str(),
-            )
-            .await
-            .map_err(TenantError::Cluster)
+            let (client, namespace, subdomain) = self.on_cluster(subdomain).await?;
+            inspect::objects(client, &namespace, subdomain.as_str())
+                .await
+                .map_err(TenantError::Cluster)
         })
         .await
     }

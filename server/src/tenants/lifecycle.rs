@@ -7,9 +7,9 @@ use app::domain::TenantState;
 use super::error::MoveError;
 use super::TenantService;
 use crate::clock::now_ms;
-use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
 use crate::jobs::JobKind;
+use app::domain::Mail;
 
 fn refused(tenant: &TenantRecord, action: &'static str) -> MoveError {
     MoveError::Refused {
@@ -18,27 +18,57 @@ fn refused(tenant: &TenantRecord, action: &'static str) -> MoveError {
     }
 }
 
+/// A change of a tenant's lifecycle that queues the job doing the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// Stops its workloads and serves its maintenance page, data kept.
+    Suspend,
+    /// Renders and applies everything again, and waits until the store serves.
+    Reprovision,
+    /// Starts provisioning a tenant that was waiting for its first payment.
+    FirstPayment,
+    /// Removes a suspended tenant's workloads for good; its volumes are kept.
+    Archive,
+}
+
+impl Move {
+    /// The state it moves to, the job that does the work, and what was asked (as the past
+    /// participle a refusal names).
+    fn plan(self) -> (TenantState, JobKind, &'static str) {
+        match self {
+            Move::Suspend => (TenantState::Suspended, JobKind::Suspend, "suspended"),
+            Move::Reprovision => (
+                TenantState::Provisioning,
+                JobKind::Provision,
+                "re-provisioned",
+            ),
+            Move::FirstPayment => (TenantState::Provisioning, JobKind::Provision, "provisioned"),
+            Move::Archive => (TenantState::Archived, JobKind::Archive, "archived"),
+        }
+    }
+}
+
 impl TenantService {
-    /// Moves a tenant to `to` and queues `job`, with `mail` written in the same transaction.
-    async fn move_to(
+    /// Moves a tenant and queues the move's job, with `mail` written in the same transaction.
+    /// Returns the job's id.
+    pub async fn move_tenant(
         &self,
         tenant: &TenantRecord,
-        to: TenantState,
-        job: Option<JobKind>,
-        action: &'static str,
+        change: Move,
         cause: &str,
         mail: &[Mail],
     ) -> Result<String, MoveError> {
+        let (to, job, action) = change.plan();
         if !tenant.state.can_become(to) {
             return Err(refused(tenant, action));
         }
-        let job_id = tenants::transition_with_mail(
+        let job_id = tenants::transition(
             self.pool(),
             &tenant.id,
             tenant.state,
             to,
             cause,
-            job,
+            Some(job),
             mail,
             now_ms(),
         )
@@ -46,25 +76,6 @@ impl TenantService {
         .ok_or(MoveError::ChangedMeanwhile)?;
         tracing::info!(tenant = %tenant.subdomain, to = to.as_str(), cause, "tenant moved");
         Ok(job_id)
-    }
-
-    /// Stops a tenant's workloads and serves its maintenance page, data kept, with mail to
-    /// send with the change.
-    pub async fn suspend_record(
-        &self,
-        tenant: &TenantRecord,
-        cause: &str,
-        mail: &[Mail],
-    ) -> Result<String, MoveError> {
-        self.move_to(
-            tenant,
-            TenantState::Suspended,
-            Some(JobKind::Suspend),
-            "suspended",
-            cause,
-            mail,
-        )
-        .await
     }
 
     /// Brings a suspended tenant back; it is marked ready when it serves again.
@@ -87,57 +98,5 @@ impl TenantService {
         .ok_or(MoveError::ChangedMeanwhile)?;
         tracing::info!(tenant = %tenant.subdomain, cause, "tenant resuming");
         Ok(job_id)
-    }
-
-    /// Renders and applies everything again, and waits until the store serves.
-    pub async fn reprovision_record(
-        &self,
-        tenant: &TenantRecord,
-        cause: &str,
-    ) -> Result<String, MoveError> {
-        self.move_to(
-            tenant,
-            TenantState::Provisioning,
-            Some(JobKind::Provision),
-            "re-provisioned",
-            cause,
-            &[],
-        )
-        .await
-    }
-
-    /// Starts provisioning a tenant that was waiting for its first payment.
-    pub async fn provision_paid(
-        &self,
-        tenant: &TenantRecord,
-        cause: &str,
-    ) -> Result<String, MoveError> {
-        self.move_to(
-            tenant,
-            TenantState::Provisioning,
-            Some(JobKind::Provision),
-            "provisioned",
-            cause,
-            &[],
-        )
-        .await
-    }
-
-    /// Removes a suspended tenant's workloads for good; its volumes are kept.
-    pub async fn archive_record(
-        &self,
-        tenant: &TenantRecord,
-        cause: &str,
-        mail: &[Mail],
-    ) -> Result<String, MoveError> {
-        self.move_to(
-            tenant,
-            TenantState::Archived,
-            Some(JobKind::Archive),
-            "archived",
-            cause,
-            mail,
-        )
-        .await
     }
 }

@@ -14,5 +14,6 @@ pub mod store_signup;
 
 pub use app::domain::TenantDetail;
 pub use error::MoveError;
+pub use lifecycle::Move;
 pub use service::TenantService;
 pub use store_signup::SignupService;

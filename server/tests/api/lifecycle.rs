@@ -138,7 +138,10 @@ async fn an_archived_store_keeps_its_data_and_nothing_runs(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    tenants.archive_record(&record, "test", &[]).await.unwrap();
+    tenants
+        .move_tenant(&record, server::tenants::Move::Archive, "test", &[])
+        .await
+        .unwrap();
     wait_for_state(&tenants, "acme", TenantState::Archived).await;
 
     assert_eq!(replicas(&app, "web").await, None);

@@ -417,6 +417,7 @@ async fn applying_again_prunes_what_is_no_longer_rendered(backend: Backend) {
         TenantState::Provisioning,
         "test",
         Some(server::jobs::JobKind::Provision),
+        &[],
         server::clock::now_ms(),
     )
     .await

@@ -91,6 +91,7 @@ async fn a_reprovision_prunes_a_stale_object_of_every_kind(backend: Backend) {
         TenantState::Provisioning,
         "test",
         Some(server::jobs::JobKind::Provision),
+        &[],
         server::clock::now_ms(),
     )
     .await

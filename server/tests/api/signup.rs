@@ -403,7 +403,12 @@ async fn a_store_waiting_for_payment_is_built_once_paid(backend: Backend) {
 
     let record = record(&app, "ada").await.unwrap();
     tenants
-        .provision_paid(&record, "payment received")
+        .move_tenant(
+            &record,
+            server::tenants::Move::FirstPayment,
+            "payment received",
+            &[],
+        )
         .await
         .unwrap();
     let ready = wait_until_ready(&customer, &app, "ada").await;

@@ -4,12 +4,12 @@
 use super::{db_error, Engine};
 use crate::clock::now_ms;
 use crate::db::jobs::JobRecord;
-use crate::db::outbox::Mail;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::users;
 use crate::jobs::worker::StepError;
 use crate::jobs::StepOutcome;
 use crate::mail::messages;
+use app::domain::Mail;
 use app::domain::TenantState;
 
 impl Engine {
@@ -68,7 +68,7 @@ impl Engine {
                     .join(" or ")
             )));
         }
-        tenants::transition_with_mail(
+        tenants::transition(
             &self.pool,
             &tenant.id,
             tenant.state,

@@ -84,6 +84,7 @@ async fn a_record_is_created_updated_not_duplicated_and_removed(backend: Backend
         TenantState::Provisioning,
         "test",
         Some(server::jobs::JobKind::Provision),
+        &[],
         server::clock::now_ms(),
     )
     .await

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::domain::Mail;
 use server::clock::now_ms;
-use server::db::outbox::{self, Mail, OutboxState};
+use server::db::outbox::{self, OutboxState};
 use server::db::Db;
 use server::mail::sender::SmtpSender;
 use server::mail::worker::{MailWorker, MailWorkerOptions};
