@@ -165,6 +165,12 @@ pub enum TenantCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Cancel a tenant's unfinished job; it stops at its next step, and a tenant being built
+    /// or updated becomes failed.
+    Cancel {
+        /// Its subdomain.
+        subdomain: String,
+    },
     /// Run a tenant's failed job again, from its first step.
     Retry {
         /// Its subdomain.

@@ -92,6 +92,11 @@ pub struct ServeConfig {
     )]
     pub sim_failing_images: Vec<String>,
 
+    /// Simulated cluster: the file it keeps its objects in between runs, so stores made
+    /// before a restart are still there after it. Unset: it starts empty every time.
+    #[arg(long, env = "STOREFLEET_SIM_STATE_FILE")]
+    pub sim_state_file: Option<std::path::PathBuf>,
+
     /// Jobs one server runs at once.
     #[arg(long, env = "STOREFLEET_JOB_CONCURRENCY", default_value_t = 8)]
     pub job_concurrency: usize,
@@ -108,6 +113,11 @@ pub struct ServeConfig {
     /// resumed by another after this long.
     #[arg(long, env = "STOREFLEET_JOB_LEASE_SECS", default_value_t = 30)]
     pub job_lease_secs: u64,
+
+    /// Seconds between two looks of the reconciler at the same running store (drift is found
+    /// and put back within about this long). 0 turns the reconciler off.
+    #[arg(long, env = "STOREFLEET_RECONCILE_EVERY_SECS", default_value_t = 300)]
+    pub reconcile_every_secs: u64,
 
     /// Seconds a job waits for a cluster that cannot be reached (connection refused,
     /// timeouts, 5xx answers) before it fails; the wait spends none of its attempts.
@@ -156,6 +166,7 @@ impl ServeConfig {
                 .filter(|image| !image.trim().is_empty())
                 .map(|image| image.trim().to_owned())
                 .collect(),
+            state_file: self.sim_state_file.clone(),
             ..SimOptions::default()
         }
     }

@@ -25,6 +25,7 @@ use crate::http::{self, AppState};
 use crate::jobs::policy::RetryPolicy;
 use crate::jobs::{Worker, WorkerOptions};
 use crate::provision::engine::Engine;
+use crate::provision::reconciler::{ReconcileOptions, Reconciler};
 use crate::secrets::{store, Keyring};
 use crate::tenants::{SignupService, TenantService};
 
@@ -45,6 +46,8 @@ pub struct Running {
     mail: Option<JoinHandle<()>>,
     /// The billing sweep (grace periods and retention), when billing is on.
     billing_sweep: Option<JoinHandle<()>>,
+    /// The reconciler, unless turned off; stops with the job worker.
+    reconciler: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -60,6 +63,9 @@ impl Running {
         }
         if let Some(sweep) = self.billing_sweep {
             sweep.await.context("billing sweep panicked")?;
+        }
+        if let Some(reconciler) = self.reconciler {
+            reconciler.await.context("reconciler panicked")?;
         }
         if let Some(cluster) = self.simulated {
             cluster.stop().await?;
@@ -136,13 +142,15 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     );
     let webhook = crate::billing::routes(&tenants, &config.billing, &config.public_url);
     let router = http::router(state, config, webhook);
-    let engine = Engine::new(database.pool.clone(), client, config.cluster.settings())
-        .with_public_url(config.public_url.as_str())
-        .with_dns(dns)
-        .with_keyring(keyring);
+    let engine = Arc::new(
+        Engine::new(database.pool.clone(), client, config.cluster.settings())
+            .with_public_url(config.public_url.as_str())
+            .with_dns(dns)
+            .with_keyring(keyring),
+    );
     let worker = Worker::new(
         database.pool.clone(),
-        Arc::new(engine),
+        engine.clone(),
         WorkerOptions {
             concurrency: config.job_concurrency.max(1),
             retry: RetryPolicy {
@@ -166,6 +174,11 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         &config.public_url,
         worker_stopped.clone(),
     );
+    let reconciler = (config.reconcile_every_secs > 0).then(|| {
+        let options = ReconcileOptions::every(Duration::from_secs(config.reconcile_every_secs));
+        let reconciler = Reconciler::new(database.pool.clone(), engine, options);
+        tokio::spawn(reconciler.run(worker_stopped.clone()))
+    });
     let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -191,6 +204,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         worker,
         mail,
         billing_sweep,
+        reconciler,
     })
 }
 

@@ -25,6 +25,10 @@ pub mod action {
     pub const TENANT_SUSPEND: &str = "tenant.suspend";
     /// A suspended tenant was resumed, by an admin or by billing.
     pub const TENANT_RESUME: &str = "tenant.resume";
+    /// An admin cancelled a tenant's unfinished job.
+    pub const TENANT_CANCEL: &str = "tenant.cancel";
+    /// An admin turned a tenant's self-heal on or off.
+    pub const TENANT_SELF_HEAL: &str = "tenant.self_heal";
     /// An admin re-provisioned a tenant.
     pub const TENANT_REPROVISION: &str = "tenant.reprovision";
     /// An owner (or admin) changed a store's settings.
@@ -39,7 +43,7 @@ pub mod action {
     pub const BILLING_OPEN: &str = "billing.open";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 15] = [
+    pub const ALL: [&str; 17] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -50,6 +54,8 @@ pub mod action {
         TENANT_SUSPEND,
         TENANT_RESUME,
         TENANT_REPROVISION,
+        TENANT_CANCEL,
+        TENANT_SELF_HEAL,
         TENANT_PROVISION,
         TENANT_ARCHIVE,
         SETTINGS_CHANGE,

@@ -59,6 +59,12 @@ impl TenantState {
         self.into()
     }
 
+    /// Whether an admin may re-provision a tenant in this state: always, unless it is gone.
+    /// Whatever happened, rendering and applying everything again is the way out.
+    pub fn can_reprovision(self) -> bool {
+        self != TenantState::Deleted
+    }
+
     /// Whether the lifecycle allows going from this state to `to`.
     pub fn can_become(self, to: TenantState) -> bool {
         use TenantState::*;

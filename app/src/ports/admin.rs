@@ -39,7 +39,16 @@ pub trait TenantAdmin: Send + Sync {
     /// Resumes a suspended tenant.
     async fn resume(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 
-    /// Renders and applies everything again.
+    /// Cancels the tenant's unfinished job: it stops at its next step boundary, and a tenant
+    /// that was being built or updated becomes failed, ready to retry or re-provision.
+    async fn cancel(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
+
+    /// Turns self-heal on (drift found by the reconciler is put back) or off (only reported).
+    async fn set_self_heal(&self, actor: &Actor, subdomain: &str, on: bool)
+        -> Result<(), AppError>;
+
+    /// Renders and applies everything again, in any state but deleted; an unfinished job is
+    /// superseded.
     async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 }
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use axum::http::header::USER_AGENT;
+use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::{HeaderValue, Uri};
 
 /// How long to wait for a connection to the cluster.
@@ -38,19 +38,20 @@ pub enum ClientError {
 /// Result of building a client.
 pub type Result<T> = std::result::Result<T, ClientError>;
 
-/// The engine's client for a cluster at a plain URL with no credentials, like the simulated
-/// cluster's `http://127.0.0.1:<port>`, with connect, write and read timeouts.
-pub fn kube_client_for_url(url: &str) -> Result<kube::Client> {
-    kube_client_for_url_as(url, ENGINE_USER_AGENT)
-}
-
-/// [`kube_client_for_url`], sending `user_agent` instead of the engine's.
-pub fn kube_client_for_url_as(url: &str, user_agent: &str) -> Result<kube::Client> {
+/// A client for a cluster at a plain URL that takes a bearer token, like the simulated
+/// cluster's `http://127.0.0.1:<port>`, sending `user_agent`, with connect, write and read
+/// timeouts.
+pub fn kube_client_for_url(url: &str, token: &str, user_agent: &str) -> Result<kube::Client> {
     let cluster_url: Uri = url.parse().map_err(|source| ClientError::InvalidUrl {
         url: url.to_owned(),
         source,
     })?;
-    build(kube::Config::new(cluster_url), user_agent)
+    let mut config = kube::Config::new(cluster_url);
+    if let Ok(mut bearer) = HeaderValue::from_str(&format!("Bearer {token}")) {
+        bearer.set_sensitive(true);
+        config.headers.push((AUTHORIZATION, bearer));
+    }
+    build(config, user_agent)
 }
 
 /// The engine's client for a real cluster: the kubeconfig (`KUBECONFIG` or `~/.kube/config`),

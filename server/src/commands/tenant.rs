@@ -99,6 +99,11 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        TenantCommand::Cancel { subdomain } => {
+            let job_id = tenants.cancel(&operator(), &subdomain).await?;
+            println!("cancelled job {job_id} of tenant {subdomain}");
+            Ok(())
+        }
         TenantCommand::Retry { subdomain, wait } => {
             let job_id = tenants.retry(&operator(), &subdomain).await?;
             println!("retrying job {job_id} of tenant {subdomain}");

@@ -187,8 +187,8 @@ where
 }
 
 /// Releases the lease until `until`, keeping the step: for waiting on the cluster, or for a
-/// retry after a failed attempt (`attempts` and `error` then record it, and the step's time
-/// budget starts again with the next attempt).
+/// retry after a failed attempt (`attempts` and `error` then record it). The step's deadline
+/// stays where it is: waiting and retrying share one time budget.
 pub async fn release<'e, E>(
     executor: E,
     id: &str,
@@ -201,13 +201,8 @@ pub async fn release<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let set = if error.is_some() {
-        "next_run_at = $3, step_started_at = $3, attempts = $4, last_error = $5, \
-         outage_since = NULL, updated_at = $6"
-    } else {
-        "next_run_at = $3, attempts = $4, last_error = COALESCE($5, last_error), \
-         outage_since = NULL, updated_at = $6"
-    };
+    let set = "next_run_at = $3, attempts = $4, last_error = COALESCE($5, last_error), \
+               outage_since = NULL, updated_at = $6";
     Fenced::new(&QUEUE, id, owner, set)
         .releasing()
         .bind(until)
@@ -315,15 +310,32 @@ pub async fn cancel_unfinished<'e, E>(
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let done = sqlx::query(
-        "UPDATE jobs SET state = 'failed', last_error = $2, lease_owner = NULL, \
-         lease_expires_at = NULL, finished_at = $3, updated_at = $3 \
-         WHERE tenant_id = $1 AND state IN ('queued', 'running')",
-    )
-    .bind(tenant_id)
-    .bind(reason)
-    .bind(now)
-    .execute(executor)
-    .await?;
+    let sql = format!("{CANCEL} WHERE tenant_id = $1 AND state IN ('queued', 'running')");
+    let done = sqlx::query(&sql)
+        .bind(tenant_id)
+        .bind(reason)
+        .bind(now)
+        .execute(executor)
+        .await?;
     Ok(done.rows_affected())
 }
+
+/// Ends one unfinished job as failed with `reason`; a worker running it stops at its next
+/// step boundary (its lease is gone). False when the job had already finished.
+pub async fn cancel<'e, E>(executor: E, job_id: &str, reason: &str, now: i64) -> Result<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("{CANCEL} WHERE id = $1 AND state IN ('queued', 'running')");
+    let done = sqlx::query(&sql)
+        .bind(job_id)
+        .bind(reason)
+        .bind(now)
+        .execute(executor)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends jobs as failed (`$2`: why, `$3`: now), releasing their leases.
+const CANCEL: &str = "UPDATE jobs SET state = 'failed', last_error = $2, lease_owner = NULL, \
+                      lease_expires_at = NULL, finished_at = $3, updated_at = $3";

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod dns_records;
+pub mod drift;
 pub mod filter;
 pub mod job_events;
 pub mod jobs;

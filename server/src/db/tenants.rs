@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{any::AnyRow, AnyPool, Row};
 
-use app::domain::{Subdomain, TenantState};
+use app::domain::{EventKind, Subdomain, TenantState};
 
 use super::outbox;
 use super::{is_unique_violation, jobs, DbError, Result};
@@ -261,6 +261,56 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<TenantRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM tenants ORDER BY created_at DESC, subdomain");
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// Cancels a tenant's unfinished job with `reason` as its event and error and, when the
+/// tenant was being built or updated, marks it failed — in one transaction. False when the
+/// job had finished meanwhile.
+pub async fn cancel_job(
+    pool: &AnyPool,
+    tenant: &TenantRecord,
+    job: &jobs::JobRecord,
+    reason: &str,
+    now: i64,
+) -> Result<bool> {
+    let step_name = job
+        .kind
+        .steps()
+        .get(job.step)
+        .map_or("done", |step| step.name.as_str());
+    let mut tx = pool.begin().await?;
+    if !jobs::cancel(&mut *tx, &job.id, reason, now).await? {
+        return Ok(false);
+    }
+    jobs::append_event(
+        &mut *tx,
+        &job.id,
+        job.step,
+        step_name,
+        EventKind::Failed,
+        reason,
+        now,
+    )
+    .await?;
+    let building = matches!(
+        tenant.state,
+        TenantState::Provisioning | TenantState::Updating
+    );
+    if building
+        && !move_state(
+            &mut tx,
+            &tenant.id,
+            tenant.state,
+            TenantState::Failed,
+            reason,
+            now,
+        )
+        .await?
+    {
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Puts a tenant's failed job back in the queue and, when the tenant itself is `failed`,

@@ -200,11 +200,14 @@ impl Worker {
             let started = job.step_started_at.unwrap_or(now);
             let timeout = self.step_timeout(step);
             let budget = ms(timeout) - (now - started);
+            // The deadline holds across waits and retries, so a step that cannot finish
+            // ends the job instead of starting its time over.
             let timed_out = || {
-                StepError::transient(format!(
-                    "{} timed out after {} s",
+                StepError::permanent(format!(
+                    "{}: not done {} s after it began (waiting since {})",
                     step.title,
-                    timeout.as_secs()
+                    timeout.as_secs(),
+                    time_of_day(started)
                 ))
             };
             let outcome = if budget <= 0 {

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use kube::{Api, Client, ResourceExt};
+use serde_json::Value;
 
 use super::labels;
 use super::manifests::{kinds, TenantKind, TenantObject};
@@ -65,6 +66,22 @@ pub async fn apply_all(client: &Client, objects: &[TenantObject]) -> Result<()> 
             .map_err(failed("applying", object.kind(), object.name()))?;
     }
     Ok(())
+}
+
+/// The cluster's copy of each object, in the same order (`None` where it has none), as
+/// JSON for comparing with the render.
+pub async fn live(client: &Client, objects: &[TenantObject]) -> Result<Vec<Option<Value>>> {
+    let mut found = Vec::with_capacity(objects.len());
+    for object in objects {
+        let kind = object.tenant_kind();
+        let namespace = object.meta().namespace.as_deref().unwrap_or_default();
+        let live = api(client, &kind, namespace)
+            .get_opt(object.name())
+            .await
+            .map_err(failed("reading", object.kind(), object.name()))?;
+        found.push(live.map(|o| serde_json::to_value(o).unwrap_or(Value::Null)));
+    }
+    Ok(found)
 }
 
 /// The tenant's label selector.

@@ -1,21 +1,20 @@
 //! The provisioning engine: what each step of a tenant's jobs does on the cluster. Every step
 //! is idempotent, so a job resumed after a crash simply runs its step again.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use kube::Client;
 use sqlx::AnyPool;
 
 use app::domain::blueprint::Workload;
-use app::domain::setting::SettingValue;
 use app::domain::{Blueprint, Plan, TenantState};
 
 use super::apply::{self, ApplyError};
 use super::causes::Target;
-use super::manifests::{self, config, exposure, maintenance, ClusterSettings, Mode, TenantSpec};
+use super::manifests::{exposure, maintenance, ClusterSettings, Mode};
 use super::readiness::{self, Readiness};
 use crate::clock::now_ms;
 use crate::cluster::fault::{self, Fault};
@@ -25,7 +24,7 @@ use crate::db::{catalog, DbError};
 use crate::dns::{DnsProvider, Wildcard};
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
-use crate::secrets::{store, Keyring, SecretsError};
+use crate::secrets::Keyring;
 use app::domain::job_kind::{Step, StepName};
 
 /// How long to wait before looking at the cluster again.
@@ -39,6 +38,8 @@ pub struct Engine {
     public_url: String,
     dns: Arc<dyn DnsProvider>,
     keyring: Option<Arc<Keyring>>,
+    /// When each waiting job last compared its tenant's objects with their render.
+    converged: Mutex<HashMap<String, Instant>>,
 }
 
 impl Engine {
@@ -51,6 +52,7 @@ impl Engine {
             public_url: "http://127.0.0.1:3000".to_owned(),
             dns: Arc::new(Wildcard),
             keyring: None,
+            converged: Mutex::default(),
         }
     }
 
@@ -119,69 +121,6 @@ impl Engine {
 
     fn namespace(&self, tenant: &TenantRecord) -> String {
         self.cluster.namespace(&tenant.subdomain)
-    }
-
-    /// Renders the tenant's objects for `mode` and applies them, then prunes what is no
-    /// longer rendered.
-    async fn apply(&self, tenant: &TenantRecord, mode: Mode) -> Result<StepOutcome, StepError> {
-        let (plan, blueprint) = self.catalog(tenant).await?;
-        let namespace = self.namespace(tenant);
-
-        // The Secret is the only home of the database password and secret settings.
-        let existing = apply::existing_secret(&self.client, &namespace, config::SECRET)
-            .await
-            .map_err(cluster_error)?;
-        let existing = existing.and_then(|s| s.data).unwrap_or_default();
-        let read = |key: &str| {
-            existing
-                .get(key)
-                .and_then(|v| String::from_utf8(v.0.clone()).ok())
-        };
-        let password = read(config::DATABASE_PASSWORD).unwrap_or_else(generate_password);
-        // Secret settings the owner saved since wait in the database for this apply.
-        let saved_secrets = store::open_all(&self.pool, self.keyring.as_deref(), &tenant.id)
-            .await
-            .map_err(|e| match e {
-                SecretsError::Db(e) => db_error(e),
-                other => StepError::permanent(other.to_string()),
-            })?;
-        let mut settings = BTreeMap::new();
-        for spec in &blueprint.settings {
-            let raw = if spec.is_secret() {
-                saved_secrets
-                    .get(&spec.key)
-                    .cloned()
-                    .or_else(|| read(&spec.key.to_ascii_uppercase()))
-            } else {
-                tenant.settings.get(&spec.key).cloned()
-            };
-            if let Some(value) = raw.and_then(|raw| SettingValue::parse(spec, &raw).ok()) {
-                settings.insert(spec.key.clone(), value);
-            }
-        }
-        let spec = TenantSpec {
-            subdomain: &tenant.subdomain,
-            plan: &plan,
-            blueprint: &blueprint,
-            settings: &settings,
-            release: &tenant.release,
-            database_password: &password,
-            mode,
-        };
-        let objects = manifests::render(&spec, &self.cluster)
-            .map_err(|e| StepError::permanent(e.to_string()))?;
-        apply::apply_all(&self.client, &objects)
-            .await
-            .map_err(cluster_error)?;
-        apply::prune(
-            &self.client,
-            &namespace,
-            tenant.subdomain.as_str(),
-            &objects,
-        )
-        .await
-        .map_err(cluster_error)?;
-        Ok(StepOutcome::Done)
     }
 }
 
@@ -284,7 +223,7 @@ impl JobHandler for Engine {
                     ),
                 };
                 let readiness = readiness.map_err(cluster_error)?;
-                self.wait(job, step, &namespace, readiness, &targets).await
+                self.wait(job, step, &tenant, readiness, &targets).await
             }
             (JobKind::Provision, StepName::Address) => {
                 let address = readiness::address(client, &namespace, exposure::PUBLIC)
@@ -295,7 +234,7 @@ impl JobHandler for Engine {
                     None => Readiness::Pending("no address yet".to_owned()),
                 };
                 let targets = [Target::Exposure(exposure::PUBLIC)];
-                self.wait(job, step, &namespace, readiness, &targets).await
+                self.wait(job, step, &tenant, readiness, &targets).await
             }
             (JobKind::Provision, StepName::Dns) => {
                 let address = readiness::address(client, &namespace, exposure::PUBLIC)
@@ -314,7 +253,7 @@ impl JobHandler for Engine {
                     .await
                     .map_err(cluster_error)?;
                 let targets = [Target::Deployment(maintenance::MAINTENANCE)];
-                self.wait(job, step, &namespace, readiness, &targets).await
+                self.wait(job, step, &tenant, readiness, &targets).await
             }
             (JobKind::Suspend | JobKind::Archive, StepName::Stopped) => {
                 let expected = self.expected(&tenant).await?;
@@ -411,6 +350,7 @@ impl JobHandler for Engine {
     }
 }
 
+mod converge;
 mod dns_step;
 mod marks;
 mod wait;

@@ -105,6 +105,10 @@ pub async fn health(client: &Client, namespace: &str, subdomain: &str) -> Result
         pods_total: pods.len(),
         restarts,
         warnings,
+        degraded: None,
+        drift: None,
+        repairs: Vec::new(),
+        self_heal: true,
     })
 }
 

@@ -2,8 +2,10 @@
 
 pub mod apply;
 pub mod causes;
+pub mod drift;
 pub mod engine;
 pub mod inspect;
 pub mod labels;
 pub mod manifests;
 pub mod readiness;
+pub mod reconciler;

@@ -20,7 +20,7 @@ use super::TenantService;
 use crate::clock::now_ms;
 use crate::db::jobs::{self, JobState};
 use crate::db::tenants::{self, Created, TenantRecord};
-use crate::db::{catalog, tenant_search, users};
+use crate::db::{catalog, drift, tenant_search, users};
 use crate::jobs::JobKind;
 use crate::mail::messages;
 
@@ -217,6 +217,53 @@ impl TenantAdmin for TenantService {
             self.audit_job(actor, action::TENANT_RESUME, &tenant, &job_id)
                 .await;
             Ok(JobId::new(job_id))
+        })
+        .await
+    }
+
+    async fn cancel(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError> {
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            let job = jobs::for_tenant(self.pool(), &tenant.id)
+                .await?
+                .into_iter()
+                .find(|job| matches!(job.state, JobState::Queued | JobState::Running))
+                .ok_or_else(|| {
+                    TenantError::Conflict("The tenant has no unfinished job to cancel.".to_owned())
+                })?;
+            let reason = format!("Cancelled by {}", actor.name);
+            if !tenants::cancel_job(self.pool(), &tenant, &job, &reason, now_ms()).await? {
+                return Err(TenantError::Conflict(
+                    "The job finished meanwhile; nothing was cancelled.".to_owned(),
+                ));
+            }
+            tracing::info!(tenant = %tenant.subdomain, job_id = %job.id, "job cancelled");
+            self.audit_job(actor, action::TENANT_CANCEL, &tenant, &job.id)
+                .await;
+            Ok(JobId::new(job.id))
+        })
+        .await
+    }
+
+    async fn set_self_heal(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        on: bool,
+    ) -> Result<(), AppError> {
+        answer(async {
+            let tenant = self.record(subdomain).await?;
+            drift::set_self_heal(self.pool(), &tenant.id, on).await?;
+            let detail = format!("self_heal={on}");
+            self.audit()
+                .record(
+                    actor,
+                    action::TENANT_SELF_HEAL,
+                    tenant.subdomain.as_str(),
+                    &detail,
+                )
+                .await;
+            Ok(())
         })
         .await
     }

@@ -4,24 +4,27 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use app::domain::{ClusterObjectView, SettingValue, Subdomain, TenantHealth, TenantState};
+use app::domain::{ClusterObjectView, SettingValue, TenantHealth, TenantState};
 use app::error::AppError;
 use app::ports::TenantInspection;
 
 use super::error::{answer, TenantError};
 use super::TenantService;
+use crate::clock::time_of_day;
+use crate::db::drift;
+use crate::db::tenants::TenantRecord;
 use crate::provision::inspect;
 use crate::provision::manifests::{self, Mode, TenantSpec};
 
 impl TenantService {
-    /// The cluster client, and the namespace and subdomain of the tenant `subdomain` names.
+    /// The cluster client, and the tenant `subdomain` names with its namespace.
     async fn on_cluster(
         &self,
         subdomain: &str,
-    ) -> Result<(&kube::Client, String, Subdomain), TenantError> {
+    ) -> Result<(&kube::Client, String, TenantRecord), TenantError> {
         let tenant = self.record(subdomain).await?;
         let namespace = self.cluster().namespace(&tenant.subdomain);
-        Ok((self.client()?, namespace, tenant.subdomain))
+        Ok((self.client()?, namespace, tenant))
     }
 }
 
@@ -29,18 +32,37 @@ impl TenantService {
 impl TenantInspection for TenantService {
     async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
         answer(async {
-            let (client, namespace, subdomain) = self.on_cluster(subdomain).await?;
-            inspect::health(client, &namespace, subdomain.as_str())
+            let (client, namespace, tenant) = self.on_cluster(subdomain).await?;
+            let mut health = inspect::health(client, &namespace, tenant.subdomain.as_str())
                 .await
-                .map_err(TenantError::Cluster)
+                .map_err(TenantError::Cluster)?;
+            if tenant.state == TenantState::Ready {
+                health.degraded = health.shortfall();
+            }
+            let status = drift::status(self.pool(), &tenant.id).await?;
+            health.self_heal = status.self_heal;
+            health.drift = status.standing;
+            health.repairs = status
+                .recent
+                .iter()
+                .map(|event| {
+                    let outcome = if event.repaired {
+                        "repaired"
+                    } else {
+                        "reported"
+                    };
+                    format!("{} · {} · {outcome}", time_of_day(event.at), event.summary)
+                })
+                .collect();
+            Ok(health)
         })
         .await
     }
 
     async fn cluster_objects(&self, subdomain: &str) -> Result<Vec<ClusterObjectView>, AppError> {
         answer(async {
-            let (client, namespace, subdomain) = self.on_cluster(subdomain).await?;
-            inspect::objects(client, &namespace, subdomain.as_str())
+            let (client, namespace, tenant) = self.on_cluster(subdomain).await?;
+            inspect::objects(client, &namespace, tenant.subdomain.as_str())
                 .await
                 .map_err(TenantError::Cluster)
         })

@@ -59,7 +59,11 @@ impl TenantService {
         mail: &[Mail],
     ) -> Result<String, MoveError> {
         let (to, job, action) = change.plan();
-        if !tenant.state.can_become(to) {
+        let allowed = match change {
+            Move::Reprovision => tenant.state.can_reprovision(),
+            _ => tenant.state.can_become(to),
+        };
+        if !allowed {
             return Err(refused(tenant, action));
         }
         let job_id = tenants::transition(

@@ -588,3 +588,53 @@ async fn the_cluster_answers_a_version_check() {
     assert_eq!((info.major.as_str(), info.minor.as_str()), ("1", "34"));
     sim.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn only_a_client_with_the_clusters_token_is_answered() {
+    let cluster = cluster(SimOptions::default()).await;
+    let stranger = reqwest::Client::new();
+    for token in [None, Some("Bearer guessed")] {
+        let mut request = stranger.get(format!("{}/api/v1/secrets", cluster.url()));
+        if let Some(token) = token {
+            request = request.header("Authorization", token);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{token:?}");
+        let status: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(status["reason"], "Unauthorized");
+    }
+    // Its own clients are answered.
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::all(cluster.client());
+    assert!(secrets.list(&ListParams::default()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_cluster_with_a_state_file_comes_back_with_its_objects() {
+    let folder = tempfile::tempdir().unwrap();
+    let options = SimOptions {
+        state_file: Some(folder.path().join("cluster.json")),
+        ..SimOptions::default()
+    };
+    let first = cluster(options.clone()).await;
+    let created = namespace(&first.client(), "store-acme").await;
+    let configs: Api<ConfigMap> = Api::namespaced(first.client(), "store-acme");
+    configs
+        .patch(
+            "config",
+            &apply(),
+            &Patch::Apply(&config_map("config", &[], "Acme")),
+        )
+        .await
+        .unwrap();
+    first.stop().await.unwrap();
+
+    let second = cluster(options).await;
+    let namespaces: Api<Namespace> = Api::all(second.client());
+    let again = namespaces.get("store-acme").await.unwrap();
+    assert_eq!(again.metadata.uid, created.metadata.uid);
+    assert_eq!(version(&again.metadata), version(&created.metadata));
+    let configs: Api<ConfigMap> = Api::namespaced(second.client(), "store-acme");
+    let config = configs.get("config").await.unwrap();
+    assert_eq!(config.data.unwrap().values().next().unwrap(), "Acme");
+    second.stop().await.unwrap();
+}

@@ -42,6 +42,8 @@ fn classification() -> BTreeMap<&'static str, Access> {
         ("admin/tenants/reprovision", Admin),
         ("admin/tenants/resume", Admin),
         ("admin/tenants/retry", Admin),
+        ("admin/tenants/cancel", Admin),
+        ("admin/tenants/self-heal", Admin),
         ("admin/tenants/suspend", Admin),
         ("admin/users", Admin),
         ("cluster", Public),
@@ -108,6 +110,7 @@ async fn no_server_function_answers_someone_who_may_not_call_it(backend: Backend
         "SELECT COUNT(*) FROM setting_changes",
         "SELECT COUNT(*) FROM users WHERE role = 'admin'",
         "SELECT COUNT(*) FROM users",
+        "SELECT COUNT(*) FROM tenants WHERE self_heal = 1",
     ];
     let mut before = Vec::new();
     for sql in counts {
@@ -131,6 +134,7 @@ async fn no_server_function_answers_someone_who_may_not_call_it(backend: Backend
                 ("owner_email", ""),
                 ("store_name", "Mine now"),
                 ("values[theme_color]", "#000000"),
+                ("on", "false"),
             ];
             let by_visitor = post(&app, &visitor, path, &form).await.status();
             let by_customer = post(&app, &mallory, path, &form).await.status();

@@ -25,6 +25,7 @@ on_both_databases!(
     a_job_whose_worker_died_resumes_at_its_step,
     an_unreachable_cluster_spends_no_attempts_until_the_tolerance_runs_out,
     a_stop_cuts_off_an_attempt_the_cluster_never_answers,
+    a_step_ends_at_its_deadline_however_often_it_is_retried,
 );
 
 /// Records every step it runs in `step_runs`, and any overlap of one job with itself.
@@ -445,4 +446,40 @@ async fn a_stop_cuts_off_an_attempt_the_cluster_never_answers(backend: Backend) 
     let job = jobs::get(&pool, &id).await.unwrap().unwrap();
     assert_eq!(job.state, JobState::Running, "left to the next holder");
     assert_eq!(job.step, 0);
+}
+
+async fn a_step_ends_at_its_deadline_however_often_it_is_retried(backend: Backend) {
+    let Some((_db, pool)) = database(backend).await else {
+        return;
+    };
+    let id = queue_provision(&pool).await;
+    // Retries enough for a minute; the step's deadline is one second.
+    let mut patient = options("a");
+    patient.retry = RetryPolicy {
+        base: Duration::from_millis(50),
+        max: Duration::from_millis(50),
+        max_attempts: 1_000,
+        outage_tolerance: Duration::from_secs(60),
+    };
+    patient.step_timeout_cap = Some(Duration::from_secs(1));
+    let worker = Worker::new(
+        pool.clone(),
+        Recorder::new(pool.clone(), Some("database")),
+        patient,
+    );
+    for _ in 0..300 {
+        worker.run_due().await.unwrap();
+        if jobs::get(&pool, &id).await.unwrap().unwrap().state == JobState::Failed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let job = jobs::get(&pool, &id).await.unwrap().unwrap();
+    assert_eq!(job.state, JobState::Failed, "the deadline ended the job");
+    let error = job.last_error.unwrap_or_default();
+    assert!(
+        error.starts_with("Wait for the database: not done 1 s after it began (waiting since "),
+        "{error}"
+    );
+    assert!(job.attempts < 100, "{} attempts", job.attempts);
 }

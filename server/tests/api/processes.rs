@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Secret, Servi
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::ListParams;
 use kube::{Api, Client};
+use rand::Rng;
 use server::cluster::{SimCluster, SimOptions};
 use server::jobs::JobKind;
 use sqlx::AnyPool;
@@ -20,33 +21,63 @@ use crate::on_both_databases;
 use crate::support::operator;
 use crate::support::{test_config, Backend, TestDb};
 
-on_both_databases!(a_killed_server_resumes_its_job_and_the_tenant_ends_ready);
+on_both_databases!(
+    a_killed_server_resumes_its_job_and_the_tenant_ends_ready,
+    twenty_stores_provisioned_through_twenty_kills_all_end_ready,
+);
 
 /// One database and one simulated cluster, run by this test process, that every child
 /// `storefleet` process shares; `dir` is the children's HOME and holds their kubeconfig and logs.
 struct Shared {
     db: TestDb,
     sim: SimCluster,
+    ready_delay: Duration,
     dir: tempfile::TempDir,
+}
+
+async fn simulated(ready_delay: Duration) -> SimCluster {
+    SimCluster::start(SimOptions {
+        ready_delay,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("simulated cluster starts")
+}
+
+/// A kubeconfig for the simulated cluster, its token as the user's credentials.
+fn write_kubeconfig(dir: &std::path::Path, sim: &SimCluster) {
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n    server: {}\n\
+             users:\n- name: sim\n  user:\n    token: {}\n\
+             contexts:\n- name: sim\n  context:\n    cluster: sim\n    user: sim\n\
+             current-context: sim\n",
+        sim.url(),
+        sim.token()
+    );
+    std::fs::write(dir.join("kubeconfig"), kubeconfig).unwrap();
 }
 
 impl Shared {
     async fn start(backend: Backend, ready_delay: Duration) -> Option<Self> {
         let db = TestDb::create(backend).await?;
-        let sim = SimCluster::start(SimOptions {
-            ready_delay,
-            ..SimOptions::default()
-        })
-        .await
-        .expect("simulated cluster starts");
+        let sim = simulated(ready_delay).await;
         let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: sim\n  cluster:\n    server: {}\n\
-             contexts:\n- name: sim\n  context:\n    cluster: sim\ncurrent-context: sim\n",
-            sim.url()
-        );
-        std::fs::write(dir.path().join("kubeconfig"), kubeconfig).unwrap();
-        Some(Self { db, sim, dir })
+        write_kubeconfig(dir.path(), &sim);
+        Some(Self {
+            db,
+            sim,
+            ready_delay,
+            dir,
+        })
+    }
+
+    /// Replaces the cluster with an empty one, as a rebuilt cluster: servers started from
+    /// now on talk to the new one.
+    async fn rebuild_cluster(&mut self) {
+        let fresh = simulated(self.ready_delay).await;
+        write_kubeconfig(self.dir.path(), &fresh);
+        let old = std::mem::replace(&mut self.sim, fresh);
+        old.stop().await.unwrap();
     }
 
     /// `storefleet` with these arguments, on the shared database and cluster.
@@ -372,4 +403,87 @@ async fn two_server_processes_on_one_postgres_run_each_of_twenty_jobs_exactly_on
     let all: Api<Deployment> = Api::all(client);
     let deployments = all.list(&ListParams::default()).await.unwrap().items;
     assert_eq!(deployments.len(), 40, "no duplicates anywhere");
+}
+
+/// The objects of one store of the starter plan, by kind.
+async fn object_counts(client: &Client, subdomain: &str) -> [usize; 7] {
+    [
+        count::<Deployment>(client, subdomain).await,
+        count::<StatefulSet>(client, subdomain).await,
+        count::<ConfigMap>(client, subdomain).await,
+        count::<Secret>(client, subdomain).await,
+        count::<PersistentVolumeClaim>(client, subdomain).await,
+        count::<Service>(client, subdomain).await,
+        count::<Ingress>(client, subdomain).await,
+    ]
+}
+
+async fn twenty_stores_provisioned_through_twenty_kills_all_end_ready(backend: Backend) {
+    // Workloads take 8 s to start, so most kills land while jobs wait.
+    let Some(mut shared) = Shared::start(backend, Duration::from_secs(8)).await else {
+        return;
+    };
+    let settings = [
+        ("STOREFLEET_JOB_LEASE_SECS", "2"),
+        ("STOREFLEET_RECONCILE_EVERY_SECS", "1"),
+    ];
+    let pool = shared.pool().await;
+    let mut server = shared.serve("server-0", &settings).await;
+    let tenants =
+        server::tenants::TenantService::new(pool.clone(), test_config().cluster.settings());
+    let began = Instant::now();
+    let stores: Vec<String> = (0..20).map(|i| format!("shop-{i:02}")).collect();
+    for store in &stores {
+        tenants
+            .create(&operator(), store, "starter", None)
+            .await
+            .unwrap();
+    }
+    let mut killed = Vec::new();
+    for kill in 1..=20 {
+        let pause = rand::thread_rng().gen_range(200..1_500);
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        server.kill();
+        killed.push(server);
+        // Half-way, the cluster itself is rebuilt empty: what was applied is gone.
+        if kill == 10 {
+            shared.rebuild_cluster().await;
+        }
+        server = shared.serve(&format!("server-{kill}"), &settings).await;
+    }
+
+    let all: Vec<&Server> = killed.iter().chain([&server]).collect();
+    wait_until(&pool, FINISHED, |n| n == 20, 180, &all).await;
+    let ready = "SELECT COUNT(*) FROM tenants WHERE state = 'ready'";
+    wait_until(&pool, ready, |n| n == 20, 30, &all).await;
+    println!(
+        "20 stores ready {:.1} s after the first was created, through 20 kills and a rebuilt cluster",
+        began.elapsed().as_secs_f64()
+    );
+    let failed = "SELECT COUNT(*) FROM jobs WHERE state = 'failed'";
+    assert_eq!(scalar(&pool, failed).await, 0, "{}", logs(&all));
+
+    // Each job's steps recorded once, however often it was resumed.
+    for kind in ["started", "succeeded"] {
+        let per_job = events_per_step(&pool, kind).await;
+        assert_eq!(per_job.len(), 20, "{kind}");
+        for (job, steps) in &per_job {
+            assert_eq!(steps, &each_step_once(), "{kind} events of job {job}");
+        }
+    }
+    // Every store has every object, once each, on the rebuilt cluster too: the reconciler
+    // puts back what stores that were ready before the rebuild lost.
+    let client = shared.sim.client();
+    let expected = [2, 1, 4, 1, 2, 3, 1];
+    for store in &stores {
+        let mut counts = object_counts(&client, store).await;
+        for _ in 0..100 {
+            if counts == expected {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            counts = object_counts(&client, store).await;
+        }
+        assert_eq!(counts, expected, "{store}\n{}", logs(&all));
+    }
 }

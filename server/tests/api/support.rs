@@ -109,11 +109,13 @@ pub fn test_config() -> ServeConfig {
         cluster_mode: server::config::ClusterMode::Simulated,
         sim_ready_delay_ms: 150,
         sim_failing_images: vec!["never-ready".to_owned()],
+        sim_state_file: None,
         job_concurrency: 8,
         job_max_attempts: 2,
         job_backoff_ms: 100,
         job_step_timeout_secs: Some(3),
         job_lease_secs: 30,
+        reconcile_every_secs: 0,
         cluster_outage_tolerance_secs: 1800,
         cluster: server::config::ClusterConfig {
             namespace_prefix: "store".into(),

@@ -6,7 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::tenants::{
-    tenant_page, DeleteTenant, ReprovisionTenant, ResumeTenant, RetryTenantJob, SuspendTenant,
+    tenant_page, CancelTenantJob, DeleteTenant, ReprovisionTenant, ResumeTenant, RetryTenantJob,
+    SuspendTenant,
 };
 use crate::components::form_error::FormError;
 use crate::components::load_error::AdminLoadError;
@@ -26,6 +27,7 @@ pub fn AdminTenantPage() -> impl IntoView {
     let suspend = ServerAction::<SuspendTenant>::new();
     let resume = ServerAction::<ResumeTenant>::new();
     let reprovision = ServerAction::<ReprovisionTenant>::new();
+    let cancel = ServerAction::<CancelTenantJob>::new();
     let version = Signal::derive(move || {
         refresh.get()
             + delete.version().get() as u32
@@ -33,12 +35,14 @@ pub fn AdminTenantPage() -> impl IntoView {
             + suspend.version().get() as u32
             + resume.version().get() as u32
             + reprovision.version().get() as u32
+            + cancel.version().get() as u32
     });
     let action_error = Signal::derive(move || {
         [
             suspend.value().get().and_then(Result::err),
             resume.value().get().and_then(Result::err),
             reprovision.value().get().and_then(Result::err),
+            cancel.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -62,9 +66,10 @@ pub fn AdminTenantPage() -> impl IntoView {
                             let t = data.detail.tenant;
                             let name = t.subdomain.clone();
                             let failed = data.detail.jobs.first().is_some_and(|j| j.state == JobState::Failed);
+                            let unfinished = data.detail.jobs.first().is_some_and(|j| matches!(j.state, JobState::Queued | JobState::Running));
                             let retry_name = name.clone();
                             let state = t.state;
-                            let (n1, n2, n3) = (name.clone(), name.clone(), name.clone());
+                            let (n1, n2, n3, n4) = (name.clone(), name.clone(), name.clone(), name.clone());
                             view! {
                                 <h1>{t.subdomain.clone()}</h1>
                                 <dl class="facts">
@@ -109,7 +114,14 @@ pub fn AdminTenantPage() -> impl IntoView {
                                                 onclick="return !window.confirm || confirm('Resume this tenant?')">"Resume"</button>
                                         </ActionForm>
                                     })}
-                                    {matches!(state, TenantState::Ready | TenantState::Failed).then(move || view! {
+                                    {unfinished.then(move || view! {
+                                        <ActionForm action=cancel attr:class="row-form">
+                                            <input type="hidden" name="subdomain" value=n4/>
+                                            <button type="submit" data-testid="cancel-job"
+                                                onclick="return !window.confirm || confirm('Cancel the running job? It stops at its next step.')">"Cancel the job"</button>
+                                        </ActionForm>
+                                    })}
+                                    {state.can_reprovision().then(move || view! {
                                         <ActionForm action=reprovision attr:class="row-form">
                                             <input type="hidden" name="subdomain" value=n3/>
                                             <button type="submit" data-testid="reprovision"

@@ -13,10 +13,17 @@ use crate::components::settings_form::SettingsFormView;
 use crate::domain::{SettingChangeView, TenantHealth};
 use crate::error::AppError;
 
+/// A store's workloads, whether it is degraded, and what the reconciler found and put back.
 #[component]
-fn Health(health: Result<TenantHealth, String>) -> impl IntoView {
+pub fn Health(health: Result<TenantHealth, String>) -> impl IntoView {
     match health {
         Ok(health) => view! {
+            {health.degraded.map(|reason| view! {
+                <p class="form-error" data-testid="degraded">"Degraded: " {reason}</p>
+            })}
+            {health.drift.map(|drift| view! {
+                <p class="form-error" data-testid="drift">"Not as configured: " {drift}</p>
+            })}
             <dl class="facts" data-testid="store-health">
                 <dt>"Pods ready"</dt>
                 <dd>{health.pods_ready} " of " {health.pods_total}</dd>
@@ -31,6 +38,12 @@ fn Health(health: Result<TenantHealth, String>) -> impl IntoView {
                 <h3>"Recent warnings"</h3>
                 <ul class="warnings">
                     {health.warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                </ul>
+            })}
+            {(!health.repairs.is_empty()).then(|| view! {
+                <h3>"Drift found"</h3>
+                <ul class="warnings" data-testid="repairs">
+                    {health.repairs.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
                 </ul>
             })}
         }

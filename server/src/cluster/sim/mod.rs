@@ -16,6 +16,7 @@
 
 mod api_error;
 pub mod api_log;
+mod bearer;
 mod incoming;
 pub mod pods;
 pub mod resources;
@@ -25,15 +26,19 @@ pub mod selector;
 pub mod status;
 mod store;
 
+pub use store::Snapshot;
+
 use std::net::{Ipv4Addr, SocketAddr};
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::client::{kube_client_for_url, kube_client_for_url_as, ClientError};
+use super::client::{kube_client_for_url, ClientError, ENGINE_USER_AGENT};
 use store::Store;
 
 /// The `User-Agent` of [`SimCluster::client`]: someone looking at the cluster, not the engine.
@@ -57,6 +62,10 @@ pub struct SimOptions {
     pub failing_images: Vec<String>,
     /// The address LoadBalancer Services and Ingresses report: an IP, or a host name.
     pub load_balancer_address: String,
+    /// Where the cluster keeps its objects between runs: read at start when it exists,
+    /// written while it runs and when it stops. `None`: the cluster starts empty and is
+    /// forgotten.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SimOptions {
@@ -66,6 +75,7 @@ impl Default for SimOptions {
             namespace_delete_delay: Duration::from_secs(1),
             failing_images: Vec::new(),
             load_balancer_address: Ipv4Addr::LOCALHOST.to_string(),
+            state_file: None,
         }
     }
 }
@@ -100,7 +110,14 @@ pub type Result<T> = std::result::Result<T, SimError>;
 pub struct SimCluster {
     address: SocketAddr,
     url: String,
+    /// The bearer token every request must carry.
+    token: String,
     client: kube::Client,
+    store: Arc<Mutex<Store>>,
+    /// Where the objects are kept between runs.
+    state_file: Option<PathBuf>,
+    /// Writes the objects to the state file while the cluster runs.
+    saver: Option<JoinHandle<()>>,
     /// Serves the cluster's state; kept so that the listener can stop and start again.
     router: Router,
     shutdown: Option<oneshot::Sender<()>>,
@@ -138,14 +155,30 @@ impl SimCluster {
             address.set_ip(Ipv4Addr::LOCALHOST.into());
         }
         let url = format!("http://{address}");
-        let client = kube_client_for_url_as(&url, VIEWER_USER_AGENT)?;
-        let router = api_log::recorded(routes::router(Store::new(options)));
+        let token = bearer::new_token();
+        let client = kube_client_for_url(&url, &token, VIEWER_USER_AGENT)?;
+        let state_file = options.state_file.clone();
+        let store = Arc::new(Mutex::new(match &state_file {
+            Some(path) => load(path, options).await,
+            None => Store::new(options),
+        }));
+        let saver = state_file
+            .clone()
+            .map(|path| tokio::spawn(keep_saved(store.clone(), path)));
+        let router = bearer::required(
+            api_log::recorded(routes::router(store.clone())),
+            token.clone(),
+        );
         let (shutdown, task) = serve(listener, router.clone());
         tracing::info!(%url, "simulated cluster listening");
         Ok(Self {
             address,
             url,
+            token,
             client,
+            store,
+            state_file,
+            saver,
             router,
             shutdown: Some(shutdown),
             task: Some(task),
@@ -179,6 +212,11 @@ impl SimCluster {
         &self.url
     }
 
+    /// The bearer token its clients send (for a kubeconfig that points at it).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     /// The address it listens on.
     pub fn address(&self) -> SocketAddr {
         self.address
@@ -193,13 +231,24 @@ impl SimCluster {
 
     /// A new client for the engine to drive this cluster with.
     pub fn engine_client(&self) -> Result<kube::Client> {
-        Ok(kube_client_for_url(&self.url)?)
+        Ok(kube_client_for_url(
+            &self.url,
+            &self.token,
+            ENGINE_USER_AGENT,
+        )?)
     }
 
     /// Stops serving: waits for requests in flight, then cuts connections still open after a
-    /// few seconds.
+    /// few seconds; a cluster with a state file writes it a last time.
     pub async fn stop(mut self) -> Result<()> {
-        self.halt().await
+        let halted = self.halt().await;
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+            if let Some(path) = &self.state_file {
+                save(&self.store, path).await;
+            }
+        }
+        halted
     }
 
     async fn halt(&mut self) -> Result<()> {
@@ -231,8 +280,76 @@ impl std::fmt::Debug for SimCluster {
 
 impl Drop for SimCluster {
     fn drop(&mut self) {
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
+    }
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The cluster saved at `path`; an empty one when there is none or it cannot be read.
+async fn load(path: &Path, options: SimOptions) -> Store {
+    let text = match tokio::fs::read(path).await {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Store::new(options);
+        }
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "the simulated cluster's state cannot be read; starting empty");
+            return Store::new(options);
+        }
+    };
+    match serde_json::from_slice::<Snapshot>(&text) {
+        Ok(snapshot) => {
+            let store = Store::restore(options, snapshot, Instant::now());
+            tracing::info!(path = %path.display(), revision = store.revision(), "simulated cluster restored");
+            store
+        }
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "the simulated cluster's state is damaged; starting empty");
+            Store::new(options)
+        }
+    }
+}
+
+/// How often a changed cluster is written to its state file.
+const SAVE_EVERY: Duration = Duration::from_millis(500);
+
+/// Writes the cluster to `path` whenever it changed, until aborted.
+async fn keep_saved(store: Arc<Mutex<Store>>, path: PathBuf) {
+    let mut saved = None;
+    loop {
+        tokio::time::sleep(SAVE_EVERY).await;
+        let revision = lock(&store).revision();
+        if saved != Some(revision) {
+            save(&store, &path).await;
+            saved = Some(revision);
+        }
+    }
+}
+
+/// Writes the cluster to `path` through a temporary file, so a crash leaves the old state or
+/// the new one, never half of one.
+async fn save(store: &Mutex<Store>, path: &Path) {
+    let text = {
+        let store = lock(store);
+        serde_json::to_vec(&store.snapshot(Instant::now()))
+    };
+    let Ok(text) = text else {
+        return;
+    };
+    let temporary = path.with_extension("tmp");
+    let written = async {
+        tokio::fs::write(&temporary, &text).await?;
+        tokio::fs::rename(&temporary, path).await
+    };
+    if let Err(error) = written.await {
+        tracing::warn!(path = %path.display(), %error, "saving the simulated cluster failed");
     }
 }

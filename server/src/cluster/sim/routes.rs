@@ -26,11 +26,11 @@ const APPLY_PATCH: &str = "application/apply-patch+yaml";
 type Shared = Arc<Mutex<Store>>;
 
 /// Routes for the whole Kubernetes API the simulated cluster serves, over `store`.
-pub fn router(store: Store) -> Router {
+pub fn router(store: Shared) -> Router {
     Router::new()
         .route("/version", get(version))
         .fallback(handle)
-        .with_state(Arc::new(Mutex::new(store)))
+        .with_state(store)
 }
 
 /// `GET /version`, so `Client::apiserver_version` works as a reachability check.

@@ -396,6 +396,9 @@ mod apply;
 mod census;
 mod controllers;
 mod events;
+mod snapshot;
+
+pub use snapshot::Snapshot;
 mod spawn;
 #[cfg(test)]
 mod tests;

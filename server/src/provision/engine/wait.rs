@@ -1,11 +1,14 @@
 //! Wait steps that say why: the namespace's recent Warning events about the awaited objects
 //! fail a step at once when waiting cannot help, and are noted in the timeline otherwise.
 
+use std::time::{Duration, Instant};
+
 use k8s_openapi::jiff::Timestamp;
 
-use super::{cluster_error, db_error, Engine, POLL};
+use super::{cluster_error, db_error, mode_of, Engine, POLL};
 use crate::clock::now_ms;
 use crate::db::jobs::{self, JobRecord};
+use crate::db::tenants::TenantRecord;
 use crate::jobs::worker::StepError;
 use crate::jobs::StepOutcome;
 use crate::provision::causes::{self, Target};
@@ -13,10 +16,28 @@ use crate::provision::readiness::{self, Readiness};
 use app::domain::job_kind::{Step, StepName};
 use app::domain::EventKind;
 
+/// How often a waiting step compares the tenant's objects with their render.
+const CONVERGE_EVERY: Duration = Duration::from_secs(5);
+
 /// How much older than the job's apply an event may look and still count.
 const CLOCK_MARGIN_MS: i64 = 2_000;
 
 impl Engine {
+    /// Whether the job's waiting step should compare the objects again: at its first look
+    /// (after a restart too), then every [`CONVERGE_EVERY`].
+    fn due_to_converge(&self, job_id: &str) -> bool {
+        let now = Instant::now();
+        let mut last = self.converged.lock().unwrap_or_else(|e| e.into_inner());
+        last.retain(|_, at| now.duration_since(*at) < CONVERGE_EVERY * 20);
+        match last.get(job_id) {
+            Some(at) if now.duration_since(*at) < CONVERGE_EVERY => false,
+            _ => {
+                last.insert(job_id.to_owned(), now);
+                true
+            }
+        }
+    }
+
     /// Judges a wait step: done when ready; else the namespace's recent Warning events about
     /// the awaited objects say why. A cause no wait can mend (a quota exceeded, an invalid
     /// spec, a missing image) fails the step at once with it; any other is noted once in the
@@ -25,13 +46,19 @@ impl Engine {
         &self,
         job: &JobRecord,
         step: &Step,
-        namespace: &str,
+        tenant: &TenantRecord,
         readiness: Readiness,
         targets: &[Target<'_>],
     ) -> Result<StepOutcome, StepError> {
         if readiness == Readiness::Ready {
             return Ok(StepOutcome::Done);
         }
+        if self.due_to_converge(&job.id)
+            && self.converge(job, step, tenant, mode_of(job.kind)).await?
+        {
+            return Ok(StepOutcome::Wait(POLL));
+        }
+        let namespace = &self.namespace(tenant);
         let events = readiness::warnings(&self.client, namespace)
             .await
             .map_err(cluster_error)?;

@@ -1,0 +1,168 @@
+//! Converging a tenant on its render: applying it (and pruning what it no longer has), and,
+//! while a step waits, putting back what is missing or was changed by hand.
+
+use std::collections::BTreeMap;
+
+use app::domain::job_kind::Step;
+use app::domain::setting::SettingValue;
+use app::domain::{EventKind, TenantState};
+
+use super::{cluster_error, db_error, generate_password, Engine};
+use crate::clock::now_ms;
+use crate::db::jobs::{self, JobRecord};
+use crate::db::tenants::TenantRecord;
+use crate::jobs::worker::StepError;
+use crate::jobs::StepOutcome;
+use crate::provision::apply;
+use crate::provision::drift;
+use crate::provision::manifests::{self, config, Mode, TenantObject, TenantSpec};
+use crate::secrets::{store, SecretsError};
+
+impl Engine {
+    /// The tenant's objects as they should be for `mode`.
+    pub(super) async fn render(
+        &self,
+        tenant: &TenantRecord,
+        mode: Mode,
+    ) -> Result<Vec<TenantObject>, StepError> {
+        let (plan, blueprint) = self.catalog(tenant).await?;
+        let namespace = self.namespace(tenant);
+
+        // The Secret is the only home of the database password and secret settings.
+        let existing = apply::existing_secret(&self.client, &namespace, config::SECRET)
+            .await
+            .map_err(cluster_error)?;
+        let existing = existing.and_then(|s| s.data).unwrap_or_default();
+        let read = |key: &str| {
+            existing
+                .get(key)
+                .and_then(|v| String::from_utf8(v.0.clone()).ok())
+        };
+        let password = read(config::DATABASE_PASSWORD).unwrap_or_else(generate_password);
+        // Secret settings the owner saved since wait in the database for this apply.
+        let saved_secrets = store::open_all(&self.pool, self.keyring.as_deref(), &tenant.id)
+            .await
+            .map_err(|e| match e {
+                SecretsError::Db(e) => db_error(e),
+                other => StepError::permanent(other.to_string()),
+            })?;
+        let mut settings = BTreeMap::new();
+        for spec in &blueprint.settings {
+            let raw = if spec.is_secret() {
+                saved_secrets
+                    .get(&spec.key)
+                    .cloned()
+                    .or_else(|| read(&spec.key.to_ascii_uppercase()))
+            } else {
+                tenant.settings.get(&spec.key).cloned()
+            };
+            if let Some(value) = raw.and_then(|raw| SettingValue::parse(spec, &raw).ok()) {
+                settings.insert(spec.key.clone(), value);
+            }
+        }
+        let spec = TenantSpec {
+            subdomain: &tenant.subdomain,
+            plan: &plan,
+            blueprint: &blueprint,
+            settings: &settings,
+            release: &tenant.release,
+            database_password: &password,
+            mode,
+        };
+        manifests::render(&spec, &self.cluster).map_err(|e| StepError::permanent(e.to_string()))
+    }
+
+    /// Renders the tenant's objects for `mode` and applies them, then prunes what is no
+    /// longer rendered.
+    pub(super) async fn apply(
+        &self,
+        tenant: &TenantRecord,
+        mode: Mode,
+    ) -> Result<StepOutcome, StepError> {
+        let objects = self.render(tenant, mode).await?;
+        apply::apply_all(&self.client, &objects)
+            .await
+            .map_err(cluster_error)?;
+        apply::prune(
+            &self.client,
+            &self.namespace(tenant),
+            tenant.subdomain.as_str(),
+            &objects,
+        )
+        .await
+        .map_err(cluster_error)?;
+        Ok(StepOutcome::Done)
+    }
+
+    /// For a step that waits on the tenant's objects: when any is missing (the cluster was
+    /// rebuilt, someone deleted it) or differs from the render (edited by hand), applies the
+    /// render again and says so in the job's timeline. Returns whether it did.
+    pub(super) async fn converge(
+        &self,
+        job: &JobRecord,
+        step: &Step,
+        tenant: &TenantRecord,
+        mode: Mode,
+    ) -> Result<bool, StepError> {
+        let objects = self.render(tenant, mode).await?;
+        let drifts = self.drifts(&objects).await?;
+        if drifts.is_empty() {
+            return Ok(false);
+        }
+        apply::apply_all(&self.client, &objects)
+            .await
+            .map_err(cluster_error)?;
+        let message = format!(
+            "{}: re-applied {} objects ({})",
+            step.title,
+            objects.len(),
+            drift::summary(&drifts)
+        );
+        tracing::info!(job_id = %job.id, tenant = %tenant.subdomain, drifted = drifts.len(), "re-applied a drifted tenant");
+        jobs::append_event(
+            &self.pool,
+            &job.id,
+            job.step,
+            step.name.as_str(),
+            EventKind::Waiting,
+            &message,
+            now_ms(),
+        )
+        .await
+        .map_err(db_error)?;
+        Ok(true)
+    }
+
+    /// Compares a running tenant (ready or suspended) with its render and, with `heal`,
+    /// applies the render again when anything differs. Returns what differed.
+    pub async fn check(
+        &self,
+        tenant: &TenantRecord,
+        heal: bool,
+    ) -> Result<Vec<drift::Drift>, StepError> {
+        let mode = match tenant.state {
+            TenantState::Suspended => Mode::Suspended,
+            _ => Mode::Serving,
+        };
+        let objects = self.render(tenant, mode).await?;
+        let drifts = self.drifts(&objects).await?;
+        if heal && !drifts.is_empty() {
+            apply::apply_all(&self.client, &objects)
+                .await
+                .map_err(cluster_error)?;
+        }
+        Ok(drifts)
+    }
+
+    /// What of `objects` the cluster does not hold as rendered.
+    async fn drifts(&self, objects: &[TenantObject]) -> Result<Vec<drift::Drift>, StepError> {
+        let live = apply::live(&self.client, objects)
+            .await
+            .map_err(cluster_error)?;
+        let rendered: Vec<_> = objects
+            .iter()
+            .map(|o| (o.kind().to_owned(), o.name().to_owned(), o.to_json()))
+            .collect();
+        Ok(drift::drifts(&rendered, &live))
+    }
+}
