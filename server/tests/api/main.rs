@@ -21,6 +21,7 @@ mod operations;
 mod outage;
 mod owner;
 mod owner_access;
+mod page_status;
 mod processes;
 mod provisioning;
 mod pruning;
