@@ -17,6 +17,7 @@ mod inspection;
 mod jobs;
 mod lifecycle;
 mod mail;
+mod malformed;
 mod operations;
 mod outage;
 mod owner;
