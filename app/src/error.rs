@@ -31,6 +31,9 @@ pub enum AppError {
     /// Too many attempts; the message says when to try again.
     #[error("{0}")]
     RateLimited(String),
+    /// The request body is larger than the server accepts.
+    #[error("The request is too large.")]
+    TooLarge,
     /// Something failed on the server; the details are in its log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -52,6 +55,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::RateLimited(_) => 429,
+            AppError::TooLarge => 413,
             AppError::Internal => 500,
             AppError::Unavailable(_) => 503,
             AppError::Transport(_) => 400,
@@ -76,6 +80,8 @@ mod tests {
         assert_eq!(AppError::Unauthenticated.status(), 401);
         assert_eq!(AppError::Forbidden.status(), 403);
         assert_eq!(AppError::RateLimited("later".into()).status(), 429);
+        assert_eq!(AppError::TooLarge.status(), 413);
+        assert_eq!(AppError::Transport("bad".into()).status(), 400);
         assert_eq!(AppError::Invalid("bad".into()).status(), 422);
     }
 

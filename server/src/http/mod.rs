@@ -9,7 +9,7 @@ pub mod server_fns;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{middleware, Router};
@@ -102,6 +102,7 @@ pub fn router(state: AppState, config: &ServeConfig, webhook: Router<AppState>) 
             shell,
         ))
         .layer(sessions)
+        .layer(DefaultBodyLimit::max(server_fns::BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::refuse_cross_origin,

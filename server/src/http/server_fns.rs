@@ -1,21 +1,49 @@
-//! The edge of the server functions: a failed call answered with its error's status, even
-//! when it failed before the function ran.
+//! The edge of the server functions: the body read within the limit, and a failed call
+//! answered with its error's status, even when it failed before the function ran.
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
-use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
 
 use app::error::AppError;
 
-/// Middleware around the server functions (and the pages beside them): gives a failed call
-/// its error's status.
+/// The largest request body the server reads, in bytes.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Middleware around the server functions (and the pages beside them): reads the body
+/// within [`BODY_LIMIT`], answering 413 past it, and gives a failed call its error's status.
 pub async fn answer(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(cause) => {
+            let error = if cause.is::<LengthLimitError>() {
+                AppError::TooLarge
+            } else {
+                tracing::info!(error = %cause, "reading a request body failed");
+                AppError::Transport("the request body could not be read".to_owned())
+            };
+            return failed(parts.uri.path(), &error);
+        }
+    };
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     with_error_status(response).await
+}
+
+/// A failed call's answer, shaped as the server functions shape theirs.
+fn failed(path: &str, error: &AppError) -> Response {
+    let (mut parts, body) = ([(header::CONTENT_TYPE, "application/json")], error.ser())
+        .into_response()
+        .into_parts();
+    if let Ok(path) = HeaderValue::from_str(path) {
+        parts.headers.insert(SERVER_FN_ERROR_HEADER, path);
+    }
+    stamp(&mut parts, error);
+    Response::from_parts(parts, body)
 }
 
 /// Gives a failed call the status of its error. Server functions answer 500 for any error

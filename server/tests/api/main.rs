@@ -8,6 +8,7 @@ mod admin_tenants;
 mod audit;
 mod authorisation;
 mod billing;
+mod body_limit;
 mod cli;
 mod cluster;
 mod csrf;
