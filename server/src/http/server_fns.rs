@@ -66,8 +66,13 @@ async fn with_error_status(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Sets the status an error answers with.
+/// Sets the status an error answers with and, when it says when to ask again, `Retry-After`.
 fn stamp(response: &mut axum::http::response::Parts, error: &AppError) {
     response.status =
         StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Some(secs) = error.retry_after_secs() {
+        response
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
 }
