@@ -28,9 +28,18 @@ pub enum AppError {
     /// Email and password do not match an account. Deliberately says no more than that.
     #[error("Email or password is incorrect.")]
     BadCredentials,
-    /// Too many attempts; the message says when to try again.
-    #[error("{0}")]
-    RateLimited(String),
+    /// Too many attempts; the message says when to try again, and `retry_after_secs` says it
+    /// to programs (the `Retry-After` header).
+    #[error("{message}")]
+    RateLimited {
+        /// What the person reads.
+        message: String,
+        /// Seconds until an attempt is considered again.
+        retry_after_secs: u64,
+    },
+    /// The request body is larger than the server accepts.
+    #[error("The request is too large.")]
+    TooLarge,
     /// Something failed on the server; the details are in its log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -51,10 +60,21 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
-            AppError::RateLimited(_) => 429,
+            AppError::RateLimited { .. } => 429,
+            AppError::TooLarge => 413,
             AppError::Internal => 500,
             AppError::Unavailable(_) => 503,
             AppError::Transport(_) => 400,
+        }
+    }
+
+    /// Seconds a client should wait before asking again, for errors that say so.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 }
@@ -75,7 +95,14 @@ mod tests {
     fn statuses_match_http_meaning() {
         assert_eq!(AppError::Unauthenticated.status(), 401);
         assert_eq!(AppError::Forbidden.status(), 403);
-        assert_eq!(AppError::RateLimited("later".into()).status(), 429);
+        let limited = AppError::RateLimited {
+            message: "later".into(),
+            retry_after_secs: 60,
+        };
+        assert_eq!(limited.status(), 429);
+        assert_eq!(limited.retry_after_secs(), Some(60));
+        assert_eq!(AppError::TooLarge.status(), 413);
+        assert_eq!(AppError::Transport("bad".into()).status(), 400);
         assert_eq!(AppError::Invalid("bad".into()).status(), 422);
     }
 

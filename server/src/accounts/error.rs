@@ -52,9 +52,10 @@ impl From<AccountError> for AppError {
             AccountError::LastAdmin => {
                 AppError::Conflict("This is the last admin: promote someone else first.".to_owned())
             }
-            AccountError::RateLimited { retry_after_secs } => {
-                AppError::RateLimited(rate_limit::message(retry_after_secs))
-            }
+            AccountError::RateLimited { retry_after_secs } => AppError::RateLimited {
+                message: rate_limit::message(retry_after_secs),
+                retry_after_secs,
+            },
             AccountError::BadCredentials => AppError::BadCredentials,
             AccountError::Db(cause) => cause.into(),
             internal @ (AccountError::Hashing(_) | AccountError::Closed) => {

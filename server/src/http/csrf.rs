@@ -21,8 +21,9 @@ pub struct Provenance<'a> {
 }
 
 /// Whether a request may go on. Safe methods always may. Otherwise a browser's request must
-/// come from the public origin or from the host it was sent to; a request with no browser
-/// headers at all (a command-line client) carries no ambient cookies to abuse and may.
+/// come from the public origin, or from the host it was sent to under the public scheme; a
+/// request with no browser headers at all (a command-line client) carries no ambient cookies
+/// to abuse and may.
 pub fn allowed(method: &Method, from: Provenance<'_>, public_origin: &str) -> bool {
     if matches!(
         *method,
@@ -30,29 +31,46 @@ pub fn allowed(method: &Method, from: Provenance<'_>, public_origin: &str) -> bo
     ) {
         return true;
     }
-    let same = |origin: &str| {
-        origin == public_origin
-            || from.host.is_some_and(|host| {
-                origin_host(origin).is_some_and(|o| o.eq_ignore_ascii_case(host))
-            })
+    let Some(public) = Site::parse(public_origin) else {
+        return false;
+    };
+    let addressed = from
+        .host
+        .and_then(|host| Site::parse(&format!("{}://{host}", public.scheme)));
+    let same = |url: &str| {
+        Site::parse(url).is_some_and(|site| site == public || Some(&site) == addressed.as_ref())
     };
     if let Some(origin) = from.origin {
         return same(origin);
     }
     if let Some(referer) = from.referer {
-        return url::Url::parse(referer)
-            .map(|url| same(&url.origin().ascii_serialization()))
-            .unwrap_or(false);
+        return same(referer);
     }
     !matches!(from.fetch_site, Some("cross-site" | "same-site"))
 }
 
-/// The `host[:port]` of an `http`/`https` origin.
-fn origin_host(origin: &str) -> Option<&str> {
-    origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
-        .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+/// What two origins must share to be the same: scheme, host and port, the port filled in
+/// when the scheme implies it (so `https://a` and `https://a:443` are one origin).
+#[derive(Debug, PartialEq, Eq)]
+struct Site {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+}
+
+impl Site {
+    /// The site of an `http` or `https` URL or origin; `None` for anything else (`null`).
+    fn parse(url: &str) -> Option<Self> {
+        let url = url::Url::parse(url).ok()?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return None;
+        }
+        Some(Self {
+            scheme: url.scheme().to_owned(),
+            host: url.host_str()?.to_ascii_lowercase(),
+            port: url.port_or_known_default(),
+        })
+    }
 }
 
 /// Middleware applying [`allowed`]: 403 and nothing done when refused.
@@ -112,8 +130,8 @@ mod tests {
             ..Default::default()
         }));
         assert!(post(Provenance {
-            origin: Some("http://127.0.0.1:4000"),
-            host: Some("127.0.0.1:4000"),
+            origin: Some("https://fleet.internal:4000"),
+            host: Some("fleet.internal:4000"),
             ..Default::default()
         }));
         assert!(post(Provenance {
@@ -146,6 +164,67 @@ mod tests {
             fetch_site: Some("cross-site"),
             ..Default::default()
         }));
+    }
+
+    #[test]
+    fn scheme_host_and_port_must_all_match() {
+        for origin in [
+            "http://fleet.example.com",
+            "https://fleet.example.com:8443",
+            "https://fleet.example.org",
+        ] {
+            assert!(
+                !post(Provenance {
+                    origin: Some(origin),
+                    ..Default::default()
+                }),
+                "{origin}"
+            );
+        }
+        assert!(!post(Provenance {
+            referer: Some("http://fleet.example.com/login"),
+            ..Default::default()
+        }));
+        let plain = |origin| {
+            allowed(
+                &Method::POST,
+                Provenance {
+                    origin: Some(origin),
+                    host: Some("127.0.0.1:4000"),
+                    ..Default::default()
+                },
+                "http://127.0.0.1:3000",
+            )
+        };
+        assert!(plain("http://127.0.0.1:4000"));
+        assert!(!plain("https://127.0.0.1:4000"), "another scheme");
+        assert!(!plain("http://127.0.0.1:4001"), "another port");
+        assert!(!plain("http://localhost:4000"), "another host");
+    }
+
+    #[test]
+    fn a_default_port_equals_an_absent_one() {
+        assert!(post(Provenance {
+            origin: Some("https://fleet.example.com:443"),
+            ..Default::default()
+        }));
+        assert!(allowed(
+            &Method::POST,
+            Provenance {
+                origin: Some("http://fleet.example.com"),
+                ..Default::default()
+            },
+            "http://fleet.example.com:80",
+        ));
+        assert!(allowed(
+            &Method::POST,
+            Provenance {
+                origin: Some("https://shop.example.com"),
+                host: Some("shop.example.com:443"),
+                ..Default::default()
+            },
+            PUBLIC,
+        ));
     }
 
     #[test]

@@ -4,11 +4,12 @@ pub mod client_addr;
 pub mod csrf;
 pub mod health;
 pub mod progress;
+pub mod server_fns;
 
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{middleware, Router};
@@ -75,16 +76,21 @@ pub fn router(state: AppState, config: &ServeConfig, webhook: Router<AppState>) 
         )));
     let services = state.services.clone();
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/api/jobs/{id}/events", get(progress::job_events))
-        .merge(webhook)
+    // Server functions answer with their errors' status; the pages share their routes.
+    let app = Router::new()
         .route("/api/{*function}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
             let options = state.leptos.clone();
             move || shell(options.clone())
         })
+        .layer(middleware::from_fn(server_fns::answer));
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/jobs/{id}/events", get(progress::job_events))
+        .merge(webhook)
+        .merge(app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -96,6 +102,7 @@ pub fn router(state: AppState, config: &ServeConfig, webhook: Router<AppState>) 
             shell,
         ))
         .layer(sessions)
+        .layer(DefaultBodyLimit::max(server_fns::BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::refuse_cross_origin,
@@ -108,6 +115,7 @@ pub fn router(state: AppState, config: &ServeConfig, webhook: Router<AppState>) 
         .with_state(state)
 }
 
+/// Any other path under `/api/`: leptos answers 400, as no server function is there.
 async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     let services = state.services.clone();
     leptos_axum::handle_server_fns_with_context(move || provide_context(services.clone()), request)

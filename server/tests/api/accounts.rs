@@ -284,11 +284,13 @@ async fn cookies_are_secure_behind_https(backend: Backend) {
         return;
     };
     let response = app
-        .call(
-            "sign_up",
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-        )
-        .await;
+        .client
+        .post(format!("{}/api/sign_up", app.base))
+        .header("origin", "https://fleet.example.com")
+        .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("Secure"), "{cookie}");
 }

@@ -3,7 +3,7 @@
 use app::error::AppError;
 
 use crate::on_both_databases;
-use crate::support::{error_of, Backend, TestApp};
+use crate::support::{error_of, retry_after, Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -35,7 +35,9 @@ async fn the_account_limit_engages_even_for_the_right_password(backend: Backend)
         )
         .await;
     assert_eq!(limited.status(), 429);
-    let AppError::RateLimited(message) = error_of(limited).await else {
+    let wait = retry_after(&limited).expect("a Retry-After header");
+    assert!((1..=900).contains(&wait), "{wait}");
+    let AppError::RateLimited { message, .. } = error_of(limited).await else {
         panic!("expected the rate limit");
     };
     assert_eq!(
@@ -95,6 +97,13 @@ async fn the_client_limit_engages_across_accounts(backend: Backend) {
         )
         .await;
     assert_eq!(limited.status(), 429);
+    let wait = retry_after(&limited).expect("a Retry-After header");
+    assert!((1..=900).contains(&wait), "{wait}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM login_failures").await,
+        8,
+        "four failures, each counted for its account and its client; the refused attempt is not"
+    );
 }
 
 async fn a_success_clears_the_account_failures(backend: Backend) {

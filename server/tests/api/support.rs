@@ -305,6 +305,17 @@ pub async fn error_of(response: Response) -> app::error::AppError {
     response.json().await.expect("an AppError body")
 }
 
+/// The seconds a response's `Retry-After` header asks a client to wait, if it has one.
+pub fn retry_after(response: &Response) -> Option<u64> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
 /// Calls a server function as `as_client` (the hydrated UI's way: a form-encoded POST).
 pub async fn post(
     app: &TestApp,

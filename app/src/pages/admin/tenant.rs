@@ -10,7 +10,7 @@ use crate::api::tenants::{
     SuspendTenant,
 };
 use crate::components::form_error::FormError;
-use crate::components::load_error::AdminLoadError;
+use crate::components::load_error::{answer_page, AdminLoadError};
 use crate::components::progress::JobProgressView;
 use crate::domain::{JobState, TenantState};
 use crate::error::AppError;
@@ -152,7 +152,10 @@ pub fn AdminTenantPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(AppError::NotFound) => view! { <h1>"No such tenant"</h1> }.into_any(),
+                        Err(AppError::NotFound) => {
+                            answer_page(&AppError::NotFound);
+                            view! { <h1>"No such tenant"</h1> }.into_any()
+                        }
                         Err(error) => view! { <AdminLoadError error/> }.into_any(),
                     }
                 })}

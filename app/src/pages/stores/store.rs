@@ -8,10 +8,12 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::stores::{store_overview, store_settings, BillingPortal, SaveSettings};
 use crate::components::form_error::FormError;
+use crate::components::load_error::answer_page;
 use crate::components::progress::JobProgressView;
 use crate::components::settings_form::SettingsFormView;
 use crate::domain::{SettingChangeView, TenantHealth};
 use crate::error::AppError;
+use crate::pages::not_found::NothingHere;
 
 /// A store's workloads, whether it is degraded, and what the reconciler found and put back.
 #[component]
@@ -135,11 +137,16 @@ pub fn StorePage() -> impl IntoView {
                             }
                             .into_any()
                         }
-                        Err(AppError::NotFound) => view! { <h1>"No such store"</h1> }.into_any(),
+                        // Whether the store does not exist or is someone else's, the viewer
+                        // finds nothing here.
+                        Err(AppError::NotFound) => view! { <NothingHere/> }.into_any(),
                         Err(AppError::Unauthenticated) => view! {
                             <p>"Please " <A href="/login">"log in"</A> " to see your store."</p>
                         }.into_any(),
-                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                        Err(error) => {
+                            answer_page(&error);
+                            view! { <p class="form-error">{error.to_string()}</p> }.into_any()
+                        }
                     }
                 })}
             </Suspense>
