@@ -185,6 +185,11 @@ fn generate_password() -> String {
 impl JobHandler for Engine {
     async fn run_step(&self, job: &JobRecord, step: &Step) -> Result<StepOutcome, StepError> {
         let tenant = self.tenant(job).await?;
+        // A crash between marking the tenant ready and recording the step leaves the mark
+        // made: running the step again finds it done.
+        if step.name == StepName::Ready && tenant.state == TenantState::Ready {
+            return Ok(StepOutcome::Done);
+        }
         if let Some(expected) = working_state(job.kind) {
             if tenant.state != expected {
                 return Err(StepError::permanent(format!(
@@ -240,6 +245,13 @@ impl JobHandler for Engine {
                 let address = readiness::address(client, &namespace, exposure::PUBLIC)
                     .await
                     .map_err(cluster_error)?;
+                // No address: the exposure may be gone (a rebuilt cluster); put it back.
+                if address.is_none()
+                    && self.due_to_converge(&job.id)
+                    && self.converge(job, step, &tenant, mode_of(job.kind)).await?
+                {
+                    return Ok(StepOutcome::Wait(POLL));
+                }
                 let host = format!("{}.{}", tenant.subdomain, self.cluster.base_domain);
                 dns_step::publish(&self.pool, self.dns.as_ref(), &tenant.id, &host, address).await
             }

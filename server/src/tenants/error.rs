@@ -51,7 +51,7 @@ pub enum TenantError {
     NoSecretKey,
     /// The cluster did not answer a read.
     #[error("the cluster cannot be read: {0}")]
-    Cluster(#[source] ApplyError),
+    Cluster(#[source] Box<ApplyError>),
     /// The service runs without a cluster client.
     #[error("the tenant service has no cluster client")]
     NoClusterClient,
@@ -62,6 +62,12 @@ pub enum TenantError {
     /// The database failed; asking again may work.
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl From<ApplyError> for TenantError {
+    fn from(error: ApplyError) -> Self {
+        Self::Cluster(Box::new(error))
+    }
 }
 
 impl TenantError {

@@ -35,7 +35,7 @@ impl TenantInspection for TenantService {
             let (client, namespace, tenant) = self.on_cluster(subdomain).await?;
             let mut health = inspect::health(client, &namespace, tenant.subdomain.as_str())
                 .await
-                .map_err(TenantError::Cluster)?;
+                .map_err(TenantError::from)?;
             if tenant.state == TenantState::Ready {
                 health.degraded = health.shortfall();
             }
@@ -64,7 +64,7 @@ impl TenantInspection for TenantService {
             let (client, namespace, tenant) = self.on_cluster(subdomain).await?;
             inspect::objects(client, &namespace, tenant.subdomain.as_str())
                 .await
-                .map_err(TenantError::Cluster)
+                .map_err(TenantError::from)
         })
         .await
     }

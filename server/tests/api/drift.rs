@@ -110,7 +110,13 @@ async fn the_reconciler_puts_back_what_was_deleted_or_edited_by_hand(backend: Ba
         (back && config_value(&app, &config, &key).await == rendered).then_some(())
     })
     .await;
-    let health = health(&app).await;
+    // The repair is recorded right after it is applied.
+    let health = eventually("both repairs are recorded", || async {
+        let health = health(&app).await;
+        let found = health.repairs.join("\n");
+        (found.contains("Deployment web missing") && found.contains("ConfigMap")).then_some(health)
+    })
+    .await;
     assert_eq!(health.drift, None, "nothing differs once repaired");
     let found = health.repairs.join("\n");
     assert!(found.contains("Deployment web missing"), "{found}");

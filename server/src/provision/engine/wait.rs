@@ -25,7 +25,7 @@ const CLOCK_MARGIN_MS: i64 = 2_000;
 impl Engine {
     /// Whether the job's waiting step should compare the objects again: at its first look
     /// (after a restart too), then every [`CONVERGE_EVERY`].
-    fn due_to_converge(&self, job_id: &str) -> bool {
+    pub(super) fn due_to_converge(&self, job_id: &str) -> bool {
         let now = Instant::now();
         let mut last = self.converged.lock().unwrap_or_else(|e| e.into_inner());
         last.retain(|_, at| now.duration_since(*at) < CONVERGE_EVERY * 20);
