@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::tenants::{inspect_tenant, SetSelfHeal};
-use crate::pages::stores::store::{Health, SettingsHistory};
+use crate::api::tenants::inspect_tenant;
+use crate::pages::stores::store::SettingsHistory;
 
 /// Percent-encodes text for a `data:` URL.
 fn data_url(yaml: &str) -> String {
@@ -29,40 +29,17 @@ pub fn TenantInspectionView(
     version: Signal<u32>,
 ) -> impl IntoView {
     let name = subdomain.clone();
-    let self_heal = ServerAction::<SetSelfHeal>::new();
     let inspection = Resource::new(
-        move || {
-            (
-                name.clone(),
-                version.get() + self_heal.version().get() as u32,
-            )
-        },
+        move || (name.clone(), version.get()),
         |(subdomain, _)| inspect_tenant(subdomain),
     );
     view! {
         <Suspense fallback=|| view! { <p>"Loading the cluster view…"</p> }>
             {move || {
                 let file = format!("{subdomain}.yaml");
-                let name = subdomain.clone();
                 Suspend::new(async move {
                     match inspection.await {
                         Ok(data) => view! {
-                            <h2>"Health"</h2>
-                            {data.health.as_ref().ok().map(|health| {
-                                let (label, turn) = if health.self_heal {
-                                    ("Self-heal is on: drift is put back. Turn it off", "false")
-                                } else {
-                                    ("Self-heal is off: drift is only reported. Turn it on", "true")
-                                };
-                                view! {
-                                    <ActionForm action=self_heal attr:class="row-form">
-                                        <input type="hidden" name="subdomain" value=name.clone()/>
-                                        <input type="hidden" name="on" value=turn/>
-                                        <button type="submit" data-testid="self-heal">{label}</button>
-                                    </ActionForm>
-                                }
-                            })}
-                            <Health health=data.health/>
                             <h2>"Settings"</h2>
                             <dl class="facts" data-testid="tenant-settings">
                                 {data.settings.fields.into_iter().map(|f| view! {
