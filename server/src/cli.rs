@@ -78,6 +78,31 @@ pub enum BenchCommand {
     /// `/healthz` of the same server) under concurrent clients; exits non-zero if a request
     /// fails.
     AdminPage(AdminPageBenchArgs),
+    /// Keep a fleet of ready stores on a simulated cluster under the reconciler, count the API
+    /// requests and database statements it costs when nothing drifts, then drift one store
+    /// and time its repair; exits non-zero if a look fails or finds drift where there is none.
+    Reconcile(ReconcileBenchArgs),
+}
+
+/// Settings of `storefleet bench reconcile`.
+#[derive(Debug, clap::Args)]
+pub struct ReconcileBenchArgs {
+    /// Ready stores to keep.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tenants: u32,
+    /// How often each store is looked at (the server's `STOREFLEET_RECONCILE_EVERY_SECS`).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub period_secs: u64,
+    /// Seconds of steady state to measure.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub seconds: u64,
+    /// A PostgreSQL server (`postgres://…`) to create the throw-away database on; a
+    /// temporary SQLite file when omitted.
+    #[arg(long = "database-url")]
+    pub database_url: Option<String>,
+    /// Cluster layout.
+    #[command(flatten)]
+    pub cluster: ClusterConfig,
 }
 
 /// Settings of `storefleet bench admin-page`.

@@ -4,15 +4,21 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use server::cli::{AdminCommand, Cli, Command, ManifestsCommand};
+use server::cli::{AdminCommand, BenchCommand, Cli, Command, ManifestsCommand};
 use server::commands;
 use server::config::ServeConfig;
 use server::{serve, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    telemetry::init();
     let cli = Cli::parse();
+    // The reconciler's benchmark installs its own subscriber, one that counts statements.
+    if !matches!(
+        cli.command,
+        Some(Command::Bench(BenchCommand::Reconcile(_)))
+    ) {
+        telemetry::init();
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

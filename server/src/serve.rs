@@ -47,7 +47,7 @@ pub struct Running {
     /// The billing sweep (grace periods and retention), when billing is on.
     billing_sweep: Option<JoinHandle<()>>,
     /// The reconciler, unless turned off; stops with the job worker.
-    reconciler: Option<JoinHandle<()>>,
+    reconciler: Option<JoinHandle<usize>>,
 }
 
 impl Running {

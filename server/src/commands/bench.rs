@@ -48,6 +48,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Provision(args) => provision(&args).await,
         BenchCommand::AdminPage(args) => super::bench_admin::run(&args).await,
+        BenchCommand::Reconcile(args) => super::bench_reconcile::run(&args).await,
     }
 }
 

@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod bench;
 pub mod bench_admin;
+pub mod bench_reconcile;
 pub mod manifests;
+mod scratch;
 pub mod secrets;
 pub mod tenant;

@@ -77,11 +77,13 @@ impl Reconciler {
         }
     }
 
-    /// Runs until `shutdown` turns true.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    /// Runs until `shutdown` turns true; returns how many stores it looked at.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> usize {
+        let mut looked = 0;
         loop {
-            if let Err(error) = self.run_due().await {
-                tracing::warn!(%error, "looking for drift failed");
+            match self.run_due().await {
+                Ok(count) => looked += count,
+                Err(error) => tracing::warn!(%error, "looking for drift failed"),
             }
             tokio::select! {
                 _ = shutdown.changed() => break,
@@ -91,6 +93,7 @@ impl Reconciler {
                 break;
             }
         }
+        looked
     }
 
     /// Looks at every store due now, once (up to a batch); returns how many were looked at.

@@ -25,8 +25,10 @@ mod routes;
 pub mod selector;
 pub mod status;
 mod store;
+mod traffic;
 
 pub use store::Snapshot;
+pub use traffic::Traffic;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -114,6 +116,8 @@ pub struct SimCluster {
     token: String,
     client: kube::Client,
     store: Arc<Mutex<Store>>,
+    /// The engine's requests, counted.
+    traffic: Traffic,
     /// Where the objects are kept between runs.
     state_file: Option<PathBuf>,
     /// Writes the objects to the state file while the cluster runs.
@@ -165,8 +169,9 @@ impl SimCluster {
         let saver = state_file
             .clone()
             .map(|path| tokio::spawn(keep_saved(store.clone(), path)));
+        let traffic = Traffic::default();
         let router = bearer::required(
-            api_log::recorded(routes::router(store.clone())),
+            traffic.counting(api_log::recorded(routes::router(store.clone()))),
             token.clone(),
         );
         let (shutdown, task) = serve(listener, router.clone());
@@ -177,6 +182,7 @@ impl SimCluster {
             token,
             client,
             store,
+            traffic,
             state_file,
             saver,
             router,
@@ -215,6 +221,11 @@ impl SimCluster {
     /// The bearer token its clients send (for a kubeconfig that points at it).
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// The count of the engine's requests to it.
+    pub fn traffic(&self) -> Traffic {
+        self.traffic.clone()
     }
 
     /// The address it listens on.

@@ -15,7 +15,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use sqlx::{Connection, Executor, PgConnection};
 
 use app::domain::{Email, Password, Role};
 
@@ -23,8 +22,10 @@ use crate::accounts::AccountService;
 use crate::cli::AdminPageBenchArgs;
 use crate::clock::now_ms;
 use crate::config::{ClusterMode, DbConfig, ServeConfig};
-use crate::db::{self, Backend};
+use crate::db;
 use crate::serve;
+
+use super::scratch::ScratchDatabase;
 
 use load::{Phase, PhaseReport};
 
@@ -145,75 +146,4 @@ async fn logged_in(base: &str, origin: &str) -> anyhow::Result<reqwest::Client> 
         bail!("logging in answered {}", response.status());
     }
     Ok(client)
-}
-
-/// A database no one else uses, removed at the end.
-struct ScratchDatabase {
-    url: String,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    Folder(PathBuf),
-    Postgres { server: String, name: String },
-}
-
-impl ScratchDatabase {
-    /// A temporary SQLite file, or a new database on the server of a PostgreSQL URL.
-    async fn create(server: Option<&str>) -> anyhow::Result<Self> {
-        let name = format!("storefleet_bench_{}", uuid::Uuid::new_v4().simple());
-        match server {
-            None => {
-                let folder = std::env::temp_dir().join(&name);
-                std::fs::create_dir_all(&folder)
-                    .with_context(|| format!("creating {}", folder.display()))?;
-                Ok(Self {
-                    url: format!("sqlite://{}", folder.join("bench.db").display()),
-                    cleanup: Cleanup::Folder(folder),
-                })
-            }
-            Some(server) => {
-                if Backend::of(server)? != Backend::Postgres {
-                    bail!("--database-url must name a PostgreSQL server");
-                }
-                let mut conn = PgConnection::connect(server)
-                    .await
-                    .with_context(|| format!("connecting to {}", db::redact(server)))?;
-                conn.execute(format!("CREATE DATABASE {name}").as_str())
-                    .await?;
-                conn.close().await?;
-                let mut url = url::Url::parse(server)?;
-                url.set_path(&name);
-                Ok(Self {
-                    url: url.to_string(),
-                    cleanup: Cleanup::Postgres {
-                        server: server.to_owned(),
-                        name,
-                    },
-                })
-            }
-        }
-    }
-
-    async fn drop_it(self) {
-        match self.cleanup {
-            Cleanup::Folder(folder) => {
-                if let Err(error) = std::fs::remove_dir_all(&folder) {
-                    eprintln!("could not remove {}: {error}", folder.display());
-                }
-            }
-            Cleanup::Postgres { server, name } => {
-                let dropped = async {
-                    let mut conn = PgConnection::connect(&server).await?;
-                    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                        .await?;
-                    conn.close().await
-                }
-                .await;
-                if let Err(error) = dropped {
-                    eprintln!("could not drop the database {name}: {error}");
-                }
-            }
-        }
-    }
 }
