@@ -1,5 +1,5 @@
 // An admin runs a fleet of 10,000 stores: finds one by search, suspends it — its owner's
-// dashboard says so — and resumes it.
+// dashboard says so — and resumes it; turns its self-heal off and on.
 import { PASSWORD, createAdmin, expect, freshEmail, logIn, open, storefleet, test } from './support.mjs';
 
 /** 10,000 demo tenants, once per test database. */
@@ -37,6 +37,14 @@ test('an admin finds one store among 10,000, suspends it and resumes it', async 
   await desk.getByTestId('tenants-table').getByRole('link', { name: subdomain }).click();
   await expect(desk).toHaveURL(new RegExp(`/admin/tenants/${subdomain}$`));
   await expect(desk.getByTestId('tenant-state')).toHaveText('ready');
+
+  // Self-heal: on by default; the admin turns it off for this store, and on again.
+  const selfHeal = desk.getByTestId('tenant-self-heal');
+  await expect(selfHeal).toHaveText('on: drift is put back');
+  await desk.getByTestId('self-heal').click();
+  await expect(selfHeal).toHaveText('off: drift is only reported', { timeout: 15_000 });
+  await desk.getByTestId('self-heal').click();
+  await expect(selfHeal).toHaveText('on: drift is put back', { timeout: 15_000 });
 
   await desk.getByTestId('suspend').click();
   await expect(desk.getByTestId('tenant-state')).toHaveText('suspended', { timeout: 15_000 });

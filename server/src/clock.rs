@@ -21,12 +21,7 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The time of day of a stored time, as a timeline says it: `10:42 UTC`.
-pub fn time_of_day(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .map(|t| format!("{:02}:{:02} UTC", t.hour(), t.minute()))
-        .unwrap_or_default()
-}
+pub use app::domain::clock::time_of_day;
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use crate::domain::clock::time_of_day;
 use crate::domain::{EventKind, JobEventView, JobProgress, JobState, JobView};
 
 /// How one step stands, derived from the job's events.
@@ -67,6 +68,24 @@ pub fn summary(job: &JobView, estimate_ms: Option<i64>) -> String {
     }
 }
 
+/// A step's class and the note beside it; a waiting step says since when it waits (its
+/// deadline counts from then, across retries and restarts).
+pub fn step_note(status: &StepStatus, started_at: Option<i64>) -> (&'static str, String) {
+    match status {
+        StepStatus::Pending => ("pending", String::new()),
+        StepStatus::Running => ("running", "running…".to_owned()),
+        StepStatus::Waiting(message) => match started_at {
+            Some(at) => (
+                "waiting",
+                format!("{message} · waiting since {}", time_of_day(at)),
+            ),
+            None => ("waiting", message.clone()),
+        },
+        StepStatus::Done(ms) => ("done", seconds(*ms)),
+        StepStatus::Failed(message) => ("failed", message.clone()),
+    }
+}
+
 fn seconds(ms: i64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
@@ -108,15 +127,10 @@ pub fn JobProgressView(
                 let started_at = events.with(|e| {
                     e.iter()
                         .find(|e| e.step == index && e.kind == EventKind::Started)
-                        .map(|e| e.at - created)
+                        .map(|e| e.at)
                 });
-                let (class, note) = match &status {
-                    StepStatus::Pending => ("pending", String::new()),
-                    StepStatus::Running => ("running", "running…".to_owned()),
-                    StepStatus::Waiting(message) => ("waiting", message.clone()),
-                    StepStatus::Done(ms) => ("done", seconds(*ms)),
-                    StepStatus::Failed(message) => ("failed", message.clone()),
-                };
+                let (class, note) = step_note(&status, started_at);
+                let started_at = started_at.map(|at| at - created);
                 view! {
                     <li class=class data-step=index>
                         <span class="step-title">{title.clone()}</span>
@@ -265,6 +279,26 @@ mod tests {
         assert_eq!(
             step_statuses(&job("failed", 0), &failed)[0],
             StepStatus::Failed("failed 0".into())
+        );
+    }
+
+    #[test]
+    fn a_waiting_step_says_since_when() {
+        let waiting = StepStatus::Waiting("re-applied 12 objects".into());
+        assert_eq!(
+            step_note(&waiting, Some(1_795_000_000_123)),
+            (
+                "waiting",
+                "re-applied 12 objects · waiting since 11:06 UTC".into()
+            )
+        );
+        assert_eq!(
+            step_note(&waiting, None),
+            ("waiting", "re-applied 12 objects".into())
+        );
+        assert_eq!(
+            step_note(&StepStatus::Done(1500), Some(0)),
+            ("done", "1.5 s".into())
         );
     }
 

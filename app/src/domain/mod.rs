@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod audit;
 pub mod blueprint;
+pub mod clock;
 pub mod email;
 pub mod health;
 pub mod ids;

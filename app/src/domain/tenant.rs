@@ -115,6 +115,11 @@ pub struct TenantView {
     pub url: String,
     /// Creation time, RFC 3339.
     pub created_at: String,
+    /// What differs from its configuration on the cluster and was left so (self-heal off),
+    /// as the last look saw it.
+    pub drift: Option<String>,
+    /// Whether drift is put back, or only reported.
+    pub self_heal: bool,
 }
 
 /// A tenant with its jobs, newest first.
@@ -124,6 +129,9 @@ pub struct TenantDetail {
     pub tenant: TenantView,
     /// Its jobs, newest first.
     pub jobs: Vec<super::JobView>,
+    /// The reconciler's latest findings, newest first, e.g.
+    /// "12:03 UTC · Deployment web missing · repaired".
+    pub drift_history: Vec<String>,
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The reconciler's bookkeeping: which running stores are due for a look, what differed at
 //! the last one, the drifts found (and whether they were put back), and each store's
-//! self-heal switch.
+//! self-heal switch (both also read with the tenant).
 
 use sqlx::{AnyPool, Row};
 
@@ -9,11 +9,24 @@ use super::Result;
 /// How many drift events a store's health shows.
 const RECENT: i64 = 5;
 
+/// A store due for a look, with what the look needs to know of its bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    /// The store.
+    pub tenant_id: String,
+    /// Whether drift is put back, or only reported.
+    pub self_heal: bool,
+    /// Whether the last look found drift it left standing.
+    pub drifted: bool,
+}
+
 /// Stores due for a look at `now`, oldest first: ready or suspended, with no unfinished job
 /// (a job converges the store itself).
-pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
+pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<Due>> {
     let rows = sqlx::query(
-        "SELECT id FROM tenants t WHERE t.state IN ('ready', 'suspended') AND t.check_after <= $1 \
+        "SELECT id, self_heal, CAST(CASE WHEN drift IS NULL THEN 0 ELSE 1 END AS BIGINT) AS drifted \
+         FROM tenants t \
+         WHERE t.state IN ('ready', 'suspended') AND t.check_after <= $1 \
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.tenant_id = t.id \
                          AND j.state IN ('queued', 'running')) \
          ORDER BY t.check_after LIMIT $2",
@@ -22,7 +35,17 @@ pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
+    rows.iter()
+        .map(|row| {
+            let self_heal: i64 = row.try_get("self_heal")?;
+            let drifted: i64 = row.try_get("drifted")?;
+            Ok(Due {
+                tenant_id: row.try_get("id")?,
+                self_heal: self_heal != 0,
+                drifted: drifted != 0,
+            })
+        })
+        .collect()
 }
 
 /// Takes a due store for one look, not to look again before `next`. False when another
@@ -48,8 +71,7 @@ pub async fn record(
     now: i64,
 ) -> Result<()> {
     let Some(summary) = drift else {
-        // Nothing differs: cheap when nothing did before either.
-        sqlx::query("UPDATE tenants SET drift = NULL WHERE id = $1 AND drift IS NOT NULL")
+        sqlx::query("UPDATE tenants SET drift = NULL WHERE id = $1")
             .bind(tenant_id)
             .execute(pool)
             .await?;
@@ -86,25 +108,9 @@ pub struct DriftRecord {
     pub repaired: bool,
 }
 
-/// A store's reconciliation as its health shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DriftStatus {
-    /// Whether drift is put back, or only reported.
-    pub self_heal: bool,
-    /// What differs now, as far as the last look saw.
-    pub standing: Option<String>,
-    /// The latest drifts, newest first.
-    pub recent: Vec<DriftRecord>,
-}
-
-/// A store's self-heal switch, standing drift and latest drift events.
-pub async fn status(pool: &AnyPool, tenant_id: &str) -> Result<DriftStatus> {
-    let row = sqlx::query("SELECT self_heal, drift FROM tenants WHERE id = $1")
-        .bind(tenant_id)
-        .fetch_one(pool)
-        .await?;
-    let self_heal: i64 = row.try_get("self_heal")?;
-    let recent = sqlx::query(
+/// A store's latest drift events, newest first.
+pub async fn recent(pool: &AnyPool, tenant_id: &str) -> Result<Vec<DriftRecord>> {
+    sqlx::query(
         "SELECT at, summary, repaired FROM drift_events WHERE tenant_id = $1 \
          ORDER BY at DESC LIMIT $2",
     )
@@ -121,12 +127,7 @@ pub async fn status(pool: &AnyPool, tenant_id: &str) -> Result<DriftStatus> {
             repaired: repaired != 0,
         })
     })
-    .collect::<Result<_>>()?;
-    Ok(DriftStatus {
-        self_heal: self_heal != 0,
-        standing: row.try_get("drift")?,
-        recent,
-    })
+    .collect()
 }
 
 /// Turns a store's self-heal on or off; a store turned on is looked at again soon.

@@ -14,7 +14,8 @@ pub type TenantWithOwner = (TenantRecord, Option<String>);
 
 /// The tenant columns, as this query names them.
 const COLUMNS: &str = "t.id, t.subdomain, t.plan, t.owner_id, t.state, t.settings, \
-                       t.release_tags, t.created_at, u.email AS owner_email";
+                       t.release_tags, t.created_at, t.drift, t.self_heal, \
+                       u.email AS owner_email";
 
 const FROM: &str = "FROM tenants t LEFT JOIN users u ON u.id = t.owner_id";
 

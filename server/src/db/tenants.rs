@@ -30,6 +30,10 @@ pub struct TenantRecord {
     pub release: BTreeMap<String, String>,
     /// Creation time.
     pub created_at: i64,
+    /// What differs from its render, as the reconciler's last look saw it and left it.
+    pub drift: Option<String>,
+    /// Whether the reconciler puts drift back, or only reports it.
+    pub self_heal: bool,
 }
 
 /// Outcome of creating a tenant.
@@ -45,7 +49,7 @@ pub enum Created {
 }
 
 pub(super) const COLUMNS: &str =
-    "id, subdomain, plan, owner_id, state, settings, release_tags, created_at";
+    "id, subdomain, plan, owner_id, state, settings, release_tags, created_at, drift, self_heal";
 
 pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
     let state: String = row.try_get("state")?;
@@ -65,6 +69,8 @@ pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
         settings: serde_json::from_str(&settings).map_err(|e| DbError::Corrupt(e.to_string()))?,
         release: serde_json::from_str(&release).map_err(|e| DbError::Corrupt(e.to_string()))?,
         created_at: row.try_get("created_at")?,
+        drift: row.try_get("drift")?,
+        self_heal: row.try_get::<i64, _>("self_heal")? != 0,
     })
 }
 
@@ -83,7 +89,8 @@ pub async fn create(
 ) -> Result<Created> {
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query(&format!(
-        "INSERT INTO tenants ({COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)"
+        "INSERT INTO tenants ({COLUMNS}, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8)"
     ))
     .bind(&tenant.id)
     .bind(tenant.subdomain.as_str())
@@ -93,6 +100,8 @@ pub async fn create(
     .bind(json(&tenant.settings))
     .bind(json(&tenant.release))
     .bind(now)
+    .bind(tenant.drift.clone())
+    .bind(i64::from(tenant.self_heal))
     .execute(&mut *tx)
     .await;
     match inserted {

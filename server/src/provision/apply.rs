@@ -1,10 +1,10 @@
 //! Talking to the cluster: server-side apply of rendered objects under one field manager, in
 //! order, and pruning of the tenant's objects that the new render no longer contains.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{Namespace, Secret};
-use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Secret};
+use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, TypeMeta};
 use kube::{Api, Client, ResourceExt};
 use serde_json::Value;
 
@@ -69,19 +69,64 @@ pub async fn apply_all(client: &Client, objects: &[TenantObject]) -> Result<()> 
 }
 
 /// The cluster's copy of each object, in the same order (`None` where it has none), as
-/// JSON for comparing with the render.
-pub async fn live(client: &Client, objects: &[TenantObject]) -> Result<Vec<Option<Value>>> {
+/// JSON for comparing with the render. A kind the tenant has several objects of in one
+/// namespace is read with one list by the tenant's labels; the others with one get each.
+pub async fn live(
+    client: &Client,
+    subdomain: &str,
+    objects: &[TenantObject],
+) -> Result<Vec<Option<Value>>> {
+    let place = |o: &TenantObject| (o.kind(), o.meta().namespace.clone().unwrap_or_default());
+    let mut counts: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    for object in objects {
+        *counts.entry(place(object)).or_default() += 1;
+    }
+    let mut listed: BTreeMap<(&str, String), BTreeMap<String, Value>> = BTreeMap::new();
+    for object in objects {
+        let key = place(object);
+        if counts[&key] < 2 || listed.contains_key(&key) {
+            continue;
+        }
+        let kind = object.tenant_kind();
+        let items = api(client, &kind, &key.1)
+            .list(&ListParams::default().labels(&selector(subdomain)))
+            .await
+            .map_err(failed("listing", object.kind(), &key.1))?;
+        let by_name = items
+            .into_iter()
+            .map(|item| (item.name_any(), as_json(item, &kind)))
+            .collect();
+        listed.insert(key, by_name);
+    }
     let mut found = Vec::with_capacity(objects.len());
     for object in objects {
-        let kind = object.tenant_kind();
-        let namespace = object.meta().namespace.as_deref().unwrap_or_default();
-        let live = api(client, &kind, namespace)
-            .get_opt(object.name())
-            .await
-            .map_err(failed("reading", object.kind(), object.name()))?;
-        found.push(live.map(|o| serde_json::to_value(o).unwrap_or(Value::Null)));
+        let key = place(object);
+        let live = match listed.get(&key) {
+            Some(by_name) => by_name.get(object.name()).cloned(),
+            None => {
+                let kind = object.tenant_kind();
+                api(client, &kind, &key.1)
+                    .get_opt(object.name())
+                    .await
+                    .map_err(failed("reading", object.kind(), object.name()))?
+                    .map(|item| as_json(item, &kind))
+            }
+        };
+        found.push(live);
     }
     Ok(found)
+}
+
+/// An object read from the cluster as JSON, with its `apiVersion` and `kind` (a list's items
+/// may come without them).
+fn as_json(mut object: DynamicObject, kind: &TenantKind) -> Value {
+    if object.types.is_none() {
+        object.types = Some(TypeMeta {
+            api_version: kind.resource.api_version.clone(),
+            kind: kind.resource.kind.clone(),
+        });
+    }
+    serde_json::to_value(object).unwrap_or(Value::Null)
 }
 
 /// The tenant's label selector.
@@ -148,6 +193,15 @@ pub async fn existing_secret(
     api.get_opt(name)
         .await
         .map_err(failed("reading", "Secret", name))
+}
+
+/// Whether the namespace holds a volume claim, that is, a store's data.
+pub async fn has_volumes(client: &Client, namespace: &str) -> Result<bool> {
+    let api: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), namespace);
+    api.list(&ListParams::default().limit(1))
+        .await
+        .map(|claims| !claims.items.is_empty())
+        .map_err(failed("listing", "PersistentVolumeClaim", namespace))
 }
 
 /// Deletes the tenant's namespace (and with it everything inside). Already gone is fine.

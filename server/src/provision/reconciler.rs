@@ -19,6 +19,7 @@ use super::drift;
 use super::engine::Engine;
 use crate::clock::now_ms;
 use crate::db::{drift as records, tenants, DbError};
+use crate::jobs::step::FailureKind;
 
 /// How the reconciler paces itself.
 #[derive(Debug, Clone)]
@@ -102,7 +103,7 @@ impl Reconciler {
         let limit = i64::try_from(self.options.batch).unwrap_or(i64::MAX);
         let due = records::due(&self.pool, now, limit).await?;
         let looked = stream::iter(due)
-            .map(|tenant_id| async move { self.look(&tenant_id, now).await })
+            .map(|due| async move { self.look(&due, now).await })
             .buffer_unordered(self.options.concurrency.max(1))
             .filter(|look| std::future::ready(matches!(look, Ok(Some(_)))))
             .count()
@@ -111,7 +112,8 @@ impl Reconciler {
     }
 
     /// Claims and looks at one store; `None` when another server took it.
-    async fn look(&self, tenant_id: &str, now: i64) -> Result<Option<Look>, DbError> {
+    async fn look(&self, due: &records::Due, now: i64) -> Result<Option<Look>, DbError> {
+        let tenant_id = due.tenant_id.as_str();
         let period = ms(self.options.period);
         // Spread over the period, so stores made at once are not all looked at at once.
         let next = now + period - rand::thread_rng().gen_range(0..=period / 5);
@@ -121,23 +123,23 @@ impl Reconciler {
         let Some(tenant) = tenants::by_id(&self.pool, tenant_id).await? else {
             return Ok(None);
         };
-        let heal = records::status(&self.pool, tenant_id).await?.self_heal;
-        let drifts = match self.engine.check(&tenant, heal).await {
-            Ok(drifts) => drifts,
+        let heal = due.self_heal;
+        let look = match self.engine.check(&tenant, heal).await {
+            Ok(drifts) if drifts.is_empty() => Look::Converged,
+            Ok(drifts) if heal => Look::Repaired(drift::summary(&drifts)),
+            Ok(drifts) => Look::Reported(drift::summary(&drifts)),
+            // Drift that must not be put back blindly (a lost Secret beside the data it
+            // opens) is reported for a person to decide.
+            Err(error) if error.kind == FailureKind::Permanent => Look::Reported(error.message),
             Err(error) => {
                 // The next look tries again; a cluster that cannot be read is not drift.
                 tracing::warn!(tenant = %tenant.subdomain, error = %error.message, "a drift check failed");
                 return Ok(None);
             }
         };
-        let look = if drifts.is_empty() {
-            Look::Converged
-        } else if heal {
-            Look::Repaired(drift::summary(&drifts))
-        } else {
-            Look::Reported(drift::summary(&drifts))
-        };
         match &look {
+            // Nothing to write when nothing differed before either.
+            Look::Converged if !due.drifted => {}
             Look::Converged => records::record(&self.pool, tenant_id, None, false, now).await?,
             Look::Repaired(summary) => {
                 tracing::warn!(tenant = %tenant.subdomain, drift = %summary, "drift repaired");

@@ -94,6 +94,8 @@ impl TenantAdmin for TenantService {
                 settings: BTreeMap::new(),
                 release: BTreeMap::new(),
                 created_at: now,
+                drift: None,
+                self_heal: true,
             };
             let cause = actor.cause();
             let job_id =

@@ -10,8 +10,6 @@ use app::ports::TenantInspection;
 
 use super::error::{answer, TenantError};
 use super::TenantService;
-use crate::clock::time_of_day;
-use crate::db::drift;
 use crate::db::tenants::TenantRecord;
 use crate::provision::inspect;
 use crate::provision::manifests::{self, Mode, TenantSpec};
@@ -39,21 +37,9 @@ impl TenantInspection for TenantService {
             if tenant.state == TenantState::Ready {
                 health.degraded = health.shortfall();
             }
-            let status = drift::status(self.pool(), &tenant.id).await?;
-            health.self_heal = status.self_heal;
-            health.drift = status.standing;
-            health.repairs = status
-                .recent
-                .iter()
-                .map(|event| {
-                    let outcome = if event.repaired {
-                        "repaired"
-                    } else {
-                        "reported"
-                    };
-                    format!("{} · {} · {outcome}", time_of_day(event.at), event.summary)
-                })
-                .collect();
+            health.self_heal = tenant.self_heal;
+            health.repairs = self.drift_history(&tenant.id).await?;
+            health.drift = tenant.drift;
             Ok(health)
         })
         .await

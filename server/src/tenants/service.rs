@@ -12,10 +12,10 @@ use app::domain::{
 
 use super::error::TenantError;
 use crate::audit::Recorder;
-use crate::clock::rfc3339;
+use crate::clock::{rfc3339, time_of_day};
 use crate::db::jobs::{self, JobRecord};
 use crate::db::tenants::{self, TenantRecord};
-use crate::db::{catalog, users};
+use crate::db::{catalog, drift, users};
 use crate::provision::manifests::ClusterSettings;
 use crate::secrets::Keyring;
 
@@ -110,6 +110,8 @@ impl TenantService {
             namespace: self.cluster.namespace(&tenant.subdomain),
             url: self.cluster.store_url(&tenant.subdomain),
             created_at: rfc3339(tenant.created_at),
+            drift: tenant.drift.clone(),
+            self_heal: tenant.self_heal,
         }
     }
 
@@ -166,11 +168,34 @@ impl TenantService {
     /// One tenant with its jobs.
     pub async fn show(&self, subdomain: &str) -> Result<TenantDetail, TenantError> {
         let record = self.record(subdomain).await?;
+        self.detail(&record).await
+    }
+
+    /// A tenant with its jobs and the reconciler's latest findings.
+    pub(super) async fn detail(&self, record: &TenantRecord) -> Result<TenantDetail, TenantError> {
         let jobs = jobs::for_tenant(&self.pool, &record.id).await?;
         Ok(TenantDetail {
-            tenant: self.view(&record, self.owner_email(&record).await?),
+            tenant: self.view(record, self.owner_email(record).await?),
             jobs: jobs.iter().map(job_view).collect(),
+            drift_history: self.drift_history(&record.id).await?,
         })
+    }
+
+    /// The reconciler's latest findings on a tenant, newest first, as pages show them:
+    /// "12:03 UTC · Deployment web missing · repaired".
+    pub(super) async fn drift_history(&self, tenant_id: &str) -> Result<Vec<String>, TenantError> {
+        let recent = drift::recent(&self.pool, tenant_id).await?;
+        Ok(recent
+            .iter()
+            .map(|event| {
+                let outcome = if event.repaired {
+                    "repaired"
+                } else {
+                    "reported"
+                };
+                format!("{} · {} · {outcome}", time_of_day(event.at), event.summary)
+            })
+            .collect())
     }
 
     /// A job by id.

@@ -12,12 +12,11 @@ use app::error::AppError;
 use app::ports::Stores;
 
 use super::error::{answer, TenantError};
-use super::service::job_view;
 use super::TenantService;
 use crate::clock::{now_ms, rfc3339};
 use crate::db::secrets;
 use crate::db::settings::{self, SettingsUpdate};
-use crate::db::{jobs, tenants, users};
+use crate::db::{tenants, users};
 
 /// How many changes the history shows.
 const HISTORY: i64 = 50;
@@ -56,11 +55,7 @@ impl Stores for TenantService {
             if record.owner_id.as_deref() != Some(owner_id.as_str()) {
                 return Err(TenantError::NotFound);
             }
-            let jobs = jobs::for_tenant(self.pool(), &record.id).await?;
-            Ok(TenantDetail {
-                tenant: self.view(&record, self.owner_email(&record).await?),
-                jobs: jobs.iter().map(job_view).collect(),
-            })
+            self.detail(&record).await
         })
         .await
     }

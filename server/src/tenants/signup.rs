@@ -99,6 +99,8 @@ impl TenantService {
             settings,
             release: BTreeMap::new(),
             created_at: now,
+            drift: None,
+            self_heal: true,
         };
         let cause = format!("signup by {}", actor.name);
         match tenants::create(self.pool(), &record, &cause, job, now).await? {

@@ -55,6 +55,8 @@ async fn pending_tenant(app: &TestApp, subdomain: &str, email: &str) -> String {
         settings: BTreeMap::new(),
         release: BTreeMap::new(),
         created_at: server::clock::now_ms(),
+        drift: None,
+        self_heal: true,
     };
     tenants::create(&pool, &record, "signed up", None, server::clock::now_ms())
         .await

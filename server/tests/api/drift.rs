@@ -5,10 +5,10 @@
 use std::future::Future;
 use std::time::Duration;
 
-use app::domain::{TenantHealth, TenantState};
+use app::domain::{TenantHealth, TenantQuery, TenantState};
 use app::ports::{TenantAdmin, TenantInspection};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams};
 use kube::Api;
 
@@ -19,6 +19,7 @@ use crate::support::{admin, operator, post, test_config, Backend, TestApp};
 on_both_databases!(
     the_reconciler_puts_back_what_was_deleted_or_edited_by_hand,
     with_self_heal_off_drift_is_reported_and_left_and_degraded_shows,
+    a_lost_secret_beside_its_volumes_is_reported_not_replaced,
 );
 
 /// Waits (up to 15 s) for `check` to give a value.
@@ -191,9 +192,35 @@ async fn with_self_heal_off_drift_is_reported_and_left_and_degraded_shows(backen
         .repairs
         .iter()
         .all(|r| r.ends_with("reported")));
+    // The admin pages mark it: the tenants list, and the tenant's page with its findings.
+    let tenants = app.tenants().await;
+    let listed = tenants
+        .search(&TenantQuery {
+            text: "acme".into(),
+            ..TenantQuery::default()
+        })
+        .await
+        .unwrap();
+    let marked = listed.rows[0]
+        .drift
+        .clone()
+        .expect("the list marks the drift");
+    assert!(
+        marked.starts_with("Deployment web changed at spec."),
+        "{marked}"
+    );
+    let detail = tenants.show("acme").await.unwrap();
+    assert!(!detail.tenant.self_heal);
+    assert!(
+        detail
+            .drift_history
+            .iter()
+            .any(|line| line.contains("Deployment web changed") && line.ends_with("reported")),
+        "{:?}",
+        detail.drift_history
+    );
 
     // With self-heal on again, the render comes back and the store recovers.
-    let tenants = app.tenants().await;
     tenants
         .set_self_heal(&operator(), "acme", true)
         .await
@@ -214,5 +241,43 @@ async fn with_self_heal_off_drift_is_reported_and_left_and_degraded_shows(backen
         )
         .await,
         2
+    );
+}
+
+async fn a_lost_secret_beside_its_volumes_is_reported_not_replaced(backend: Backend) {
+    let Some(app) = ready_store(backend).await else {
+        return;
+    };
+    let secrets: Api<Secret> = Api::namespaced(app.cluster(), "store-acme");
+    let names: Vec<String> = secrets
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|s| s.metadata.name)
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    secrets
+        .delete(&names[0], &DeleteParams::default())
+        .await
+        .unwrap();
+
+    // A new password would lock the store out of its database: the reconciler says so.
+    let drift = eventually("the lost Secret is reported", || async {
+        health(&app).await.drift
+    })
+    .await;
+    assert!(
+        drift.contains("holding the database password is gone"),
+        "{drift}"
+    );
+    assert!(drift.contains("restore"), "{drift}");
+    // And leaves it to a person, also at its next looks.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(secrets.get_opt(&names[0]).await.unwrap().is_none());
+    assert_eq!(
+        app.tenants().await.show("acme").await.unwrap().tenant.state,
+        TenantState::Ready
     );
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{ClusterObjectView, SettingsForm, TenantHealth};
+use crate::domain::{ClusterObjectView, SettingsForm};
 use crate::error::AppError;
 
 /// The tenant's manifests, cluster objects and settings.
@@ -15,8 +15,6 @@ pub struct TenantInspection {
     pub objects: Result<Vec<ClusterObjectView>, String>,
     /// The settings (secrets never shown) and their history.
     pub settings: SettingsForm,
-    /// Its workloads' health, drift and repairs, or why they could not be read.
-    pub health: Result<TenantHealth, String>,
 }
 
 /// A tenant's manifests, cluster objects and settings; admins only.
@@ -36,7 +34,6 @@ pub async fn inspect_tenant(subdomain: String) -> Result<TenantInspection, AppEr
                     .await
                     .map_err(|e| e.to_string()),
                 settings: services.stores.settings_form(&subdomain).await?,
-                health: tenants.health(&subdomain).await.map_err(|e| e.to_string()),
             })
         }
         .await,

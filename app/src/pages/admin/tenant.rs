@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::tenants::{
     tenant_page, CancelTenantJob, DeleteTenant, ReprovisionTenant, ResumeTenant, RetryTenantJob,
-    SuspendTenant,
+    SetSelfHeal, SuspendTenant,
 };
 use crate::components::form_error::FormError;
 use crate::components::load_error::{answer_page, AdminLoadError};
@@ -28,6 +28,7 @@ pub fn AdminTenantPage() -> impl IntoView {
     let resume = ServerAction::<ResumeTenant>::new();
     let reprovision = ServerAction::<ReprovisionTenant>::new();
     let cancel = ServerAction::<CancelTenantJob>::new();
+    let self_heal = ServerAction::<SetSelfHeal>::new();
     let version = Signal::derive(move || {
         refresh.get()
             + delete.version().get() as u32
@@ -36,6 +37,7 @@ pub fn AdminTenantPage() -> impl IntoView {
             + resume.version().get() as u32
             + reprovision.version().get() as u32
             + cancel.version().get() as u32
+            + self_heal.version().get() as u32
     });
     let action_error = Signal::derive(move || {
         [
@@ -43,6 +45,7 @@ pub fn AdminTenantPage() -> impl IntoView {
             resume.value().get().and_then(Result::err),
             reprovision.value().get().and_then(Result::err),
             cancel.value().get().and_then(Result::err),
+            self_heal.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -69,7 +72,12 @@ pub fn AdminTenantPage() -> impl IntoView {
                             let unfinished = data.detail.jobs.first().is_some_and(|j| matches!(j.state, JobState::Queued | JobState::Running));
                             let retry_name = name.clone();
                             let state = t.state;
-                            let (n1, n2, n3, n4) = (name.clone(), name.clone(), name.clone(), name.clone());
+                            let (n1, n2, n3, n4, n5) = (name.clone(), name.clone(), name.clone(), name.clone(), name.clone());
+                            let (heal_label, heal_turn) = if t.self_heal {
+                                ("Turn self-heal off", "false")
+                            } else {
+                                ("Turn self-heal on", "true")
+                            };
                             view! {
                                 <h1>{t.subdomain.clone()}</h1>
                                 <dl class="facts">
@@ -83,7 +91,24 @@ pub fn AdminTenantPage() -> impl IntoView {
                                     <dd><code>{t.namespace}</code></dd>
                                     <dt>"Address"</dt>
                                     <dd><a href=t.url.clone() data-testid="tenant-url">{t.url.clone()}</a></dd>
+                                    <dt>"On the cluster"</dt>
+                                    <dd data-testid="tenant-drift">{match t.drift {
+                                        Some(drift) => format!("not as configured: {drift}"),
+                                        None => "as configured, as far as the last look saw".to_owned(),
+                                    }}</dd>
+                                    <dt>"Self-heal"</dt>
+                                    <dd data-testid="tenant-self-heal">{if t.self_heal {
+                                        "on: drift is put back"
+                                    } else {
+                                        "off: drift is only reported"
+                                    }}</dd>
                                 </dl>
+                                {(!data.detail.drift_history.is_empty()).then(|| view! {
+                                    <h2>"Drift found"</h2>
+                                    <ul class="warnings" data-testid="drift-history">
+                                        {data.detail.drift_history.clone().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                                    </ul>
+                                })}
                                 {data.progress.map(|progress| {
                                     let title = format!("{} job", progress.job.kind);
                                     view! {
@@ -128,6 +153,11 @@ pub fn AdminTenantPage() -> impl IntoView {
                                                 onclick="return !window.confirm || confirm('Re-provision this tenant? Every object is applied again.')">"Re-provision"</button>
                                         </ActionForm>
                                     })}
+                                    <ActionForm action=self_heal attr:class="row-form">
+                                        <input type="hidden" name="subdomain" value=n5/>
+                                        <input type="hidden" name="on" value=heal_turn/>
+                                        <button type="submit" data-testid="self-heal">{heal_label}</button>
+                                    </ActionForm>
                                     <FormError error=action_error/>
                                 </div>
                                 <h2>"Jobs"</h2>

@@ -126,7 +126,12 @@ fn TenantTable(query: TenantQuery, page: TenantPage) -> impl IntoView {
             view! {
                 <tr>
                     <td><A href=href>{t.subdomain}</A></td>
-                    <td><span class=format!("state state-{}", t.state.as_str())>{t.state.as_str()}</span></td>
+                    <td>
+                        <span class=format!("state state-{}", t.state.as_str())>{t.state.as_str()}</span>
+                        {t.drift.map(|drift| view! {
+                            " " <span class="state state-drifted" title=drift data-testid="drifted">"drifted"</span>
+                        })}
+                    </td>
                     <td>{t.plan}</td>
                     <td>{t.owner_email.unwrap_or_default()}</td>
                     <td>{t.created_at}</td>

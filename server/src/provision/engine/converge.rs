@@ -38,7 +38,21 @@ impl Engine {
                 .get(key)
                 .and_then(|v| String::from_utf8(v.0.clone()).ok())
         };
-        let password = read(config::DATABASE_PASSWORD).unwrap_or_else(generate_password);
+        let password = match read(config::DATABASE_PASSWORD) {
+            Some(password) => password,
+            // A new password would lock the store out of the database its volume holds.
+            None if apply::has_volumes(&self.client, &namespace)
+                .await
+                .map_err(cluster_error)? =>
+            {
+                return Err(StepError::permanent(format!(
+                    "the Secret {} holding the database password is gone while the store's \
+                     volumes remain: restore the Secret, or restore the store from a backup",
+                    config::SECRET
+                )));
+            }
+            None => generate_password(),
+        };
         // Secret settings the owner saved since wait in the database for this apply.
         let saved_secrets = store::open_all(&self.pool, self.keyring.as_deref(), &tenant.id)
             .await
@@ -105,7 +119,7 @@ impl Engine {
         mode: Mode,
     ) -> Result<bool, StepError> {
         let objects = self.render(tenant, mode).await?;
-        let drifts = self.drifts(&objects).await?;
+        let drifts = self.drifts(tenant, &objects).await?;
         if drifts.is_empty() {
             return Ok(false);
         }
@@ -145,7 +159,7 @@ impl Engine {
             _ => Mode::Serving,
         };
         let objects = self.render(tenant, mode).await?;
-        let drifts = self.drifts(&objects).await?;
+        let drifts = self.drifts(tenant, &objects).await?;
         if heal && !drifts.is_empty() {
             apply::apply_all(&self.client, &objects)
                 .await
@@ -155,8 +169,12 @@ impl Engine {
     }
 
     /// What of `objects` the cluster does not hold as rendered.
-    async fn drifts(&self, objects: &[TenantObject]) -> Result<Vec<drift::Drift>, StepError> {
-        let live = apply::live(&self.client, objects)
+    async fn drifts(
+        &self,
+        tenant: &TenantRecord,
+        objects: &[TenantObject],
+    ) -> Result<Vec<drift::Drift>, StepError> {
+        let live = apply::live(&self.client, tenant.subdomain.as_str(), objects)
             .await
             .map_err(cluster_error)?;
         let rendered: Vec<_> = objects
