@@ -36,10 +36,64 @@ pub enum Command {
     Tenant(TenantArgs),
     /// Manage the keys that seal owners' secret settings at rest.
     Secrets(SecretsArgs),
+    /// Make and list releases: named versions of a blueprint's images.
+    #[command(subcommand)]
+    Release(ReleaseCommand),
+    /// Make, list and revoke the API tokens automations (CI) call with.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Measure the control plane against an in-process simulated cluster and a throw-away
     /// database (the global `--database-url` is not used).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// Release commands.
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// Make a release: `--image api=1.4.0 --image web=1.27.3-alpine`. Releases never change.
+    Create {
+        /// The blueprint it is a version of.
+        #[arg(long, default_value = "store")]
+        blueprint: String,
+        /// Its name, e.g. `1.4.0`.
+        #[arg(long)]
+        name: String,
+        /// A component's image tag, as `component=tag`; at least one.
+        #[arg(long = "image", value_name = "COMPONENT=TAG", required = true)]
+        images: Vec<String>,
+        /// What changed.
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// List the newest releases.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// API token commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print it, once: it is kept only as a hash.
+    Create {
+        /// Its name, e.g. `github-actions`.
+        #[arg(long)]
+        name: String,
+        /// What it may do: `releases:write`, `rollouts:write` (repeat or separate by commas).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
+    /// Revoke a token: every later call with it is refused.
+    Revoke {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
 }
 
 /// Secret key commands and the keys they use.

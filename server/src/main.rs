@@ -51,6 +51,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => commands::manifests::render(&cli.db, &subdomain, &plan, &out, &cluster).await,
         Command::Tenant(args) => commands::tenant::run(&cli.db, args).await,
         Command::Secrets(args) => commands::secrets::run(&cli.db, args).await,
+        Command::Release(command) => commands::release::run(&cli.db, command).await,
+        Command::Token(command) => commands::token::run(&cli.db, command).await,
         Command::Bench(command) => commands::bench::run(command).await,
     }
 }

@@ -26,8 +26,10 @@ use crate::jobs::policy::RetryPolicy;
 use crate::jobs::{Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::provision::reconciler::{ReconcileOptions, Reconciler};
+use crate::releases::ReleaseService;
 use crate::secrets::{store, Keyring};
 use crate::tenants::{SignupService, TenantService};
+use crate::tokens::TokenService;
 
 /// How often expired sessions are deleted.
 const SESSION_SWEEP: Duration = Duration::from_secs(600);
@@ -140,8 +142,13 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         tenants.clone(),
         billing,
     );
-    let webhook = crate::billing::routes(&tenants, &config.billing, &config.public_url);
-    let router = http::router(state, config, webhook);
+    let outside = crate::billing::routes(&tenants, &config.billing, &config.public_url).merge(
+        http::api_v1::routes(
+            ReleaseService::new(database.pool.clone()),
+            TokenService::new(database.pool.clone()),
+        ),
+    );
+    let router = http::router(state, config, outside);
     let engine = Arc::new(
         Engine::new(database.pool.clone(), client, config.cluster.settings())
             .with_public_url(config.public_url.as_str())

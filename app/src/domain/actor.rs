@@ -98,6 +98,17 @@ impl Actor {
         }
     }
 
+    /// An automation calling with the API token of this name, from `client_addr`.
+    pub fn token(name: &str, client_addr: &str) -> Self {
+        Self {
+            kind: ActorKind::Token,
+            user_id: None,
+            role: None,
+            name: name.to_owned(),
+            origin: client_addr.to_owned(),
+        }
+    }
+
     /// storefleet itself, by the worker acting.
     pub fn system(worker: &str) -> Self {
         Self {

@@ -41,9 +41,17 @@ pub mod action {
     pub const STORE_CREATE: &str = "store.create";
     /// An owner went to pay for a store, or to its billing portal.
     pub const BILLING_OPEN: &str = "billing.open";
+    /// A release was made.
+    pub const RELEASE_CREATE: &str = "release.create";
+    /// An API token was made.
+    pub const TOKEN_CREATE: &str = "token.create";
+    /// An API token was revoked.
+    pub const TOKEN_REVOKE: &str = "token.revoke";
+    /// A call with an API token was refused.
+    pub const TOKEN_REFUSED: &str = "token.refused";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 17] = [
+    pub const ALL: [&str; 21] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -61,6 +69,10 @@ pub mod action {
         SETTINGS_CHANGE,
         STORE_CREATE,
         BILLING_OPEN,
+        RELEASE_CREATE,
+        TOKEN_CREATE,
+        TOKEN_REVOKE,
+        TOKEN_REFUSED,
     ];
 }
 

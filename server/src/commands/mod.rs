@@ -5,6 +5,8 @@ pub mod bench;
 pub mod bench_admin;
 pub mod bench_reconcile;
 pub mod manifests;
+pub mod release;
 mod scratch;
 pub mod secrets;
 pub mod tenant;
+pub mod token;

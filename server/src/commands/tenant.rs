@@ -18,7 +18,7 @@ const POLL: Duration = Duration::from_millis(250);
 const UNCLAIMED_HINT: Duration = Duration::from_secs(20);
 
 /// The operator running the command, by login name, as the audit log records them.
-fn operator() -> Actor {
+pub fn operator() -> Actor {
     let login = ["STOREFLEET_OPERATOR", "USER", "LOGNAME"]
         .iter()
         .find_map(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()));

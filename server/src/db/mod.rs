@@ -1,6 +1,7 @@
 //! The database: one schema (`migrations/`) and one set of queries for SQLite and PostgreSQL,
 //! through sqlx's `Any` driver.
 
+pub mod api_tokens;
 pub mod audit;
 pub mod billing;
 pub mod catalog;
@@ -12,6 +13,7 @@ pub mod jobs;
 pub mod lease;
 pub mod login_failures;
 pub mod outbox;
+pub mod releases;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;

@@ -1,5 +1,6 @@
 //! The HTTP edge: routes, the Leptos integration and the middleware around them.
 
+pub mod api_v1;
 pub mod client_addr;
 pub mod csrf;
 pub mod health;
@@ -62,9 +63,10 @@ fn routes() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Builds the whole router, with `webhook`, Stripe's route (answering 404 while billing is
-/// off), outside Leptos and exempt from the origin check.
-pub fn router(state: AppState, config: &ServeConfig, webhook: Router<AppState>) -> Router {
+/// Builds the whole router, with `outside`: routes outside Leptos and its sessions' use,
+/// Stripe's webhook (answering 404 while billing is off, exempt from the origin check) and
+/// the token API (whose callers send no browser headers).
+pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) -> Router {
     let routes = routes();
     let sessions = SessionManagerLayer::new(state.db.sessions.clone())
         .with_name(SESSION_COOKIE)
@@ -89,7 +91,7 @@ pub fn router(state: AppState, config: &ServeConfig, webhook: Router<AppState>) 
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/jobs/{id}/events", get(progress::job_events))
-        .merge(webhook)
+        .merge(outside)
         .merge(app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -31,6 +31,7 @@ mod processes;
 mod provisioning;
 mod pruning;
 mod rate_limit;
+mod releases;
 mod sealed_secrets;
 mod signup;
 mod tenant_api;
