@@ -6,7 +6,7 @@ use std::time::Duration;
 use app::domain::{ActorKind, AuditEntryView, AuditPage};
 use app::error::AppError;
 
-use crate::cli::storefleet;
+use crate::cli::command_line;
 use crate::on_both_databases;
 use crate::support::{client, error_of, post, Backend, TestApp};
 
@@ -283,23 +283,6 @@ async fn only_admins_read_the_audit_log(backend: Backend) {
         .await
         .unwrap();
     assert!(!html.contains("<td>eve@example.com</td>"), "{html}");
-}
-
-/// Runs `storefleet` with these arguments off the async runtime; fails the test on an error.
-async fn command_line(app: &TestApp, args: &[&str]) {
-    let url = app.db.url.clone();
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    let output = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        storefleet(&url, &args, "")
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 async fn the_command_line_is_audited_as_the_web_ui_is(backend: Backend) {

@@ -34,6 +34,25 @@ pub(crate) fn storefleet(database_url: &str, args: &[&str], stdin: &str) -> std:
     child.wait_with_output().unwrap()
 }
 
+/// Runs `storefleet` with these arguments off the async runtime and returns what it printed;
+/// fails the test on an error.
+pub(crate) async fn command_line(app: &TestApp, args: &[&str]) -> String {
+    let url = app.db.url.clone();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let output = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        storefleet(&url, &args, "")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("storefleet prints text")
+}
+
 async fn admin_create_reads_the_password_from_stdin(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;

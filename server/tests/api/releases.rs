@@ -5,31 +5,11 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::cli::storefleet;
+use crate::cli::command_line as command;
 use crate::on_both_databases;
 use crate::support::{Backend, TestApp};
 
 on_both_databases!(a_ci_token_announces_releases_until_it_is_revoked,);
-
-/// Runs `storefleet` and returns its standard output; panics with its errors if it fails.
-async fn command(app: &TestApp, args: &[&str]) -> String {
-    let (url, args): (String, Vec<String>) = (
-        app.db.url.clone(),
-        args.iter().map(|a| (*a).to_owned()).collect(),
-    );
-    let output = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        storefleet(&url, &args, "")
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
 
 async fn announce(app: &TestApp, token: Option<&str>, body: &str) -> (StatusCode, Value) {
     let mut request = reqwest::Client::new()
