@@ -44,6 +44,20 @@ pub enum ApiError {
         /// The name.
         name: String,
     },
+    /// 409: an apply would change a field another field manager owns, and is not forced.
+    #[error("Apply failed with 1 conflict: conflict with {manager:?}: .{field}")]
+    ApplyConflict {
+        /// Plural of the kind.
+        plural: &'static str,
+        /// API group of the kind.
+        group: &'static str,
+        /// The name.
+        name: String,
+        /// The manager owning the field.
+        manager: String,
+        /// The field, dotted.
+        field: String,
+    },
     /// 422: the body does not describe the object the path names, or is not a valid one.
     #[error("{} {name:?} is invalid: {message}", qualified(kind, group))]
     Invalid {
@@ -114,7 +128,9 @@ impl ApiError {
     pub fn code(&self) -> StatusCode {
         match self {
             Self::NotFound { .. } | Self::NoSuchPath => StatusCode::NOT_FOUND,
-            Self::AlreadyExists { .. } | Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::AlreadyExists { .. } | Self::Conflict { .. } | Self::ApplyConflict { .. } => {
+                StatusCode::CONFLICT
+            }
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NamespaceTerminating { .. } | Self::Forbidden { .. } => StatusCode::FORBIDDEN,
@@ -128,7 +144,7 @@ impl ApiError {
         match self {
             Self::NotFound { .. } | Self::NoSuchPath => "NotFound",
             Self::AlreadyExists { .. } => "AlreadyExists",
-            Self::Conflict { .. } => "Conflict",
+            Self::Conflict { .. } | Self::ApplyConflict { .. } => "Conflict",
             Self::Invalid { .. } => "Invalid",
             Self::BadRequest(_) => "BadRequest",
             Self::NamespaceTerminating { .. } | Self::Forbidden { .. } => "Forbidden",
@@ -154,6 +170,12 @@ impl ApiError {
                 plural,
                 group,
                 name,
+            }
+            | Self::ApplyConflict {
+                plural,
+                group,
+                name,
+                ..
             } => details(name, group, plural),
             Self::Invalid {
                 kind, group, name, ..

@@ -18,7 +18,7 @@ use super::api_error::{ApiError, Result};
 use super::incoming::{parse_body, Verb};
 use super::resources::{parse_path, Target};
 use super::selector::Selector;
-use super::store::{Store, SELECTABLE_FIELDS};
+use super::store::{Applier, Store, SELECTABLE_FIELDS};
 
 /// The only patch type served: server-side apply.
 const APPLY_PATCH: &str = "application/apply-patch+yaml";
@@ -110,8 +110,12 @@ fn respond(store: &Shared, target: &Target, request: &Request<'_>) -> Result<(St
         (&Method::PATCH, Some(name)) => {
             check_apply(request, resource, name)?;
             let body = parse_body(request.body, Verb::Apply)?;
+            let by = Applier {
+                manager: request.param("fieldManager").unwrap_or_default(),
+                force: request.param("force") == Some("true"),
+            };
             let (object, created) =
-                lock().apply(resource, namespace, name, body, Instant::now())?;
+                lock().apply_as(resource, namespace, name, body, by, Instant::now())?;
             let code = if created {
                 StatusCode::CREATED
             } else {

@@ -50,6 +50,8 @@ struct Entry {
     object: Value,
     created: Instant,
     generation_changed: Instant,
+    /// Each field manager's last applied configuration.
+    managers: managers::Managers,
 }
 
 /// Every object of the simulated cluster.
@@ -288,6 +290,7 @@ impl Store {
             object,
             created: now,
             generation_changed: now,
+            managers: managers::Managers::new(),
         };
         let rendered = self.render(resource, &entry, now);
         self.objects.insert(key, entry);
@@ -396,8 +399,10 @@ mod apply;
 mod census;
 mod controllers;
 mod events;
+mod managers;
 mod snapshot;
 
+pub use apply::Applier;
 pub use snapshot::Snapshot;
 mod spawn;
 #[cfg(test)]

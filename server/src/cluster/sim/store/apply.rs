@@ -4,32 +4,51 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::{label_namespace, Key, Store};
+use super::{label_namespace, managers, Key, Store};
 use crate::cluster::sim::api_error::{ApiError, Result};
 use crate::cluster::sim::incoming::{prepare, same_spec, Verb};
 use crate::cluster::sim::resources::Resource;
 
-/// Metadata the server sets, which an apply keeps (the `resourceVersion` only if nothing
-/// changes).
-const KEPT_METADATA: [&str; 5] = [
-    "uid",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "generation",
-    "resourceVersion",
-];
+/// Who applies: a field manager, and whether it takes over fields other managers own.
+#[derive(Debug, Clone, Copy)]
+pub struct Applier<'a> {
+    /// The field manager (`?fieldManager=`).
+    pub manager: &'a str,
+    /// Whether conflicts are overridden (`?force=true`).
+    pub force: bool,
+}
 
 impl Store {
-    /// Server-side apply by the one field manager there is: creates the object if missing,
-    /// else replaces everything but `status` and server-set metadata. Returns the object and
-    /// whether it was created. Applying what is already stored changes nothing, as on a real
-    /// API server; a spec change bumps `generation` and restarts the simulated rollout.
+    /// Server-side apply by storefleet's field manager, forced.
+    #[cfg(test)]
     pub fn apply(
         &mut self,
         resource: &'static Resource,
         namespace: Option<&str>,
         name: &str,
         body: Value,
+        now: Instant,
+    ) -> Result<(Value, bool)> {
+        let by = Applier {
+            manager: "storefleet",
+            force: true,
+        };
+        self.apply_as(resource, namespace, name, body, by, now)
+    }
+
+    /// Server-side apply by a field manager: creates the object if missing, else sets the
+    /// fields the manager applies, removes those it applied before and no longer does, and
+    /// keeps other managers' fields, `status` and server-set metadata (`managers.rs`).
+    /// Returns the object and whether it was created. Applying what is already stored
+    /// changes nothing, as on a real API server; a spec change bumps `generation` and
+    /// restarts the simulated rollout.
+    pub fn apply_as(
+        &mut self,
+        resource: &'static Resource,
+        namespace: Option<&str>,
+        name: &str,
+        body: Value,
+        by: Applier<'_>,
         now: Instant,
     ) -> Result<(Value, bool)> {
         self.reap(now);
@@ -46,8 +65,12 @@ impl Store {
             }
             self.admit_new(resource, namespace, name)?;
             let mut object = incoming.object;
+            let config = object.clone();
             self.admit(resource, namespace, name, &mut object)?;
-            self.insert_new(resource, key, object, now);
+            self.insert_new(resource, key.clone(), object, now);
+            if let Some(entry) = self.objects.get_mut(&key) {
+                entry.managers.insert(by.manager.to_owned(), config);
+            }
             self.settle(resource, namespace, now);
             return Ok((self.rendered(resource, namespace, name, now)?, true));
         };
@@ -59,17 +82,30 @@ impl Store {
         {
             return Err(conflict());
         }
-        let mut object = incoming.object;
+        let mut managers = entry.managers.clone();
+        let mut object = managers::apply(
+            Some(&entry.object),
+            &mut managers,
+            by.manager,
+            &incoming.object,
+            by.force,
+        )
+        .map_err(|conflict| ApiError::ApplyConflict {
+            plural: resource.plural,
+            group: resource.group,
+            name: name.to_owned(),
+            manager: conflict.manager,
+            field: conflict.field,
+        })?;
         if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-            for field in KEPT_METADATA {
-                if let Some(value) = stored_metadata.get(field) {
-                    metadata.insert(field.to_owned(), value.clone());
-                }
-            }
             label_namespace(resource, name, metadata);
         }
         if object == entry.object {
-            return Ok((self.render(resource, entry, now), false));
+            let rendered = self.render(resource, entry, now);
+            if let Some(entry) = self.objects.get_mut(&key) {
+                entry.managers = managers;
+            }
+            return Ok((rendered, false));
         }
         let spec_changed = !same_spec(&entry.object, &object);
         let generation = stored_metadata["generation"].as_i64().unwrap_or(1);
@@ -87,6 +123,7 @@ impl Store {
             entry.generation_changed = now;
         }
         entry.object = object;
+        entry.managers = managers;
         self.settle(resource, namespace, now);
         Ok((self.rendered(resource, namespace, name, now)?, false))
     }

@@ -91,6 +91,7 @@ impl Store {
                 object: event,
                 created: now,
                 generation_changed: now,
+                managers: super::managers::Managers::new(),
             },
         );
     }

@@ -33,6 +33,9 @@ struct SavedObject {
     age_ms: u64,
     /// Milliseconds since its spec last changed.
     generation_age_ms: u64,
+    /// Each field manager's last applied configuration.
+    #[serde(default)]
+    managers: super::managers::Managers,
 }
 
 fn age(now: Instant, then: Instant) -> u64 {
@@ -59,6 +62,7 @@ impl Store {
                     object: entry.object.clone(),
                     age_ms: age(now, entry.created),
                     generation_age_ms: age(now, entry.generation_changed),
+                    managers: entry.managers.clone(),
                 })
                 .collect(),
             terminating: self
@@ -87,6 +91,7 @@ impl Store {
                 object: saved.object,
                 created: back(now, saved.age_ms),
                 generation_changed: back(now, saved.generation_age_ms),
+                managers: saved.managers,
             };
             store.objects.insert(key, entry);
         }
