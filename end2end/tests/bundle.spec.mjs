@@ -4,9 +4,10 @@ import { gzipSync } from 'node:zlib';
 import { expect, test } from './support.mjs';
 
 // Gzipped bytes (zlib level 9) of /pkg/storefleet.wasm from the release build. Measured at
-// 694,039 (1,902,962 raw) when this budget was set; raise it only with a reason, lower it
-// when the bundle shrinks.
-const WASM_GZIP_BUDGET = 710_000;
+// 694,039 (1,902,962 raw) when this budget was set at 710,000; raised to 725,000 at 715,835,
+// when the admin tenant page gained drift, self-heal and the reconciler's findings and the
+// timeline "waiting since". Raise it only with a reason, lower it when the bundle shrinks.
+const WASM_GZIP_BUDGET = 725_000;
 
 test('the release WASM fits its gzipped size budget', async ({ request }) => {
   const response = await request.get('/pkg/storefleet.wasm');

@@ -168,7 +168,6 @@ pub fn AdminTenantPage() -> impl IntoView {
                                         </li>
                                     }).collect_view()}
                                 </ul>
-                                <TenantInspectionView subdomain=name.clone() version=version/>
                                 <h2>"Delete"</h2>
                                 <ActionForm action=delete attr:class="row-form">
                                     <input type="hidden" name="subdomain" value=name.clone()/>
@@ -190,6 +189,9 @@ pub fn AdminTenantPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            // Its own boundary, beside the page's rather than inside it: the page's data
+            // reloads (a job finishing, an action) do not re-create it while it hydrates.
+            <TenantInspectionView subdomain=Signal::derive(subdomain) version=version/>
         </section>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::tenants::inspect_tenant;
+use crate::error::AppError;
 use crate::pages::stores::store::SettingsHistory;
 
 /// Percent-encodes text for a `data:` URL.
@@ -23,20 +24,20 @@ fn data_url(yaml: &str) -> String {
 #[component]
 pub fn TenantInspectionView(
     /// The tenant.
-    subdomain: String,
+    #[prop(into)]
+    subdomain: Signal<String>,
     /// Changes when the page reloads its data.
     #[prop(into)]
     version: Signal<u32>,
 ) -> impl IntoView {
-    let name = subdomain.clone();
     let inspection = Resource::new(
-        move || (name.clone(), version.get()),
+        move || (subdomain.get(), version.get()),
         |(subdomain, _)| inspect_tenant(subdomain),
     );
     view! {
         <Suspense fallback=|| view! { <p>"Loading the cluster view…"</p> }>
             {move || {
-                let file = format!("{subdomain}.yaml");
+                let file = format!("{}.yaml", subdomain.get());
                 Suspend::new(async move {
                     match inspection.await {
                         Ok(data) => view! {
@@ -73,6 +74,8 @@ pub fn TenantInspectionView(
                                 <pre class="manifests" data-testid="manifests">{data.manifests}</pre>
                             </details>
                         }.into_any(),
+                        // The page above says there is no such tenant.
+                        Err(AppError::NotFound) => ().into_any(),
                         Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                     }
                 })
