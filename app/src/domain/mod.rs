@@ -14,6 +14,7 @@ pub mod paging;
 pub mod password;
 pub mod plan;
 pub mod release;
+pub mod rollout;
 pub mod setting;
 pub mod settings_change;
 pub mod signup;

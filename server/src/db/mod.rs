@@ -14,6 +14,8 @@ pub mod lease;
 pub mod login_failures;
 pub mod outbox;
 pub mod releases;
+pub mod rollout_steps;
+pub mod rollouts;
 pub mod secrets;
 pub mod sessions;
 pub mod settings;

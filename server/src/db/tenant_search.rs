@@ -6,16 +6,11 @@ use sqlx::{AnyPool, Row};
 use app::domain::{TenantQuery, TenantSort};
 
 use super::filter::{contains_pattern, Conditions};
-use super::tenants::{from_row, TenantRecord};
+use super::tenants::{columns, from_row, TenantRecord};
 use super::Result;
 
 /// A tenant with its owner's email.
 pub type TenantWithOwner = (TenantRecord, Option<String>);
-
-/// The tenant columns, as this query names them.
-const COLUMNS: &str = "t.id, t.subdomain, t.plan, t.owner_id, t.state, t.settings, \
-                       t.release_tags, t.created_at, t.drift, t.self_heal, \
-                       u.email AS owner_email";
 
 const FROM: &str = "FROM tenants t LEFT JOIN users u ON u.id = t.owner_id";
 
@@ -68,7 +63,7 @@ pub async fn page(
     let rows = conditions(query)
         .page(
             pool,
-            &format!("{COLUMNS} {FROM}"),
+            &format!("{}, u.email AS owner_email {FROM}", columns("t")),
             order_by(query.sort, query.descending),
             limit,
             offset,

@@ -26,14 +26,39 @@ pub struct TenantRecord {
     pub state: TenantState,
     /// The owner's (non-secret) settings.
     pub settings: BTreeMap<String, String>,
-    /// Image tags of its release, per component.
-    pub release: BTreeMap<String, String>,
+    /// The release it runs, or is being moved to; `None`: its blueprint's own image tags.
+    pub release: Option<RunningRelease>,
+    /// Why an admin pinned it to its release; rollouts skip it.
+    pub pinned: Option<String>,
+    /// Updated first, in the canary cohort of every rollout.
+    pub canary: bool,
     /// Creation time.
     pub created_at: i64,
     /// What differs from its render, as the reconciler's last look saw it and left it.
     pub drift: Option<String>,
     /// Whether the reconciler puts drift back, or only reports it.
     pub self_heal: bool,
+}
+
+/// The release a tenant runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningRelease {
+    /// The release's id.
+    pub id: String,
+    /// Its name, e.g. `1.4.0`.
+    pub name: String,
+    /// The image tag of each component it sets.
+    pub images: BTreeMap<String, String>,
+}
+
+/// No image tag of a release: the blueprint's own.
+static BLUEPRINT_TAGS: BTreeMap<String, String> = BTreeMap::new();
+
+impl TenantRecord {
+    /// The image tag of each component its release sets (none: the blueprint's own).
+    pub fn images(&self) -> &BTreeMap<String, String> {
+        self.release.as_ref().map_or(&BLUEPRINT_TAGS, |r| &r.images)
+    }
 }
 
 /// Outcome of creating a tenant.
@@ -48,13 +73,40 @@ pub enum Created {
     SubdomainTaken,
 }
 
-pub(super) const COLUMNS: &str =
-    "id, subdomain, plan, owner_id, state, settings, release_tags, created_at, drift, self_heal";
+/// The columns a new tenant is stored with.
+const INSERT_COLUMNS: &str =
+    "id, subdomain, plan, owner_id, state, settings, created_at, drift, self_heal";
+
+/// The columns [`from_row`] reads, for the tenants table named `table` (or its alias): its
+/// own, and the name and images of its release.
+pub(super) fn columns(table: &str) -> String {
+    let release = |column: &str| {
+        format!("(SELECT r.{column} FROM releases r WHERE r.id = {table}.release_id) AS release_{column}")
+    };
+    format!(
+        "{table}.id, {table}.subdomain, {table}.plan, {table}.owner_id, {table}.state, \
+         {table}.settings, {table}.created_at, {table}.drift, {table}.self_heal, \
+         {table}.release_id, {table}.pinned, {table}.canary, {}, {}",
+        release("name"),
+        release("images"),
+    )
+}
 
 pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
     let state: String = row.try_get("state")?;
     let settings: String = row.try_get("settings")?;
-    let release: String = row.try_get("release_tags")?;
+    let release = match row.try_get::<Option<String>, _>("release_id")? {
+        None => None,
+        Some(id) => {
+            let images: String = row.try_get("release_images")?;
+            Some(RunningRelease {
+                id,
+                name: row.try_get("release_name")?,
+                images: serde_json::from_str(&images)
+                    .map_err(|e| DbError::Corrupt(format!("release images: {e}")))?,
+            })
+        }
+    };
     let subdomain: String = row.try_get("subdomain")?;
     Ok(TenantRecord {
         id: row.try_get("id")?,
@@ -67,7 +119,9 @@ pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
             .ok()
             .ok_or_else(|| DbError::Corrupt(format!("tenant state {state:?}")))?,
         settings: serde_json::from_str(&settings).map_err(|e| DbError::Corrupt(e.to_string()))?,
-        release: serde_json::from_str(&release).map_err(|e| DbError::Corrupt(e.to_string()))?,
+        release,
+        pinned: row.try_get("pinned")?,
+        canary: row.try_get::<i64, _>("canary")? != 0,
         created_at: row.try_get("created_at")?,
         drift: row.try_get("drift")?,
         self_heal: row.try_get::<i64, _>("self_heal")? != 0,
@@ -89,8 +143,10 @@ pub async fn create(
 ) -> Result<Created> {
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query(&format!(
-        "INSERT INTO tenants ({COLUMNS}, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8)"
+        "INSERT INTO tenants ({INSERT_COLUMNS}, updated_at, release_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, \
+         (SELECT b.release_id FROM blueprints b JOIN plans p ON p.blueprint = b.name \
+          WHERE p.name = $3))"
     ))
     .bind(&tenant.id)
     .bind(tenant.subdomain.as_str())
@@ -98,7 +154,6 @@ pub async fn create(
     .bind(tenant.owner_id.clone())
     .bind(tenant.state.as_str())
     .bind(json(&tenant.settings))
-    .bind(json(&tenant.release))
     .bind(now)
     .bind(tenant.drift.clone())
     .bind(i64::from(tenant.self_heal))
@@ -164,6 +219,80 @@ pub(super) async fn move_state(
         record_transition(tx, tenant_id, Some(from), to, cause, now).await?;
     }
     Ok(moved)
+}
+
+/// Moves a tenant to another release (`None`: its blueprint's own tags) inside the caller's
+/// transaction: from the first of `from` it is in to updating, with an update job queued that
+/// ends any unfinished one. None (nothing changed) when it was in none of `from`; otherwise
+/// the job's id.
+pub(super) async fn queue_release(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant_id: &str,
+    from: &[TenantState],
+    release_id: Option<&str>,
+    cause: &str,
+    now: i64,
+) -> Result<Option<String>> {
+    let mut moved = false;
+    for state in from {
+        if move_state(tx, tenant_id, *state, TenantState::Updating, cause, now).await? {
+            moved = true;
+            break;
+        }
+    }
+    if !moved {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE tenants SET release_id = $2 WHERE id = $1")
+        .bind(tenant_id)
+        .bind(release_id)
+        .execute(&mut **tx)
+        .await?;
+    let job_id = uuid::Uuid::new_v4().to_string();
+    supersede(tx, tenant_id, &job_id, JobKind::Update, now).await?;
+    Ok(Some(job_id))
+}
+
+/// Pins a tenant to its release with a reason, or unpins it (`None`). False: no such tenant.
+pub async fn pin(pool: &AnyPool, tenant_id: &str, reason: Option<&str>, now: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE tenants SET pinned = $2, updated_at = $3 WHERE id = $1")
+        .bind(tenant_id)
+        .bind(reason)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Flags a tenant as a canary, updated first in every rollout, or not. False: no such tenant.
+pub async fn set_canary(pool: &AnyPool, tenant_id: &str, canary: bool, now: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE tenants SET canary = $2, updated_at = $3 WHERE id = $1")
+        .bind(tenant_id)
+        .bind(i64::from(canary))
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The tenants on plans of `blueprint` (or of `plan` only), oldest first: the stores a
+/// rollout of one of its releases may reach.
+pub async fn of_blueprint(
+    pool: &AnyPool,
+    blueprint: &str,
+    plan: Option<&str>,
+) -> Result<Vec<TenantRecord>> {
+    let sql = format!(
+        "SELECT {} FROM tenants WHERE plan IN (SELECT name FROM plans WHERE blueprint = $1) \
+         AND plan = COALESCE($2, plan) AND state <> 'deleted' ORDER BY created_at, subdomain",
+        columns("tenants")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(blueprint)
+        .bind(plan)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(from_row).collect()
 }
 
 /// Moves a tenant from `from` to `to` (only if it is still in `from`), records who or what
@@ -241,7 +370,10 @@ pub(super) async fn supersede(
 
 /// The tenant with this subdomain.
 pub async fn by_subdomain(pool: &AnyPool, subdomain: &str) -> Result<Option<TenantRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE subdomain = $1");
+    let sql = format!(
+        "SELECT {} FROM tenants WHERE subdomain = $1",
+        columns("tenants")
+    );
     let row = sqlx::query(&sql)
         .bind(subdomain)
         .fetch_optional(pool)
@@ -251,7 +383,7 @@ pub async fn by_subdomain(pool: &AnyPool, subdomain: &str) -> Result<Option<Tena
 
 /// The tenant with this id.
 pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<TenantRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM tenants WHERE id = $1");
+    let sql = format!("SELECT {} FROM tenants WHERE id = $1", columns("tenants"));
     let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
     row.as_ref().map(from_row).transpose()
 }
@@ -259,7 +391,8 @@ pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<TenantRecord>> {
 /// The tenants an account owns, newest first.
 pub async fn owned_by(pool: &AnyPool, owner_id: &str) -> Result<Vec<TenantRecord>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM tenants WHERE owner_id = $1 ORDER BY created_at DESC, subdomain"
+        "SELECT {} FROM tenants WHERE owner_id = $1 ORDER BY created_at DESC, subdomain",
+        columns("tenants")
     );
     let rows = sqlx::query(&sql).bind(owner_id).fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
@@ -267,7 +400,10 @@ pub async fn owned_by(pool: &AnyPool, owner_id: &str) -> Result<Vec<TenantRecord
 
 /// Every tenant, newest first.
 pub async fn list(pool: &AnyPool) -> Result<Vec<TenantRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM tenants ORDER BY created_at DESC, subdomain");
+    let sql = format!(
+        "SELECT {} FROM tenants ORDER BY created_at DESC, subdomain",
+        columns("tenants")
+    );
     let rows = sqlx::query(&sql).fetch_all(pool).await?;
     rows.iter().map(from_row).collect()
 }

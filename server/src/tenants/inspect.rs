@@ -80,7 +80,7 @@ impl TenantInspection for TenantService {
                 plan: &plan,
                 blueprint: &blueprint,
                 settings: &settings,
-                release: &tenant.release,
+                release: tenant.images(),
                 database_password: "redacted",
                 mode,
             };

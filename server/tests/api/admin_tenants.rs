@@ -38,15 +38,15 @@ async fn seed(app: &TestApp) {
     let mut rows: Vec<String> = named
         .iter()
         .map(|(subdomain, plan, owner, state, at)| {
-            format!("('t-{subdomain}', '{subdomain}', '{plan}', {owner}, '{state}', '{{}}', '{{}}', {at}, {at})")
+            format!("('t-{subdomain}', '{subdomain}', '{plan}', {owner}, '{state}', '{{}}', {at}, {at})")
         })
         .collect();
     rows.extend((1..=120).map(|n| {
         let at = 10_000 + n;
-        format!("('t-bulk-{n:03}', 'bulk-{n:03}', 'starter', NULL, 'ready', '{{}}', '{{}}', {at}, {at})")
+        format!("('t-bulk-{n:03}', 'bulk-{n:03}', 'starter', NULL, 'ready', '{{}}', {at}, {at})")
     }));
     app.execute(&format!(
-        "INSERT INTO tenants (id, subdomain, plan, owner_id, state, settings, release_tags, \
+        "INSERT INTO tenants (id, subdomain, plan, owner_id, state, settings, \
          created_at, updated_at) VALUES {}",
         rows.join(", ")
     ))

@@ -56,9 +56,9 @@ pub async fn seed(pool: &AnyPool, tenants: u32, owners: u32, now: i64) -> anyhow
     let numbers: Vec<u32> = (1..=tenants).collect();
     for chunk in numbers.chunks(ROWS_PER_INSERT) {
         let sql = insert_sql(
-            "tenants (id, subdomain, plan, owner_id, state, settings, release_tags, \
+            "tenants (id, subdomain, plan, owner_id, state, settings, \
              created_at, updated_at, check_after)",
-            10,
+            9,
             chunk.len(),
         );
         let mut query = sqlx::query(&sql);
@@ -72,7 +72,6 @@ pub async fn seed(pool: &AnyPool, tenants: u32, owners: u32, now: i64) -> anyhow
                 .bind(PLANS[number as usize % PLANS.len()])
                 .bind(owner)
                 .bind(TenantState::Ready.as_str())
-                .bind("{}")
                 .bind("{}")
                 .bind(created)
                 .bind(created)

@@ -79,7 +79,7 @@ impl Engine {
             plan: &plan,
             blueprint: &blueprint,
             settings: &settings,
-            release: &tenant.release,
+            release: tenant.images(),
             database_password: &password,
             mode,
         };
