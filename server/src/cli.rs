@@ -42,6 +42,10 @@ pub enum Command {
     /// Make, list and revoke the API tokens automations (CI) call with.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Start, follow and steer rollouts of a release over the fleet. A running
+    /// `storefleet serve` moves them on.
+    #[command(subcommand)]
+    Rollout(RolloutCommand),
     /// Measure the control plane against an in-process simulated cluster and a throw-away
     /// database (the global `--database-url` is not used).
     #[command(subcommand)]
@@ -72,6 +76,89 @@ pub enum ReleaseCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Rollout commands.
+#[derive(Debug, Subcommand)]
+pub enum RolloutCommand {
+    /// Start a rollout of a release over the stores of its blueprint (pinned and non-ready
+    /// ones are left out); with `--wait`, print its waves until it ends: exit 0 when every
+    /// store reached the release, 1 when it halted, was aborted or rolled back.
+    Start(RolloutStartArgs),
+    /// Show a rollout's waves and stores.
+    Show {
+        /// Its id.
+        id: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the newest rollouts.
+    List,
+    /// Pause a running rollout: no store starts; those updating finish.
+    Pause {
+        /// Its id.
+        id: String,
+    },
+    /// Resume a paused rollout.
+    Resume {
+        /// Its id.
+        id: String,
+    },
+    /// Abort a rollout: no store starts; stores keep the release they have.
+    Abort {
+        /// Its id.
+        id: String,
+    },
+    /// Move every store a rollout updated back to its previous release, or only `--store`.
+    Rollback {
+        /// Its id.
+        id: String,
+        /// Only this store (its subdomain).
+        #[arg(long)]
+        store: Option<String>,
+    },
+}
+
+/// How to start a rollout.
+#[derive(Debug, clap::Args)]
+pub struct RolloutStartArgs {
+    /// The release's name, e.g. `1.4.0`.
+    #[arg(long)]
+    pub release: String,
+    /// Its blueprint, when several have a release of that name.
+    #[arg(long)]
+    pub blueprint: Option<String>,
+    /// Only the stores on this plan.
+    #[arg(long)]
+    pub plan: Option<String>,
+    /// Only these stores (repeat); all of the blueprint when none.
+    #[arg(long = "store", value_name = "SUBDOMAIN")]
+    pub stores: Vec<String>,
+    /// Stores in the canary cohort when none is flagged canary.
+    #[arg(long, default_value_t = 1)]
+    pub canary: usize,
+    /// The waves after the canary, as growing percentages of the rest, ending at 100.
+    #[arg(long, default_value = "1,10,50,100")]
+    pub waves: String,
+    /// Stores updating at once, at most.
+    #[arg(long, default_value_t = 5)]
+    pub max_parallel: usize,
+    /// Seconds each store is watched after its update.
+    #[arg(long, default_value_t = 60)]
+    pub bake_secs: u64,
+    /// Failures a wave may have, in percent of its stores, before the rollout halts.
+    #[arg(long, default_value_t = 2)]
+    pub budget_percent: u8,
+    /// Seconds a store's update may take before it counts as failed.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_secs: u64,
+    /// On a halt, move every store it updated back, not only the failing wave's.
+    #[arg(long)]
+    pub rollback_all: bool,
+    /// Print the waves until the rollout ends; exit 1 unless every store reached the release.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// API token commands.
@@ -268,6 +355,27 @@ pub enum TenantCommand {
         /// How many accounts own them.
         #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..))]
         owners: u32,
+    },
+    /// Pin a tenant to the release it runs: rollouts leave it out, saying why.
+    Pin {
+        /// Its subdomain.
+        subdomain: String,
+        /// Why, for the people who roll out.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Let rollouts reach a pinned tenant again.
+    Unpin {
+        /// Its subdomain.
+        subdomain: String,
+    },
+    /// Make a tenant a canary, updated first in every rollout (`--off`: no longer).
+    Canary {
+        /// Its subdomain.
+        subdomain: String,
+        /// No longer a canary.
+        #[arg(long)]
+        off: bool,
     },
     /// Remove a tenant from the cluster; the record stays, as deleted.
     Delete {

@@ -119,6 +119,11 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_RECONCILE_EVERY_SECS", default_value_t = 300)]
     pub reconcile_every_secs: u64,
 
+    /// Milliseconds between two turns of a moving rollout: how soon it notices a store's
+    /// update ending and starts the next.
+    #[arg(long, env = "STOREFLEET_ROLLOUT_TICK_MS", default_value_t = 1000)]
+    pub rollout_tick_ms: u64,
+
     /// Seconds a job waits for a cluster that cannot be reached (connection refused,
     /// timeouts, 5xx answers) before it fails; the wait spends none of its attempts.
     #[arg(

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod port;
 pub mod provision;
 pub mod releases;
+pub mod rollouts;
 pub mod secrets;
 pub mod serve;
 pub mod telemetry;

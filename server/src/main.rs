@@ -53,6 +53,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Secrets(args) => commands::secrets::run(&cli.db, args).await,
         Command::Release(command) => commands::release::run(&cli.db, command).await,
         Command::Token(command) => commands::token::run(&cli.db, command).await,
+        Command::Rollout(command) => commands::rollout::run(&cli.db, command).await,
         Command::Bench(command) => commands::bench::run(command).await,
     }
 }

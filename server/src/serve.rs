@@ -27,6 +27,7 @@ use crate::jobs::{Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::provision::reconciler::{ReconcileOptions, Reconciler};
 use crate::releases::ReleaseService;
+use crate::rollouts::{DriveOptions, Driver, RolloutService};
 use crate::secrets::{store, Keyring};
 use crate::tenants::{SignupService, TenantService};
 use crate::tokens::TokenService;
@@ -50,6 +51,8 @@ pub struct Running {
     billing_sweep: Option<JoinHandle<()>>,
     /// The reconciler, unless turned off; stops with the job worker.
     reconciler: Option<JoinHandle<usize>>,
+    /// The rollout driver; stops with the job worker.
+    rollouts: JoinHandle<()>,
 }
 
 impl Running {
@@ -69,6 +72,7 @@ impl Running {
         if let Some(reconciler) = self.reconciler {
             reconciler.await.context("reconciler panicked")?;
         }
+        self.rollouts.await.context("rollout driver panicked")?;
         if let Some(cluster) = self.simulated {
             cluster.stop().await?;
         }
@@ -143,10 +147,11 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         billing,
     );
     let outside = crate::billing::routes(&tenants, &config.billing, &config.public_url).merge(
-        http::api_v1::routes(
-            ReleaseService::new(database.pool.clone()),
-            TokenService::new(database.pool.clone()),
-        ),
+        http::api_v1::routes(http::api_v1::Api {
+            releases: ReleaseService::new(database.pool.clone()),
+            rollouts: RolloutService::new(database.pool.clone()),
+            tokens: TokenService::new(database.pool.clone()),
+        }),
     );
     let router = http::router(state, config, outside);
     let engine = Arc::new(
@@ -183,9 +188,18 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     );
     let reconciler = (config.reconcile_every_secs > 0).then(|| {
         let options = ReconcileOptions::every(Duration::from_secs(config.reconcile_every_secs));
-        let reconciler = Reconciler::new(database.pool.clone(), engine, options);
+        let reconciler = Reconciler::new(database.pool.clone(), engine.clone(), options);
         tokio::spawn(reconciler.run(worker_stopped.clone()))
     });
+    let driver = Driver::new(
+        database.pool.clone(),
+        engine,
+        DriveOptions {
+            tick: Duration::from_millis(config.rollout_tick_ms.max(10)),
+            ..DriveOptions::default()
+        },
+    );
+    let rollouts = tokio::spawn(driver.run(worker_stopped.clone()));
     let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -212,6 +226,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         mail,
         billing_sweep,
         reconciler,
+        rollouts,
     })
 }
 

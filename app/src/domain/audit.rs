@@ -49,9 +49,23 @@ pub mod action {
     pub const TOKEN_REVOKE: &str = "token.revoke";
     /// A call with an API token was refused.
     pub const TOKEN_REFUSED: &str = "token.refused";
+    /// A rollout was started.
+    pub const ROLLOUT_START: &str = "rollout.start";
+    /// A rollout was paused.
+    pub const ROLLOUT_PAUSE: &str = "rollout.pause";
+    /// A paused rollout was resumed.
+    pub const ROLLOUT_RESUME: &str = "rollout.resume";
+    /// A rollout was aborted.
+    pub const ROLLOUT_ABORT: &str = "rollout.abort";
+    /// A rollout, or one store of it, was rolled back.
+    pub const ROLLOUT_ROLLBACK: &str = "rollout.rollback";
+    /// A tenant was pinned to its release, or unpinned.
+    pub const TENANT_PIN: &str = "tenant.pin";
+    /// A tenant was made a canary, or no longer one.
+    pub const TENANT_CANARY: &str = "tenant.canary";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 21] = [
+    pub const ALL: [&str; 28] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -73,6 +87,13 @@ pub mod action {
         TOKEN_CREATE,
         TOKEN_REVOKE,
         TOKEN_REFUSED,
+        ROLLOUT_START,
+        ROLLOUT_PAUSE,
+        ROLLOUT_RESUME,
+        ROLLOUT_ABORT,
+        ROLLOUT_ROLLBACK,
+        TENANT_PIN,
+        TENANT_CANARY,
     ];
 }
 

@@ -6,9 +6,13 @@
 use serde::{Deserialize, Serialize};
 
 pub mod turn;
+pub mod view;
+
+pub use view::{NewRollout, RolloutStepView, RolloutSummary, RolloutView, StepCounts, WaveView};
 
 /// How a rollout proceeds, as the operator asks for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RolloutOptions {
     /// Stores in the canary cohort when none is flagged canary: the first N selected.
     pub canary: usize,

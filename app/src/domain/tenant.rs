@@ -120,6 +120,15 @@ pub struct TenantView {
     pub drift: Option<String>,
     /// Whether drift is put back, or only reported.
     pub self_heal: bool,
+    /// The release it runs, or is being updated to; `None`: its blueprint's own images.
+    #[serde(default)]
+    pub release: Option<String>,
+    /// Why an admin pinned it to its release; rollouts leave it out.
+    #[serde(default)]
+    pub pinned: Option<String>,
+    /// Updated first, in the canary cohort of every rollout.
+    #[serde(default)]
+    pub canary: bool,
 }
 
 /// A tenant with its jobs, newest first.

@@ -6,6 +6,7 @@ pub mod bench_admin;
 pub mod bench_reconcile;
 pub mod manifests;
 pub mod release;
+pub mod rollout;
 mod scratch;
 pub mod secrets;
 pub mod tenant;

@@ -10,6 +10,7 @@ use app::ports::TenantAdmin;
 
 use crate::cli::{TenantArgs, TenantCommand};
 use crate::config::DbConfig;
+use crate::rollouts::RolloutService;
 use crate::serve;
 use crate::tenants::{TenantDetail, TenantService};
 
@@ -97,6 +98,32 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
                     println!("  {}", line(event));
                 }
             }
+            Ok(())
+        }
+        TenantCommand::Pin { subdomain, reason } => {
+            let rollouts = RolloutService::new(database.pool.clone());
+            rollouts.pin(&operator(), &subdomain, Some(&reason)).await?;
+            println!(
+                "tenant {subdomain} pinned to its release: {}",
+                reason.trim()
+            );
+            Ok(())
+        }
+        TenantCommand::Unpin { subdomain } => {
+            let rollouts = RolloutService::new(database.pool.clone());
+            rollouts.pin(&operator(), &subdomain, None).await?;
+            println!("tenant {subdomain} unpinned");
+            Ok(())
+        }
+        TenantCommand::Canary { subdomain, off } => {
+            let rollouts = RolloutService::new(database.pool.clone());
+            rollouts.set_canary(&operator(), &subdomain, !off).await?;
+            let now = if off {
+                "no longer a canary"
+            } else {
+                "a canary"
+            };
+            println!("tenant {subdomain} is {now}");
             Ok(())
         }
         TenantCommand::Cancel { subdomain } => {

@@ -76,6 +76,36 @@ pub async fn by_name(pool: &AnyPool, blueprint: &str, name: &str) -> Result<Opti
     row.as_ref().map(from_row).transpose()
 }
 
+/// The release with this id.
+pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<ReleaseRecord>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM releases WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The releases of any blueprint with this name.
+pub async fn named(pool: &AnyPool, name: &str) -> Result<Vec<ReleaseRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM releases WHERE name = $1 ORDER BY blueprint"
+    ))
+    .bind(name)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Makes `release_id` the release new stores of its blueprint start on.
+pub async fn make_current(pool: &AnyPool, release: &ReleaseRecord) -> Result<()> {
+    sqlx::query("UPDATE blueprints SET release_id = $2 WHERE name = $1")
+        .bind(&release.blueprint)
+        .bind(&release.id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// The newest releases first, at most `limit`.
 pub async fn recent(pool: &AnyPool, limit: i64) -> Result<Vec<ReleaseRecord>> {
     let rows = sqlx::query(&format!(

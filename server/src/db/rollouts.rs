@@ -138,6 +138,17 @@ pub async fn set_state(
     Ok(done.rows_affected() == 1)
 }
 
+/// Makes a rollout due at once (a store of it was moved back by hand, say), even one that
+/// had settled.
+pub async fn wake(pool: &AnyPool, id: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE rollouts SET next_at = $2, updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Ids of the rollouts due now, oldest due first.
 pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
     lease::due(pool, &QUEUE, now, limit).await
@@ -159,15 +170,17 @@ pub struct Change<'a> {
     pub reason: Option<&'a str>,
 }
 
-/// Ends a driving turn: the rollout's new state (when it changed, and an admin did not change
-/// it meanwhile) and when it is due next, written only while `token` holds its lease, and the
-/// lease released. False when the lease was lost.
+/// Ends a driving turn that began at `began`: the rollout's new state (when it changed, and an
+/// admin did not change it meanwhile) and when it is due next, written only while `token`
+/// holds its lease, and the lease released. A rollout an admin changed during the turn is due
+/// again at once. False when the lease was lost.
 pub async fn end_turn(
     pool: &AnyPool,
     id: &str,
     token: &str,
     change: Option<Change<'_>>,
     next_at: i64,
+    began: i64,
     now: i64,
 ) -> Result<bool> {
     if let Some(change) = change {
@@ -184,7 +197,8 @@ pub async fn end_turn(
         .bind(change.reason.map(str::to_owned))
         .bind(i64::from(change.to.is_final()))
         .bind(change.from.as_str())
-        .only_if("state = $8")
+        .bind(began)
+        .only_if("state = $8 AND updated_at <= $9")
         .releasing()
         .in_any_state()
         .execute(pool)
@@ -193,13 +207,17 @@ pub async fn end_turn(
             return Ok(true);
         }
     }
-    // Nothing to change, or an admin changed the state meanwhile: due again at once then.
-    let next_at = if change.is_some() { now } else { next_at };
-    Fenced::new(&QUEUE, id, token, "next_at = $3, updated_at = $4")
-        .bind(next_at)
-        .bind(now)
-        .releasing()
-        .in_any_state()
-        .execute(pool)
-        .await
+    Fenced::new(
+        &QUEUE,
+        id,
+        token,
+        "next_at = CASE WHEN updated_at > $5 THEN $4 ELSE $3 END, updated_at = $4",
+    )
+    .bind(next_at)
+    .bind(now)
+    .bind(if change.is_some() { i64::MIN } else { began })
+    .releasing()
+    .in_any_state()
+    .execute(pool)
+    .await
 }

@@ -112,6 +112,9 @@ impl TenantService {
             created_at: rfc3339(tenant.created_at),
             drift: tenant.drift.clone(),
             self_heal: tenant.self_heal,
+            release: tenant.release.as_ref().map(|r| r.name.clone()),
+            pinned: tenant.pinned.clone(),
+            canary: tenant.canary,
         }
     }
 

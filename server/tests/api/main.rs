@@ -32,6 +32,7 @@ mod provisioning;
 mod pruning;
 mod rate_limit;
 mod releases;
+mod rollouts;
 mod sealed_secrets;
 mod signup;
 mod tenant_api;

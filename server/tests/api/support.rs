@@ -116,6 +116,7 @@ pub fn test_config() -> ServeConfig {
         job_step_timeout_secs: Some(3),
         job_lease_secs: 30,
         reconcile_every_secs: 0,
+        rollout_tick_ms: 100,
         cluster_outage_tolerance_secs: 1800,
         cluster: server::config::ClusterConfig {
             namespace_prefix: "store".into(),
@@ -271,6 +272,11 @@ impl TestApp {
     pub async fn tenants(&self) -> server::tenants::TenantService {
         let db = server::db::Db::connect(&self.db.url).await.unwrap();
         server::tenants::TenantService::new(db.pool, self.config.cluster.settings())
+    }
+
+    /// A pool on the test's database, for the services the server runs.
+    pub async fn pool(&self) -> sqlx::AnyPool {
+        server::db::Db::connect(&self.db.url).await.unwrap().pool
     }
 
     /// Runs a query against the test's database directly, to check what was stored.

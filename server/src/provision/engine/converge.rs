@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use app::domain::job_kind::Step;
 use app::domain::setting::SettingValue;
-use app::domain::{EventKind, TenantState};
+use app::domain::{EventKind, TenantHealth, TenantState};
 
 use super::{cluster_error, db_error, generate_password, Engine};
 use crate::clock::now_ms;
@@ -15,6 +15,7 @@ use crate::jobs::worker::StepError;
 use crate::jobs::StepOutcome;
 use crate::provision::apply;
 use crate::provision::drift;
+use crate::provision::inspect;
 use crate::provision::manifests::{self, config, Mode, TenantObject, TenantSpec};
 use crate::secrets::{store, SecretsError};
 
@@ -166,6 +167,18 @@ impl Engine {
                 .map_err(cluster_error)?;
         }
         Ok(drifts)
+    }
+
+    /// The tenant's workloads and pods as the cluster reports them now: what a rollout's
+    /// health gate judges.
+    pub async fn health(&self, tenant: &TenantRecord) -> Result<TenantHealth, StepError> {
+        inspect::health(
+            &self.client,
+            &self.namespace(tenant),
+            tenant.subdomain.as_str(),
+        )
+        .await
+        .map_err(cluster_error)
     }
 
     /// What of `objects` the cluster does not hold as rendered.

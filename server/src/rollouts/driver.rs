@@ -1,0 +1,316 @@
+//! The rollout driver: takes each due rollout under a lease, looks at the stores it is moving
+//! (their jobs, and the cluster for those baking), records what it saw, and does what the pure
+//! [`decide`] says: start stores, move stores back, leave stores out, change the rollout's
+//! state. Level-triggered: a turn starts from what is stored and what the cluster holds, so a
+//! server killed mid-turn loses nothing, and a store starts only from the state the turn saw,
+//! so no store is updated twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::domain::rollout::turn::{decide, Step};
+use app::domain::rollout::StepState;
+use app::domain::JobState;
+use sqlx::AnyPool;
+use tokio::sync::watch;
+
+use crate::clock::now_ms;
+use crate::db::releases;
+use crate::db::rollout_steps::{self, StepRecord, StepUpdate};
+use crate::db::rollouts::{self, Change, RolloutRecord, SETTLED};
+use crate::db::{jobs, lease, tenants, DbError};
+use crate::provision::engine::Engine;
+
+/// How the driver paces itself.
+#[derive(Debug, Clone)]
+pub struct DriveOptions {
+    /// How often it looks for due rollouts, and how soon a moving rollout is due again.
+    pub tick: Duration,
+    /// How long a turn's lease lasts.
+    pub lease: Duration,
+}
+
+impl Default for DriveOptions {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_secs(1),
+            lease: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Moves rollouts on.
+pub struct Driver {
+    pool: AnyPool,
+    engine: Arc<Engine>,
+    options: DriveOptions,
+    owner: String,
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Driver {
+    /// A driver over this database and engine.
+    pub fn new(pool: AnyPool, engine: Arc<Engine>, options: DriveOptions) -> Self {
+        Self {
+            pool,
+            engine,
+            options,
+            owner: format!("rollouts-{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(error) = self.run_due().await {
+                tracing::warn!(%error, "driving rollouts failed");
+            }
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = tokio::time::sleep(self.options.tick) => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+
+    /// Takes one turn of every rollout due now; returns how many it took.
+    pub async fn run_due(&self) -> Result<usize, DbError> {
+        let now = now_ms();
+        let mut turns = 0;
+        for id in rollouts::due(&self.pool, now, 20).await? {
+            let token = lease::token(&self.owner);
+            if !rollouts::claim(&self.pool, &id, &token, now, ms(self.options.lease)).await? {
+                continue;
+            }
+            self.turn(&id, &token).await?;
+            turns += 1;
+        }
+        Ok(turns)
+    }
+
+    async fn turn(&self, id: &str, token: &str) -> Result<(), DbError> {
+        let began = now_ms();
+        let Some(rollout) = rollouts::get(&self.pool, id).await? else {
+            return Ok(());
+        };
+        let mut steps = rollout_steps::for_rollout(&self.pool, id).await?;
+        for step in &mut steps {
+            let now = now_ms();
+            if let Some(update) = self.observe(&rollout, step, now).await? {
+                if rollout_steps::record(&self.pool, id, &step.tenant_id, step.state, &update, now)
+                    .await?
+                {
+                    if update.failed {
+                        tracing::warn!(rollout = id, store = %step.subdomain, reason = ?update.reason, "a store failed its update");
+                    }
+                    step.state = update.to;
+                    step.failed |= update.failed;
+                }
+            }
+        }
+        let views: Vec<Step> = steps
+            .iter()
+            .map(|s| Step {
+                tenant_id: s.tenant_id.clone(),
+                wave: s.wave,
+                state: s.state,
+                failed: s.failed,
+                rolled_back: s.rollback_job_id.is_some(),
+            })
+            .collect();
+        let turn = decide(rollout.state, &rollout.options, &views);
+        let now = now_ms();
+        let step_of = |tenant: &str| steps.iter().find(|s| s.tenant_id == tenant);
+        for (tenant, why) in &turn.roll_back {
+            if let Some(step) = step_of(tenant) {
+                let from = [step.state];
+                rollout_steps::start_rollback(&self.pool, id, step, &from, why, now).await?;
+            }
+        }
+        for (tenant, why) in &turn.skip {
+            let update = StepUpdate {
+                to: StepState::Skipped,
+                failed: false,
+                reason: Some(why.clone()),
+                restarts: None,
+                bake_until: None,
+            };
+            rollout_steps::record(&self.pool, id, tenant, StepState::Waiting, &update, now).await?;
+        }
+        let cause = format!("rollout {id}");
+        for tenant in &turn.start {
+            rollout_steps::start_update(&self.pool, id, tenant, &rollout.release_id, &cause, now)
+                .await?;
+        }
+        let change = turn.change.as_ref().map(|(to, reason)| Change {
+            from: rollout.state,
+            to: *to,
+            reason: Some(reason.as_str()),
+        });
+        if let Some((to, reason)) = &turn.change {
+            tracing::info!(rollout = id, state = to.as_str(), %reason, "rollout moved");
+        }
+        let next_at = if turn.settled {
+            SETTLED
+        } else {
+            now + ms(self.options.tick)
+        };
+        let ended = rollouts::end_turn(&self.pool, id, token, change, next_at, began, now).await?;
+        if ended
+            && turn
+                .change
+                .as_ref()
+                .is_some_and(|(to, _)| *to == app::domain::rollout::RolloutState::Done)
+        {
+            if let Some(release) = releases::by_id(&self.pool, &rollout.release_id).await? {
+                releases::make_current(&self.pool, &release).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What changed for a store being moved, if anything: its job ended, its update took too
+    /// long, or its bake ended well or badly.
+    async fn observe(
+        &self,
+        rollout: &RolloutRecord,
+        step: &StepRecord,
+        now: i64,
+    ) -> Result<Option<StepUpdate>, DbError> {
+        let options = &rollout.options;
+        let update = |to, failed, reason: Option<String>| StepUpdate {
+            to,
+            failed,
+            reason,
+            restarts: None,
+            bake_until: None,
+        };
+        match step.state {
+            StepState::Updating => {
+                let Some(job) = self.job(step.job_id.as_deref()).await? else {
+                    return Ok(Some(update(
+                        StepState::Failed,
+                        true,
+                        Some("its update job is gone".into()),
+                    )));
+                };
+                match job.state {
+                    JobState::Succeeded => {
+                        let Some(health) = self.health(step).await? else {
+                            return Ok(None);
+                        };
+                        let bake = i64::try_from(options.bake_secs.saturating_mul(1000))
+                            .unwrap_or(i64::MAX);
+                        Ok(Some(StepUpdate {
+                            restarts: Some(i64::from(health.restarts)),
+                            bake_until: Some(now.saturating_add(bake)),
+                            ..update(StepState::Baking, false, None)
+                        }))
+                    }
+                    JobState::Failed => {
+                        let error = job.last_error.unwrap_or_else(|| "no reason given".into());
+                        Ok(Some(update(
+                            StepState::Failed,
+                            true,
+                            Some(format!("update failed: {error}")),
+                        )))
+                    }
+                    JobState::Queued | JobState::Running => {
+                        let timeout = i64::try_from(options.timeout_secs.saturating_mul(1000))
+                            .unwrap_or(i64::MAX);
+                        let late = step.started_at.is_some_and(|s| now - s > timeout);
+                        Ok(late.then(|| {
+                            update(
+                                StepState::Failed,
+                                true,
+                                Some(format!(
+                                    "not ready {} s after its update began{}",
+                                    options.timeout_secs,
+                                    job.last_error.map(|e| format!(": {e}")).unwrap_or_default()
+                                )),
+                            )
+                        }))
+                    }
+                }
+            }
+            StepState::Baking => {
+                let Some(health) = self.health(step).await? else {
+                    return Ok(None);
+                };
+                if let Some(short) = health.shortfall() {
+                    return Ok(Some(update(
+                        StepState::Failed,
+                        true,
+                        Some(format!("unhealthy while baking: {short}")),
+                    )));
+                }
+                let before = step.restarts.unwrap_or_default();
+                if i64::from(health.restarts) > before {
+                    return Ok(Some(update(
+                        StepState::Failed,
+                        true,
+                        Some(format!(
+                            "containers restarted while baking ({} → {})",
+                            before, health.restarts
+                        )),
+                    )));
+                }
+                let baked = step.bake_until.is_none_or(|until| now >= until);
+                Ok(baked.then(|| update(StepState::Done, false, None)))
+            }
+            StepState::RollingBack => {
+                let job = self.job(step.rollback_job_id.as_deref()).await?;
+                Ok(match job.map(|j| (j.state, j.last_error)) {
+                    Some((JobState::Succeeded, _)) => {
+                        Some(update(StepState::RolledBack, false, None))
+                    }
+                    Some((JobState::Failed, error)) => Some(update(
+                        StepState::Failed,
+                        false,
+                        Some(format!(
+                            "moving back failed: {}",
+                            error.unwrap_or_else(|| "no reason given".into())
+                        )),
+                    )),
+                    Some(_) => None,
+                    None => Some(update(
+                        StepState::Failed,
+                        false,
+                        Some("its rollback job is gone".into()),
+                    )),
+                })
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn job(&self, id: Option<&str>) -> Result<Option<jobs::JobRecord>, DbError> {
+        match id {
+            Some(id) => jobs::get(&self.pool, id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The store's health now; `None` when the cluster cannot be read (the next turn looks
+    /// again: an unreadable cluster is not an unhealthy store).
+    async fn health(
+        &self,
+        step: &StepRecord,
+    ) -> Result<Option<app::domain::TenantHealth>, DbError> {
+        let Some(tenant) = tenants::by_id(&self.pool, &step.tenant_id).await? else {
+            return Ok(None);
+        };
+        match self.engine.health(&tenant).await {
+            Ok(health) => Ok(Some(health)),
+            Err(error) => {
+                tracing::warn!(store = %step.subdomain, error = %error.message, "reading a store's health failed");
+                Ok(None)
+            }
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Rollouts over a fleet of 50 stores on the simulated cluster: a good release reaches every
+//! store in wave order, never more at once than allowed; a release whose image never starts
+//! halts at the canary, which goes back to its old images; a failure in a later wave moves
+//! that wave back and keeps the earlier ones. What is asserted is what the cluster runs.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use app::domain::rollout::{NewRollout, RolloutOptions, RolloutState, RolloutView, StepState};
+use app::domain::{NewRelease, TenantState};
+use app::ports::TenantAdmin;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::DeleteParams;
+use kube::Api;
+use server::releases::ReleaseService;
+use server::rollouts::RolloutService;
+
+use crate::on_both_databases;
+use crate::provisioning::wait_for_state;
+use crate::support::{operator, Backend, TestApp};
+
+on_both_databases!(
+    a_good_release_reaches_fifty_stores_in_waves,
+    a_release_that_never_starts_halts_at_the_canary_and_goes_back,
+    a_failure_in_a_later_wave_moves_that_wave_back_and_keeps_the_earlier_ones,
+);
+
+/// `count` ready stores `shop-01`, `shop-02`, … made in that order.
+async fn fleet(app: &TestApp, count: usize) -> Vec<String> {
+    let tenants = app.tenants().await;
+    let names: Vec<String> = (1..=count).map(|n| format!("shop-{n:02}")).collect();
+    for name in &names {
+        tenants
+            .create(&operator(), name, "starter", None)
+            .await
+            .unwrap();
+        // Distinct creation times keep the planned order the order of creation.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for name in &names {
+        wait_for_state(&tenants, name, TenantState::Ready).await;
+    }
+    names
+}
+
+async fn release(app: &TestApp, name: &str, api_tag: &str) {
+    ReleaseService::new(app.pool().await)
+        .create(
+            &operator(),
+            &NewRelease {
+                blueprint: "store".into(),
+                name: name.into(),
+                images: BTreeMap::from([("api".to_owned(), api_tag.to_owned())]),
+                notes: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+fn options() -> RolloutOptions {
+    RolloutOptions {
+        canary: 1,
+        waves: vec![10, 50, 100],
+        max_parallel: 4,
+        bake_secs: 0,
+        budget_percent: 2,
+        timeout_secs: 60,
+        rollback_all: false,
+    }
+}
+
+async fn start(app: &TestApp, release: &str, options: RolloutOptions) -> RolloutView {
+    RolloutService::new(app.pool().await)
+        .start(
+            &operator(),
+            &NewRollout {
+                release: release.into(),
+                blueprint: None,
+                plan: None,
+                stores: Vec::new(),
+                options,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+/// Waits (up to 3 minutes) until the rollout has ended and no store of it is still moving.
+async fn settled(app: &TestApp, id: &str) -> RolloutView {
+    let rollouts = RolloutService::new(app.pool().await);
+    for _ in 0..1800 {
+        let view = rollouts.show(id).await.unwrap();
+        let moving = view
+            .waves
+            .iter()
+            .flat_map(|w| &w.stores)
+            .any(|s| s.state.is_open());
+        if view.state.is_final() && !moving {
+            return view;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("rollout {id} did not settle");
+}
+
+/// The image the store's `api` Deployment runs, as the cluster holds it.
+async fn api_image(app: &TestApp, store: &str) -> String {
+    let api: Api<Deployment> = Api::namespaced(app.cluster(), &format!("store-{store}"));
+    let deployment = api.get("api").await.unwrap();
+    deployment.spec.unwrap().template.spec.unwrap().containers[0]
+        .image
+        .clone()
+        .unwrap()
+}
+
+async fn a_good_release_reaches_fifty_stores_in_waves(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let stores = fleet(&app, 50).await;
+    release(&app, "1.1.0", "1.1.0").await;
+    let started = start(&app, "1.1.0", options()).await;
+    // 49 after the canary: 10 % → 5, 50 % → 25, 100 % → 49.
+    let sizes: Vec<usize> = started.waves.iter().map(|w| w.counts.total()).collect();
+    assert_eq!(sizes, [1, 5, 20, 24]);
+
+    let view = settled(&app, &started.id).await;
+    assert_eq!(view.state, RolloutState::Done, "{:?}", view.reason);
+    assert!(view.waves.iter().all(|w| w.counts.done == w.counts.total()));
+    for store in &stores {
+        assert_eq!(
+            api_image(&app, store).await,
+            "ghcr.io/storefleet/store-api:1.1.0"
+        );
+    }
+    let on_release = app
+        .scalar(
+            "SELECT COUNT(*) FROM tenants t JOIN releases r ON r.id = t.release_id \
+             WHERE r.name = '1.1.0' AND t.state = 'ready'",
+        )
+        .await;
+    assert_eq!(on_release, 50);
+
+    // Each store was updated once, and never more than 4 at once: the update jobs' spans.
+    let spans: Vec<(i64, i64, Option<i64>)> = sqlx::query(
+        "SELECT s.wave, j.created_at, j.finished_at FROM rollout_tenants s \
+         JOIN jobs j ON j.id = s.job_id ORDER BY j.created_at",
+    )
+    .fetch_all(&app.pool().await)
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| {
+        use sqlx::Row;
+        (
+            row.get::<i64, _>("wave"),
+            row.get::<i64, _>("created_at"),
+            row.get::<Option<i64>, _>("finished_at"),
+        )
+    })
+    .collect();
+    assert_eq!(spans.len(), 50);
+    let updates = app
+        .scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'update'")
+        .await;
+    assert_eq!(updates, 50, "one update job per store");
+    for (_, start, _) in &spans {
+        let at_once = spans
+            .iter()
+            .filter(|(_, s, f)| s <= start && f.is_none_or(|f| f > *start))
+            .count();
+        assert!(at_once <= 4, "{at_once} stores updating at once");
+    }
+    // Wave order: a wave starts once every store of the one before has finished.
+    for wave in 1..4_i64 {
+        let last_before = spans
+            .iter()
+            .filter(|(w, _, _)| *w == wave - 1)
+            .filter_map(|(_, _, f)| *f)
+            .max()
+            .unwrap();
+        let first = spans
+            .iter()
+            .filter(|(w, _, _)| *w == wave)
+            .map(|(_, s, _)| *s)
+            .min()
+            .unwrap();
+        assert!(
+            first >= last_before,
+            "wave {wave} began before wave {} ended",
+            wave - 1
+        );
+    }
+    // New stores start on the release the fleet reached.
+    let tenants = app.tenants().await;
+    tenants
+        .create(&operator(), "late", "starter", None)
+        .await
+        .unwrap();
+    wait_for_state(&tenants, "late", TenantState::Ready).await;
+    assert_eq!(
+        api_image(&app, "late").await,
+        "ghcr.io/storefleet/store-api:1.1.0"
+    );
+}
+
+async fn a_release_that_never_starts_halts_at_the_canary_and_goes_back(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let stores = fleet(&app, 50).await;
+    release(&app, "1.2.0", "never-ready").await;
+    let started = start(&app, "1.2.0", options()).await;
+    let view = settled(&app, &started.id).await;
+
+    assert_eq!(view.state, RolloutState::Halted);
+    assert_eq!(
+        view.reason.as_deref(),
+        Some("1 of 1 stores failed in the canary (budget 0)")
+    );
+    let canary = &view.waves[0].stores[0];
+    assert_eq!(canary.subdomain, "shop-01");
+    assert_eq!(canary.state, StepState::RolledBack);
+    assert!(canary.failed);
+    assert!(
+        canary
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("never-ready")),
+        "the canary's failure names its cause: {:?}",
+        canary.reason
+    );
+    // Nothing past the canary was touched.
+    for wave in &view.waves[1..] {
+        assert_eq!(wave.counts.skipped, wave.counts.total());
+    }
+    let touched = app
+        .scalar("SELECT COUNT(DISTINCT tenant_id) FROM jobs WHERE kind = 'update'")
+        .await;
+    assert_eq!(touched, 1);
+    // The canary runs its old images again, and serves.
+    for store in &stores {
+        assert_eq!(
+            api_image(&app, store).await,
+            "ghcr.io/storefleet/store-api:1.0.0",
+            "{store}"
+        );
+    }
+    let canary = app.tenants().await.show("shop-01").await.unwrap();
+    assert_eq!(canary.tenant.state, TenantState::Ready);
+    assert_eq!(canary.tenant.release, None);
+}
+
+async fn a_failure_in_a_later_wave_moves_that_wave_back_and_keeps_the_earlier_ones(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let stores = fleet(&app, 50).await;
+    release(&app, "1.3.0", "1.3.0").await;
+    // shop-04 is in wave 1 (shop-02 … shop-06); its Secret lost beside its volumes makes its
+    // update fail.
+    let secrets: Api<Secret> = Api::namespaced(app.cluster(), "store-shop-04");
+    for secret in secrets.list(&Default::default()).await.unwrap() {
+        let name = secret.metadata.name.unwrap();
+        secrets
+            .delete(&name, &DeleteParams::default())
+            .await
+            .unwrap();
+    }
+    let started = start(&app, "1.3.0", options()).await;
+    let view = settled(&app, &started.id).await;
+
+    assert_eq!(view.state, RolloutState::Halted);
+    assert_eq!(
+        view.reason.as_deref(),
+        Some("1 of 5 stores failed in wave 1 (budget 0)")
+    );
+    // The canary keeps the release; wave 1's other stores went back; later waves untouched.
+    assert_eq!(view.waves[0].counts.done, 1);
+    let failed: Vec<&str> = view.waves[1]
+        .stores
+        .iter()
+        .filter(|s| s.failed)
+        .map(|s| s.subdomain.as_str())
+        .collect();
+    assert_eq!(failed, ["shop-04"]);
+    // Those that had started went back; any its turn had not reached were left out.
+    let others: Vec<StepState> = view.waves[1]
+        .stores
+        .iter()
+        .filter(|s| s.subdomain != "shop-04")
+        .map(|s| s.state)
+        .collect();
+    assert!(others.contains(&StepState::RolledBack), "{others:?}");
+    assert!(
+        others
+            .iter()
+            .all(|s| matches!(s, StepState::RolledBack | StepState::Skipped)),
+        "{others:?}"
+    );
+    for wave in &view.waves[2..] {
+        assert_eq!(wave.counts.skipped, wave.counts.total());
+    }
+    for store in &stores {
+        let image = api_image(&app, store).await;
+        let expected = if store == "shop-01" { "1.3.0" } else { "1.0.0" };
+        assert_eq!(
+            image,
+            format!("ghcr.io/storefleet/store-api:{expected}"),
+            "{store}"
+        );
+    }
+}
