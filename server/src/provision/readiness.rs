@@ -2,7 +2,9 @@
 //! and the reads themselves.
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Service};
+use std::collections::HashSet;
+
+use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod, PodSpec, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::{Api, Client};
 
@@ -234,6 +236,69 @@ pub async fn warnings(client: &Client, namespace: &str) -> Result<Vec<Event>> {
     }
 }
 
+/// The images a pod spec runs, sorted.
+fn images(spec: Option<&PodSpec>) -> Vec<String> {
+    let mut images: Vec<String> = spec
+        .map(|s| {
+            s.containers
+                .iter()
+                .filter_map(|c| c.image.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    images.sort();
+    images
+}
+
+/// The pods that run what their Deployment now asks for: not being deleted, and (for a pod of
+/// a Deployment) with the images of its Deployment's template. The others belong to an earlier
+/// version on its way out, or are gone; what they report (an image that was never found, say)
+/// is not about the version a step waits for.
+pub fn current(deployments: &[Deployment], pods: &[Pod]) -> HashSet<String> {
+    let wanted = |pod: &Pod| -> Option<Vec<String>> {
+        let set = pod
+            .metadata
+            .owner_references
+            .as_ref()?
+            .iter()
+            .find(|o| o.kind == "ReplicaSet")?;
+        let deployment = deployments.iter().find(|d| {
+            let name = d.metadata.name.as_deref().unwrap_or_default();
+            set.name
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|hash| !hash.is_empty() && !hash.contains('-'))
+        })?;
+        Some(images(
+            deployment
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.spec.as_ref()),
+        ))
+    };
+    pods.iter()
+        .filter(|pod| pod.metadata.deletion_timestamp.is_none())
+        .filter(|pod| {
+            wanted(pod).is_none_or(|images_wanted| images(pod.spec.as_ref()) == images_wanted)
+        })
+        .filter_map(|pod| pod.metadata.name.clone())
+        .collect()
+}
+
+/// The namespace's [`current`] pods.
+pub async fn current_pods(client: &Client, namespace: &str) -> Result<HashSet<String>> {
+    let params = kube::api::ListParams::default();
+    let deployments = Api::<Deployment>::namespaced(client.clone(), namespace)
+        .list(&params)
+        .await
+        .map_err(read_failed("Deployment", namespace))?;
+    let pods = Api::<Pod>::namespaced(client.clone(), namespace)
+        .list(&params)
+        .await
+        .map_err(read_failed("Pod", namespace))?;
+    Ok(current(&deployments.items, &pods.items))
+}
+
 /// The public address of the tenant's Ingress or LoadBalancer Service named `name`.
 pub async fn address(client: &Client, namespace: &str, name: &str) -> Result<Option<String>> {
     let ingresses: Api<Ingress> = Api::namespaced(client.clone(), namespace);
@@ -279,6 +344,46 @@ mod tests {
             ..Default::default()
         });
         d
+    }
+
+    #[test]
+    fn only_pods_of_the_version_a_deployment_asks_for_are_current() {
+        let deployments: Vec<Deployment> = vec![serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "api" },
+            "spec": {
+                "selector": {},
+                "template": { "spec": { "containers": [{ "name": "api", "image": "api:1.0.0" }] } }
+            }
+        }))
+        .unwrap()];
+        let pod = |name: &str, set: &str, image: &str, deleting: bool| -> Pod {
+            let mut pod: Pod = serde_json::from_value(serde_json::json!({
+                "metadata": {
+                    "name": name,
+                    "ownerReferences": [{
+                        "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": set, "uid": "u"
+                    }]
+                },
+                "spec": { "containers": [{ "name": "c", "image": image }] }
+            }))
+            .unwrap();
+            if deleting {
+                pod.metadata.deletion_timestamp =
+                    Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                        k8s_openapi::jiff::Timestamp::UNIX_EPOCH,
+                    ));
+            }
+            pod
+        };
+        let pods = vec![
+            pod("api-new-a", "api-new", "api:1.0.0", false),
+            pod("api-old-b", "api-old", "api:never-ready", false),
+            pod("api-new-c", "api-new", "api:1.0.0", true),
+            pod("database-0", "unowned-set", "postgres:16", false),
+        ];
+        let mut current: Vec<String> = super::current(&deployments, &pods).into_iter().collect();
+        current.sort();
+        assert_eq!(current, ["api-new-a", "database-0"]);
     }
 
     #[test]

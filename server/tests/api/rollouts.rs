@@ -222,7 +222,7 @@ async fn a_release_that_never_starts_halts_at_the_canary_and_goes_back(backend: 
     );
     let canary = &view.waves[0].stores[0];
     assert_eq!(canary.subdomain, "shop-01");
-    assert_eq!(canary.state, StepState::RolledBack);
+    assert_eq!(canary.state, StepState::RolledBack, "{:?}", canary.reason);
     assert!(canary.failed);
     assert!(
         canary

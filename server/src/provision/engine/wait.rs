@@ -59,9 +59,30 @@ impl Engine {
             return Ok(StepOutcome::Wait(POLL));
         }
         let namespace = &self.namespace(tenant);
-        let events = readiness::warnings(&self.client, namespace)
+        let mut events = readiness::warnings(&self.client, namespace)
             .await
             .map_err(cluster_error)?;
+        // A Deployment's pods of the version being replaced may still fail (an update away
+        // from an image that never started), and a gone pod's events stay behind: only the
+        // pods of the version waited for decide.
+        let of_deployments = |e: &k8s_openapi::api::core::v1::Event| {
+            e.involved_object.kind.as_deref() == Some("Pod")
+                && targets
+                    .iter()
+                    .any(|t| matches!(t, Target::Deployment(_)) && t.concerns(e))
+        };
+        if events.iter().any(of_deployments) {
+            let current = readiness::current_pods(&self.client, namespace)
+                .await
+                .map_err(cluster_error)?;
+            events.retain(|e| {
+                !of_deployments(e)
+                    || e.involved_object
+                        .name
+                        .as_ref()
+                        .is_some_and(|name| current.contains(name))
+            });
+        }
         let timeline = jobs::events_after(&self.pool, &job.id, 0)
             .await
             .map_err(db_error)?;
