@@ -16,6 +16,7 @@ use kube::Api;
 use server::releases::ReleaseService;
 use server::rollouts::RolloutService;
 
+use crate::cli::command_line;
 use crate::on_both_databases;
 use crate::provisioning::wait_for_state;
 use crate::support::{operator, Backend, TestApp};
@@ -24,6 +25,7 @@ on_both_databases!(
     a_good_release_reaches_fifty_stores_in_waves,
     a_release_that_never_starts_halts_at_the_canary_and_goes_back,
     a_failure_in_a_later_wave_moves_that_wave_back_and_keeps_the_earlier_ones,
+    ci_starts_and_follows_a_rollout_with_its_token_and_every_refusal_changes_nothing,
 );
 
 /// `count` ready stores `shop-01`, `shop-02`, … made in that order.
@@ -314,4 +316,116 @@ async fn a_failure_in_a_later_wave_moves_that_wave_back_and_keeps_the_earlier_on
             "{store}"
         );
     }
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}{path}", app.base))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or_default())
+}
+
+async fn token(app: &TestApp, name: &str, scope: &str) -> String {
+    command_line(app, &["token", "create", "--name", name, "--scope", scope])
+        .await
+        .trim()
+        .to_owned()
+}
+
+async fn ci_starts_and_follows_a_rollout_with_its_token_and_every_refusal_changes_nothing(
+    backend: Backend,
+) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    fleet(&app, 3).await;
+    let releases = token(&app, "ci-releases", "releases:write").await;
+    let rollouts = token(&app, "ci-rollouts", "rollouts:write").await;
+    let post = reqwest::Method::POST;
+    let (status, _) = call(
+        &app,
+        post.clone(),
+        "/api/v1/releases",
+        Some(&releases),
+        r#"{"blueprint": "store", "name": "2.0.0", "images": {"api": "2.0.0"}}"#,
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    let start = r#"{"release": "2.0.0", "options": {"bake_secs": 2, "waves": [100]}}"#;
+    let refusals = [
+        (None, start, 401),
+        (Some(releases.as_str()), start, 403),
+        (Some("sf_not-a-token"), start, 401),
+        (Some(rollouts.as_str()), "{not json", 400),
+        (Some(rollouts.as_str()), r#"{"release": "9.9.9"}"#, 422),
+        (
+            Some(rollouts.as_str()),
+            r#"{"release": "2.0.0", "options": {"waves": [50]}}"#,
+            422,
+        ),
+        (
+            Some(rollouts.as_str()),
+            r#"{"release": "2.0.0", "stores": ["nobody"]}"#,
+            422,
+        ),
+    ];
+    for (token, body, expected) in refusals {
+        let (status, answer) = call(&app, post.clone(), "/api/v1/rollouts", token, body).await;
+        assert_eq!(status, expected, "{body}: {answer}");
+        assert!(answer["error"].is_string(), "{answer}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM rollouts").await, 0);
+
+    let (status, started) = call(
+        &app,
+        post.clone(),
+        "/api/v1/rollouts",
+        Some(&rollouts),
+        start,
+    )
+    .await;
+    assert_eq!(status, 201, "{started}");
+    assert_eq!(started["release"], "2.0.0");
+    let (status, busy) = call(&app, post, "/api/v1/rollouts", Some(&rollouts), start).await;
+    assert_eq!(
+        status, 409,
+        "a second rollout of the blueprint waits: {busy}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM rollouts").await, 1);
+
+    let id = started["id"].as_str().unwrap();
+    let path = format!("/api/v1/rollouts/{id}");
+    let (status, _) = call(&app, reqwest::Method::GET, &path, Some(&releases), "").await;
+    assert_eq!(status, 403);
+    let mut state = String::new();
+    for _ in 0..600 {
+        let (status, shown) = call(&app, reqwest::Method::GET, &path, Some(&rollouts), "").await;
+        assert_eq!(status, 200);
+        state = shown["state"].as_str().unwrap().to_owned();
+        if state == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state, "done");
+    let audited = app
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'rollout.start' \
+             AND actor_email LIKE '%ci-rollouts%'",
+        )
+        .await;
+    assert_eq!(audited, 1, "the start is audited with the token's name");
 }
