@@ -27,7 +27,7 @@ use crate::jobs::{Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::provision::reconciler::{ReconcileOptions, Reconciler};
 use crate::releases::ReleaseService;
-use crate::rollouts::{DriveOptions, Driver, RolloutService};
+use crate::rollouts::{DriveOptions, Driver, FleetService, RolloutService};
 use crate::secrets::{store, Keyring};
 use crate::tenants::{SignupService, TenantService};
 use crate::tokens::TokenService;
@@ -302,6 +302,11 @@ fn state(
             jobs: shared,
             billing,
             audit: Arc::new(AuditService::new(db.pool.clone())),
+            fleet: Arc::new(FleetService {
+                releases: ReleaseService::new(db.pool.clone()),
+                tokens: TokenService::new(db.pool.clone()),
+                rollouts: RolloutService::new(db.pool.clone()),
+            }),
             simulated_cluster: simulated,
         },
         simulated,

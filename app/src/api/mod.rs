@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit_log;
 pub mod catalog;
 pub mod cluster_info;
+pub mod fleet;
 pub mod job_progress;
 pub mod log_in;
 pub mod log_out;

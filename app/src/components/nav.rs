@@ -28,6 +28,8 @@ pub fn Nav() -> impl IntoView {
                                 <A href="/account">"Account"</A>
                                 <Show when=move || admin>
                                     <A href="/admin/tenants">"Tenants"</A>
+                                    <A href="/admin/rollouts">"Rollouts"</A>
+                                    <A href="/admin/releases">"Releases"</A>
                                     <A href="/admin/catalog">"Plans"</A>
                                     <A href="/admin">"Accounts"</A>
                                     <A href="/admin/audit">"Audit log"</A>

@@ -81,6 +81,27 @@ pub fn valid_tag(tag: &str) -> bool {
         && tag.chars().all(version_char)
 }
 
+/// Image tags from `component=tag` pairs separated by newlines, spaces or commas, as a form or
+/// the command line gives them; a malformed pair or a component named twice is an error.
+pub fn parse_images(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut images = BTreeMap::new();
+    for pair in text
+        .split([' ', ',', '\n', '\r', '\t'])
+        .filter(|p| !p.is_empty())
+    {
+        let (component, tag) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("{pair:?}: write each image as COMPONENT=TAG"))?;
+        if images
+            .insert(component.trim().to_owned(), tag.trim().to_owned())
+            .is_some()
+        {
+            return Err(format!("component {component} is named twice"));
+        }
+    }
+    Ok(images)
+}
+
 impl NewRelease {
     /// Checks the release against the blueprint it names; the first problem found.
     pub fn check(&self, blueprint: &Blueprint) -> Result<(), ReleaseProblem> {
@@ -183,6 +204,15 @@ mod tests {
                 .collect(),
             notes: String::new(),
         }
+    }
+
+    #[test]
+    fn images_are_read_as_component_equals_tag() {
+        let images = parse_images("api=1.4.0\nweb=1.27.3-alpine, ").unwrap();
+        assert_eq!(images.get("api").map(String::as_str), Some("1.4.0"));
+        assert_eq!(images.len(), 2);
+        assert!(parse_images("api").unwrap_err().contains("COMPONENT=TAG"));
+        assert!(parse_images("api=1 api=2").unwrap_err().contains("twice"));
     }
 
     #[test]

@@ -5,12 +5,14 @@
 
 mod accounts;
 mod admin;
+mod fleet;
 mod stores;
 
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Catalog, JobProgressFeed};
 pub use admin::{AuditLog, TenantAdmin, TenantInspection};
+pub use fleet::{Fleet, MadeToken, Steer};
 pub use stores::{Applicant, Billing, SignupRefused, StoreCreated, StoreSignup, Stores};
 
 /// Where a request came from, as the server's edge determined it (peer address, or the
@@ -39,6 +41,8 @@ pub struct Services {
     pub billing: Arc<dyn Billing>,
     /// The audit log.
     pub audit: Arc<dyn AuditLog>,
+    /// Releases, tokens and rollouts.
+    pub fleet: Arc<dyn Fleet>,
     /// Whether the cluster is the simulated one, which the UI says plainly.
     pub simulated_cluster: bool,
 }

@@ -1,9 +1,8 @@
 //! `storefleet release …`: make and list releases, as the operator running the command.
 
-use std::collections::BTreeMap;
+use anyhow::anyhow;
 
-use anyhow::{anyhow, bail};
-
+use app::domain::release::parse_images;
 use app::domain::NewRelease;
 
 use crate::cli::ReleaseCommand;
@@ -12,23 +11,6 @@ use crate::releases::ReleaseService;
 use crate::serve;
 
 use super::tenant::operator;
-
-/// `component=tag` pairs as a map; a malformed or repeated component is an error.
-fn images(pairs: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut images = BTreeMap::new();
-    for pair in pairs {
-        let (component, tag) = pair
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--image {pair:?}: write it as COMPONENT=TAG"))?;
-        if images
-            .insert(component.trim().to_owned(), tag.trim().to_owned())
-            .is_some()
-        {
-            bail!("--image names {component} twice");
-        }
-    }
-    Ok(images)
-}
 
 /// Runs a release command.
 pub async fn run(db: &DbConfig, command: ReleaseCommand) -> anyhow::Result<()> {
@@ -44,7 +26,7 @@ pub async fn run(db: &DbConfig, command: ReleaseCommand) -> anyhow::Result<()> {
             let release = NewRelease {
                 blueprint,
                 name,
-                images: images(&pairs)?,
+                images: parse_images(&pairs.join(" ")).map_err(|e| anyhow!("--image {e}"))?,
                 notes,
             };
             let made = releases.create(&operator(), &release).await?;

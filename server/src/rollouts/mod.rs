@@ -5,9 +5,11 @@
 
 pub mod driver;
 pub mod error;
+pub mod port;
 pub mod service;
 pub mod view;
 
 pub use driver::{DriveOptions, Driver};
 pub use error::RolloutError;
+pub use port::FleetService;
 pub use service::RolloutService;

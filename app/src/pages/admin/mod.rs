@@ -2,6 +2,9 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod releases;
+pub mod rollout;
+pub mod rollouts;
 pub mod tenant;
 pub mod tenant_inspect;
 pub mod tenant_search;

@@ -6,8 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::tenants::{
-    tenant_page, CancelTenantJob, DeleteTenant, ReprovisionTenant, ResumeTenant, RetryTenantJob,
-    SetSelfHeal, SuspendTenant,
+    tenant_page, CancelTenantJob, DeleteTenant, PinTenant, ReprovisionTenant, ResumeTenant,
+    RetryTenantJob, SetCanary, SetSelfHeal, SuspendTenant,
 };
 use crate::components::form_error::FormError;
 use crate::components::load_error::{answer_page, AdminLoadError};
@@ -29,6 +29,8 @@ pub fn AdminTenantPage() -> impl IntoView {
     let reprovision = ServerAction::<ReprovisionTenant>::new();
     let cancel = ServerAction::<CancelTenantJob>::new();
     let self_heal = ServerAction::<SetSelfHeal>::new();
+    let pin = ServerAction::<PinTenant>::new();
+    let canary = ServerAction::<SetCanary>::new();
     let version = Signal::derive(move || {
         refresh.get()
             + delete.version().get() as u32
@@ -38,6 +40,8 @@ pub fn AdminTenantPage() -> impl IntoView {
             + reprovision.version().get() as u32
             + cancel.version().get() as u32
             + self_heal.version().get() as u32
+            + pin.version().get() as u32
+            + canary.version().get() as u32
     });
     let action_error = Signal::derive(move || {
         [
@@ -46,6 +50,8 @@ pub fn AdminTenantPage() -> impl IntoView {
             reprovision.value().get().and_then(Result::err),
             cancel.value().get().and_then(Result::err),
             self_heal.value().get().and_then(Result::err),
+            pin.value().get().and_then(Result::err),
+            canary.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -73,6 +79,13 @@ pub fn AdminTenantPage() -> impl IntoView {
                             let retry_name = name.clone();
                             let state = t.state;
                             let (n1, n2, n3, n4, n5) = (name.clone(), name.clone(), name.clone(), name.clone(), name.clone());
+                            let (n6, n7) = (name.clone(), name.clone());
+                            let pinned = t.pinned.clone();
+                            let (canary_label, canary_turn) = if t.canary {
+                                ("No longer a canary", "false")
+                            } else {
+                                ("Make a canary", "true")
+                            };
                             let (heal_label, heal_turn) = if t.self_heal {
                                 ("Turn self-heal off", "false")
                             } else {
@@ -95,6 +108,15 @@ pub fn AdminTenantPage() -> impl IntoView {
                                     <dd data-testid="tenant-drift">{match t.drift {
                                         Some(drift) => format!("not as configured: {drift}"),
                                         None => "as configured, as far as the last look saw".to_owned(),
+                                    }}</dd>
+                                    <dt>"Release"</dt>
+                                    <dd data-testid="tenant-release">{t.release.clone().unwrap_or_else(|| "the blueprint's own images".into())}
+                                        {(t.state == TenantState::Updating).then(|| " (updating to it)")}</dd>
+                                    <dt>"Rollouts"</dt>
+                                    <dd data-testid="tenant-pinned">{match (&t.pinned, t.canary) {
+                                        (Some(reason), _) => format!("pinned to its release: {reason}"),
+                                        (None, true) => "a canary: updated first".to_owned(),
+                                        (None, false) => "reached in its wave".to_owned(),
                                     }}</dd>
                                     <dt>"Self-heal"</dt>
                                     <dd data-testid="tenant-self-heal">{if t.self_heal {
@@ -157,6 +179,23 @@ pub fn AdminTenantPage() -> impl IntoView {
                                         <input type="hidden" name="subdomain" value=n5/>
                                         <input type="hidden" name="on" value=heal_turn/>
                                         <button type="submit" data-testid="self-heal">{heal_label}</button>
+                                    </ActionForm>
+                                    <ActionForm action=canary attr:class="row-form">
+                                        <input type="hidden" name="subdomain" value=n6/>
+                                        <input type="hidden" name="on" value=canary_turn/>
+                                        <button type="submit" data-testid="canary">{canary_label}</button>
+                                    </ActionForm>
+                                    <ActionForm action=pin attr:class="row-form">
+                                        <input type="hidden" name="subdomain" value=n7/>
+                                        {match pinned {
+                                            Some(_) => view! {
+                                                <button type="submit" data-testid="unpin">"Unpin"</button>
+                                            }.into_any(),
+                                            None => view! {
+                                                <input name="reason" placeholder="Why it keeps its release" required autocomplete="off"/>
+                                                <button type="submit" data-testid="pin">"Pin to its release"</button>
+                                            }.into_any(),
+                                        }}
                                     </ActionForm>
                                     <FormError error=action_error/>
                                 </div>

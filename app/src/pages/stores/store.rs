@@ -11,7 +11,7 @@ use crate::components::form_error::FormError;
 use crate::components::load_error::answer_page;
 use crate::components::progress::JobProgressView;
 use crate::components::settings_form::SettingsFormView;
-use crate::domain::{SettingChangeView, TenantHealth};
+use crate::domain::{SettingChangeView, TenantHealth, TenantState};
 use crate::error::AppError;
 use crate::pages::not_found::NothingHere;
 
@@ -116,6 +116,12 @@ pub fn StorePage() -> impl IntoView {
                                     <dd><a href=t.url.clone() data-testid="store-url">{t.url.clone()}</a></dd>
                                     <dt>"Plan"</dt>
                                     <dd>{t.plan}</dd>
+                                    <dt>"Version"</dt>
+                                    <dd data-testid="store-release">{match (t.state, t.release) {
+                                        (TenantState::Updating, Some(release)) => format!("updating to {release}"),
+                                        (_, Some(release)) => release,
+                                        (_, None) => "the first version".to_owned(),
+                                    }}</dd>
                                 </dl>
                                 <h2>"Health"</h2>
                                 <Health health=data.health/>
