@@ -16,6 +16,7 @@ mod csrf;
 mod dns;
 mod drift;
 mod every_function;
+mod fleet_admin;
 mod inspection;
 mod jobs;
 mod lifecycle;

@@ -29,7 +29,7 @@ on_both_databases!(
 );
 
 /// `count` ready stores `shop-01`, `shop-02`, … made in that order.
-async fn fleet(app: &TestApp, count: usize) -> Vec<String> {
+pub(crate) async fn fleet(app: &TestApp, count: usize) -> Vec<String> {
     let tenants = app.tenants().await;
     let names: Vec<String> = (1..=count).map(|n| format!("shop-{n:02}")).collect();
     for name in &names {
