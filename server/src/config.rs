@@ -109,8 +109,8 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_JOB_BACKOFF_MS", default_value_t = 2000)]
     pub job_backoff_ms: u64,
 
-    /// Seconds a worker's lease on a job lasts without renewal; a crashed server's jobs are
-    /// resumed by another after this long.
+    /// Seconds a worker's lease on a job (or a rollout's turn) lasts without renewal; a
+    /// crashed server's jobs and rollouts are taken on by another after this long.
     #[arg(long, env = "STOREFLEET_JOB_LEASE_SECS", default_value_t = 30)]
     pub job_lease_secs: u64,
 

@@ -196,7 +196,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         engine,
         DriveOptions {
             tick: Duration::from_millis(config.rollout_tick_ms.max(10)),
-            ..DriveOptions::default()
+            lease: Duration::from_secs(config.job_lease_secs.max(1)),
         },
     );
     let rollouts = tokio::spawn(driver.run(worker_stopped.clone()));

@@ -33,6 +33,7 @@ mod provisioning;
 mod pruning;
 mod rate_limit;
 mod releases;
+mod rollout_processes;
 mod rollouts;
 mod sealed_secrets;
 mod signup;

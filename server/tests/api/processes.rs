@@ -28,9 +28,9 @@ on_both_databases!(
 
 /// One database and one simulated cluster, run by this test process, that every child
 /// `storefleet` process shares; `dir` is the children's HOME and holds their kubeconfig and logs.
-struct Shared {
-    db: TestDb,
-    sim: SimCluster,
+pub(crate) struct Shared {
+    pub(crate) db: TestDb,
+    pub(crate) sim: SimCluster,
     ready_delay: Duration,
     dir: tempfile::TempDir,
 }
@@ -58,7 +58,7 @@ fn write_kubeconfig(dir: &std::path::Path, sim: &SimCluster) {
 }
 
 impl Shared {
-    async fn start(backend: Backend, ready_delay: Duration) -> Option<Self> {
+    pub(crate) async fn start(backend: Backend, ready_delay: Duration) -> Option<Self> {
         let db = TestDb::create(backend).await?;
         let sim = simulated(ready_delay).await;
         let dir = tempfile::tempdir().unwrap();
@@ -102,7 +102,7 @@ impl Shared {
     }
 
     /// Runs a command-line client command to its end.
-    async fn cli(&self, args: &[&str]) -> Output {
+    pub(crate) async fn cli(&self, args: &[&str]) -> Output {
         let mut command = self.command(args);
         let output = tokio::task::spawn_blocking(move || command.output().expect("run storefleet"))
             .await
@@ -116,7 +116,7 @@ impl Shared {
     }
 
     /// Starts `storefleet serve` on a free port with these extra settings; waits until ready.
-    async fn serve(&self, name: &str, settings: &[(&str, &str)]) -> Server {
+    pub(crate) async fn serve(&self, name: &str, settings: &[(&str, &str)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -147,13 +147,13 @@ impl Shared {
         panic!("{name} never became ready\n{}", server.log());
     }
 
-    async fn pool(&self) -> AnyPool {
+    pub(crate) async fn pool(&self) -> AnyPool {
         server::db::Db::connect(&self.db.url).await.unwrap().pool
     }
 }
 
 /// A `storefleet serve` child; killed when dropped, so a failing test leaves none behind.
-struct Server {
+pub(crate) struct Server {
     name: String,
     child: Child,
     log: PathBuf,
@@ -161,13 +161,13 @@ struct Server {
 
 impl Server {
     /// What it wrote to stderr, to show with a failed assertion.
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         format!("--- {} stderr ---\n{log}", self.name)
     }
 
     /// `kill -9`: no graceful shutdown, its leases stay behind.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         assert!(
             self.child.try_wait().unwrap().is_none(),
             "{} was still running\n{}",
@@ -186,7 +186,7 @@ impl Drop for Server {
     }
 }
 
-fn logs(servers: &[&Server]) -> String {
+pub(crate) fn logs(servers: &[&Server]) -> String {
     servers
         .iter()
         .map(|s| s.log())
@@ -199,7 +199,7 @@ const FINISHED: &str = "SELECT COUNT(*) FROM jobs WHERE state IN ('succeeded', '
     AND EXISTS (SELECT 1 FROM job_events AS e WHERE e.job_id = jobs.id \
     AND e.kind IN ('finished', 'failed'))";
 
-async fn scalar(pool: &AnyPool, sql: &str) -> i64 {
+pub(crate) async fn scalar(pool: &AnyPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
