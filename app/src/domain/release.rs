@@ -81,8 +81,8 @@ pub fn valid_tag(tag: &str) -> bool {
         && tag.chars().all(version_char)
 }
 
-/// Image tags from `component=tag` pairs separated by newlines, spaces or commas, as a form or
-/// the command line gives them; a malformed pair or a component named twice is an error.
+/// Image tags from `component=tag` pairs separated by newlines or commas, as a form or the
+/// command line gives them; a malformed pair or a component named twice is an error.
 pub fn parse_images(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut images = BTreeMap::new();
     for pair in text
@@ -208,11 +208,12 @@ mod tests {
 
     #[test]
     fn images_are_read_as_component_equals_tag() {
-        let images = parse_images("api=1.4.0\nweb=1.27.3-alpine, ").unwrap();
+        let images = parse_images("api=1.4.0\r\nweb = 1.27.3-alpine, ").unwrap();
         assert_eq!(images.get("api").map(String::as_str), Some("1.4.0"));
+        assert_eq!(images.get("web").map(String::as_str), Some("1.27.3-alpine"));
         assert_eq!(images.len(), 2);
         assert!(parse_images("api").unwrap_err().contains("COMPONENT=TAG"));
-        assert!(parse_images("api=1 api=2").unwrap_err().contains("twice"));
+        assert!(parse_images("api=1, api=2").unwrap_err().contains("twice"));
     }
 
     #[test]

@@ -207,6 +207,31 @@ pub fn plan(candidates: &[Candidate], release_id: &str, options: &RolloutOptions
     result
 }
 
+/// How an admin steers a rollout.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Steer {
+    /// No store starts; those updating finish.
+    Pause,
+    /// A paused rollout goes on.
+    Resume,
+    /// No store starts; stores keep the release they have.
+    Abort,
+    /// Every store it updated goes back to its previous release.
+    Rollback,
+}
+
 /// Where a rollout stands.
 #[derive(
     Debug,

@@ -97,6 +97,15 @@ pub struct TokenView {
     pub revoked_at: Option<String>,
 }
 
+/// A token just made: how admins see it, and the token itself, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MadeToken {
+    /// How admins see it.
+    pub view: TokenView,
+    /// The token to give the automation; never shown again.
+    pub secret: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

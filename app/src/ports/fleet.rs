@@ -2,46 +2,11 @@
 //! rollouts of a release over the stores, and which stores are pinned or canaries.
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
-use crate::domain::rollout::{NewRollout, RolloutSummary, RolloutView};
-use crate::domain::token::TokenView;
+use crate::domain::rollout::{NewRollout, RolloutSummary, RolloutView, Steer};
+use crate::domain::token::{MadeToken, TokenView};
 use crate::domain::{Actor, NewRelease, ReleaseView};
 use crate::error::AppError;
-
-/// How an admin steers a rollout.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Steer {
-    /// No store starts; those updating finish.
-    Pause,
-    /// A paused rollout goes on.
-    Resume,
-    /// No store starts; stores keep the release they have.
-    Abort,
-    /// Every store it updated goes back to its previous release.
-    Rollback,
-}
-
-/// A token just made: how admins see it, and the token itself, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MadeToken {
-    /// How admins see it.
-    pub view: TokenView,
-    /// The token to give the automation; never shown again.
-    pub secret: String,
-}
 
 /// Releases, tokens and rollouts.
 #[async_trait]

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub use accounts::{Accounts, Catalog, JobProgressFeed};
 pub use admin::{AuditLog, TenantAdmin, TenantInspection};
-pub use fleet::{Fleet, MadeToken, Steer};
+pub use fleet::Fleet;
 pub use stores::{Applicant, Billing, SignupRefused, StoreCreated, StoreSignup, Stores};
 
 /// Where a request came from, as the server's edge determined it (peer address, or the

@@ -3,11 +3,11 @@
 
 use std::future::Future;
 
-use app::domain::rollout::{NewRollout, RolloutSummary, RolloutView};
-use app::domain::token::TokenView;
+use app::domain::rollout::{NewRollout, RolloutSummary, RolloutView, Steer};
+use app::domain::token::{MadeToken, TokenView};
 use app::domain::{Actor, NewRelease, ReleaseView};
 use app::error::AppError;
-use app::ports::{Fleet, MadeToken, Steer};
+use app::ports::Fleet;
 use async_trait::async_trait;
 
 use super::RolloutService;

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use app::domain::rollout::{RolloutState, RolloutView, StepState};
+use app::domain::token::MadeToken;
 use app::domain::ReleaseView;
 use app::error::AppError;
-use app::ports::MadeToken;
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
 

@@ -1,5 +1,9 @@
 //! Rollouts, for admins: the list, one rollout, starting one and steering it.
 
+// Starting a rollout takes each option as its own form field, so that a plain HTML form can
+// post it; the server function macro's code carries the count into the browser build too.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
 use crate::domain::rollout::{RolloutSummary, RolloutView};
@@ -36,7 +40,6 @@ pub async fn show_rollout(id: String) -> Result<RolloutView, AppError> {
 /// Starts a rollout of the release named `release` over every store of its blueprint (or of
 /// `plan`, when not empty), then opens its page. Admins only.
 #[server(prefix = "/api", endpoint = "admin/rollouts/start")]
-#[allow(clippy::too_many_arguments)]
 pub async fn start_rollout(
     release: String,
     #[server(default)] plan: String,
@@ -85,7 +88,7 @@ pub async fn start_rollout(
 #[server(prefix = "/api", endpoint = "admin/rollouts/steer")]
 pub async fn steer_rollout(id: String, steer: String) -> Result<RolloutView, AppError> {
     use crate::api::guard::{actor, answer, is_plain_form_post, require_admin, services};
-    use crate::ports::Steer;
+    use crate::domain::rollout::Steer;
 
     answer(
         async {

@@ -2,9 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::domain::token::TokenView;
+use crate::domain::token::{MadeToken, TokenView};
 use crate::error::AppError;
-use crate::ports::MadeToken;
 
 /// Every token, never its secret; admins only.
 #[server(prefix = "/api", endpoint = "admin/tokens")]

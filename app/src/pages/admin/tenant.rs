@@ -111,7 +111,7 @@ pub fn AdminTenantPage() -> impl IntoView {
                                     }}</dd>
                                     <dt>"Release"</dt>
                                     <dd data-testid="tenant-release">{t.release.clone().unwrap_or_else(|| "the blueprint's own images".into())}
-                                        {(t.state == TenantState::Updating).then(|| " (updating to it)")}</dd>
+                                        {(t.state == TenantState::Updating).then_some(" (updating to it)")}</dd>
                                     <dt>"Rollouts"</dt>
                                     <dd data-testid="tenant-pinned">{match (&t.pinned, t.canary) {
                                         (Some(reason), _) => format!("pinned to its release: {reason}"),
