@@ -86,7 +86,8 @@ pub fn valid_tag(tag: &str) -> bool {
 pub fn parse_images(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut images = BTreeMap::new();
     for pair in text
-        .split([' ', ',', '\n', '\r', '\t'])
+        .split([',', '\n'])
+        .map(str::trim)
         .filter(|p| !p.is_empty())
     {
         let (component, tag) = pair
