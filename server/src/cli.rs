@@ -223,6 +223,31 @@ pub enum BenchCommand {
     /// requests and database statements it costs when nothing drifts, then drift one store
     /// and time its repair; exits non-zero if a look fails or finds drift where there is none.
     Reconcile(ReconcileBenchArgs),
+    /// Roll a release out over a fleet of ready stores on a simulated cluster with no
+    /// readiness delay: stores updated per second, and the control plane's time per store;
+    /// exits non-zero unless every store reaches the release.
+    Rollout(RolloutBenchArgs),
+}
+
+/// Settings of `storefleet bench rollout`.
+#[derive(Debug, clap::Args)]
+pub struct RolloutBenchArgs {
+    /// Ready stores to update.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tenants: u32,
+    /// The waves after the canary, as growing percentages of the rest, ending at 100.
+    #[arg(long, default_value = "1,10,50,100")]
+    pub waves: String,
+    /// Stores updating at once, at most.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_parallel: u32,
+    /// A PostgreSQL server (`postgres://…`) to create the throw-away database on; a
+    /// temporary SQLite file when omitted.
+    #[arg(long = "database-url")]
+    pub database_url: Option<String>,
+    /// Cluster layout.
+    #[command(flatten)]
+    pub cluster: ClusterConfig,
 }
 
 /// Settings of `storefleet bench reconcile`.

@@ -49,6 +49,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Provision(args) => provision(&args).await,
         BenchCommand::AdminPage(args) => super::bench_admin::run(&args).await,
         BenchCommand::Reconcile(args) => super::bench_reconcile::run(&args).await,
+        BenchCommand::Rollout(args) => super::bench_rollout::run(&args).await,
     }
 }
 

@@ -162,6 +162,22 @@ pub async fn start_update(
     now: i64,
 ) -> Result<Started> {
     let mut tx = pool.begin().await?;
+    // The transaction writes first, so that SQLite takes its write lock before it reads.
+    let claimed = sqlx::query(
+        "UPDATE rollout_tenants SET state = 'updating', started_at = $3 \
+         WHERE rollout_id = $1 AND tenant_id = $2 AND state = 'waiting'",
+    )
+    .bind(rollout_id)
+    .bind(tenant_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !claimed {
+        // Another turn started it.
+        return Ok(Started::Already);
+    }
     let tenant = sqlx::query("SELECT state, pinned FROM tenants WHERE id = $1")
         .bind(tenant_id)
         .fetch_one(&mut *tx)
@@ -181,40 +197,38 @@ pub async fn start_update(
         )
         .await?
     };
-    let (to, job_id, reason) = match &job {
-        Some(job_id) => (StepState::Updating, Some(job_id.clone()), None),
+    let started = match job {
+        Some(job_id) => {
+            sqlx::query(
+                "UPDATE rollout_tenants SET job_id = $3 WHERE rollout_id = $1 AND tenant_id = $2",
+            )
+            .bind(rollout_id)
+            .bind(tenant_id)
+            .bind(&job_id)
+            .execute(&mut *tx)
+            .await?;
+            Started::Updating(job_id)
+        }
         None => {
             let reason = match pinned {
                 Some(reason) => format!("pinned: {reason}"),
                 None => format!("not ready ({state}) when its turn came"),
             };
-            (StepState::Skipped, None, Some(reason))
+            sqlx::query(
+                "UPDATE rollout_tenants SET state = 'skipped', reason = $3, finished_at = $4 \
+                 WHERE rollout_id = $1 AND tenant_id = $2",
+            )
+            .bind(rollout_id)
+            .bind(tenant_id)
+            .bind(&reason)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Started::Skipped(reason)
         }
     };
-    let moved = sqlx::query(
-        "UPDATE rollout_tenants SET state = $3, job_id = $4, reason = $5, started_at = $6, \
-         finished_at = CASE WHEN $3 = 'skipped' THEN $6 ELSE NULL END \
-         WHERE rollout_id = $1 AND tenant_id = $2 AND state = 'waiting'",
-    )
-    .bind(rollout_id)
-    .bind(tenant_id)
-    .bind(to.as_str())
-    .bind(job_id)
-    .bind(reason.clone())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !moved {
-        // Another turn started it: this one's changes are dropped with the transaction.
-        return Ok(Started::Already);
-    }
     tx.commit().await?;
-    Ok(match (job, reason) {
-        (Some(job_id), _) => Started::Updating(job_id),
-        (None, reason) => Started::Skipped(reason.unwrap_or_default()),
-    })
+    Ok(started)
 }
 
 /// Moves a store back to the release it came from, if it is in one of `from`: the tenant

@@ -87,7 +87,14 @@ impl Driver {
             if !rollouts::claim(&self.pool, &id, &token, now, ms(self.options.lease)).await? {
                 continue;
             }
-            self.turn(&id, &token).await?;
+            if let Err(error) = self.turn(&id, &token).await {
+                // What the turn did is kept (each change stands alone); the next turn starts
+                // from there, soon, rather than when this lease would have run out.
+                tracing::warn!(rollout = %id, %error, "a rollout's turn failed");
+                let again = now_ms() + ms(self.options.tick);
+                rollouts::end_turn(&self.pool, &id, &token, None, again, i64::MIN, now_ms())
+                    .await?;
+            }
             turns += 1;
         }
         Ok(turns)
