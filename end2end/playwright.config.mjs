@@ -45,6 +45,8 @@ async function site({ prefix, siteRoot, port }) {
       STOREFLEET_PUBLIC_URL: base,
       STOREFLEET_SITE_ROOT: metadata.siteRoot,
       STOREFLEET_CLUSTER: 'simulated',
+      // A release naming this image tag never starts: how a halted rollout is shown.
+      STOREFLEET_SIM_FAILING_IMAGES: 'never-ready',
       RUST_LOG: 'warn',
     },
   };

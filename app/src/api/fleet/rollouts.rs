@@ -38,11 +38,13 @@ pub async fn show_rollout(id: String) -> Result<RolloutView, AppError> {
 }
 
 /// Starts a rollout of the release named `release` over every store of its blueprint (or of
-/// `plan`, when not empty), then opens its page. Admins only.
+/// `plan`, or only the `stores` listed, separated by spaces or commas, when not empty), then
+/// opens its page. Admins only.
 #[server(prefix = "/api", endpoint = "admin/rollouts/start")]
 pub async fn start_rollout(
     release: String,
     #[server(default)] plan: String,
+    #[server(default)] stores: String,
     canary: usize,
     waves: String,
     max_parallel: usize,
@@ -61,7 +63,12 @@ pub async fn start_rollout(
                 release: release.trim().to_owned(),
                 blueprint: None,
                 plan: Some(plan.trim().to_owned()).filter(|p| !p.is_empty()),
-                stores: Vec::new(),
+                stores: stores
+                    .split([' ', ',', '\n'])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
                 options: RolloutOptions {
                     canary,
                     waves: RolloutOptions::parse_waves(&waves)

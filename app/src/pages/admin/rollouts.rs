@@ -26,6 +26,7 @@ pub fn AdminRolloutsPage() -> impl IntoView {
             <ActionForm action=start attr:class="row-form" attr:data-testid="rollout-form">
                 <label>"Release"<input name="release" placeholder="1.4.0" required autocomplete="off"/></label>
                 <label>"Plan (optional)"<input name="plan" autocomplete="off"/></label>
+                <label>"Only these stores (optional)"<input name="stores" placeholder="acme, shop-2" autocomplete="off"/></label>
                 <label>"Canary stores"<input type="number" name="canary" min="0" value=defaults.canary.to_string()/></label>
                 <label>"Waves, % of the rest"<input name="waves" value=waves.join(",")/></label>
                 <label>"At once"<input type="number" name="max_parallel" min="1" value=defaults.max_parallel.to_string()/></label>
