@@ -96,13 +96,17 @@ pub async fn named(pool: &AnyPool, name: &str) -> Result<Vec<ReleaseRecord>> {
     rows.iter().map(from_row).collect()
 }
 
-/// Makes `release_id` the release new stores of its blueprint start on.
-pub async fn make_current(pool: &AnyPool, release: &ReleaseRecord) -> Result<()> {
-    sqlx::query("UPDATE blueprints SET release_id = $2 WHERE name = $1")
-        .bind(&release.blueprint)
-        .bind(&release.id)
-        .execute(pool)
-        .await?;
+/// Sets the release new stores of `blueprint` start on: the one its latest finished (and not
+/// rolled back) rollout reached, or none.
+pub async fn refresh_current(pool: &AnyPool, blueprint: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE blueprints SET release_id = (SELECT o.release_id FROM rollouts o \
+         JOIN releases r ON r.id = o.release_id WHERE r.blueprint = $1 AND o.state = 'done' \
+         ORDER BY o.finished_at DESC LIMIT 1) WHERE name = $1",
+    )
+    .bind(blueprint)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

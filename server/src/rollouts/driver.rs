@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::domain::rollout::turn::{decide, Step};
-use app::domain::rollout::StepState;
+use app::domain::rollout::{RolloutState, StepState};
 use app::domain::JobState;
 use sqlx::AnyPool;
 use tokio::sync::watch;
@@ -168,14 +168,16 @@ impl Driver {
             now + ms(self.options.tick)
         };
         let ended = rollouts::end_turn(&self.pool, id, token, change, next_at, began, now).await?;
+        let ended_as = turn.change.as_ref().map(|(to, _)| *to);
         if ended
-            && turn
-                .change
-                .as_ref()
-                .is_some_and(|(to, _)| *to == app::domain::rollout::RolloutState::Done)
+            && matches!(
+                ended_as,
+                Some(RolloutState::Done | RolloutState::RolledBack)
+            )
         {
+            // New stores start on the release the fleet last reached.
             if let Some(release) = releases::by_id(&self.pool, &rollout.release_id).await? {
-                releases::make_current(&self.pool, &release).await?;
+                releases::refresh_current(&self.pool, &release.blueprint).await?;
             }
         }
         Ok(())

@@ -9,6 +9,7 @@ use app::domain::rollout::{RolloutState, RolloutView, StepState};
 use app::domain::token::MadeToken;
 use app::domain::ReleaseView;
 use app::error::AppError;
+use app::ports::TenantAdmin;
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
 
@@ -219,6 +220,14 @@ async fn an_admin_releases_pins_rolls_out_and_back_from_the_admin_pages(backend:
     for store in ["shop-01", "shop-02", "shop-03", "shop-04"] {
         assert_eq!(api_tag(&app, store).await, "1.0.0", "{store}");
     }
+    // A store made after the rollback starts on what the fleet runs again, not on 1.5.0.
+    let tenants = app.tenants().await;
+    tenants
+        .create(&crate::support::operator(), "late", "starter", None)
+        .await
+        .unwrap();
+    crate::provisioning::wait_for_state(&tenants, "late", app::domain::TenantState::Ready).await;
+    assert_eq!(api_tag(&app, "late").await, "1.0.0");
 
     // A token is shown once, listed without its secret, and revoked.
     let made = post(
