@@ -118,7 +118,7 @@ async fn measure(
 
 /// Builds every seeded store on the cluster: its first look finds everything missing and
 /// applies its render.
-async fn prepare(pool: &AnyPool, engine: &Engine) -> anyhow::Result<()> {
+pub(super) async fn prepare(pool: &AnyPool, engine: &Engine) -> anyhow::Result<()> {
     let all = tenants::list(pool).await?;
     stream::iter(all)
         .map(|tenant| async move {

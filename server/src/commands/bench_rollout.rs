@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context};
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use anyhow::{bail, Context};
 use tokio::sync::watch;
 
 use app::domain::rollout::{NewRollout, RolloutOptions, RolloutState, StepState};
@@ -22,7 +21,7 @@ use crate::cli::RolloutBenchArgs;
 use crate::clock::now_ms;
 use crate::cluster::{SimCluster, SimOptions};
 use crate::config::DbConfig;
-use crate::db::{self, rollout_steps, tenants};
+use crate::db::{self, rollout_steps};
 use crate::jobs::{Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::releases::ReleaseService;
@@ -30,10 +29,9 @@ use crate::rollouts::{DriveOptions, Driver, RolloutService};
 use crate::serve;
 
 use super::bench_admin::seed;
+use super::bench_reconcile::prepare;
 use super::scratch::ScratchDatabase;
 
-/// Stores built at once while preparing.
-const PREPARE_CONCURRENCY: usize = 16;
 /// The worker's idle poll and the driver's tick: small, so that waiting adds little.
 const POLL: Duration = Duration::from_millis(20);
 /// A rollout not settled this long after it began fails the benchmark.
@@ -95,20 +93,7 @@ async fn measure(args: &RolloutBenchArgs, url: &str) -> anyhow::Result<String> {
     let result = async {
         let prepared = Instant::now();
         seed::seed(&pool, args.tenants, 0, now_ms()).await?;
-        let all = tenants::list(&pool).await?;
-        stream::iter(all)
-            .map(|tenant| {
-                let engine = engine.clone();
-                async move {
-                    engine
-                        .check(&tenant, true)
-                        .await
-                        .map_err(|e| anyhow!("building {}: {}", tenant.subdomain, e.message))
-                }
-            })
-            .buffer_unordered(PREPARE_CONCURRENCY)
-            .try_for_each(|_| async { Ok(()) })
-            .await?;
+        prepare(&pool, &engine).await?;
         eprintln!(
             "{} stores seeded and built in {:.0} s",
             args.tenants,

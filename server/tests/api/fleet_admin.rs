@@ -10,11 +10,9 @@ use app::domain::token::MadeToken;
 use app::domain::ReleaseView;
 use app::error::AppError;
 use app::ports::TenantAdmin;
-use k8s_openapi::api::apps::v1::Deployment;
-use kube::Api;
 
 use crate::on_both_databases;
-use crate::rollouts::fleet;
+use crate::rollouts::{fleet, image_on};
 use crate::support::{admin, error_of, post, Backend, TestApp};
 
 on_both_databases!(an_admin_releases_pins_rolls_out_and_back_from_the_admin_pages,);
@@ -51,20 +49,7 @@ fn settled(view: &RolloutView) -> bool {
 }
 
 async fn api_tag(app: &TestApp, store: &str) -> String {
-    let api: Api<Deployment> = Api::namespaced(app.cluster(), &format!("store-{store}"));
-    let image = api
-        .get("api")
-        .await
-        .unwrap()
-        .spec
-        .unwrap()
-        .template
-        .spec
-        .unwrap()
-        .containers[0]
-        .image
-        .clone()
-        .unwrap();
+    let image = image_on(app.cluster(), store).await;
     image.rsplit(':').next().unwrap().to_owned()
 }
 

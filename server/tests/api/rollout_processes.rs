@@ -5,12 +5,11 @@
 use std::time::Duration;
 
 use app::ports::TenantAdmin;
-use k8s_openapi::api::apps::v1::Deployment;
-use kube::Api;
 use rand::Rng;
 
 use crate::on_both_databases;
 use crate::processes::{logs, scalar, Server, Shared};
+use crate::rollouts::image_on;
 use crate::support::{operator, test_config, Backend};
 
 on_both_databases!(a_rollout_through_kills_updates_every_store_once,);
@@ -127,20 +126,7 @@ async fn a_rollout_through_kills_updates_every_store_once(backend: Backend) {
     assert_eq!(scalar(&pool, succeeded).await, STORES as i64, "{context}");
     let client = shared.sim.client();
     for n in 1..=STORES {
-        let api: Api<Deployment> = Api::namespaced(client.clone(), &format!("store-shop-{n:02}"));
-        let image = api
-            .get("api")
-            .await
-            .unwrap()
-            .spec
-            .unwrap()
-            .template
-            .spec
-            .unwrap()
-            .containers[0]
-            .image
-            .clone()
-            .unwrap();
+        let image = image_on(client.clone(), &format!("shop-{n:02}")).await;
         assert!(image.ends_with(":3.0.0"), "shop-{n:02}: {image}");
     }
 }

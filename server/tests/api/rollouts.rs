@@ -108,13 +108,17 @@ async fn settled(app: &TestApp, id: &str) -> RolloutView {
 }
 
 /// The image the store's `api` Deployment runs, as the cluster holds it.
-async fn api_image(app: &TestApp, store: &str) -> String {
-    let api: Api<Deployment> = Api::namespaced(app.cluster(), &format!("store-{store}"));
+pub(crate) async fn image_on(cluster: kube::Client, store: &str) -> String {
+    let api: Api<Deployment> = Api::namespaced(cluster, &format!("store-{store}"));
     let deployment = api.get("api").await.unwrap();
     deployment.spec.unwrap().template.spec.unwrap().containers[0]
         .image
         .clone()
         .unwrap()
+}
+
+async fn api_image(app: &TestApp, store: &str) -> String {
+    image_on(app.cluster(), store).await
 }
 
 async fn a_good_release_reaches_fifty_stores_in_waves(backend: Backend) {
