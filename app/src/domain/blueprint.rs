@@ -19,6 +19,19 @@ pub struct Blueprint {
     pub config_maps: Vec<String>,
     /// The settings a store owner may edit.
     pub settings: Vec<SettingSpec>,
+    /// A page of the store that answers 200 when it serves: a rollout's health gate asks it
+    /// through the component's Service. None: the gate judges the workloads only.
+    #[serde(default)]
+    pub health_check: Option<HealthCheck>,
+}
+
+/// A page a healthy store answers with 200.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    /// The component whose Service serves it, e.g. `web`.
+    pub component: String,
+    /// Its path, e.g. `/healthz`.
+    pub path: String,
 }
 
 /// How a component runs on the cluster.

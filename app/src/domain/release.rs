@@ -192,6 +192,7 @@ mod tests {
             volumes: Vec::new(),
             config_maps: Vec::new(),
             settings: Vec::new(),
+            health_check: None,
         }
     }
 

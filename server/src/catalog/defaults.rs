@@ -2,7 +2,7 @@
 //! an API, a PostgreSQL database and a files volume.
 
 use app::domain::blueprint::{
-    Component, Mount, MountSource, Probe, Resources, VolumeSpec, Workload,
+    Component, HealthCheck, Mount, MountSource, Probe, Resources, VolumeSpec, Workload,
 };
 use app::domain::plan::Quota;
 use app::domain::setting::{SettingKind, SettingSpec};
@@ -163,6 +163,11 @@ pub fn store_blueprint() -> Blueprint {
                 "app",
             ),
         ],
+        // The web front's own probe page, asked through its Service by a rollout's gate.
+        health_check: Some(HealthCheck {
+            component: "web".into(),
+            path: "/healthz".into(),
+        }),
     }
 }
 

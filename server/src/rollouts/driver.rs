@@ -270,7 +270,19 @@ impl Driver {
                     )));
                 }
                 let baked = step.bake_until.is_none_or(|until| now >= until);
-                Ok(baked.then(|| update(StepState::Done, false, None)))
+                if !baked {
+                    return Ok(None);
+                }
+                // Last, the store's own health page, where its blueprint has one.
+                match self.health_page(step).await? {
+                    Some(Ok(())) => Ok(Some(update(StepState::Done, false, None))),
+                    Some(Err(answer)) => Ok(Some(update(
+                        StepState::Failed,
+                        true,
+                        Some(format!("unhealthy after baking: {answer}")),
+                    ))),
+                    None => Ok(None),
+                }
             }
             StepState::RollingBack => {
                 let job = self.job(step.rollback_job_id.as_deref()).await?;
@@ -302,6 +314,22 @@ impl Driver {
         match id {
             Some(id) => jobs::get(&self.pool, id).await,
             None => Ok(None),
+        }
+    }
+
+    /// Whether the store's health page answers 200 (`Ok`; also when it has none) or what it
+    /// answered (`Err`); `None` when it cannot be asked now.
+    async fn health_page(&self, step: &StepRecord) -> Result<Option<Result<(), String>>, DbError> {
+        let Some(tenant) = tenants::by_id(&self.pool, &step.tenant_id).await? else {
+            return Ok(None);
+        };
+        match self.engine.health_page(&tenant).await {
+            Ok(None) => Ok(Some(Ok(()))),
+            Ok(Some(answer)) => Ok(Some(Err(answer))),
+            Err(error) => {
+                tracing::warn!(store = %step.subdomain, error = %error.message, "asking a store's health page failed");
+                Ok(None)
+            }
         }
     }
 

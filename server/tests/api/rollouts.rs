@@ -26,6 +26,7 @@ on_both_databases!(
     a_release_that_never_starts_halts_at_the_canary_and_goes_back,
     a_failure_in_a_later_wave_moves_that_wave_back_and_keeps_the_earlier_ones,
     ci_starts_and_follows_a_rollout_with_its_token_and_every_refusal_changes_nothing,
+    a_store_whose_health_page_fails_after_baking_goes_back,
 );
 
 /// `count` ready stores `shop-01`, `shop-02`, … made in that order.
@@ -432,4 +433,72 @@ async fn ci_starts_and_follows_a_rollout_with_its_token_and_every_refusal_change
         )
         .await;
     assert_eq!(audited, 1, "the start is audited with the token's name");
+}
+
+async fn a_store_whose_health_page_fails_after_baking_goes_back(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    fleet(&app, 1).await;
+    // Its health page answers through the web Service.
+    let cluster = app.cluster();
+    let page = |cluster: kube::Client| async move {
+        let request = axum::http::Request::get(
+            "/api/v1/namespaces/store-shop-01/services/web:80/proxy/healthz",
+        )
+        .body(Vec::new())
+        .unwrap();
+        cluster.request_text(request).await
+    };
+    assert!(page(cluster.clone()).await.is_ok());
+    release(&app, "1.6.0", "1.6.0").await;
+    let started = start(
+        &app,
+        "1.6.0",
+        RolloutOptions {
+            bake_secs: 3,
+            ..options()
+        },
+    )
+    .await;
+    // While it bakes, someone points the web Service at nothing: its pods stay ready, its
+    // page does not answer.
+    let rollouts = RolloutService::new(app.pool().await);
+    for _ in 0..300 {
+        let view = rollouts.show(&started.id).await.unwrap();
+        if view.waves[0].stores[0].state == StepState::Baking {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let services: Api<k8s_openapi::api::core::v1::Service> =
+        Api::namespaced(cluster.clone(), "store-shop-01");
+    let nowhere = serde_json::json!({
+        "apiVersion": "v1", "kind": "Service", "metadata": { "name": "web" },
+        "spec": { "selector": { "storefleet.io/component": "nowhere" } }
+    });
+    services
+        .patch(
+            "web",
+            &kube::api::PatchParams::apply("kubectl").force(),
+            &kube::api::Patch::Apply(&nowhere),
+        )
+        .await
+        .unwrap();
+
+    let view = settled(&app, &started.id).await;
+    let store = &view.waves[0].stores[0];
+    assert_eq!(view.state, RolloutState::Halted);
+    assert!(store.failed);
+    assert_eq!(store.state, StepState::RolledBack, "{:?}", store.reason);
+    assert_eq!(
+        store.reason.as_deref(),
+        Some("unhealthy after baking: /healthz on web answered nothing but errors for 5 s")
+    );
+    // Moving back applied the store's own Service again: its page answers.
+    assert!(page(cluster).await.is_ok());
+    assert_eq!(
+        api_image(&app, "shop-01").await,
+        "ghcr.io/storefleet/store-api:1.0.0"
+    );
 }

@@ -207,6 +207,7 @@ fn blueprint() -> impl Strategy<Value = Blueprint> {
                 volumes,
                 config_maps: vec![],
                 settings: vec![],
+                health_check: None,
             }
         })
 }

@@ -96,6 +96,9 @@ pub enum ApiError {
     /// 405: the verb is not served on this path.
     #[error("the server does not allow this method on the requested resource")]
     MethodNotAllowed,
+    /// 503: a proxied Service has no ready pod behind it.
+    #[error("{0}")]
+    Unavailable(String),
     /// 415: a patch type other than server-side apply.
     #[error("the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml")]
     UnsupportedMediaType,
@@ -136,6 +139,7 @@ impl ApiError {
             Self::NamespaceTerminating { .. } | Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -150,6 +154,7 @@ impl ApiError {
             Self::NamespaceTerminating { .. } | Self::Forbidden { .. } => "Forbidden",
             Self::MethodNotAllowed => "MethodNotAllowed",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
+            Self::Unavailable(_) => "ServiceUnavailable",
         }
     }
 

@@ -54,6 +54,8 @@ pub fn authorized_as(method: &Method, path: &str, query: Option<&str>) -> Option
         other => other.to_vec(),
     };
     let (resource, name, subresource) = match rest.as_slice() {
+        // A proxied request's path goes on after `proxy`.
+        [resource, name, "proxy", ..] => (*resource, Some(*name), Some("proxy")),
         [resource] => (*resource, None, None),
         [resource, name] => (*resource, Some(*name), None),
         [resource, name, subresource] => (*resource, Some(*name), Some(*subresource)),

@@ -19,6 +19,7 @@ pub mod api_log;
 mod bearer;
 mod incoming;
 pub mod pods;
+mod proxy;
 pub mod resources;
 pub mod rollout;
 mod routes;

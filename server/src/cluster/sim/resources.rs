@@ -60,6 +60,11 @@ pub fn namespaces() -> &'static Resource {
     &RESOURCES[0]
 }
 
+/// Services, which the API server proxies to.
+pub fn services() -> &'static Resource {
+    &RESOURCES[7]
+}
+
 /// Pods, which the simulated controllers make.
 pub fn pods() -> &'static Resource {
     &RESOURCES[8]

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::api_error::{ApiError, Result};
 use super::incoming::{parse_body, Verb};
+use super::proxy;
 use super::resources::{parse_path, Target};
 use super::selector::Selector;
 use super::store::{Applier, Store, SELECTABLE_FIELDS};
@@ -77,9 +78,16 @@ async fn handle(
         content_type: headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
         body: &body,
     };
-    let answer = parse_path(uri.path())
-        .ok_or(ApiError::NoSuchPath)
-        .and_then(|target| respond(&store, &target, &request));
+    let answer = match (proxy::parse(uri.path()), &method) {
+        (Some((namespace, service)), &Method::GET) => {
+            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+            proxy::answer(&mut store, namespace, service, Instant::now())
+        }
+        (Some(_), _) => Err(ApiError::MethodNotAllowed),
+        (None, _) => parse_path(uri.path())
+            .ok_or(ApiError::NoSuchPath)
+            .and_then(|target| respond(&store, &target, &request)),
+    };
     match answer {
         Ok((code, object)) => (code, Json(object)).into_response(),
         Err(error) => error.into_response(),

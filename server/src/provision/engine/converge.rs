@@ -19,6 +19,9 @@ use crate::provision::inspect;
 use crate::provision::manifests::{self, config, Mode, TenantObject, TenantSpec};
 use crate::secrets::{store, SecretsError};
 
+/// How long a store's health page has to answer 200.
+const HEALTH_PAGE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Engine {
     /// The tenant's objects as they should be for `mode`.
     pub(super) async fn render(
@@ -179,6 +182,55 @@ impl Engine {
         )
         .await
         .map_err(cluster_error)
+    }
+
+    /// Asks the blueprint's health page through its component's Service (the API server's
+    /// proxy, as `kubectl get --raw` does). `None` when it answers 200 or the blueprint has
+    /// none; otherwise what it answered.
+    pub async fn health_page(&self, tenant: &TenantRecord) -> Result<Option<String>, StepError> {
+        let (_, blueprint) = self.catalog(tenant).await?;
+        let Some(check) = blueprint.health_check else {
+            return Ok(None);
+        };
+        let component = blueprint
+            .components
+            .iter()
+            .find(|c| c.name == check.component)
+            .ok_or_else(|| {
+                StepError::permanent(format!(
+                    "the health page's component {} is not in blueprint {}",
+                    check.component, blueprint.name
+                ))
+            })?;
+        let path = format!("/{}", check.path.trim_start_matches('/'));
+        let uri = format!(
+            "/api/v1/namespaces/{}/services/{}:{}/proxy{path}",
+            self.namespace(tenant),
+            component.name,
+            component.service_port
+        );
+        let request = axum::http::Request::get(uri)
+            .body(Vec::new())
+            .map_err(|e| StepError::permanent(format!("the health page's address: {e}")))?;
+        // The client retries a 503 (what the API server answers for a Service with no ready
+        // pod) for a while: a page that has not answered 200 within the bound is unhealthy.
+        let answer = tokio::time::timeout(HEALTH_PAGE_WAIT, self.client.request_text(request));
+        match answer.await {
+            Ok(Ok(_)) => Ok(None),
+            Ok(Err(kube::Error::Api(status))) => Ok(Some(format!(
+                "{path} on {} answered {}: {}",
+                component.name, status.code, status.message
+            ))),
+            Ok(Err(error)) => Err(StepError::transient(format!(
+                "asking {path} on {}: {error}",
+                component.name
+            ))),
+            Err(_) => Ok(Some(format!(
+                "{path} on {} answered nothing but errors for {} s",
+                component.name,
+                HEALTH_PAGE_WAIT.as_secs()
+            ))),
+        }
     }
 
     /// What of `objects` the cluster does not hold as rendered.
