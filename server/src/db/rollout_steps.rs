@@ -6,7 +6,7 @@
 use sqlx::{any::AnyRow, AnyPool, Row};
 
 use app::domain::rollout::StepState;
-use app::domain::TenantState;
+use app::domain::{JobKind, TenantState};
 
 use super::rollouts::{self, RolloutRecord};
 use super::tenants::queue_release;
@@ -41,11 +41,28 @@ pub struct StepRecord {
     pub bake_until: Option<i64>,
     /// When it reached its end.
     pub finished_at: Option<i64>,
+    /// The step its job (the update, or the move back) is at, while the job runs.
+    pub job_step: Option<&'static str>,
 }
 
 const COLUMNS: &str = "s.tenant_id, t.subdomain, s.wave, s.state, s.from_release_id, s.job_id, \
     s.rollback_job_id, s.failed, s.reason, s.restarts, s.started_at, s.bake_until, \
-    s.finished_at";
+    s.finished_at, j.kind AS job_kind, j.step AS job_step, j.state AS job_state";
+
+/// The title of the step a running job is at.
+fn running_step(row: &AnyRow) -> Result<Option<&'static str>> {
+    let state: Option<String> = row.try_get("job_state")?;
+    if !matches!(state.as_deref(), Some("queued" | "running")) {
+        return Ok(None);
+    }
+    let kind: Option<String> = row.try_get("job_kind")?;
+    let step: Option<i64> = row.try_get("job_step")?;
+    let kind = kind.and_then(|k| k.parse::<JobKind>().ok());
+    Ok(kind.zip(step).and_then(|(kind, step)| {
+        let index = usize::try_from(step).ok()?;
+        kind.steps().get(index).map(|s| s.title)
+    }))
+}
 
 fn from_row(row: &AnyRow) -> Result<StepRecord> {
     let state: String = row.try_get("state")?;
@@ -66,6 +83,7 @@ fn from_row(row: &AnyRow) -> Result<StepRecord> {
         started_at: row.try_get("started_at")?,
         bake_until: row.try_get("bake_until")?,
         finished_at: row.try_get("finished_at")?,
+        job_step: running_step(row)?,
     })
 }
 
@@ -114,6 +132,7 @@ pub async fn create(pool: &AnyPool, rollout: &RolloutRecord, stores: &[Planned])
 pub async fn for_rollout(pool: &AnyPool, rollout_id: &str) -> Result<Vec<StepRecord>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM rollout_tenants s JOIN tenants t ON t.id = s.tenant_id \
+         LEFT JOIN jobs j ON j.id = COALESCE(s.rollback_job_id, s.job_id) \
          WHERE s.rollout_id = $1 ORDER BY s.wave IS NULL, s.wave, s.position"
     );
     let rows = sqlx::query(&sql).bind(rollout_id).fetch_all(pool).await?;

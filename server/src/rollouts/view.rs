@@ -24,6 +24,7 @@ fn step_view(step: &StepRecord, now: i64) -> RolloutStepView {
         seconds: step
             .started_at
             .map(|start| secs(step.finished_at.unwrap_or(now) - start)),
+        step: step.job_step.map(str::to_owned),
     }
 }
 

@@ -435,6 +435,13 @@ async fn ci_starts_and_follows_a_rollout_with_its_token_and_every_refusal_change
     assert_eq!(audited, 1, "the start is audited with the token's name");
 }
 
+/// The titles of an update job's steps.
+const UPDATE_STEPS: [&str; 3] = [
+    "Update the configuration",
+    "Wait for the store to restart",
+    "Mark the store ready",
+];
+
 async fn a_store_whose_health_page_fails_after_baking_goes_back(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -464,13 +471,23 @@ async fn a_store_whose_health_page_fails_after_baking_goes_back(backend: Backend
     // While it bakes, someone points the web Service at nothing: its pods stay ready, its
     // page does not answer.
     let rollouts = RolloutService::new(app.pool().await);
+    let mut steps_seen = Vec::new();
     for _ in 0..300 {
         let view = rollouts.show(&started.id).await.unwrap();
-        if view.waves[0].stores[0].state == StepState::Baking {
+        let store = &view.waves[0].stores[0];
+        if store.state == StepState::Baking {
             break;
         }
+        steps_seen.extend(store.step.clone());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // While it updated, the rollout said which step of its job it was at.
+    assert!(
+        steps_seen
+            .iter()
+            .any(|s| UPDATE_STEPS.contains(&s.as_str())),
+        "{steps_seen:?}"
+    );
     let services: Api<k8s_openapi::api::core::v1::Service> =
         Api::namespaced(cluster.clone(), "store-shop-01");
     let nowhere = serde_json::json!({

@@ -103,6 +103,9 @@ pub struct RolloutStepView {
     pub reason: Option<String>,
     /// Seconds from the start of its update to the end of its bake (or now).
     pub seconds: Option<u64>,
+    /// The step its running job is at, e.g. "Wait for the store to start".
+    #[serde(default)]
+    pub step: Option<String>,
 }
 
 /// A line of the rollouts list.

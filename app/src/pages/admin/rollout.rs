@@ -99,7 +99,8 @@ fn Wave(wave: WaveView, id: String, rollback: ServerAction<RollbackRolloutStore>
                         view! {
                             <tr data-testid=testid>
                                 <td><A href=href>{store.subdomain}</A></td>
-                                <td><span class=format!("state step-{}", store.state.as_str())>{store.state.as_str()}</span></td>
+                                <td><span class=format!("state step-{}", store.state.as_str())>{store.state.as_str()}</span>
+                                    {store.step.map(|step| view! { <small class="muted">" · "{step}</small> })}</td>
                                 <td>{store.seconds.map(duration)}</td>
                                 <td class=if store.failed { "form-error" } else { "muted" }>{store.reason}</td>
                                 <td>{back.then(move || view! {
