@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use app::domain::rollout::turn::{decide, Step};
 use app::domain::rollout::{RolloutState, StepState};
-use app::domain::JobState;
+use app::domain::{JobState, TenantHealth};
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
@@ -18,7 +18,8 @@ use crate::clock::now_ms;
 use crate::db::releases;
 use crate::db::rollout_steps::{self, StepRecord, StepUpdate};
 use crate::db::rollouts::{self, Change, RolloutRecord, SETTLED};
-use crate::db::{jobs, lease, tenants, DbError};
+use crate::db::tenants::{self, TenantRecord};
+use crate::db::{jobs, lease, DbError};
 use crate::provision::engine::Engine;
 
 /// How the driver paces itself.
@@ -92,8 +93,7 @@ impl Driver {
                 // from there, soon, rather than when this lease would have run out.
                 tracing::warn!(rollout = %id, %error, "a rollout's turn failed");
                 let again = now_ms() + ms(self.options.tick);
-                rollouts::end_turn(&self.pool, &id, &token, None, again, i64::MIN, now_ms())
-                    .await?;
+                rollouts::end_turn(&self.pool, &id, &token, None, again, now, now_ms()).await?;
             }
             turns += 1;
         }
@@ -210,7 +210,11 @@ impl Driver {
                 };
                 match job.state {
                     JobState::Succeeded => {
-                        let Some(health) = self.health(step).await? else {
+                        let Some(tenant) = tenants::by_id(&self.pool, &step.tenant_id).await?
+                        else {
+                            return Ok(None);
+                        };
+                        let Some(health) = self.health(step, &tenant).await else {
                             return Ok(None);
                         };
                         let bake = i64::try_from(options.bake_secs.saturating_mul(1000))
@@ -248,7 +252,15 @@ impl Driver {
                 }
             }
             StepState::Baking => {
-                let Some(health) = self.health(step).await? else {
+                // Judged once, when the bake ends: restarts only grow, so a crash loop during
+                // the bake shows then, and the cluster is not read every turn meanwhile.
+                if step.bake_until.is_some_and(|until| now < until) {
+                    return Ok(None);
+                }
+                let Some(tenant) = tenants::by_id(&self.pool, &step.tenant_id).await? else {
+                    return Ok(None);
+                };
+                let Some(health) = self.health(step, &tenant).await else {
                     return Ok(None);
                 };
                 if let Some(short) = health.shortfall() {
@@ -269,12 +281,8 @@ impl Driver {
                         )),
                     )));
                 }
-                let baked = step.bake_until.is_none_or(|until| now >= until);
-                if !baked {
-                    return Ok(None);
-                }
                 // Last, the store's own health page, where its blueprint has one.
-                match self.health_page(step).await? {
+                match self.health_page(step, &tenant).await {
                     Some(Ok(())) => Ok(Some(update(StepState::Done, false, None))),
                     Some(Err(answer)) => Ok(Some(update(
                         StepState::Failed,
@@ -319,34 +327,29 @@ impl Driver {
 
     /// Whether the store's health page answers 200 (`Ok`; also when it has none) or what it
     /// answered (`Err`); `None` when it cannot be asked now.
-    async fn health_page(&self, step: &StepRecord) -> Result<Option<Result<(), String>>, DbError> {
-        let Some(tenant) = tenants::by_id(&self.pool, &step.tenant_id).await? else {
-            return Ok(None);
-        };
-        match self.engine.health_page(&tenant).await {
-            Ok(None) => Ok(Some(Ok(()))),
-            Ok(Some(answer)) => Ok(Some(Err(answer))),
+    async fn health_page(
+        &self,
+        step: &StepRecord,
+        tenant: &TenantRecord,
+    ) -> Option<Result<(), String>> {
+        match self.engine.health_page(tenant).await {
+            Ok(None) => Some(Ok(())),
+            Ok(Some(answer)) => Some(Err(answer)),
             Err(error) => {
                 tracing::warn!(store = %step.subdomain, error = %error.message, "asking a store's health page failed");
-                Ok(None)
+                None
             }
         }
     }
 
     /// The store's health now; `None` when the cluster cannot be read (the next turn looks
     /// again: an unreadable cluster is not an unhealthy store).
-    async fn health(
-        &self,
-        step: &StepRecord,
-    ) -> Result<Option<app::domain::TenantHealth>, DbError> {
-        let Some(tenant) = tenants::by_id(&self.pool, &step.tenant_id).await? else {
-            return Ok(None);
-        };
-        match self.engine.health(&tenant).await {
-            Ok(health) => Ok(Some(health)),
+    async fn health(&self, step: &StepRecord, tenant: &TenantRecord) -> Option<TenantHealth> {
+        match self.engine.health(tenant).await {
+            Ok(health) => Some(health),
             Err(error) => {
                 tracing::warn!(store = %step.subdomain, error = %error.message, "reading a store's health failed");
-                Ok(None)
+                None
             }
         }
     }
