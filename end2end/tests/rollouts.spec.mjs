@@ -1,6 +1,7 @@
 // An admin makes a release, rolls it out over three stores and watches the waves fill; then a
 // release whose image never starts halts at the canary, which is moved back, and the admin
-// rolls the rest back. Hydrated, the page follows live; without JavaScript it refreshes itself.
+// rolls the rest back. Hydrated, the page follows the rollout's stream; without JavaScript
+// it refreshes itself.
 import { createAdmin, expect, freshEmail, logIn, open, storefleet, test } from './support.mjs';
 
 test('an admin rolls a release out, sees a bad one halt at the canary, and rolls back', async ({ page }, testInfo) => {
@@ -35,11 +36,18 @@ test('an admin rolls a release out, sees a bad one halt at the canary, and rolls
     await expect(page).toHaveURL(/\/admin\/rollouts\/[0-9a-f-]+$/);
   }
 
-  // A good release: the canary, then the rest, each store updated.
+  // A good release: the canary, then the rest, each store updated. Hydrated, the page
+  // follows the rollout's event stream and never reloads.
   await release(`good-${tag}`, 'api=1.1.0');
+  const streamed = hydrated ? page.waitForRequest(/\/api\/rollouts\/[0-9a-f-]+\/events$/) : null;
   await rollout(`good-${tag}`);
+  if (hydrated) await page.evaluate(() => { window.stayedOnPage = true; });
   const state = page.getByTestId('rollout-state');
   await expect(state).toHaveText('done', { timeout: 45_000 });
+  if (hydrated) {
+    await streamed;
+    expect(await page.evaluate(() => window.stayedOnPage)).toBe(true);
+  }
   await expect(page.getByTestId('wave-0').getByTestId('wave-line')).toContainText('1/1 done');
   await expect(page.getByTestId('wave-1').getByTestId('wave-line')).toContainText('2/2 done');
   await open(page, testInfo, `/admin/tenants/${stores[1]}`);

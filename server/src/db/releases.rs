@@ -120,3 +120,15 @@ pub async fn recent(pool: &AnyPool, limit: i64) -> Result<Vec<ReleaseRecord>> {
     .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// The releases of the newest `limit` rollouts, in one read.
+pub async fn of_recent_rollouts(pool: &AnyPool, limit: i64) -> Result<Vec<ReleaseRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM releases WHERE id IN \
+         (SELECT release_id FROM rollouts ORDER BY created_at DESC LIMIT $1)"
+    ))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}

@@ -29,6 +29,8 @@ pub struct StepRecord {
     pub job_id: Option<String>,
     /// Its rollback job, once moved back.
     pub rollback_job_id: Option<String>,
+    /// Whether moving it back was refused: its store was no longer in service.
+    pub back_refused: bool,
     /// Whether its update or health gate failed.
     pub failed: bool,
     /// Why it failed, was moved back or was left out.
@@ -46,7 +48,7 @@ pub struct StepRecord {
 }
 
 const COLUMNS: &str = "s.tenant_id, t.subdomain, s.wave, s.state, s.from_release_id, s.job_id, \
-    s.rollback_job_id, s.failed, s.reason, s.restarts, s.started_at, s.bake_until, \
+    s.rollback_job_id, s.back_refused, s.failed, s.reason, s.restarts, s.started_at, s.bake_until, \
     s.finished_at, j.kind AS job_kind, j.step AS job_step, j.state AS job_state";
 
 /// The title of the step a running job is at.
@@ -77,6 +79,7 @@ fn from_row(row: &AnyRow) -> Result<StepRecord> {
         from_release_id: row.try_get("from_release_id")?,
         job_id: row.try_get("job_id")?,
         rollback_job_id: row.try_get("rollback_job_id")?,
+        back_refused: row.try_get::<i64, _>("back_refused")? != 0,
         failed: row.try_get::<i64, _>("failed")? != 0,
         reason: row.try_get("reason")?,
         restarts: row.try_get("restarts")?,
@@ -101,8 +104,22 @@ pub struct Planned {
 }
 
 /// Stores a rollout with its planned stores, in one transaction.
-pub async fn create(pool: &AnyPool, rollout: &RolloutRecord, stores: &[Planned]) -> Result<()> {
+pub async fn create(
+    pool: &AnyPool,
+    blueprint: &str,
+    rollout: &RolloutRecord,
+    stores: &[Planned],
+) -> Result<Created> {
     let mut tx = pool.begin().await?;
+    // Touching the blueprint's row holds back any other start of a rollout of it until this
+    // one commits, so two at once cannot both find none active.
+    sqlx::query("UPDATE blueprints SET created_at = created_at WHERE name = $1")
+        .bind(blueprint)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(busy) = rollouts::active_for_blueprint(&mut *tx, blueprint).await? {
+        return Ok(Created::Busy(busy));
+    }
     rollouts::insert(&mut tx, rollout).await?;
     for (position, store) in stores.iter().enumerate() {
         let state = if store.wave.is_some() {
@@ -125,7 +142,16 @@ pub async fn create(pool: &AnyPool, rollout: &RolloutRecord, stores: &[Planned])
         .await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(Created::Started)
+}
+
+/// Whether a rollout was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// It was, and is due at once.
+    Started,
+    /// Another rollout of its blueprint (this id) is still active: nothing was stored.
+    Busy(String),
 }
 
 /// A rollout's stores: in wave order, those left out last.
@@ -281,6 +307,23 @@ pub async fn start_rollback(
     )
     .await?
     else {
+        // Its store is suspended, deleted or otherwise out of service: say so once.
+        drop(tx);
+        let state = tenant_state(pool, &step.tenant_id).await?;
+        let why = format!(
+            "it could not be moved back: the store is {}",
+            state.as_deref().unwrap_or("gone")
+        );
+        sqlx::query(
+            "UPDATE rollout_tenants SET back_refused = 1, \
+             reason = COALESCE(reason || '; ', '') || $4 WHERE rollout_id = $1 AND tenant_id = $2 AND state = $3",
+        )
+        .bind(rollout_id)
+        .bind(&step.tenant_id)
+        .bind(step.state.as_str())
+        .bind(why)
+        .execute(pool)
+        .await?;
         return Ok(false);
     };
     let moved = sqlx::query(
@@ -301,6 +344,15 @@ pub async fn start_rollback(
         tx.commit().await?;
     }
     Ok(moved)
+}
+
+async fn tenant_state(pool: &AnyPool, tenant_id: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT state FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// What a turn found for a store.

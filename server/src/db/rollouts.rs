@@ -101,13 +101,16 @@ pub async fn recent(pool: &AnyPool, limit: i64) -> Result<Vec<RolloutRecord>> {
 }
 
 /// Whether a rollout of this blueprint is running, paused or rolling back.
-pub async fn active_for_blueprint(pool: &AnyPool, blueprint: &str) -> Result<Option<String>> {
+pub async fn active_for_blueprint<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    blueprint: &str,
+) -> Result<Option<String>> {
     let row = sqlx::query(
         "SELECT o.id FROM rollouts o JOIN releases r ON r.id = o.release_id \
          WHERE r.blueprint = $1 AND o.state IN ('running', 'paused', 'rolling_back') LIMIT 1",
     )
     .bind(blueprint)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     row.map(|r| r.try_get("id")).transpose().map_err(Into::into)
 }

@@ -5,6 +5,7 @@ pub mod client_addr;
 pub mod csrf;
 pub mod health;
 pub mod progress;
+pub mod rollout_stream;
 pub mod server_fns;
 
 use std::sync::Arc;
@@ -91,6 +92,10 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/jobs/{id}/events", get(progress::job_events))
+        .route(
+            "/api/rollouts/{id}/events",
+            get(rollout_stream::rollout_events),
+        )
         .merge(outside)
         .merge(app)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use app::api::guard::USER_ID_KEY;
-use app::domain::{JobId, UserId};
+use app::domain::{JobId, UserId, UserView};
 use app::error::AppError;
 
 use super::AppState;
@@ -42,10 +42,7 @@ pub async fn job_events(
 ) -> Response {
     match allowed(&state, &session, &job_id).await {
         Ok(()) => {}
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN);
-            return (status, error.to_string()).into_response();
-        }
+        Err(error) => return refusal(&error),
     }
     let after = headers
         .get("last-event-id")
@@ -57,18 +54,32 @@ pub async fn job_events(
         .into_response()
 }
 
-async fn allowed(state: &AppState, session: &Session, job_id: &JobId) -> Result<(), AppError> {
+/// The signed-in user of this session.
+pub(super) async fn session_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<UserView, AppError> {
     let user_id: Option<String> = session
         .get(USER_ID_KEY)
         .await
         .map_err(|_| AppError::Internal)?;
     let user_id = user_id.ok_or(AppError::Unauthenticated)?;
-    let user = state
+    state
         .services
         .accounts
         .user(&UserId::new(user_id))
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The refusal as an HTTP answer.
+pub(super) fn refusal(error: &AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::FORBIDDEN);
+    (status, error.to_string()).into_response()
+}
+
+async fn allowed(state: &AppState, session: &Session, job_id: &JobId) -> Result<(), AppError> {
+    let user = session_user(state, session).await?;
     if user.is_admin() || state.services.jobs.job_owner(job_id).await? == Some(user.id) {
         Ok(())
     } else {
@@ -87,18 +98,9 @@ fn updates(
         let job_id = job_id.clone();
         async move {
             let mut after = cursor?;
-            let mut failed_reads = 0;
             loop {
-                let progress = match state.services.jobs.progress(&job_id, after).await {
-                    Ok(progress) => progress,
-                    Err(_) if failed_reads < MAX_FAILED_READS => {
-                        failed_reads += 1;
-                        tokio::time::sleep(POLL).await;
-                        continue;
-                    }
-                    Err(_) => return None,
-                };
-                failed_reads = 0;
+                let progress =
+                    read_patiently(POLL, || state.services.jobs.progress(&job_id, after)).await?;
                 let finished = progress.job.is_finished();
                 if let Some(last) = progress.events.last() {
                     after = last.seq;
@@ -115,4 +117,20 @@ fn updates(
             }
         }
     })
+}
+
+/// Reads with `read`, trying again every `pause` while it fails, up to a limit; `None` then
+/// (the stream ends, and the browser reconnects).
+pub(super) async fn read_patiently<T, E, F, Fut>(pause: Duration, read: F) -> Option<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    for _ in 0..MAX_FAILED_READS {
+        if let Ok(value) = read().await {
+            return Some(value);
+        }
+        tokio::time::sleep(pause).await;
+    }
+    read().await.ok()
 }

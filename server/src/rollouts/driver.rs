@@ -127,7 +127,7 @@ impl Driver {
                 wave: s.wave,
                 state: s.state,
                 failed: s.failed,
-                rolled_back: s.rollback_job_id.is_some(),
+                back_tried: s.rollback_job_id.is_some() || s.back_refused,
             })
             .collect();
         let turn = decide(rollout.state, &rollout.options, &views);

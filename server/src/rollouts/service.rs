@@ -16,7 +16,7 @@ use super::view;
 use crate::audit::Recorder;
 use crate::clock::now_ms;
 use crate::db::releases::{self, ReleaseRecord};
-use crate::db::rollout_steps::{self, Planned};
+use crate::db::rollout_steps::{self, Created, Planned};
 use crate::db::rollouts::{self, RolloutRecord};
 use crate::db::{catalog, tenants};
 
@@ -56,6 +56,7 @@ impl RolloutService {
                 return Err(RolloutError::UnknownPlan(plan.clone(), release.blueprint));
             }
         }
+        // A quick answer before planning; storing the rollout asks again, under a lock.
         if let Some(busy) = rollouts::active_for_blueprint(&self.pool, &release.blueprint).await? {
             return Err(RolloutError::Busy(busy));
         }
@@ -115,7 +116,11 @@ impl RolloutService {
             created_at: now,
             finished_at: None,
         };
-        rollout_steps::create(&self.pool, &record, &planned).await?;
+        if let Created::Busy(busy) =
+            rollout_steps::create(&self.pool, &release.blueprint, &record, &planned).await?
+        {
+            return Err(RolloutError::Busy(busy));
+        }
         let detail = format!(
             "{} stores in {} waves, {} left out",
             plan.tenants(),
@@ -167,12 +172,13 @@ impl RolloutService {
 
     /// The newest rollouts first.
     pub async fn list(&self) -> Result<Vec<RolloutSummary>, RolloutError> {
-        let mut summaries = Vec::new();
-        for record in rollouts::recent(&self.pool, LISTED).await? {
-            let release = releases::by_id(&self.pool, &record.release_id).await?;
-            summaries.push(view::summary(&record, release.as_ref()));
-        }
-        Ok(summaries)
+        let released = releases::of_recent_rollouts(&self.pool, LISTED).await?;
+        let release = |id: &str| released.iter().find(|r| r.id == id);
+        Ok(rollouts::recent(&self.pool, LISTED)
+            .await?
+            .iter()
+            .map(|record| view::summary(record, release(&record.release_id)))
+            .collect())
     }
 
     /// Pauses a running rollout: no store starts; those updating finish.

@@ -19,7 +19,7 @@ use server::rollouts::RolloutService;
 use crate::cli::command_line;
 use crate::on_both_databases;
 use crate::provisioning::wait_for_state;
-use crate::support::{operator, Backend, TestApp};
+use crate::support::{admin, operator, Backend, TestApp};
 
 on_both_databases!(
     a_good_release_reaches_fifty_stores_in_waves,
@@ -27,6 +27,9 @@ on_both_databases!(
     a_failure_in_a_later_wave_moves_that_wave_back_and_keeps_the_earlier_ones,
     ci_starts_and_follows_a_rollout_with_its_token_and_every_refusal_changes_nothing,
     a_store_whose_health_page_fails_after_baking_goes_back,
+    a_store_suspended_while_baking_fails_once_and_the_rollout_settles,
+    two_starts_at_once_make_one_rollout,
+    the_rollout_stream_follows_a_rollout_to_its_end_for_admins_only,
 );
 
 /// `count` ready stores `shop-01`, `shop-02`, … made in that order.
@@ -518,4 +521,153 @@ async fn a_store_whose_health_page_fails_after_baking_goes_back(backend: Backend
         api_image(&app, "shop-01").await,
         "ghcr.io/storefleet/store-api:1.0.0"
     );
+}
+
+async fn a_store_suspended_while_baking_fails_once_and_the_rollout_settles(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    fleet(&app, 2).await;
+    release(&app, "1.7.0", "1.7.0").await;
+    let started = start(
+        &app,
+        "1.7.0",
+        RolloutOptions {
+            bake_secs: 3,
+            ..options()
+        },
+    )
+    .await;
+    let rollouts = RolloutService::new(app.pool().await);
+    for _ in 0..300 {
+        let view = rollouts.show(&started.id).await.unwrap();
+        if view.waves[0].stores[0].state == StepState::Baking {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // An admin suspends the canary while it bakes: its workloads go to zero.
+    let tenants = app.tenants().await;
+    tenants.suspend(&operator(), "shop-01").await.unwrap();
+    wait_for_state(&tenants, "shop-01", TenantState::Suspended).await;
+
+    // Its gate fails, it cannot be moved back while suspended, and the rollout says so once
+    // and ends instead of trying again every turn.
+    let view = settled(&app, &started.id).await;
+    assert_eq!(view.state, RolloutState::Halted);
+    let canary = &view.waves[0].stores[0];
+    assert_eq!(canary.state, StepState::Failed);
+    let reason = canary.reason.as_deref().unwrap_or_default();
+    assert!(reason.starts_with("unhealthy"), "{reason}");
+    assert!(
+        reason.ends_with("it could not be moved back: the store is suspended"),
+        "{reason}"
+    );
+    let moves_back = app
+        .scalar("SELECT COUNT(*) FROM tenant_transitions WHERE cause LIKE 'rolled back%'")
+        .await;
+    assert_eq!(moves_back, 0);
+    // Its next turn finds nothing left to do and leaves it due no more.
+    let due = format!("SELECT next_at FROM rollouts WHERE id = '{}'", started.id);
+    let mut next_at = 0;
+    for _ in 0..50 {
+        next_at = app.scalar(&due).await;
+        if next_at == i64::MAX {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(next_at, i64::MAX, "a settled rollout is due no more");
+    // The second store was never touched; the first stays suspended.
+    assert_eq!(view.waves[1].counts.skipped, 1);
+    assert_eq!(
+        tenants.show("shop-01").await.unwrap().tenant.state,
+        TenantState::Suspended
+    );
+}
+
+async fn two_starts_at_once_make_one_rollout(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    fleet(&app, 3).await;
+    release(&app, "1.8.0", "1.8.0").await;
+    let request = NewRollout {
+        release: "1.8.0".into(),
+        blueprint: None,
+        plan: None,
+        stores: Vec::new(),
+        options: options(),
+    };
+    let (first, second) = (
+        RolloutService::new(app.pool().await),
+        RolloutService::new(app.pool().await),
+    );
+    let admin = operator();
+    let (a, b) = tokio::join!(
+        first.start(&admin, &request),
+        second.start(&admin, &request)
+    );
+    let started = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(started, 1, "{a:?} {b:?}");
+    let refused = if a.is_ok() { b } else { a };
+    assert!(
+        matches!(refused, Err(server::rollouts::RolloutError::Busy(_))),
+        "{refused:?}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM rollouts").await, 1);
+}
+
+/// The views a rollout's event stream sent, in order, once it ends.
+async fn read_rollout_stream(response: reqwest::Response) -> Vec<RolloutView> {
+    let text = tokio::time::timeout(Duration::from_secs(60), response.text())
+        .await
+        .expect("the stream ends when the rollout settles")
+        .unwrap();
+    text.split("\n\n")
+        .filter(|block| block.contains("event: rollout"))
+        .map(|block| {
+            let data: String = block
+                .lines()
+                .filter_map(|line| line.strip_prefix("data:"))
+                .map(str::trim_start)
+                .collect();
+            serde_json::from_str(&data).unwrap()
+        })
+        .collect()
+}
+
+async fn the_rollout_stream_follows_a_rollout_to_its_end_for_admins_only(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    fleet(&app, 3).await;
+    release(&app, "1.9.0", "1.9.0").await;
+    let started = start(&app, "1.9.0", options()).await;
+    let url = format!("{}/api/rollouts/{}/events", app.base, started.id);
+
+    // A customer and a visitor may not watch it.
+    let customer = app
+        .signed_up("eve@example.com", "correct horse battery")
+        .await;
+    assert_eq!(customer.get(&url).send().await.unwrap().status(), 404);
+    let visitor = crate::support::client();
+    assert_eq!(visitor.get(&url).send().await.unwrap().status(), 401);
+    let nowhere = format!("{}/api/rollouts/no-such-rollout/events", app.base);
+    let admin = admin(&app).await;
+    assert_eq!(admin.get(&nowhere).send().await.unwrap().status(), 404);
+
+    let response = admin.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let views = read_rollout_stream(response).await;
+    // Each message says something new; the stream ends with the rollout done.
+    assert!(views.len() >= 2, "{} messages", views.len());
+    assert!(views.windows(2).all(|w| w[0] != w[1]), "no message twice");
+    let done = |v: &RolloutView| v.waves.iter().map(|w| w.counts.done).sum::<usize>();
+    assert!(views.windows(2).all(|w| done(&w[0]) <= done(&w[1])));
+    let last = views.last().unwrap();
+    assert_eq!(last.state, RolloutState::Done);
+    assert_eq!(done(last), 3);
+    assert!(!last.is_moving());
 }

@@ -15,8 +15,9 @@ pub struct Step {
     pub state: StepState,
     /// Whether its update or health gate failed.
     pub failed: bool,
-    /// Whether it was moved back once already (a failed rollback is left to an admin).
-    pub rolled_back: bool,
+    /// Whether moving it back was tried once already: a move back that failed or was refused
+    /// is left to an admin.
+    pub back_tried: bool,
 }
 
 /// What a turn does.
@@ -43,11 +44,13 @@ pub fn wave_name(wave: usize) -> String {
     }
 }
 
-fn moved_forward(state: StepState) -> bool {
-    matches!(
-        state,
-        StepState::Updating | StepState::Baking | StepState::Done
-    )
+/// A store on the new release, or on its way there, that was never tried moving back.
+fn moved_forward(step: &Step) -> bool {
+    !step.back_tried
+        && matches!(
+            step.state,
+            StepState::Updating | StepState::Baking | StepState::Done
+        )
 }
 
 /// Decides a turn of a rollout in `state` with these stores.
@@ -62,7 +65,7 @@ pub fn decide(state: RolloutState, options: &RolloutOptions, steps: &[Step]) -> 
     let failed = || {
         steps
             .iter()
-            .filter(|s| s.state == StepState::Failed && !s.rolled_back)
+            .filter(|s| s.state == StepState::Failed && !s.back_tried)
             .map(|s| (s.tenant_id.clone(), "its update failed".to_owned()))
     };
     match state {
@@ -79,9 +82,9 @@ pub fn decide(state: RolloutState, options: &RolloutOptions, steps: &[Step]) -> 
                 .filter_map(|s| s.wave)
                 .min();
             if let Some((wave, reason)) = over_budget(options, steps) {
-                let back = steps.iter().filter(|s| {
-                    moved_forward(s.state) && (options.rollback_all || s.wave == Some(wave))
-                });
+                let back = steps
+                    .iter()
+                    .filter(|s| moved_forward(s) && (options.rollback_all || s.wave == Some(wave)));
                 turn.roll_back
                     .extend(back.map(|s| (s.tenant_id.clone(), "the rollout halted".to_owned())));
                 turn.skip = left_out(&waiting, "the rollout halted");
@@ -118,7 +121,7 @@ pub fn decide(state: RolloutState, options: &RolloutOptions, steps: &[Step]) -> 
         RolloutState::RollingBack => {
             turn.roll_back.extend(failed());
             turn.roll_back
-                .extend(steps.iter().filter(|s| moved_forward(s.state)).map(|s| {
+                .extend(steps.iter().filter(|s| moved_forward(s)).map(|s| {
                     (
                         s.tenant_id.clone(),
                         "the rollout was rolled back".to_owned(),

@@ -36,6 +36,19 @@ pub struct RolloutView {
     pub seconds_left: Option<u64>,
 }
 
+impl RolloutView {
+    /// Whether anything in it may still change by itself: it is not settled, or a store in it
+    /// is still being moved.
+    pub fn is_moving(&self) -> bool {
+        !self.state.is_final()
+            || self
+                .waves
+                .iter()
+                .flat_map(|w| &w.stores)
+                .any(|s| s.state.is_open())
+    }
+}
+
 /// A wave of a rollout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaveView {

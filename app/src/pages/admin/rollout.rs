@@ -1,7 +1,7 @@
 //! One rollout, live: its state and why, the waves as progress bars (done, updating, failed,
 //! rolled back, skipped, waiting), each store's state, time and reason, the failure budget
-//! used, the pace and the time left, and the buttons that steer it. Once hydrated it reloads
-//! every two seconds while anything moves; without JavaScript the page refreshes itself.
+//! used, the pace and the time left, and the buttons that steer it. Once hydrated it follows the
+//! rollout's event stream while anything moves; without JavaScript the page refreshes itself.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,16 +13,6 @@ use crate::components::form_error::FormError;
 use crate::components::load_error::{answer_page, AdminLoadError};
 use crate::domain::rollout::{RolloutState, RolloutView, StepCounts, StepState, WaveView};
 use crate::error::AppError;
-
-/// Whether anything in the rollout may still change by itself.
-fn moving(view: &RolloutView) -> bool {
-    !view.state.is_final()
-        || view
-            .waves
-            .iter()
-            .flat_map(|w| &w.stores)
-            .any(|s| s.state.is_open())
-}
 
 fn percent(part: usize, total: usize) -> String {
     if total == 0 {
@@ -124,22 +114,12 @@ fn Wave(wave: WaveView, id: String, rollback: ServerAction<RollbackRolloutStore>
 pub fn AdminRolloutPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let refresh = RwSignal::new(0u32);
     let steer = ServerAction::<SteerRollout>::new();
     let rollback = ServerAction::<RollbackRolloutStore>::new();
     let page = Resource::new(
-        move || {
-            (
-                id(),
-                refresh.get(),
-                steer.version().get(),
-                rollback.version().get(),
-            )
-        },
+        move || (id(), steer.version().get(), rollback.version().get()),
         |(id, ..)| show_rollout(id),
     );
-    #[cfg(feature = "hydrate")]
-    poll_while_moving(page, refresh);
     let error = Signal::derive(move || {
         steer
             .value()
@@ -154,59 +134,7 @@ pub fn AdminRolloutPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(view) => {
-                            let live = moving(&view);
-                            let state = view.state;
-                            let id = view.id.clone();
-                            let buttons: Vec<(&str, &str, bool)> = vec![
-                                ("pause", "Pause", state == RolloutState::Running),
-                                ("resume", "Resume", state == RolloutState::Paused),
-                                ("abort", "Abort", matches!(state, RolloutState::Running | RolloutState::Paused)),
-                                ("rollback", "Roll back every store", !matches!(state, RolloutState::RollingBack | RolloutState::RolledBack)),
-                            ];
-                            let pace = view.seconds_per_store.map(|s| format!("{} per store", duration(s)));
-                            let left = view.seconds_left.map(|s| format!("about {} left", duration(s)));
-                            let options = &view.options;
-                            let how = format!(
-                                "{} at once · bake {} s · budget {} % per wave · timeout {} s",
-                                options.max_parallel, options.bake_secs, options.budget_percent, options.timeout_secs
-                            );
-                            view! {
-                                // Without JavaScript the page refreshes itself while the rollout moves.
-                                {live.then(|| view! { <noscript inner_html=r#"<meta http-equiv="refresh" content="2">"#></noscript> })}
-                                <h1>{format!("Rollout of {} {}", view.blueprint, view.release)}</h1>
-                                <p>
-                                    <span class=format!("state rollout-{}", state.as_str()) data-testid="rollout-state">{state.as_str()}</span>
-                                    {view.reason.clone().map(|r| view! { " · " <span data-testid="rollout-reason">{r}</span> })}
-                                </p>
-                                <p class="muted">{how}" · started "{view.created_at.clone()}" by "{view.created_by.clone()}</p>
-                                <p data-testid="rollout-pace">{[pace, left].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
-                                <div class="actions">
-                                    {buttons.into_iter().filter(|(_, _, shown)| *shown).map(|(action, label, _)| {
-                                        let id = id.clone();
-                                        view! {
-                                            <ActionForm action=steer attr:class="row-form">
-                                                <input type="hidden" name="id" value=id/>
-                                                <input type="hidden" name="steer" value=action/>
-                                                <button type="submit" data-testid=format!("rollout-{action}")>{label}</button>
-                                            </ActionForm>
-                                        }
-                                    }).collect_view()}
-                                    <FormError error/>
-                                </div>
-                                {view.waves.into_iter().map(|wave| {
-                                    view! { <Wave wave id=id.clone() rollback/> }
-                                }).collect_view()}
-                                {(!view.left_out.is_empty()).then(|| view! {
-                                    <h3>"Left out"</h3>
-                                    <ul data-testid="left-out">
-                                        {view.left_out.into_iter().map(|s| view! {
-                                            <li>{s.subdomain}": "{s.reason}</li>
-                                        }).collect_view()}
-                                    </ul>
-                                })}
-                            }.into_any()
-                        }
+                        Ok(initial) => view! { <Rollout initial steer rollback error/> }.into_any(),
                         Err(AppError::NotFound) => {
                             answer_page(&AppError::NotFound);
                             view! { <h1>"No such rollout"</h1> }.into_any()
@@ -219,18 +147,139 @@ pub fn AdminRolloutPage() -> impl IntoView {
     }
 }
 
-/// Reloads the rollout every two seconds while anything in it moves.
-#[cfg(feature = "hydrate")]
-fn poll_while_moving(page: Resource<Result<RolloutView, AppError>>, refresh: RwSignal<u32>) {
-    Effect::new(move |_| {
-        let live = page.with(|loaded| matches!(loaded, Some(Ok(view)) if moving(view)));
-        if live {
-            set_timeout(
-                move || {
-                    refresh.try_update(|n| *n += 1);
-                },
-                std::time::Duration::from_secs(2),
-            );
+/// The rollout as loaded, then as its stream says while it moves.
+#[component]
+fn Rollout(
+    initial: RolloutView,
+    steer: ServerAction<SteerRollout>,
+    rollback: ServerAction<RollbackRolloutStore>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let shown = RwSignal::new(initial);
+    #[cfg(feature = "hydrate")]
+    live::follow(shown);
+    move || {
+        let view = shown.get();
+        let id = view.id.clone();
+        view! {
+            <RolloutHead view=view.clone() steer error/>
+            {view.waves.into_iter().map(|wave| {
+                view! { <Wave wave id=id.clone() rollback/> }
+            }).collect_view()}
+            {(!view.left_out.is_empty()).then(|| view! {
+                <h3>"Left out"</h3>
+                <ul data-testid="left-out">
+                    {view.left_out.into_iter().map(|s| view! {
+                        <li>{s.subdomain}": "{s.reason}</li>
+                    }).collect_view()}
+                </ul>
+            })}
         }
-    });
+        .into_any()
+    }
+}
+
+/// The rollout's title, state, options, pace and the buttons that steer it.
+#[component]
+fn RolloutHead(
+    view: RolloutView,
+    steer: ServerAction<SteerRollout>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let live = view.is_moving();
+    let state = view.state;
+    let id = view.id.clone();
+    let buttons: Vec<(&str, &str, bool)> = vec![
+        ("pause", "Pause", state == RolloutState::Running),
+        ("resume", "Resume", state == RolloutState::Paused),
+        (
+            "abort",
+            "Abort",
+            matches!(state, RolloutState::Running | RolloutState::Paused),
+        ),
+        (
+            "rollback",
+            "Roll back every store",
+            !matches!(state, RolloutState::RollingBack | RolloutState::RolledBack),
+        ),
+    ];
+    let pace = view
+        .seconds_per_store
+        .map(|s| format!("{} per store", duration(s)));
+    let left = view
+        .seconds_left
+        .map(|s| format!("about {} left", duration(s)));
+    let options = &view.options;
+    let how = format!(
+        "{} at once · bake {} s · budget {} % per wave · timeout {} s",
+        options.max_parallel, options.bake_secs, options.budget_percent, options.timeout_secs
+    );
+    view! {
+        // Without JavaScript the page refreshes itself while the rollout moves.
+        {live.then(|| view! { <noscript inner_html=r#"<meta http-equiv="refresh" content="2">"#></noscript> })}
+        <h1>{format!("Rollout of {} {}", view.blueprint, view.release)}</h1>
+        <p>
+            <span class=format!("state rollout-{}", state.as_str()) data-testid="rollout-state">{state.as_str()}</span>
+            {view.reason.clone().map(|r| view! { " · " <span data-testid="rollout-reason">{r}</span> })}
+        </p>
+        <p class="muted">{how}" · started "{view.created_at.clone()}" by "{view.created_by.clone()}</p>
+        <p data-testid="rollout-pace">{[pace, left].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
+        <div class="actions">
+            {buttons.into_iter().filter(|(_, _, shown)| *shown).map(|(action, label, _)| {
+                let id = id.clone();
+                view! {
+                    <ActionForm action=steer attr:class="row-form">
+                        <input type="hidden" name="id" value=id/>
+                        <input type="hidden" name="steer" value=action/>
+                        <button type="submit" data-testid=format!("rollout-{action}")>{label}</button>
+                    </ActionForm>
+                }
+            }).collect_view()}
+            <FormError error/>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    use leptos::prelude::*;
+    use send_wrapper::SendWrapper;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    use web_sys::{EventSource, MessageEvent};
+
+    use crate::domain::rollout::RolloutView;
+
+    /// Follows the rollout's stream while it moves; closes it when nothing moves any more or
+    /// the view goes away.
+    pub fn follow(shown: RwSignal<RolloutView>) {
+        if !shown.with_untracked(RolloutView::is_moving) {
+            return;
+        }
+        let url = format!(
+            "/api/rollouts/{}/events",
+            shown.with_untracked(|v| v.id.clone())
+        );
+        let Ok(source) = EventSource::new(&url) else {
+            return;
+        };
+        let closer = source.clone();
+        let on_rollout = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+            let Some(text) = message.data().as_string() else {
+                return;
+            };
+            let Ok(view) = serde_json::from_str::<RolloutView>(&text) else {
+                return;
+            };
+            let settled = !view.is_moving();
+            shown.set(view);
+            if settled {
+                closer.close();
+            }
+        });
+        let _ =
+            source.add_event_listener_with_callback("rollout", on_rollout.as_ref().unchecked_ref());
+        let held = SendWrapper::new((source, on_rollout));
+        on_cleanup(move || held.take().0.close());
+    }
 }

@@ -6,7 +6,7 @@ fn step(id: &str, wave: usize, state: StepState) -> Step {
         wave: Some(wave),
         state,
         failed: state == StepState::Failed,
-        rolled_back: false,
+        back_tried: false,
     }
 }
 
@@ -171,7 +171,29 @@ fn a_halted_rollout_settles_once_its_stores_are_back() {
     assert!(decide(RolloutState::Halted, &options(5), &steps).settled);
     // A failed rollback is not tried again by itself.
     steps[0].state = StepState::Failed;
-    steps[0].rolled_back = true;
+    steps[0].back_tried = true;
     let turn = decide(RolloutState::Halted, &options(5), &steps);
     assert!(turn.roll_back.is_empty() && turn.settled);
+}
+
+#[test]
+fn a_store_that_could_not_be_moved_back_is_not_tried_every_turn() {
+    // The canary failed, and its store was suspended before it could be moved back.
+    let mut failed = step("a", 0, StepState::Failed);
+    failed.back_tried = true;
+    let steps = vec![failed, step("b", 1, StepState::Waiting)];
+    let turn = decide(RolloutState::Running, &options(5), &steps);
+    assert!(turn.roll_back.is_empty());
+    assert_eq!(turn.change.map(|(s, _)| s), Some(RolloutState::Halted));
+    assert_eq!(ids(&turn.skip), ["b"]);
+    let steps = vec![steps[0].clone(), step("b", 1, StepState::Skipped)];
+    assert!(decide(RolloutState::Halted, &options(5), &steps).settled);
+
+    // Rolling back the whole rollout: an updated store that was refused stays as it is.
+    let mut refused = step("c", 0, StepState::Done);
+    refused.back_tried = true;
+    let turn = decide(RolloutState::RollingBack, &options(5), &[refused]);
+    assert!(turn.roll_back.is_empty());
+    assert_eq!(turn.change.map(|(s, _)| s), Some(RolloutState::RolledBack));
+    assert!(turn.settled);
 }
