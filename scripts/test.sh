@@ -17,6 +17,7 @@ stop_peers() {
   scripts/localstripe.sh stop "$peers/localstripe" || true
   scripts/postgres.sh stop "$pg_dir" || true
   scripts/powerdns.sh stop "$pdns_dir" || true
+  scripts/seaweedfs.sh stop "$peers/seaweedfs" || true
   rm -rf "$pg_dir" "$pdns_dir"
 }
 trap stop_peers EXIT
@@ -56,6 +57,11 @@ export STOREFLEET_TEST_POWERDNS_API=$pdns_api STOREFLEET_TEST_POWERDNS_KEY=$pdns
 say "localstripe on 127.0.0.1"
 STOREFLEET_TEST_LOCALSTRIPE_URL=$(scripts/localstripe.sh start "$peers/localstripe" "$(free_port)")
 export STOREFLEET_TEST_LOCALSTRIPE_URL
+
+# Backups: SeaweedFS as the S3 server, with a bucket and generated keys.
+say "SeaweedFS on 127.0.0.1"
+STOREFLEET_TEST_S3=$(scripts/seaweedfs.sh start "$peers/seaweedfs" "$(free_port)" backups)
+export STOREFLEET_TEST_S3
 
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr

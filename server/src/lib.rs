@@ -23,6 +23,7 @@ pub mod releases;
 pub mod rollouts;
 pub mod secrets;
 pub mod serve;
+pub mod storage;
 pub mod telemetry;
 pub mod tenants;
 pub mod tokens;

@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod admin_tenants;
 mod audit;
+mod backups;
 mod authorisation;
 mod billing;
 mod body_limit;

@@ -1,0 +1,175 @@
+//! Object storage for backups: presigned links minted for one object at a time (a tenant's
+//! backup Job uploads to one, an owner downloads through another, and no storage credential
+//! ever leaves the control plane), streamed uploads of the control plane's own files
+//! (multipart, aborted on failure), and the size and SHA-256 of what is stored, read back as
+//! a stream, never held whole in memory.
+
+pub mod config;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path;
+use object_store::signer::Signer;
+use object_store::{ObjectStore, WriteMultipart};
+use reqwest::Method;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use url::Url;
+
+pub use config::{StorageConfig, StorageConfigError};
+
+/// A part of a multipart upload: S3 wants at least 5 MiB for all but the last.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+
+/// What went wrong with the storage. Its text names the key and the cause, never a credential.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The storage answered with an error, or could not be reached.
+    #[error("object storage: {0}")]
+    Store(#[from] object_store::Error),
+    /// Reading what was to be uploaded failed.
+    #[error("reading the upload: {0}")]
+    Read(#[from] std::io::Error),
+}
+
+/// The size and SHA-256 of a stored object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectDigest {
+    /// Its length in bytes.
+    pub size: u64,
+    /// Its SHA-256, lower-case hex.
+    pub sha256: String,
+}
+
+/// The storage backups are kept in.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    store: Arc<AmazonS3>,
+    prefix: String,
+}
+
+impl Storage {
+    /// The storage these settings name; `None` when backups are off.
+    pub fn from_config(config: &StorageConfig) -> Result<Option<Self>, StorageError> {
+        let Some(bucket) = &config.bucket else {
+            return Ok(None);
+        };
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(&config.region)
+            .with_virtual_hosted_style_request(!config.path_style);
+        if let Some(endpoint) = &config.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let Some(id) = &config.access_key_id {
+            builder = builder.with_access_key_id(id);
+        }
+        if let Some(secret) = &config.secret_access_key {
+            builder = builder.with_secret_access_key(secret.expose());
+        }
+        let prefix = config.prefix.trim_matches('/');
+        Ok(Some(Self {
+            store: Arc::new(builder.build()?),
+            prefix: if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{prefix}/")
+            },
+        }))
+    }
+
+    fn path(&self, key: &str) -> Path {
+        Path::from(format!("{}{key}", self.prefix))
+    }
+
+    /// A link that lets its holder upload `key` (one PUT) until it expires.
+    pub async fn upload_link(&self, key: &str, expires_in: Duration) -> Result<Url, StorageError> {
+        Ok(self
+            .store
+            .signed_url(Method::PUT, &self.path(key), expires_in)
+            .await?)
+    }
+
+    /// A link that lets its holder download `key` until it expires.
+    pub async fn download_link(
+        &self,
+        key: &str,
+        expires_in: Duration,
+    ) -> Result<Url, StorageError> {
+        Ok(self
+            .store
+            .signed_url(Method::GET, &self.path(key), expires_in)
+            .await?)
+    }
+
+    /// The size and SHA-256 of `key` as stored, read as a stream; `None` when there is no such
+    /// object.
+    pub async fn digest(&self, key: &str) -> Result<Option<ObjectDigest>, StorageError> {
+        let found = match self.store.get(&self.path(key)).await {
+            Ok(found) => found,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let mut hash = Sha256::new();
+        let mut size = 0u64;
+        let mut chunks = found.into_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            size += chunk.len() as u64;
+            hash.update(&chunk);
+        }
+        Ok(Some(ObjectDigest {
+            size,
+            sha256: hex::encode(hash.finalize()),
+        }))
+    }
+
+    /// Uploads what `reader` gives to `key` in parts, hashing as it goes; on any failure the
+    /// upload is aborted, so no part is left behind.
+    pub async fn upload(
+        &self,
+        key: &str,
+        mut reader: impl AsyncRead + Unpin,
+    ) -> Result<ObjectDigest, StorageError> {
+        let upload = self.store.put_multipart(&self.path(key)).await?;
+        let mut parts = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut hash = Sha256::new();
+        let mut size = 0u64;
+        let mut buffer = vec![0u8; 256 * 1024];
+        loop {
+            let read = match reader.read(&mut buffer).await {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(error) => {
+                    let _ = parts.abort().await;
+                    return Err(error.into());
+                }
+            };
+            if let Err(error) = parts.wait_for_capacity(4).await {
+                let _ = parts.abort().await;
+                return Err(error.into());
+            }
+            hash.update(&buffer[..read]);
+            size += read as u64;
+            parts.write(&buffer[..read]);
+        }
+        parts.finish().await?;
+        Ok(ObjectDigest {
+            size,
+            sha256: hex::encode(hash.finalize()),
+        })
+    }
+
+    /// Deletes `key`; nothing when it is not there.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        match self.store.delete(&self.path(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
