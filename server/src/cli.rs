@@ -46,10 +46,47 @@ pub enum Command {
     /// `storefleet serve` moves them on.
     #[command(subcommand)]
     Rollout(RolloutCommand),
+    /// Back up stores' databases to object storage, and list their backups. A running
+    /// `storefleet serve` with storage configured takes them.
+    Backup(BackupArgs),
     /// Measure the control plane against an in-process simulated cluster and a throw-away
     /// database (the global `--database-url` is not used).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `storefleet backup …` and the storage it needs.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: BackupCommand,
+    /// Where backups are kept.
+    #[command(flatten)]
+    pub storage: crate::storage::StorageConfig,
+}
+
+/// Backup commands.
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Back up a store's database now.
+    Now {
+        /// The store's subdomain.
+        store: String,
+        /// Wait until the backup is stored or has failed; exit non-zero when it failed.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// A store's backups, newest first.
+    List {
+        /// The store's subdomain.
+        store: String,
+    },
+    /// One backup, as JSON.
+    Show {
+        /// Its id.
+        id: String,
+    },
 }
 
 /// Release commands.

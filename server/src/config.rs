@@ -124,6 +124,15 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_ROLLOUT_TICK_MS", default_value_t = 1000)]
     pub rollout_tick_ms: u64,
 
+    /// Milliseconds between two looks of the backup worker: how soon it starts a backup asked
+    /// for and notices its dump ending.
+    #[arg(long, env = "STOREFLEET_BACKUP_TICK_MS", default_value_t = 2000)]
+    pub backup_tick_ms: u64,
+
+    /// Seconds a backup waits after its first failed try; doubled after each, three tries in all.
+    #[arg(long, env = "STOREFLEET_BACKUP_RETRY_SECS", default_value_t = 60)]
+    pub backup_retry_secs: u64,
+
     /// Seconds a job waits for a cluster that cannot be reached (connection refused,
     /// timeouts, 5xx answers) before it fails; the wait spends none of its attempts.
     #[arg(
@@ -152,6 +161,9 @@ pub struct ServeConfig {
     /// this whole struct).
     #[command(flatten)]
     pub dns: Box<crate::dns::DnsConfig>,
+    /// Object storage for backups (off without a bucket).
+    #[command(flatten)]
+    pub storage: crate::storage::StorageConfig,
     /// Billing through Stripe (off without keys). Boxed: it is large and the serve command
     /// is one variant among small ones.
     #[command(flatten)]

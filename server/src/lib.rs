@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod backoff;
+pub mod backups;
 pub mod billing;
 pub mod catalog;
 pub mod cli;

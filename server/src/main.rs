@@ -54,6 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Release(command) => commands::release::run(&cli.db, command).await,
         Command::Token(command) => commands::token::run(&cli.db, command).await,
         Command::Rollout(command) => commands::rollout::run(&cli.db, command).await,
+        Command::Backup(args) => commands::backup::run(&cli.db, args).await,
         Command::Bench(command) => commands::bench::run(command).await,
     }
 }

@@ -16,6 +16,7 @@ use app::ports::Services;
 
 use crate::accounts::AccountService;
 use crate::audit::AuditService;
+use crate::backups::{BackupOptions, BackupWorker};
 use crate::catalog::CatalogService;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
@@ -29,6 +30,7 @@ use crate::provision::reconciler::{ReconcileOptions, Reconciler};
 use crate::releases::ReleaseService;
 use crate::rollouts::{DriveOptions, Driver, FleetService, RolloutService};
 use crate::secrets::{store, Keyring};
+use crate::storage::Storage;
 use crate::tenants::{SignupService, TenantService};
 use crate::tokens::TokenService;
 
@@ -53,6 +55,8 @@ pub struct Running {
     reconciler: Option<JoinHandle<usize>>,
     /// The rollout driver; stops with the job worker.
     rollouts: JoinHandle<()>,
+    /// The backup worker, when storage is configured; stops with the job worker.
+    backups: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -73,6 +77,9 @@ impl Running {
             reconciler.await.context("reconciler panicked")?;
         }
         self.rollouts.await.context("rollout driver panicked")?;
+        if let Some(backups) = self.backups {
+            backups.await.context("backup worker panicked")?;
+        }
         if let Some(cluster) = self.simulated {
             cluster.stop().await?;
         }
@@ -131,6 +138,11 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .provider(&config.cluster.base_domain)
         .context("DNS settings")?;
     let keyring = secrets_ready(&database, config).await?;
+    config.storage.check().context("object storage settings")?;
+    let storage = Storage::from_config(&config.storage).context("object storage settings")?;
+    if storage.is_none() {
+        tracing::warn!("no object storage is configured (STOREFLEET_S3_BUCKET): backups are off");
+    }
     let Connected { client, simulated } =
         connect::connect(config.cluster_mode, config.sim_options()).await?;
     let tenants = TenantService::new(database.pool.clone(), config.cluster.settings())
@@ -191,6 +203,16 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         let reconciler = Reconciler::new(database.pool.clone(), engine.clone(), options);
         tokio::spawn(reconciler.run(worker_stopped.clone()))
     });
+    let backups = storage.map(|storage| {
+        let options = BackupOptions {
+            tick: Duration::from_millis(config.backup_tick_ms.max(10)),
+            lease: Duration::from_secs(config.job_lease_secs.max(1)),
+            retry_after: Duration::from_secs(config.backup_retry_secs),
+            ..BackupOptions::default()
+        };
+        let worker = BackupWorker::new(database.pool.clone(), engine.clone(), storage, options);
+        tokio::spawn(worker.run(worker_stopped.clone()))
+    });
     let driver = Driver::new(
         database.pool.clone(),
         engine,
@@ -227,6 +249,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         billing_sweep,
         reconciler,
         rollouts,
+        backups,
     })
 }
 

@@ -63,9 +63,11 @@ pub mod action {
     pub const TENANT_PIN: &str = "tenant.pin";
     /// A tenant was made a canary, or no longer one.
     pub const TENANT_CANARY: &str = "tenant.canary";
+    /// A backup of a store was asked for.
+    pub const BACKUP_CREATE: &str = "backup.create";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 28] = [
+    pub const ALL: [&str; 29] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -94,6 +96,7 @@ pub mod action {
         ROLLOUT_ROLLBACK,
         TENANT_PIN,
         TENANT_CANARY,
+        BACKUP_CREATE,
     ];
 }
 

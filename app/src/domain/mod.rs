@@ -2,6 +2,7 @@
 
 pub mod actor;
 pub mod audit;
+pub mod backup;
 pub mod blueprint;
 pub mod clock;
 pub mod email;

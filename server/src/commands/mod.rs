@@ -1,6 +1,7 @@
 //! What the command-line commands other than `serve` do.
 
 pub mod admin;
+pub mod backup;
 pub mod bench;
 pub mod bench_admin;
 pub mod bench_reconcile;

@@ -3,6 +3,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod backups;
 pub mod billing;
 pub mod catalog;
 pub mod dns_records;

@@ -364,5 +364,6 @@ impl JobHandler for Engine {
 
 mod converge;
 mod dns_step;
+pub mod dump;
 mod marks;
 mod wait;

@@ -19,7 +19,11 @@ pub struct StorageConfig {
     pub endpoint: Option<String>,
 
     /// The region (`auto` for R2).
-    #[arg(long = "s3-region", env = "STOREFLEET_S3_REGION", default_value = "us-east-1")]
+    #[arg(
+        long = "s3-region",
+        env = "STOREFLEET_S3_REGION",
+        default_value = "us-east-1"
+    )]
     pub region: String,
 
     /// A folder inside the bucket every key starts with, e.g. `storefleet/`.
@@ -31,12 +35,20 @@ pub struct StorageConfig {
     pub access_key_id: Option<String>,
 
     /// The access key's secret: never logged.
-    #[arg(long = "s3-secret-access-key", env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    #[arg(
+        long = "s3-secret-access-key",
+        env = "AWS_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
     pub secret_access_key: Option<Secret>,
 
     /// Address buckets by path (`endpoint/bucket/key`) rather than by host name, as MinIO and
     /// SeaweedFS want.
-    #[arg(long = "s3-path-style", env = "STOREFLEET_S3_PATH_STYLE", default_value_t = false)]
+    #[arg(
+        long = "s3-path-style",
+        env = "STOREFLEET_S3_PATH_STYLE",
+        default_value_t = false
+    )]
     pub path_style: bool,
 }
 
@@ -101,7 +113,10 @@ mod tests {
             endpoint: Some("s3.example.com".into()),
             ..on()
         };
-        assert!(matches!(odd.check(), Err(StorageConfigError::BadEndpoint(_))));
+        assert!(matches!(
+            odd.check(),
+            Err(StorageConfigError::BadEndpoint(_))
+        ));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! in the order they are applied. No I/O here; snapshot-tested in `tests.rs`.
 
 pub mod config;
+pub mod dump;
 pub mod exposure;
 pub mod maintenance;
 pub mod namespace;

@@ -9,7 +9,9 @@ use server::storage::StorageConfig;
 /// Storage settings for the SeaweedFS peer, each test under its own prefix; `None` (the test
 /// skips) when the peer is not there, unless `STOREFLEET_REQUIRE_PEERS=1`.
 pub(crate) fn s3_config() -> Option<StorageConfig> {
-    let peer = std::env::var("STOREFLEET_TEST_S3").ok().filter(|v| !v.is_empty());
+    let peer = std::env::var("STOREFLEET_TEST_S3")
+        .ok()
+        .filter(|v| !v.is_empty());
     let Some(peer) = peer else {
         if std::env::var("STOREFLEET_REQUIRE_PEERS").is_ok_and(|v| v == "1") {
             panic!("STOREFLEET_REQUIRE_PEERS=1 but STOREFLEET_TEST_S3 is not set");

@@ -11,7 +11,9 @@ use sha2::{Digest, Sha256};
 use super::s3_config;
 
 fn storage(config: &StorageConfig) -> Storage {
-    Storage::from_config(config).unwrap().expect("a bucket is set")
+    Storage::from_config(config)
+        .unwrap()
+        .expect("a bucket is set")
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -30,7 +32,9 @@ async fn a_presigned_upload_is_stored_with_its_size_and_hash() {
         .upload_link("t/one.dump", Duration::from_secs(60))
         .await
         .unwrap();
-    assert!(!link.as_str().contains(config.secret_access_key.as_ref().unwrap().expose()));
+    assert!(!link
+        .as_str()
+        .contains(config.secret_access_key.as_ref().unwrap().expose()));
     let put = reqwest::Client::new()
         .put(link.clone())
         .body(body.clone())
@@ -81,7 +85,10 @@ async fn a_streamed_upload_in_parts_is_whole() {
         .unwrap();
     assert_eq!(digest.size, body.len() as u64);
     assert_eq!(digest.sha256, sha256(&body));
-    assert_eq!(storage.digest("db/control.dump").await.unwrap(), Some(digest));
+    assert_eq!(
+        storage.digest("db/control.dump").await.unwrap(),
+        Some(digest)
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,130 @@
+//! Backups of a store's database: why one was taken, where it stands, and what the pages show.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a backup was taken.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum BackupKind {
+    /// On the store's schedule.
+    Scheduled,
+    /// Asked for by its owner, an admin or an operator.
+    Manual,
+    /// Before a rollout updates the store.
+    PreUpdate,
+    /// Before a restore overwrites the store's data.
+    PreRestore,
+    /// When the store is archived.
+    Final,
+}
+
+/// Where a backup stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum BackupState {
+    /// Waiting for its turn (or for another try).
+    Queued,
+    /// Its dump runs in the store's namespace and uploads to storage.
+    Running,
+    /// Stored, with its size and SHA-256 read back from storage.
+    Done,
+    /// Given up after its tries; the error says why.
+    Failed,
+}
+
+impl BackupKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl BackupState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether nothing more happens to it.
+    pub fn is_final(self) -> bool {
+        matches!(self, BackupState::Done | BackupState::Failed)
+    }
+}
+
+/// A backup as pages and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupView {
+    /// Its id.
+    pub id: String,
+    /// The store's subdomain.
+    pub subdomain: String,
+    /// Why it was taken.
+    pub kind: BackupKind,
+    /// Where it stands.
+    pub state: BackupState,
+    /// Its size in bytes, once stored.
+    pub size: Option<u64>,
+    /// Its SHA-256, once stored.
+    pub sha256: Option<String>,
+    /// Why it failed, or why its last try did.
+    pub error: Option<String>,
+    /// Tries so far.
+    pub attempts: u32,
+    /// Who asked for it.
+    pub requested_by: String,
+    /// When it was asked for, RFC 3339.
+    pub created_at: String,
+    /// When it was stored or given up, RFC 3339.
+    pub finished_at: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for kind in [
+            BackupKind::Scheduled,
+            BackupKind::Manual,
+            BackupKind::PreUpdate,
+            BackupKind::PreRestore,
+            BackupKind::Final,
+        ] {
+            assert_eq!(kind.as_str().parse::<BackupKind>(), Ok(kind));
+        }
+        assert_eq!(BackupKind::PreUpdate.as_str(), "pre_update");
+        for state in [
+            BackupState::Queued,
+            BackupState::Running,
+            BackupState::Done,
+            BackupState::Failed,
+        ] {
+            assert_eq!(state.as_str().parse::<BackupState>(), Ok(state));
+        }
+    }
+}

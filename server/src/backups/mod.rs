@@ -1,0 +1,23 @@
+//! Backups of each store's database: asked for by owners, admins and operators (and, later,
+//! by schedules and rollouts), taken by a worker as Jobs in the store's namespace that upload
+//! to a link minted for one object, and recorded once storage holds them.
+
+pub mod error;
+pub mod service;
+pub mod view;
+pub mod worker;
+
+pub use error::BackupError;
+pub use service::BackupService;
+pub use worker::{BackupOptions, BackupWorker};
+
+/// The key of a backup's object under the storage's prefix.
+pub fn object_key(tenant_id: &str, backup_id: &str) -> String {
+    format!("tenants/{tenant_id}/{backup_id}.dump")
+}
+
+/// The name of the dump Job of a backup's try `attempt` (from 1): a new name per try, so a
+/// failed try's Job never stands in the way of the next.
+pub fn job_name(backup_id: &str, attempt: i64) -> String {
+    format!("backup-{}-{attempt}", backup_id.replace('-', ""))
+}

@@ -1,0 +1,104 @@
+//! Asking for backups and reading the catalogue: the use cases behind the pages and the
+//! command line. A backup asked for is queued; the worker takes it from there.
+
+use app::domain::audit::action;
+use app::domain::backup::{BackupKind, BackupView};
+use app::domain::{Actor, TenantState};
+use sqlx::AnyPool;
+
+use super::error::BackupError;
+use super::{object_key, view};
+use crate::audit::Recorder;
+use crate::clock::now_ms;
+use crate::db::backups::{self, NewBackup};
+use crate::db::tenants;
+
+/// How many of a store's backups the catalogue lists.
+const LISTED: i64 = 100;
+
+/// Asks for backups and lists them.
+#[derive(Clone)]
+pub struct BackupService {
+    pool: AnyPool,
+    audit: Recorder,
+    /// Whether object storage is configured.
+    storage_on: bool,
+}
+
+impl BackupService {
+    /// Backups over this database; `storage_on` says whether storage is configured.
+    pub fn new(pool: AnyPool, storage_on: bool) -> Self {
+        Self {
+            audit: Recorder::new(pool.clone()),
+            pool,
+            storage_on,
+        }
+    }
+
+    /// Whether backups can be taken at all.
+    pub fn is_on(&self) -> bool {
+        self.storage_on
+    }
+
+    /// Queues a backup of the store `subdomain` for `actor`; audited as `backup.create`.
+    pub async fn request(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        kind: BackupKind,
+    ) -> Result<BackupView, BackupError> {
+        if !self.storage_on {
+            return Err(BackupError::Off);
+        }
+        let tenant = tenants::by_subdomain(&self.pool, subdomain)
+            .await?
+            .ok_or_else(|| BackupError::NoStore(subdomain.to_owned()))?;
+        if !matches!(tenant.state, TenantState::Ready | TenantState::Updating) {
+            return Err(BackupError::NotRunning(tenant.state.as_str()));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let key = object_key(&tenant.id, &id);
+        let requested_by = actor.cause();
+        backups::insert(
+            &self.pool,
+            &NewBackup {
+                id: &id,
+                tenant_id: &tenant.id,
+                kind,
+                object_key: &key,
+                requested_by: &requested_by,
+            },
+            now_ms(),
+        )
+        .await?;
+        self.audit
+            .record(
+                actor,
+                action::BACKUP_CREATE,
+                &format!("tenant/{subdomain}"),
+                &format!("{} backup {id}", kind.as_str()),
+            )
+            .await;
+        self.show(&id).await
+    }
+
+    /// One backup.
+    pub async fn show(&self, id: &str) -> Result<BackupView, BackupError> {
+        let record = backups::get(&self.pool, id)
+            .await?
+            .ok_or(BackupError::NotFound)?;
+        Ok(view::view(&record))
+    }
+
+    /// The store's backups, newest first.
+    pub async fn list(&self, subdomain: &str) -> Result<Vec<BackupView>, BackupError> {
+        let tenant = tenants::by_subdomain(&self.pool, subdomain)
+            .await?
+            .ok_or_else(|| BackupError::NoStore(subdomain.to_owned()))?;
+        Ok(backups::of_tenant(&self.pool, &tenant.id, LISTED)
+            .await?
+            .iter()
+            .map(view::view)
+            .collect())
+    }
+}

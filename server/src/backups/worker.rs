@@ -1,0 +1,252 @@
+//! The backup worker: takes each due backup under a lease and moves it one step on. A queued
+//! backup gets a fresh upload link and its dump Job; a running one is looked at: once its Job
+//! has finished, storage is read back for the object's size and SHA-256, and only then is the
+//! backup done. Level-triggered: a worker killed at any point leaves a row that the next turn
+//! finishes, and a Job already started is found again by its name.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::domain::backup::BackupState;
+use app::domain::TenantState;
+use sqlx::AnyPool;
+use tokio::sync::watch;
+
+use super::job_name;
+use crate::clock::now_ms;
+use crate::db::backups::{self, BackupRecord};
+use crate::db::{lease, tenants, DbError};
+use crate::provision::engine::dump::DumpState;
+use crate::provision::engine::Engine;
+use crate::storage::Storage;
+
+/// How the worker paces itself.
+#[derive(Debug, Clone)]
+pub struct BackupOptions {
+    /// How often it looks for due backups, and how soon a running one is looked at again.
+    pub tick: Duration,
+    /// How long a turn's lease lasts.
+    pub lease: Duration,
+    /// Tries before a backup is given up.
+    pub attempts: i64,
+    /// The wait after a first failed try; doubled after each.
+    pub retry_after: Duration,
+    /// How long a dump Job may run; also how long its upload link lasts.
+    pub deadline: Duration,
+}
+
+impl Default for BackupOptions {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_secs(2),
+            lease: Duration::from_secs(60),
+            attempts: 3,
+            retry_after: Duration::from_secs(60),
+            deadline: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Takes backups.
+pub struct BackupWorker {
+    pool: AnyPool,
+    engine: Arc<Engine>,
+    storage: Storage,
+    options: BackupOptions,
+    owner: String,
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// What a turn found wrong with a try, for the catalogue.
+type Failure = String;
+
+impl BackupWorker {
+    /// A worker over this database, cluster and storage.
+    pub fn new(
+        pool: AnyPool,
+        engine: Arc<Engine>,
+        storage: Storage,
+        options: BackupOptions,
+    ) -> Self {
+        Self {
+            pool,
+            engine,
+            storage,
+            options,
+            owner: format!("backups-{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(error) = self.run_due().await {
+                tracing::warn!(%error, "taking backups failed");
+            }
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = tokio::time::sleep(self.options.tick) => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+
+    /// Takes one turn of every backup due now; returns how many it took.
+    pub async fn run_due(&self) -> Result<usize, DbError> {
+        let now = now_ms();
+        let mut turns = 0;
+        for id in backups::due(&self.pool, now, 20).await? {
+            let token = lease::token(&self.owner);
+            if !backups::claim(&self.pool, &id, &token, now, ms(self.options.lease)).await? {
+                continue;
+            }
+            if let Err(error) = self.turn(&id, &token).await {
+                tracing::warn!(backup = %id, %error, "a backup's turn failed");
+                let again = now_ms() + ms(self.options.tick);
+                backups::later(&self.pool, &id, &token, again).await?;
+            }
+            turns += 1;
+        }
+        Ok(turns)
+    }
+
+    async fn turn(&self, id: &str, token: &str) -> Result<(), DbError> {
+        let Some(backup) = backups::get(&self.pool, id).await? else {
+            return Ok(());
+        };
+        let outcome = match backup.state {
+            BackupState::Queued => self.start(&backup, token).await?,
+            BackupState::Running => self.look(&backup, token).await?,
+            BackupState::Done | BackupState::Failed => return Ok(()),
+        };
+        match outcome {
+            Ok(()) => {
+                let again = now_ms() + ms(self.options.tick);
+                backups::later(&self.pool, id, token, again).await?;
+            }
+            Err(failure) => self.failed(&backup, token, &failure).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a try: a fresh upload link, and the dump Job of this try.
+    async fn start(
+        &self,
+        backup: &BackupRecord,
+        token: &str,
+    ) -> Result<Result<(), Failure>, DbError> {
+        let Some(tenant) = tenants::by_id(&self.pool, &backup.tenant_id).await? else {
+            return Ok(Err("the store is gone".to_owned()));
+        };
+        if !matches!(tenant.state, TenantState::Ready | TenantState::Updating) {
+            return Ok(Err(format!(
+                "the store is {}: its database cannot be dumped now",
+                tenant.state.as_str()
+            )));
+        }
+        let link = match self
+            .storage
+            .upload_link(&backup.object_key, self.options.deadline)
+            .await
+        {
+            Ok(link) => link,
+            Err(error) => return Ok(Err(error.to_string())),
+        };
+        let name = job_name(&backup.id, backup.attempts + 1);
+        let deadline = i64::try_from(self.options.deadline.as_secs()).unwrap_or(i64::MAX);
+        if let Err(error) = self
+            .engine
+            .start_dump(&tenant, &name, link.as_str(), deadline)
+            .await
+        {
+            return Ok(Err(error.message));
+        }
+        backups::started(&self.pool, &backup.id, token, now_ms()).await?;
+        tracing::info!(backup = %backup.id, store = %backup.subdomain, job = %name, "backup started");
+        Ok(Ok(()))
+    }
+
+    /// Looks at a running try's Job; records the backup once storage holds it.
+    async fn look(
+        &self,
+        backup: &BackupRecord,
+        token: &str,
+    ) -> Result<Result<(), Failure>, DbError> {
+        let Some(tenant) = tenants::by_id(&self.pool, &backup.tenant_id).await? else {
+            return Ok(Err("the store is gone".to_owned()));
+        };
+        let name = job_name(&backup.id, backup.attempts);
+        let state = match self.engine.dump_state(&tenant, &name).await {
+            Ok(state) => state,
+            Err(error) => return Ok(Err(error.message)),
+        };
+        match state {
+            DumpState::Running => {
+                let started = backup.started_at.unwrap_or(backup.created_at);
+                let grace = ms(self.options.deadline) + ms(self.options.lease);
+                if now_ms() - started > grace {
+                    return Ok(Err("its dump Job ran past its deadline".to_owned()));
+                }
+                Ok(Ok(()))
+            }
+            DumpState::Missing => Ok(Err(format!("its dump Job {name} is gone"))),
+            DumpState::Failed(said) => {
+                let _ = self.engine.remove_dump(&tenant, &name).await;
+                Ok(Err(format!("the dump failed: {said}")))
+            }
+            DumpState::Succeeded => {
+                let digest = match self.storage.digest(&backup.object_key).await {
+                    Ok(Some(digest)) => digest,
+                    Ok(None) => {
+                        return Ok(Err(
+                            "the dump finished but storage holds no object for it".to_owned()
+                        ))
+                    }
+                    Err(error) => return Ok(Err(error.to_string())),
+                };
+                let size = i64::try_from(digest.size).unwrap_or(i64::MAX);
+                if backups::stored(
+                    &self.pool,
+                    &backup.id,
+                    token,
+                    size,
+                    &digest.sha256,
+                    now_ms(),
+                )
+                .await?
+                {
+                    tracing::info!(backup = %backup.id, store = %backup.subdomain, size, "backup stored");
+                    let _ = self.engine.remove_dump(&tenant, &name).await;
+                }
+                // Recorded, with the lease released: the turn's end changes nothing more.
+                Ok(Ok(()))
+            }
+        }
+    }
+
+    /// Records a failed try: queued again after a backoff, or given up after the last.
+    async fn failed(
+        &self,
+        backup: &BackupRecord,
+        token: &str,
+        failure: &str,
+    ) -> Result<(), DbError> {
+        // A try that failed before its Job started counts too.
+        let tries = match backup.state {
+            BackupState::Queued => backup.attempts + 1,
+            _ => backup.attempts,
+        };
+        let next_at = (tries < self.options.attempts).then(|| {
+            let wait = ms(self.options.retry_after).saturating_mul(1 << (tries - 1).min(16));
+            now_ms().saturating_add(wait)
+        });
+        tracing::warn!(backup = %backup.id, store = %backup.subdomain, tries, error = failure, "a backup's try failed");
+        backups::try_failed(&self.pool, &backup.id, token, failure, next_at, now_ms()).await?;
+        Ok(())
+    }
+}

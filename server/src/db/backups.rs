@@ -1,0 +1,232 @@
+//! The backup catalogue, worked as a lease queue: a backup is due at `next_at` until it is
+//! done or failed; one worker at a time moves it on, another takes over when its lease lapses.
+
+use sqlx::{any::AnyRow, AnyPool, Row};
+
+use app::domain::backup::{BackupKind, BackupState};
+
+use super::lease::{self, Fenced, Queue};
+use super::{DbError, Result};
+
+/// Backups as a lease queue: due while queued or running.
+pub(super) const QUEUE: Queue = Queue {
+    table: "backups",
+    due_at: "next_at",
+    claimable: "state IN ('queued', 'running')",
+    held: "state IN ('queued', 'running')",
+    on_claim: "",
+};
+
+/// A backup as stored, with its store's subdomain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupRecord {
+    /// Unique id.
+    pub id: String,
+    /// The tenant whose database it saves.
+    pub tenant_id: String,
+    /// That tenant's subdomain.
+    pub subdomain: String,
+    /// Why it was taken.
+    pub kind: BackupKind,
+    /// Where it stands.
+    pub state: BackupState,
+    /// Its key in the storage.
+    pub object_key: String,
+    /// Its size, once stored.
+    pub size: Option<i64>,
+    /// Its SHA-256, once stored.
+    pub sha256: Option<String>,
+    /// Why it failed, or why its last try did.
+    pub error: Option<String>,
+    /// Tries so far.
+    pub attempts: i64,
+    /// Who asked for it.
+    pub requested_by: String,
+    /// When it was asked for.
+    pub created_at: i64,
+    /// When its current try began.
+    pub started_at: Option<i64>,
+    /// When it was stored or given up.
+    pub finished_at: Option<i64>,
+}
+
+const COLUMNS: &str = "b.id, b.tenant_id, t.subdomain, b.kind, b.state, b.object_key, b.size, \
+    b.sha256, b.error, b.attempts, b.requested_by, b.created_at, b.started_at, b.finished_at";
+
+fn from_row(row: &AnyRow) -> Result<BackupRecord> {
+    let kind: String = row.try_get("kind")?;
+    let state: String = row.try_get("state")?;
+    Ok(BackupRecord {
+        id: row.try_get("id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        subdomain: row.try_get("subdomain")?,
+        kind: kind
+            .parse()
+            .map_err(|_| DbError::Corrupt(format!("backup kind {kind:?}")))?,
+        state: state
+            .parse()
+            .map_err(|_| DbError::Corrupt(format!("backup state {state:?}")))?,
+        object_key: row.try_get("object_key")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        error: row.try_get("error")?,
+        attempts: row.try_get("attempts")?,
+        requested_by: row.try_get("requested_by")?,
+        created_at: row.try_get("created_at")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+/// A backup to take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBackup<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// The tenant.
+    pub tenant_id: &'a str,
+    /// Why.
+    pub kind: BackupKind,
+    /// Its key in the storage.
+    pub object_key: &'a str,
+    /// Who asks.
+    pub requested_by: &'a str,
+}
+
+/// Queues a backup, due at once.
+pub async fn insert(pool: &AnyPool, backup: &NewBackup<'_>, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO backups (id, tenant_id, kind, state, object_key, requested_by, created_at, \
+         next_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6)",
+    )
+    .bind(backup.id)
+    .bind(backup.tenant_id)
+    .bind(backup.kind.as_str())
+    .bind(backup.object_key)
+    .bind(backup.requested_by)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The backup with this id.
+pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<BackupRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM backups b JOIN tenants t ON t.id = b.tenant_id WHERE b.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A tenant's backups, newest first, at most `limit`.
+pub async fn of_tenant(pool: &AnyPool, tenant_id: &str, limit: i64) -> Result<Vec<BackupRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM backups b JOIN tenants t ON t.id = b.tenant_id \
+         WHERE b.tenant_id = $1 ORDER BY b.created_at DESC, b.id LIMIT $2"
+    ))
+    .bind(tenant_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Ids of the backups due now, oldest due first.
+pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
+    lease::due(pool, &QUEUE, now, limit).await
+}
+
+/// Takes a due backup's lease for `token`.
+pub async fn claim(pool: &AnyPool, id: &str, token: &str, now: i64, lease_ms: i64) -> Result<bool> {
+    lease::claim(pool, &QUEUE, id, token, now, lease_ms).await
+}
+
+/// A held backup's dump began (another try of it, perhaps): it runs from `now`.
+pub async fn started(pool: &AnyPool, id: &str, token: &str, now: i64) -> Result<bool> {
+    Fenced::new(
+        &QUEUE,
+        id,
+        token,
+        "state = 'running', attempts = attempts + 1, started_at = $3",
+    )
+    .bind(now)
+    .execute(pool)
+    .await
+}
+
+/// A held backup is stored: its size and SHA-256 as read back from storage.
+pub async fn stored(
+    pool: &AnyPool,
+    id: &str,
+    token: &str,
+    size: i64,
+    sha256: &str,
+    now: i64,
+) -> Result<bool> {
+    Fenced::new(
+        &QUEUE,
+        id,
+        token,
+        "state = 'done', size = $3, sha256 = $4, error = NULL, finished_at = $5",
+    )
+    .bind(size)
+    .bind(sha256.to_owned())
+    .bind(now)
+    .releasing()
+    .execute(pool)
+    .await
+}
+
+/// A held backup's try failed with `error` (a try that failed before its Job started counts
+/// as one): it is queued again for `next_at`, or, with `next_at` `None`, given up.
+pub async fn try_failed(
+    pool: &AnyPool,
+    id: &str,
+    token: &str,
+    error: &str,
+    next_at: Option<i64>,
+    now: i64,
+) -> Result<bool> {
+    match next_at {
+        Some(next_at) => {
+            Fenced::new(
+                &QUEUE,
+                id,
+                token,
+                "attempts = attempts + CASE WHEN state = 'queued' THEN 1 ELSE 0 END, \
+                 state = 'queued', error = $3, next_at = $4",
+            )
+            .bind(error.to_owned())
+            .bind(next_at)
+            .releasing()
+            .execute(pool)
+            .await
+        }
+        None => {
+            Fenced::new(
+                &QUEUE,
+                id,
+                token,
+                "attempts = attempts + CASE WHEN state = 'queued' THEN 1 ELSE 0 END, \
+                 state = 'failed', error = $3, finished_at = $4",
+            )
+            .bind(error.to_owned())
+            .bind(now)
+            .releasing()
+            .execute(pool)
+            .await
+        }
+    }
+}
+
+/// Ends a turn that left a held backup as it was: due again at `next_at`, lease released.
+pub async fn later(pool: &AnyPool, id: &str, token: &str, next_at: i64) -> Result<bool> {
+    Fenced::new(&QUEUE, id, token, "next_at = $3")
+        .bind(next_at)
+        .releasing()
+        .execute(pool)
+        .await
+}

@@ -1,0 +1,171 @@
+//! The Job that backs up a tenant's database inside its namespace: `pg_dump` runs in the
+//! database's own image into a scratch volume, then a small curl image uploads the file to a
+//! presigned link minted for that one object. No storage credential enters the namespace;
+//! commands name files only through `$WORK`.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
+use k8s_openapi::api::core::v1::{
+    Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec,
+    SecretKeySelector, SecurityContext, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::config::{DATABASE_PASSWORD, DATABASE_USER, SECRET};
+
+/// The image that uploads the dump.
+pub const UPLOADER_IMAGE: &str = "docker.io/curlimages/curl:8.11.1";
+/// Label naming what a storefleet task Job does.
+pub const TASK_LABEL: &str = "storefleet.io/task";
+/// Where the scratch volume is mounted.
+const WORK: &str = "/work";
+
+/// What a dump Job needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpJob<'a> {
+    /// The Job's name.
+    pub name: &'a str,
+    /// The tenant's namespace.
+    pub namespace: &'a str,
+    /// The database's image, with its tag.
+    pub database_image: &'a str,
+    /// The database's Service (its component's name) and port.
+    pub database_host: &'a str,
+    /// The database's port.
+    pub database_port: u16,
+    /// Where to upload the dump: a presigned PUT link.
+    pub upload_url: &'a str,
+    /// Seconds the Job may run before the cluster stops it.
+    pub deadline_secs: i64,
+}
+
+fn env(name: &str, value: &str) -> EnvVar {
+    EnvVar {
+        name: name.to_owned(),
+        value: Some(value.to_owned()),
+        ..Default::default()
+    }
+}
+
+fn container(name: &str, image: &str, script: &str, env: Vec<EnvVar>) -> Container {
+    Container {
+        name: name.to_owned(),
+        image: Some(image.to_owned()),
+        command: Some(vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()]),
+        env: Some(env),
+        volume_mounts: Some(vec![VolumeMount {
+            name: "work".to_owned(),
+            mount_path: WORK.to_owned(),
+            ..Default::default()
+        }]),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The dump Job: run once, never retried by the cluster (the control plane decides).
+pub fn dump_job(job: &DumpJob<'_>) -> Job {
+    let password = EnvVar {
+        name: "PGPASSWORD".to_owned(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: SECRET.to_owned(),
+                key: DATABASE_PASSWORD.to_owned(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let dump = container(
+        "dump",
+        job.database_image,
+        r#"pg_dump --format=custom --no-owner --file="$WORK/db.dump""#,
+        vec![
+            env("WORK", WORK),
+            env("PGHOST", job.database_host),
+            env("PGPORT", &job.database_port.to_string()),
+            env("PGUSER", DATABASE_USER),
+            env("PGDATABASE", DATABASE_USER),
+            password,
+        ],
+    );
+    let upload = container(
+        "upload",
+        UPLOADER_IMAGE,
+        r#"curl --fail --silent --show-error --upload-file "$WORK/db.dump" "$UPLOAD_URL""#,
+        vec![env("WORK", WORK), env("UPLOAD_URL", job.upload_url)],
+    );
+    let labels = BTreeMap::from([(TASK_LABEL.to_owned(), "backup".to_owned())]);
+    Job {
+        metadata: ObjectMeta {
+            name: Some(job.name.to_owned()),
+            namespace: Some(job.namespace.to_owned()),
+            labels: Some(labels.clone()),
+            ..Default::default()
+        },
+        spec: Some(JobSpec {
+            backoff_limit: Some(0),
+            active_deadline_seconds: Some(job.deadline_secs),
+            ttl_seconds_after_finished: Some(3600),
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels),
+                    ..Default::default()
+                }),
+                spec: Some(PodSpec {
+                    restart_policy: Some("Never".to_owned()),
+                    init_containers: Some(vec![dump]),
+                    containers: vec![upload],
+                    volumes: Some(vec![Volume {
+                        name: "work".to_owned(),
+                        empty_dir: Some(EmptyDirVolumeSource::default()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+            },
+            ..Default::default()
+        }),
+        status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dump_runs_in_the_database_image_and_uploads_to_the_link_alone() {
+        let job = dump_job(&DumpJob {
+            name: "backup-1",
+            namespace: "store-acme",
+            database_image: "docker.io/library/postgres:16",
+            database_host: "db",
+            database_port: 5432,
+            upload_url: "https://s3.example/b/k?X-Amz-Signature=abc",
+            deadline_secs: 3600,
+        });
+        let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+        let dump = &pod.init_containers.as_ref().unwrap()[0];
+        assert_eq!(dump.image.as_deref(), Some("docker.io/library/postgres:16"));
+        let script = &dump.command.as_ref().unwrap()[2];
+        assert!(script.starts_with("pg_dump --format=custom"));
+        let upload = &pod.containers[0];
+        let names: Vec<&str> = upload
+            .env
+            .iter()
+            .flatten()
+            .map(|e| e.name.as_str())
+            .collect();
+        assert_eq!(names, ["WORK", "UPLOAD_URL"], "no credential but the link");
+        assert_eq!(job.spec.as_ref().unwrap().backoff_limit, Some(0));
+        // The password comes from the tenant's Secret, never written into the Job.
+        let yaml = serde_json::to_string(&job).unwrap();
+        assert!(yaml.contains("secretKeyRef"));
+    }
+}
