@@ -100,6 +100,7 @@ impl Store {
             .into_iter()
             .map(|(namespace, age_ms)| (namespace, back(now, age_ms)))
             .collect();
+        store.lose_running_jobs();
         store
     }
 
