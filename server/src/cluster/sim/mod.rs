@@ -9,7 +9,8 @@
 //! LimitRange and ResourceQuota (`cluster::admission`), refusals becoming Events. Pods start
 //! after a delay unless their image is set to fail (`pods.rs`); workloads report what their
 //! pods do, claims are bound, load balancers addressed, namespaces terminate and are gone
-//! (`status.rs`).
+//! (`status.rs`). Jobs really run, their containers as host processes (`jobs/`), and with
+//! [`SimOptions::databases`] each tenant has a real PostgreSQL database (`databases.rs`).
 //! Nothing is global: every [`SimCluster`] is a separate cluster. Its listener can stop and
 //! start again with the objects kept, as an API server outage, and `api_log.rs` can record
 //! what the engine asks of it.
