@@ -97,6 +97,11 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_SIM_STATE_FILE")]
     pub sim_state_file: Option<std::path::PathBuf>,
 
+    /// Simulated cluster: a PostgreSQL admin URL; each tenant gets a real database on that
+    /// server, which its Jobs (backups, restores, migrations) run against. Unset: none.
+    #[arg(long, env = "STOREFLEET_SIM_POSTGRES_URL")]
+    pub sim_postgres_url: Option<String>,
+
     /// Jobs one server runs at once.
     #[arg(long, env = "STOREFLEET_JOB_CONCURRENCY", default_value_t = 8)]
     pub job_concurrency: usize,
@@ -184,6 +189,10 @@ impl ServeConfig {
                 .map(|image| image.trim().to_owned())
                 .collect(),
             state_file: self.sim_state_file.clone(),
+            databases: self
+                .sim_postgres_url
+                .clone()
+                .filter(|url| !url.trim().is_empty()),
             ..SimOptions::default()
         }
     }

@@ -110,6 +110,7 @@ pub fn test_config() -> ServeConfig {
         sim_ready_delay_ms: 150,
         sim_failing_images: vec!["never-ready".to_owned()],
         sim_state_file: None,
+        sim_postgres_url: None,
         job_concurrency: 8,
         job_max_attempts: 2,
         job_backoff_ms: 100,

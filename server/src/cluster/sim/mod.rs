@@ -9,7 +9,8 @@
 //! LimitRange and ResourceQuota (`cluster::admission`), refusals becoming Events. Pods start
 //! after a delay unless their image is set to fail (`pods.rs`); workloads report what their
 //! pods do, claims are bound, load balancers addressed, namespaces terminate and are gone
-//! (`status.rs`).
+//! (`status.rs`). Jobs really run, their containers as host processes (`jobs/`), and with
+//! [`SimOptions::databases`] each tenant has a real PostgreSQL database (`databases.rs`).
 //! Nothing is global: every [`SimCluster`] is a separate cluster. Its listener can stop and
 //! start again with the objects kept, as an API server outage, and `api_log.rs` can record
 //! what the engine asks of it.
@@ -17,7 +18,9 @@
 mod api_error;
 pub mod api_log;
 mod bearer;
+pub mod databases;
 mod incoming;
+pub mod jobs;
 pub mod pods;
 mod proxy;
 pub mod resources;
@@ -69,6 +72,10 @@ pub struct SimOptions {
     /// written while it runs and when it stops. `None`: the cluster starts empty and is
     /// forgotten.
     pub state_file: Option<PathBuf>,
+    /// A PostgreSQL server's admin URL: each tenant gets a real database there
+    /// (`store_<subdomain>`, made when its `db` StatefulSet appears, dropped when its
+    /// namespace is gone), and its Jobs connect to it. `None`: no database is made.
+    pub databases: Option<String>,
 }
 
 impl Default for SimOptions {
@@ -79,6 +86,7 @@ impl Default for SimOptions {
             failing_images: Vec::new(),
             load_balancer_address: Ipv4Addr::LOCALHOST.to_string(),
             state_file: None,
+            databases: None,
         }
     }
 }
@@ -123,6 +131,10 @@ pub struct SimCluster {
     state_file: Option<PathBuf>,
     /// Writes the objects to the state file while the cluster runs.
     saver: Option<JoinHandle<()>>,
+    /// Does what the objects ask of the host: runs Jobs, makes and drops tenant databases.
+    worker: JoinHandle<()>,
+    /// The server tenants' databases are on, if any.
+    databases: Option<String>,
     /// Serves the cluster's state; kept so that the listener can stop and start again.
     router: Router,
     shutdown: Option<oneshot::Sender<()>>,
@@ -163,10 +175,14 @@ impl SimCluster {
         let token = bearer::new_token();
         let client = kube_client_for_url(&url, &token, VIEWER_USER_AGENT)?;
         let state_file = options.state_file.clone();
+        let databases = options.databases.clone();
         let store = Arc::new(Mutex::new(match &state_file {
             Some(path) => load(path, options).await,
             None => Store::new(options),
         }));
+        let (chores, to_do) = tokio::sync::mpsc::unbounded_channel();
+        lock(&store).hand_chores_to(chores);
+        let worker = tokio::spawn(jobs::work(to_do, store.clone(), databases.clone()));
         let saver = state_file
             .clone()
             .map(|path| tokio::spawn(keep_saved(store.clone(), path)));
@@ -186,6 +202,8 @@ impl SimCluster {
             traffic,
             state_file,
             saver,
+            worker,
+            databases,
             router,
             shutdown: Some(shutdown),
             task: Some(task),
@@ -227,6 +245,14 @@ impl SimCluster {
     /// The count of the engine's requests to it.
     pub fn traffic(&self) -> Traffic {
         self.traffic.clone()
+    }
+
+    /// The URL of the real database of the tenant in `namespace` (`store-<subdomain>`), on
+    /// the server [`SimOptions::databases`] names; `None` without one, or for a namespace
+    /// that is not a tenant's. The database exists once the tenant's `db` StatefulSet has
+    /// been created (shortly after: it is made off the request).
+    pub fn database_url(&self, namespace: &str) -> Option<String> {
+        databases::tenant_url(self.databases.as_deref()?, namespace)
     }
 
     /// The address it listens on.
@@ -292,6 +318,7 @@ impl std::fmt::Debug for SimCluster {
 
 impl Drop for SimCluster {
     fn drop(&mut self) {
+        self.worker.abort();
         if let Some(saver) = self.saver.take() {
             saver.abort();
         }

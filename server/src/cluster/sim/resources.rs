@@ -14,6 +14,9 @@ pub struct Resource {
     pub plural: &'static str,
     /// Whether objects live in a namespace.
     pub namespaced: bool,
+    /// Whether its `status` is a subresource of its own (`.../<name>/status`), written apart
+    /// from the object, rather than computed by the simulated controllers.
+    pub status_subresource: bool,
 }
 
 const fn core(kind: &'static str, plural: &'static str, namespaced: bool) -> Resource {
@@ -23,6 +26,7 @@ const fn core(kind: &'static str, plural: &'static str, namespaced: bool) -> Res
         kind,
         plural,
         namespaced,
+        status_subresource: false,
     }
 }
 
@@ -33,11 +37,20 @@ const fn grouped(group: &'static str, kind: &'static str, plural: &'static str) 
         kind,
         plural,
         namespaced: true,
+        status_subresource: false,
+    }
+}
+
+/// A kind whose status its runner writes through the `status` subresource.
+const fn with_status(resource: Resource) -> Resource {
+    Resource {
+        status_subresource: true,
+        ..resource
     }
 }
 
 /// Every kind the simulated cluster serves: what a tenant is made of.
-pub static RESOURCES: [Resource; 15] = [
+pub static RESOURCES: [Resource; 16] = [
     core("Namespace", "namespaces", false),
     core("ResourceQuota", "resourcequotas", true),
     core("LimitRange", "limitranges", true),
@@ -53,6 +66,7 @@ pub static RESOURCES: [Resource; 15] = [
     grouped("networking.k8s.io", "NetworkPolicy", "networkpolicies"),
     grouped("networking.k8s.io", "Ingress", "ingresses"),
     grouped("apps", "ReplicaSet", "replicasets"),
+    with_status(grouped("batch", "Job", "jobs")),
 ];
 
 /// The Namespace kind, which every namespaced object depends on.
@@ -78,6 +92,11 @@ pub fn events() -> &'static Resource {
 /// ReplicaSets, which Deployments make.
 pub fn replica_sets() -> &'static Resource {
     &RESOURCES[14]
+}
+
+/// Jobs, which the simulated cluster runs on its host.
+pub fn jobs() -> &'static Resource {
+    &RESOURCES[15]
 }
 
 impl Resource {
@@ -129,6 +148,8 @@ pub struct Target {
     pub namespace: Option<String>,
     /// The object's name; `None` for the collection.
     pub name: Option<String>,
+    /// Whether the path names the object's `status` subresource.
+    pub status: bool,
 }
 
 /// Reads a Kubernetes REST path (`/api/v1/namespaces/shop/configmaps/settings`,
@@ -152,6 +173,7 @@ pub fn parse_path(path: &str) -> Option<Target> {
         resource,
         namespace: namespace.map(|ns| (*ns).to_owned()),
         name: name.map(|name| (*name).to_owned()),
+        status: false,
     };
     match rest {
         [plural] => Some(target(find(plural)?, None, None)),
@@ -162,6 +184,13 @@ pub fn parse_path(path: &str) -> Option<Target> {
         ["namespaces", namespace, plural, name] => {
             let resource = find(plural).filter(|r| r.namespaced)?;
             Some(target(resource, Some(namespace), Some(name)))
+        }
+        ["namespaces", namespace, plural, name, "status"] => {
+            let resource = find(plural).filter(|r| r.namespaced && r.status_subresource)?;
+            Some(Target {
+                status: true,
+                ..target(resource, Some(namespace), Some(name))
+            })
         }
         [plural, name] => {
             let resource = find(plural).filter(|r| !r.namespaced)?;
@@ -232,6 +261,19 @@ mod tests {
         assert_eq!(pods().kind, "Pod");
         assert_eq!(events().kind, "Event");
         assert_eq!(replica_sets().kind, "ReplicaSet");
+        assert_eq!(jobs().kind, "Job");
+    }
+
+    #[test]
+    fn jobs_have_a_status_subresource_and_nothing_else_does() {
+        let job = parse_path("/apis/batch/v1/namespaces/shop/jobs/backup/status").unwrap();
+        assert_eq!(
+            (job.resource.kind, job.name.as_deref(), job.status),
+            ("Job", Some("backup"), true)
+        );
+        let plain = parse_path("/apis/batch/v1/namespaces/shop/jobs/backup").unwrap();
+        assert!(!plain.status);
+        assert_eq!(jobs().api_version(), "batch/v1");
     }
 
     #[test]

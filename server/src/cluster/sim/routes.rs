@@ -24,6 +24,9 @@ use super::store::{Applier, Store, SELECTABLE_FIELDS};
 /// The only patch type served: server-side apply.
 const APPLY_PATCH: &str = "application/apply-patch+yaml";
 
+/// A JSON merge patch, served only on the `status` subresource.
+const MERGE_PATCH: &str = "application/merge-patch+json";
+
 type Shared = Arc<Mutex<Store>>;
 
 /// Routes for the whole Kubernetes API the simulated cluster serves, over `store`.
@@ -100,6 +103,9 @@ fn respond(store: &Shared, target: &Target, request: &Request<'_>) -> Result<(St
     let lock = || store.lock().unwrap_or_else(PoisonError::into_inner);
     // `/apis/apps/v1/deployments` lists every namespace; it takes no writes.
     let all_namespaces = resource.namespaced && namespace.is_none();
+    if let (true, Some(name)) = (target.status, target.name.as_deref()) {
+        return respond_status(store, target, name, request);
+    }
     match (request.method, target.name.as_deref()) {
         (&Method::GET, None) => {
             let (labels, fields) = selectors(request)?;
@@ -137,6 +143,40 @@ fn respond(store: &Shared, target: &Target, request: &Request<'_>) -> Result<(St
         }
         _ => Err(ApiError::MethodNotAllowed),
     }
+}
+
+/// The `status` subresource: read it, replace it (`PUT`), or patch it (server-side apply or
+/// a JSON merge patch), as the controller that owns an object's status does.
+fn respond_status(
+    store: &Shared,
+    target: &Target,
+    name: &str,
+    request: &Request<'_>,
+) -> Result<(StatusCode, Value)> {
+    let (resource, namespace) = (target.resource, target.namespace.as_deref());
+    let lock = || store.lock().unwrap_or_else(PoisonError::into_inner);
+    let merge = match *request.method {
+        Method::GET => {
+            let object = lock().get(resource, namespace, name, Instant::now())?;
+            return Ok((StatusCode::OK, object));
+        }
+        Method::PUT => false,
+        Method::PATCH => {
+            let media_type = request
+                .content_type
+                .and_then(|value| value.split(';').next())
+                .map(str::trim);
+            if !matches!(media_type, Some(APPLY_PATCH | MERGE_PATCH)) {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            true
+        }
+        _ => return Err(ApiError::MethodNotAllowed),
+    };
+    let mut body = parse_body(request.body, Verb::Apply)?;
+    let status = body.get_mut("status").map(Value::take).unwrap_or_default();
+    let object = lock().write_status(resource, namespace, name, status, merge, Instant::now())?;
+    Ok((StatusCode::OK, object))
 }
 
 fn selectors(request: &Request<'_>) -> Result<(Selector, Selector)> {

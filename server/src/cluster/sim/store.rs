@@ -10,9 +10,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde_json::{json, Map, Value};
 
 use super::api_error::{self, ApiError, Result};
+use super::databases;
 use super::incoming::{prepare, Verb};
+use super::jobs::Chore;
 use super::pods;
-use super::resources::{namespaces, Resource};
+use super::resources::{jobs as job_kind, namespaces, Resource};
 use super::selector::Selector;
 use super::status::{self, Age};
 use super::SimOptions;
@@ -69,6 +71,8 @@ pub struct Store {
     retry_at: BTreeMap<(String, String), Instant>,
     /// Objects were deleted since the garbage collector last looked for their dependents.
     owners_removed: bool,
+    /// Where work for the host goes (Jobs to run, tenant databases): the cluster's worker.
+    chores: Option<tokio::sync::mpsc::UnboundedSender<Chore>>,
 }
 
 impl Store {
@@ -82,6 +86,24 @@ impl Store {
             failures: BTreeMap::new(),
             retry_at: BTreeMap::new(),
             owners_removed: false,
+            chores: None,
+        }
+    }
+
+    /// Sends the work the cluster's objects ask of the host (Jobs to run, tenant databases to
+    /// make and drop) to `chores`, from now on.
+    pub fn hand_chores_to(&mut self, chores: tokio::sync::mpsc::UnboundedSender<Chore>) {
+        self.chores = Some(chores);
+        // A restored cluster's tenants have their databases, made again if the server lost
+        // them.
+        let tenants: Vec<String> = self
+            .objects
+            .keys()
+            .filter(|key| key.plural == "statefulsets" && key.name == databases::DATABASE_WORKLOAD)
+            .map(|key| key.namespace.clone())
+            .collect();
+        for namespace in tenants {
+            self.create_database(&namespace);
         }
     }
 
@@ -146,6 +168,7 @@ impl Store {
         match (resource.kind, namespace) {
             ("Pod", Some(namespace)) => self.admit_pod(namespace, name, object),
             ("PersistentVolumeClaim", _) => self.admit_claim(resource, namespace, name, object),
+            ("Job", _) => super::jobs::rules::check_job(resource, name, object),
             _ => Ok(()),
         }
     }
@@ -286,6 +309,9 @@ impl Store {
             metadata.insert("resourceVersion".into(), json!(revision));
             label_namespace(resource, &key.name, metadata);
         }
+        if resource == job_kind() {
+            super::jobs::rules::default_job(&mut object);
+        }
         let entry = Entry {
             object,
             created: now,
@@ -293,7 +319,8 @@ impl Store {
             managers: managers::Managers::new(),
         };
         let rendered = self.render(resource, &entry, now);
-        self.objects.insert(key, entry);
+        self.objects.insert(key.clone(), entry);
+        self.on_new(resource, &key.namespace, &key.name);
         rendered
     }
 
@@ -317,6 +344,9 @@ impl Store {
             !(in_gone || is_gone)
         });
         self.next_revision();
+        for namespace in &gone {
+            self.drop_database(namespace);
+        }
     }
 
     /// The stored object with the status its simulated controller reports at `now`.
@@ -324,6 +354,8 @@ impl Store {
         let mut object = entry.object.clone();
         let since_generation = now.saturating_duration_since(entry.generation_changed);
         let status = match resource.kind {
+            // A Job's pod: its runner writes what happens to it.
+            "Pod" if object.get("status").is_some() => None,
             "Pod" => {
                 let age = now.saturating_duration_since(entry.created);
                 let state = pods::state(&object["spec"], age, &self.options);
@@ -399,6 +431,7 @@ mod apply;
 mod census;
 mod controllers;
 mod events;
+mod jobs;
 mod managers;
 mod snapshot;
 

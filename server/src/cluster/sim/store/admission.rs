@@ -30,7 +30,17 @@ impl Store {
                 *entry = entry.plus(amount);
             }
         };
+        // Pods that ended (a Job's) use nothing any more, as the quota controller counts.
+        let ended = |pod: &Value| {
+            matches!(
+                pod["status"]["phase"].as_str(),
+                Some("Succeeded" | "Failed")
+            )
+        };
         for (_, entry) in self.scan(pod_kind().plural, namespace) {
+            if ended(&entry.object) {
+                continue;
+            }
             add(admission::pod_usage(&admission::containers_of(
                 &entry.object["spec"],
             )));

@@ -100,6 +100,7 @@ impl Store {
             .into_iter()
             .map(|(namespace, age_ms)| (namespace, back(now, age_ms)))
             .collect();
+        store.lose_running_jobs();
         store
     }
 
@@ -146,5 +147,42 @@ mod tests {
         assert_eq!(again["metadata"]["uid"], created["metadata"]["uid"]);
         let entry = restored.objects.values().next().unwrap();
         assert_eq!(now.duration_since(entry.created), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_job_running_when_the_cluster_stopped_has_failed_after_it() {
+        let now = Instant::now();
+        let mut store = Store::new(SimOptions::default());
+        let namespace =
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "store-a"}});
+        store.create(namespaces(), None, namespace, now).unwrap();
+        let job = json!({
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": { "name": "backup" },
+            "spec": { "template": { "spec": {
+                "restartPolicy": "Never",
+                "containers": [{ "name": "main", "image": "postgres", "command": ["true"] }],
+            }}},
+        });
+        let jobs = crate::cluster::sim::resources::jobs();
+        store.create(jobs, Some("store-a"), job, now).unwrap();
+        let text = serde_json::to_string(&store.snapshot(now)).unwrap();
+        let mut restored = Store::restore(
+            SimOptions::default(),
+            serde_json::from_str(&text).unwrap(),
+            now,
+        );
+        let job = restored.get(jobs, Some("store-a"), "backup", now).unwrap();
+        let failed = &job["status"]["conditions"][1];
+        assert_eq!(job["status"]["failed"], 1);
+        assert_eq!(
+            (&failed["type"], &failed["reason"], &failed["message"]),
+            (
+                &json!("Failed"),
+                &json!("PodLost"),
+                &json!(super::super::jobs::LOST_MESSAGE)
+            )
+        );
     }
 }
