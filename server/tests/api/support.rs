@@ -118,6 +118,8 @@ pub fn test_config() -> ServeConfig {
         job_lease_secs: 30,
         reconcile_every_secs: 0,
         rollout_tick_ms: 100,
+        backup_tick_ms: 100,
+        backup_retry_secs: 1,
         cluster_outage_tolerance_secs: 1800,
         cluster: server::config::ClusterConfig {
             namespace_prefix: "store".into(),
@@ -131,6 +133,7 @@ pub fn test_config() -> ServeConfig {
         mail: Box::default(),
         dns: Box::default(),
         billing: Box::new(server::billing::BillingConfig::off()),
+        storage: server::storage::StorageConfig::default(),
         secrets: server::secrets::SecretKeyConfig::with_key(TEST_SECRET_KEY),
     }
 }

@@ -1,7 +1,7 @@
 //! One real PostgreSQL database per tenant, when the simulated cluster is given a server
-//! ([`SimOptions::databases`](super::SimOptions::databases)): made when the tenant's `db`
-//! StatefulSet first appears, dropped when its namespace is gone, and what the tenant's Jobs
-//! connect to instead of the in-cluster `db` host. Naming is pure; the rest is I/O.
+//! ([`SimOptions::databases`](super::SimOptions::databases)): made when a StatefulSet running
+//! PostgreSQL first appears in the tenant's namespace, dropped when its namespace is gone, and
+//! what the tenant's Jobs connect to instead of the in-cluster database host. Naming is pure; the rest is I/O.
 
 use std::time::Duration;
 
@@ -10,8 +10,26 @@ use sqlx::{Connection, Executor, PgConnection};
 /// The namespaces of tenants: `store-<subdomain>`.
 const TENANT_PREFIX: &str = "store-";
 
-/// The StatefulSet whose appearance makes a tenant's database.
-pub const DATABASE_WORKLOAD: &str = "db";
+/// Whether a StatefulSet runs PostgreSQL (a container's image is a `postgres` one): its
+/// appearance makes its tenant's database.
+pub fn runs_postgres(statefulset: &serde_json::Value) -> bool {
+    statefulset
+        .pointer("/spec/template/spec/containers")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|containers| {
+            containers.iter().any(|c| {
+                c.get("image")
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|image| {
+                        image
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or(image)
+                            .starts_with("postgres")
+                    })
+            })
+        })
+}
 
 /// How long creating or dropping a database may take.
 const TIMEOUT: Duration = Duration::from_secs(30);

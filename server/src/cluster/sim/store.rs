@@ -98,9 +98,11 @@ impl Store {
         // them.
         let tenants: Vec<String> = self
             .objects
-            .keys()
-            .filter(|key| key.plural == "statefulsets" && key.name == databases::DATABASE_WORKLOAD)
-            .map(|key| key.namespace.clone())
+            .iter()
+            .filter(|(key, entry)| {
+                key.plural == "statefulsets" && databases::runs_postgres(&entry.object)
+            })
+            .map(|(key, _)| key.namespace.clone())
             .collect();
         for namespace in tenants {
             self.create_database(&namespace);

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::events::Report;
 use super::{timestamp, Key, Store};
 use crate::cluster::sim::api_error::{ApiError, Result};
-use crate::cluster::sim::databases::{self, DATABASE_WORKLOAD};
+use crate::cluster::sim::databases;
 use crate::cluster::sim::jobs::plan::{plan, Plan, Refusal};
 use crate::cluster::sim::jobs::rules::{find_started, merge_into};
 use crate::cluster::sim::jobs::status::{self as job_status, Outcome};
@@ -31,8 +31,8 @@ impl Store {
         }
     }
 
-    /// What a newly stored object asks of the host: a Job is run, a tenant's `db`
-    /// StatefulSet gets its real database.
+    /// What a newly stored object asks of the host: a Job is run, a StatefulSet running
+    /// PostgreSQL gets its tenant's real database.
     pub(super) fn on_new(&self, resource: &Resource, namespace: &str, name: &str) {
         if resource == jobs() {
             let key = Key::new(resource, Some(namespace), name);
@@ -42,8 +42,15 @@ impl Store {
                 });
                 self.hand_over(Chore::Run(Box::new(plan)));
             }
-        } else if resource.kind == "StatefulSet" && name == DATABASE_WORKLOAD {
-            self.create_database(namespace);
+        } else if resource.kind == "StatefulSet" {
+            let key = Key::new(resource, Some(namespace), name);
+            if self
+                .objects
+                .get(&key)
+                .is_some_and(|entry| databases::runs_postgres(&entry.object))
+            {
+                self.create_database(namespace);
+            }
         }
     }
 
