@@ -170,7 +170,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         Engine::new(database.pool.clone(), client, config.cluster.settings())
             .with_public_url(config.public_url.as_str())
             .with_dns(dns)
-            .with_keyring(keyring),
+            .with_keyring(keyring)
+            .with_storage(storage.clone()),
     );
     let worker = Worker::new(
         database.pool.clone(),

@@ -65,9 +65,11 @@ pub mod action {
     pub const TENANT_CANARY: &str = "tenant.canary";
     /// A backup of a store was asked for.
     pub const BACKUP_CREATE: &str = "backup.create";
+    /// A backup was restored into its store.
+    pub const BACKUP_RESTORE: &str = "backup.restore";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 29] = [
+    pub const ALL: [&str; 30] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -97,6 +99,7 @@ pub mod action {
         TENANT_PIN,
         TENANT_CANARY,
         BACKUP_CREATE,
+        BACKUP_RESTORE,
     ];
 }
 

@@ -31,6 +31,9 @@ pub enum JobKind {
     Resume,
     /// Remove the workloads of a suspended tenant for good; volumes are kept.
     Archive,
+    /// Put a backup's data back into the tenant's database: saved first, the store stopped
+    /// meanwhile.
+    Restore,
 }
 
 /// What a step does: one name in the engine, the timeline and the database.
@@ -74,11 +77,17 @@ pub enum StepName {
     Gone,
     #[doc = "The `deleted` step."]
     Deleted,
+    #[doc = "The `saved` step."]
+    Saved,
+    #[doc = "The `restored` step."]
+    Restored,
+    #[doc = "The `start` step."]
+    Start,
 }
 
 impl StepName {
     /// Every step name.
-    pub const ALL: [StepName; 13] = [
+    pub const ALL: [StepName; 16] = [
         StepName::Apply,
         StepName::Volumes,
         StepName::Database,
@@ -92,6 +101,9 @@ impl StepName {
         StepName::Namespace,
         StepName::Gone,
         StepName::Deleted,
+        StepName::Saved,
+        StepName::Restored,
+        StepName::Start,
     ];
 
     /// The stored name, e.g. `apply`.
@@ -165,14 +177,29 @@ const DELETE: &[Step] = &[
     step(StepName::Deleted, "Mark the tenant deleted", 30),
 ];
 
+const RESTORE: &[Step] = &[
+    step(StepName::Saved, "Back up the data as it is now", 3600),
+    step(
+        StepName::Apply,
+        "Stop the store and show the maintenance page",
+        60,
+    ),
+    step(StepName::Stopped, "Wait for the store to stop", 300),
+    step(StepName::Restored, "Restore the backup's data", 3600),
+    step(StepName::Start, "Start the store again", 60),
+    step(StepName::Workloads, "Wait for the store to start", 600),
+    step(StepName::Ready, "Mark the store ready", 30),
+];
+
 /// Every kind of job.
-pub const ALL_KINDS: [JobKind; 6] = [
+pub const ALL_KINDS: [JobKind; 7] = [
     JobKind::Provision,
     JobKind::Delete,
     JobKind::Update,
     JobKind::Suspend,
     JobKind::Resume,
     JobKind::Archive,
+    JobKind::Restore,
 ];
 
 impl JobKind {
@@ -190,6 +217,7 @@ impl JobKind {
             JobKind::Suspend => SUSPEND,
             JobKind::Resume => RESUME,
             JobKind::Archive => ARCHIVE,
+            JobKind::Restore => RESTORE,
         }
     }
 }

@@ -14,11 +14,17 @@ pub enum BackupError {
     #[error("there is no store {0:?}")]
     NoStore(String),
     /// The store cannot be backed up in its state.
-    #[error("the store is {0}: only a ready or updating store's database can be backed up")]
+    #[error("the store is {0}: it must be ready (or, for a backup, updating)")]
     NotRunning(&'static str),
-    /// No such backup.
+    /// No such backup (of this store).
     #[error("there is no such backup")]
     NotFound,
+    /// A restore not confirmed by typing the store's subdomain.
+    #[error("type the store's subdomain to confirm the restore: it replaces all its data")]
+    Unconfirmed,
+    /// A backup that is not stored cannot be restored.
+    #[error("the backup is {0}: only a stored backup can be restored")]
+    NotStored(&'static str),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -27,7 +33,10 @@ pub enum BackupError {
 impl From<BackupError> for AppError {
     fn from(error: BackupError) -> Self {
         match error {
-            BackupError::Off | BackupError::NotRunning(_) => AppError::Conflict(error.to_string()),
+            BackupError::Off | BackupError::NotRunning(_) | BackupError::NotStored(_) => {
+                AppError::Conflict(error.to_string())
+            }
+            BackupError::Unconfirmed => AppError::Invalid(error.to_string()),
             BackupError::NoStore(_) | BackupError::NotFound => AppError::NotFound,
             BackupError::Db(error) => error.into(),
         }

@@ -2,8 +2,8 @@
 //! command line. A backup asked for is queued; the worker takes it from there.
 
 use app::domain::audit::action;
-use app::domain::backup::{BackupKind, BackupView};
-use app::domain::{Actor, TenantState};
+use app::domain::backup::{BackupKind, BackupState, BackupView};
+use app::domain::{Actor, JobId, TenantState};
 use sqlx::AnyPool;
 
 use super::error::BackupError;
@@ -11,7 +11,7 @@ use super::{object_key, view};
 use crate::audit::Recorder;
 use crate::clock::now_ms;
 use crate::db::backups::{self, NewBackup};
-use crate::db::tenants;
+use crate::db::{restores, tenants};
 
 /// How many of a store's backups the catalogue lists.
 const LISTED: i64 = 100;
@@ -80,6 +80,48 @@ impl BackupService {
             )
             .await;
         self.show(&id).await
+    }
+
+    /// Restores the stored backup `backup_id` into its store `subdomain`, confirmed by typing
+    /// the subdomain (`confirm`): the data as it is now is backed up first, the store stopped,
+    /// the data put back, the store started again. Audited as `backup.restore`. Returns the
+    /// restore job, whose progress the store's pages show.
+    pub async fn restore(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        backup_id: &str,
+        confirm: &str,
+    ) -> Result<JobId, BackupError> {
+        if !self.storage_on {
+            return Err(BackupError::Off);
+        }
+        let tenant = tenants::by_subdomain(&self.pool, subdomain)
+            .await?
+            .ok_or_else(|| BackupError::NoStore(subdomain.to_owned()))?;
+        let backup = backups::get(&self.pool, backup_id)
+            .await?
+            .filter(|b| b.tenant_id == tenant.id)
+            .ok_or(BackupError::NotFound)?;
+        if confirm.trim() != subdomain {
+            return Err(BackupError::Unconfirmed);
+        }
+        if backup.state != BackupState::Done {
+            return Err(BackupError::NotStored(backup.state.as_str()));
+        }
+        let job_id = restores::queue(&self.pool, &tenant.id, backup_id, &actor.cause(), now_ms())
+            .await?
+            .ok_or(BackupError::NotRunning(tenant.state.as_str()))?;
+        self.audit
+            .record(
+                actor,
+                action::BACKUP_RESTORE,
+                &format!("tenant/{subdomain}"),
+                &format!("backup {backup_id} (job {job_id})"),
+            )
+            .await;
+        tracing::info!(store = subdomain, backup = backup_id, job = %job_id, "restore queued");
+        Ok(JobId::new(job_id))
     }
 
     /// One backup.

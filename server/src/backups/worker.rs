@@ -16,7 +16,7 @@ use super::job_name;
 use crate::clock::now_ms;
 use crate::db::backups::{self, BackupRecord};
 use crate::db::{lease, tenants, DbError};
-use crate::provision::engine::dump::DumpState;
+use crate::provision::engine::data_jobs::{DataTask, TaskState};
 use crate::provision::engine::Engine;
 use crate::storage::Storage;
 
@@ -161,7 +161,7 @@ impl BackupWorker {
         let deadline = i64::try_from(self.options.deadline.as_secs()).unwrap_or(i64::MAX);
         if let Err(error) = self
             .engine
-            .start_dump(&tenant, &name, link.as_str(), deadline)
+            .start_data_job(&tenant, DataTask::Dump, &name, link.as_str(), deadline)
             .await
         {
             return Ok(Err(error.message));
@@ -181,12 +181,12 @@ impl BackupWorker {
             return Ok(Err("the store is gone".to_owned()));
         };
         let name = job_name(&backup.id, backup.attempts);
-        let state = match self.engine.dump_state(&tenant, &name).await {
+        let state = match self.engine.data_job_state(&tenant, &name).await {
             Ok(state) => state,
             Err(error) => return Ok(Err(error.message)),
         };
         match state {
-            DumpState::Running => {
+            TaskState::Running => {
                 let started = backup.started_at.unwrap_or(backup.created_at);
                 let grace = ms(self.options.deadline) + ms(self.options.lease);
                 if now_ms() - started > grace {
@@ -194,12 +194,12 @@ impl BackupWorker {
                 }
                 Ok(Ok(()))
             }
-            DumpState::Missing => Ok(Err(format!("its dump Job {name} is gone"))),
-            DumpState::Failed(said) => {
-                let _ = self.engine.remove_dump(&tenant, &name).await;
+            TaskState::Missing => Ok(Err(format!("its dump Job {name} is gone"))),
+            TaskState::Failed(said) => {
+                let _ = self.engine.remove_data_job(&tenant, &name).await;
                 Ok(Err(format!("the dump failed: {said}")))
             }
-            DumpState::Succeeded => {
+            TaskState::Succeeded => {
                 let digest = match self.storage.digest(&backup.object_key).await {
                     Ok(Some(digest)) => digest,
                     Ok(None) => {
@@ -221,7 +221,7 @@ impl BackupWorker {
                 .await?
                 {
                     tracing::info!(backup = %backup.id, store = %backup.subdomain, size, "backup stored");
-                    let _ = self.engine.remove_dump(&tenant, &name).await;
+                    let _ = self.engine.remove_data_job(&tenant, &name).await;
                 }
                 // Recorded, with the lease released: the turn's end changes nothing more.
                 Ok(Ok(()))

@@ -94,7 +94,11 @@ pub struct NewBackup<'a> {
 }
 
 /// Queues a backup, due at once.
-pub async fn insert(pool: &AnyPool, backup: &NewBackup<'_>, now: i64) -> Result<()> {
+pub async fn insert<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    backup: &NewBackup<'_>,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO backups (id, tenant_id, kind, state, object_key, requested_by, created_at, \
          next_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6)",
@@ -105,7 +109,7 @@ pub async fn insert(pool: &AnyPool, backup: &NewBackup<'_>, now: i64) -> Result<
     .bind(backup.object_key)
     .bind(backup.requested_by)
     .bind(now)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

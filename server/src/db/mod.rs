@@ -15,6 +15,7 @@ pub mod lease;
 pub mod login_failures;
 pub mod outbox;
 pub mod releases;
+pub mod restores;
 pub mod rollout_steps;
 pub mod rollouts;
 pub mod secrets;

@@ -25,6 +25,7 @@ use crate::dns::{DnsProvider, Wildcard};
 use crate::jobs::worker::StepError;
 use crate::jobs::{JobHandler, JobKind, StepOutcome};
 use crate::secrets::Keyring;
+use crate::storage::Storage;
 use app::domain::job_kind::{Step, StepName};
 
 /// How long to wait before looking at the cluster again.
@@ -38,6 +39,8 @@ pub struct Engine {
     public_url: String,
     dns: Arc<dyn DnsProvider>,
     keyring: Option<Arc<Keyring>>,
+    /// Where backups are kept, when configured: restores read from it.
+    storage: Option<Storage>,
     /// When each waiting job last compared its tenant's objects with their render.
     converged: Mutex<HashMap<String, Instant>>,
 }
@@ -52,8 +55,15 @@ impl Engine {
             public_url: "http://127.0.0.1:3000".to_owned(),
             dns: Arc::new(Wildcard),
             keyring: None,
+            storage: None,
             converged: Mutex::default(),
         }
+    }
+
+    /// The same engine, restoring backups from this storage.
+    pub fn with_storage(mut self, storage: Option<Storage>) -> Self {
+        self.storage = storage;
+        self
     }
 
     /// The same engine, linking mail to the control plane at this address.
@@ -129,7 +139,7 @@ impl Engine {
 fn working_state(kind: JobKind) -> Option<TenantState> {
     match kind {
         JobKind::Provision => Some(TenantState::Provisioning),
-        JobKind::Update => Some(TenantState::Updating),
+        JobKind::Update | JobKind::Restore => Some(TenantState::Updating),
         JobKind::Suspend | JobKind::Resume => Some(TenantState::Suspended),
         JobKind::Archive => Some(TenantState::Archived),
         JobKind::Delete => None,
@@ -137,11 +147,18 @@ fn working_state(kind: JobKind) -> Option<TenantState> {
 }
 
 /// What a job renders the tenant's objects for.
-fn mode_of(kind: JobKind) -> Mode {
-    match kind {
-        JobKind::Suspend => Mode::Suspended,
-        JobKind::Archive | JobKind::Delete => Mode::Archived,
-        JobKind::Provision | JobKind::Update | JobKind::Resume => Mode::Serving,
+fn mode_of(kind: JobKind, step: StepName) -> Mode {
+    match (kind, step) {
+        (JobKind::Suspend, _) => Mode::Suspended,
+        (JobKind::Archive | JobKind::Delete, _) => Mode::Archived,
+        // A restore stops the store until its data is back, then starts it again.
+        (
+            JobKind::Restore,
+            StepName::Saved | StepName::Apply | StepName::Stopped | StepName::Restored,
+        ) => Mode::Restoring,
+        (JobKind::Provision | JobKind::Update | JobKind::Resume | JobKind::Restore, _) => {
+            Mode::Serving
+        }
     }
 }
 
@@ -202,7 +219,9 @@ impl JobHandler for Engine {
         let namespace = self.namespace(&tenant);
         let client = &self.client;
         match (job.kind, step.name) {
-            (kind, StepName::Apply) => self.apply(&tenant, mode_of(kind)).await,
+            (kind, name @ (StepName::Apply | StepName::Start)) => {
+                self.apply(&tenant, mode_of(kind, name)).await
+            }
             (_, wait @ (StepName::Volumes | StepName::Database | StepName::Workloads)) => {
                 let expected = self.expected(&tenant).await?;
                 let (readiness, targets): (_, Vec<Target<'_>>) = match wait {
@@ -248,7 +267,9 @@ impl JobHandler for Engine {
                 // No address: the exposure may be gone (a rebuilt cluster); put it back.
                 if address.is_none()
                     && self.due_to_converge(&job.id)
-                    && self.converge(job, step, &tenant, mode_of(job.kind)).await?
+                    && self
+                        .converge(job, step, &tenant, mode_of(job.kind, step.name))
+                        .await?
                 {
                     return Ok(StepOutcome::Wait(POLL));
                 }
@@ -266,6 +287,24 @@ impl JobHandler for Engine {
                     .map_err(cluster_error)?;
                 let targets = [Target::Deployment(maintenance::MAINTENANCE)];
                 self.wait(job, step, &tenant, readiness, &targets).await
+            }
+            (JobKind::Restore, StepName::Saved) => self.save_first(job, &tenant).await,
+            (JobKind::Restore, StepName::Stopped) => {
+                let expected = self.expected(&tenant).await?;
+                readiness::stopped(client, &namespace, &expected.deployments, &[])
+                    .await
+                    .map(wait_for)
+                    .map_err(cluster_error)
+            }
+            (JobKind::Restore, StepName::Restored) => self.restore_data(job, &tenant).await,
+            (JobKind::Restore, StepName::Ready) => {
+                self.mark(
+                    &tenant,
+                    &[TenantState::Updating],
+                    TenantState::Ready,
+                    "restore finished",
+                )
+                .await
             }
             (JobKind::Suspend | JobKind::Archive, StepName::Stopped) => {
                 let expected = self.expected(&tenant).await?;
@@ -363,7 +402,8 @@ impl JobHandler for Engine {
 }
 
 mod converge;
+pub mod data_jobs;
 mod dns_step;
-pub mod dump;
 mod marks;
+mod restore;
 mod wait;

@@ -173,7 +173,7 @@ impl TenantAdmin for TenantService {
             let back_to = match job.kind {
                 JobKind::Provision => TenantState::Provisioning,
                 JobKind::Delete => TenantState::Deleting,
-                JobKind::Update => TenantState::Updating,
+                JobKind::Update | JobKind::Restore => TenantState::Updating,
                 JobKind::Suspend | JobKind::Resume => TenantState::Suspended,
                 JobKind::Archive => TenantState::Archived,
             };

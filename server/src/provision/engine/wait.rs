@@ -54,7 +54,9 @@ impl Engine {
             return Ok(StepOutcome::Done);
         }
         if self.due_to_converge(&job.id)
-            && self.converge(job, step, tenant, mode_of(job.kind)).await?
+            && self
+                .converge(job, step, tenant, mode_of(job.kind, step.name))
+                .await?
         {
             return Ok(StepOutcome::Wait(POLL));
         }

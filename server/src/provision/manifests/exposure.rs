@@ -19,7 +19,7 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
     let maintenance = maintenance::component();
     let front = match ctx.tenant.mode {
         Mode::Serving => ctx.tenant.blueprint.public_component(),
-        Mode::Suspended | Mode::Archived => Some(&maintenance),
+        Mode::Suspended | Mode::Archived | Mode::Restoring => Some(&maintenance),
     };
     let Some(front) = front else {
         return Vec::new();

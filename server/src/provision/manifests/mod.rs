@@ -2,7 +2,7 @@
 //! in the order they are applied. No I/O here; snapshot-tested in `tests.rs`.
 
 pub mod config;
-pub mod dump;
+pub mod data_jobs;
 pub mod exposure;
 pub mod maintenance;
 pub mod namespace;
@@ -96,6 +96,9 @@ pub enum Mode {
     /// Workloads and their Services removed; volumes, configuration and the maintenance page
     /// kept.
     Archived,
+    /// Workloads scaled to zero but the database, which a backup is restored into; the
+    /// maintenance page served.
+    Restoring,
 }
 
 impl ClusterSettings {

@@ -125,7 +125,9 @@ fn ingress_rules(ctx: &Context<'_>) -> Vec<NetworkPolicyIngressRule> {
     let maintenance = super::maintenance::component();
     let public = match ctx.tenant.mode {
         super::Mode::Serving => ctx.tenant.blueprint.public_component(),
-        super::Mode::Suspended | super::Mode::Archived => Some(&maintenance),
+        super::Mode::Suspended | super::Mode::Archived | super::Mode::Restoring => {
+            Some(&maintenance)
+        }
     };
     if let (Exposure::LoadBalancer, Some(front)) = (&ctx.cluster.exposure, public) {
         let anywhere = |cidr: &str| NetworkPolicyPeer {

@@ -37,9 +37,10 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
         return objects;
     }
     // A suspended tenant keeps its workloads, with no pod running.
-    let scale = |replicas: i32| match ctx.tenant.mode {
-        Mode::Serving => replicas,
-        Mode::Suspended | Mode::Archived => 0,
+    // A restoring tenant keeps its database running, and nothing else.
+    let scale = |replicas: i32, workload: Workload| match (ctx.tenant.mode, workload) {
+        (Mode::Serving, _) | (Mode::Restoring, Workload::Database) => replicas,
+        _ => 0,
     };
     for component in &blueprint.components {
         let template = pod_template(ctx, component, checksum);
@@ -51,7 +52,7 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
             Workload::Database => StatefulSet {
                 metadata: ctx.meta(&component.name, Some(&component.name)),
                 spec: Some(StatefulSetSpec {
-                    replicas: Some(scale(replicas(component))),
+                    replicas: Some(scale(replicas(component), component.workload)),
                     service_name: Some(component.name.clone()),
                     selector,
                     template,
@@ -63,7 +64,7 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
             Workload::Deployment => Deployment {
                 metadata: ctx.meta(&component.name, Some(&component.name)),
                 spec: Some(DeploymentSpec {
-                    replicas: Some(scale(replicas(component))),
+                    replicas: Some(scale(replicas(component), component.workload)),
                     selector,
                     template,
                     strategy: (!surges(component)).then(|| DeploymentStrategy {

@@ -23,6 +23,7 @@ use crate::support::{operator, test_config, Backend, TestApp};
 on_both_databases!(
     a_backup_holds_the_stores_data_with_the_size_and_hash_recorded,
     storage_that_refuses_the_upload_fails_the_backup_after_its_tries,
+    a_restore_in_place_puts_the_backed_up_data_back_after_saving_the_current,
 );
 
 /// A server whose simulated cluster gives each store a real database, backing up to `storage`;
@@ -191,6 +192,113 @@ async fn storage_that_refuses_the_upload_fails_the_backup_after_its_tries(backen
         &failed.id,
     );
     assert_eq!(storage.digest(&key).await.unwrap(), None);
+}
+
+/// Reads one text value from the store's own database.
+pub(crate) async fn store_text(admin: &str, subdomain: &str, sql: &str) -> String {
+    let url = tenant_url(admin, &format!("store-{subdomain}")).unwrap();
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let value: String = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    value
+}
+
+const PRICES: &str = "SELECT string_agg(name || '=' || price, ',' ORDER BY name) FROM products";
+
+async fn a_restore_in_place_puts_the_backed_up_data_back_after_saving_the_current(
+    backend: Backend,
+) {
+    let Some(storage_config) = s3_config() else {
+        return;
+    };
+    let Some((app, admin)) = backing_app(backend, storage_config).await else {
+        return;
+    };
+    let store = ready_store(&app, "rs").await;
+    store_sql(
+        &admin,
+        &store,
+        "CREATE TABLE products (name text, price int); \
+         INSERT INTO products VALUES ('teapot', 1200), ('kettle', 3400);",
+    )
+    .await;
+    let backups = BackupService::new(app.pool().await, true);
+    let first = backups
+        .request(&operator(), &store, BackupKind::Manual)
+        .await
+        .unwrap();
+    assert_eq!(settled(&backups, &first.id).await.state, BackupState::Done);
+
+    // The owner changes their data afterwards.
+    store_sql(
+        &admin,
+        &store,
+        "UPDATE products SET price = 1 WHERE name = 'teapot'; \
+         INSERT INTO products VALUES ('mug', 500);",
+    )
+    .await;
+    assert_eq!(
+        store_text(&admin, &store, PRICES).await,
+        "kettle=3400,mug=500,teapot=1"
+    );
+
+    // Not confirmed with the store's name: refused, nothing changes.
+    let refused = backups
+        .restore(&operator(), &store, &first.id, "yes")
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("type the store's subdomain"),
+        "{refused}"
+    );
+    let tenants = app.tenants().await;
+    assert_eq!(
+        tenants.show(&store).await.unwrap().tenant.state,
+        TenantState::Ready
+    );
+
+    let job = backups
+        .restore(&operator(), &store, &first.id, &store)
+        .await
+        .unwrap();
+    let detail = wait_for_state(&tenants, &store, TenantState::Ready).await;
+    let latest = detail.jobs.first().unwrap();
+    assert_eq!(latest.id, job);
+    assert_eq!(
+        latest.state.as_str(),
+        "succeeded",
+        "{:?}",
+        latest.last_error
+    );
+    // The backed-up data is back, checked in the store's own database.
+    assert_eq!(
+        store_text(&admin, &store, PRICES).await,
+        "kettle=3400,teapot=1200"
+    );
+
+    // The data as it was just before was saved first, as a pre-restore backup.
+    let listed = backups.list(&store).await.unwrap();
+    let saved: Vec<_> = listed
+        .iter()
+        .filter(|b| b.kind == BackupKind::PreRestore)
+        .collect();
+    assert_eq!(saved.len(), 1, "{listed:?}");
+    assert_eq!(saved[0].state, BackupState::Done);
+    // The store runs again: its workloads are back up.
+    let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+        kube::Api::namespaced(app.cluster(), &format!("store-{store}"));
+    let api = deployments.get("api").await.unwrap();
+    assert_eq!(api.spec.unwrap().replicas, Some(1));
+    let restored = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'backup.restore'")
+        .await;
+    assert_eq!(restored, 1);
 }
 
 /// A PostgreSQL client program from the newest installed version.

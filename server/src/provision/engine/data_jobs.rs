@@ -1,5 +1,6 @@
-//! Dump Jobs in a tenant's namespace: start one, see how it went, clear it away. The backup
-//! worker decides what to do with what they report.
+//! Data Jobs in a tenant's namespace (a dump to storage, a restore from it): start one, see
+//! how it went, clear it away. The backup worker and the restore job decide what to do with
+//! what they report.
 
 use k8s_openapi::api::batch::v1::Job;
 use kube::api::{DeleteParams, PostParams};
@@ -11,11 +12,20 @@ use super::{cluster_error, Engine};
 use crate::db::tenants::TenantRecord;
 use crate::jobs::worker::StepError;
 use crate::provision::apply::ApplyError;
-use crate::provision::manifests::dump::{dump_job, DumpJob};
+use crate::provision::manifests::data_jobs::{dump_job, restore_job, DataJob};
 
-/// How a dump Job stands.
+/// Which data Job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataTask {
+    /// `pg_dump`, uploaded to a PUT link.
+    Dump,
+    /// Downloaded from a GET link, then `pg_restore`.
+    Restore,
+}
+
+/// How a data Job stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DumpState {
+pub enum TaskState {
     /// There is no such Job.
     Missing,
     /// It runs.
@@ -36,12 +46,14 @@ fn kube_error(action: &'static str, name: &str, source: kube::Error) -> StepErro
 }
 
 impl Engine {
-    /// Starts the dump Job `name` uploading to `upload_url`; one already there is left as it is.
-    pub async fn start_dump(
+    /// Starts the data Job `name` of `task` with its presigned `link`; one already there is
+    /// left as it is.
+    pub async fn start_data_job(
         &self,
         tenant: &TenantRecord,
+        task: DataTask,
         name: &str,
-        upload_url: &str,
+        link: &str,
         deadline_secs: i64,
     ) -> Result<(), StepError> {
         let (_, blueprint) = self.catalog(tenant).await?;
@@ -54,15 +66,19 @@ impl Engine {
             })?;
         let namespace = self.namespace(tenant);
         let image = format!("{}:{}", database.image, database.tag);
-        let job = dump_job(&DumpJob {
+        let spec = DataJob {
             name,
             namespace: &namespace,
             database_image: &image,
             database_host: &database.name,
             database_port: database.port,
-            upload_url,
+            link,
             deadline_secs,
-        });
+        };
+        let job = match task {
+            DataTask::Dump => dump_job(&spec),
+            DataTask::Restore => restore_job(&spec),
+        };
         let jobs: Api<Job> = Api::namespaced(self.client.clone(), &namespace);
         match jobs.create(&PostParams::default(), &job).await {
             Ok(_) => Ok(()),
@@ -71,19 +87,19 @@ impl Engine {
         }
     }
 
-    /// How the dump Job `name` stands.
-    pub async fn dump_state(
+    /// How the data Job `name` stands.
+    pub async fn data_job_state(
         &self,
         tenant: &TenantRecord,
         name: &str,
-    ) -> Result<DumpState, StepError> {
+    ) -> Result<TaskState, StepError> {
         let jobs: Api<Job> = Api::namespaced(self.client.clone(), &self.namespace(tenant));
         let Some(job) = jobs
             .get_opt(name)
             .await
             .map_err(|e| kube_error("read", name, e))?
         else {
-            return Ok(DumpState::Missing);
+            return Ok(TaskState::Missing);
         };
         let conditions = job
             .status
@@ -96,7 +112,7 @@ impl Engine {
                 .find(|c| c.type_ == kind && c.status == "True")
         };
         if holds("Complete").is_some() {
-            return Ok(DumpState::Succeeded);
+            return Ok(TaskState::Succeeded);
         }
         if let Some(failed) = holds("Failed") {
             let said = failed
@@ -104,13 +120,17 @@ impl Engine {
                 .clone()
                 .or_else(|| failed.reason.clone())
                 .unwrap_or_else(|| "no reason given".to_owned());
-            return Ok(DumpState::Failed(said));
+            return Ok(TaskState::Failed(said));
         }
-        Ok(DumpState::Running)
+        Ok(TaskState::Running)
     }
 
-    /// Deletes the dump Job `name` and its pod; nothing when it is gone already.
-    pub async fn remove_dump(&self, tenant: &TenantRecord, name: &str) -> Result<(), StepError> {
+    /// Deletes the data Job `name` and its pod; nothing when it is gone already.
+    pub async fn remove_data_job(
+        &self,
+        tenant: &TenantRecord,
+        name: &str,
+    ) -> Result<(), StepError> {
         let jobs: Api<Job> = Api::namespaced(self.client.clone(), &self.namespace(tenant));
         match jobs.delete(name, &DeleteParams::background()).await {
             Ok(_) => Ok(()),

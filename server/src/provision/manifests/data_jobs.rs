@@ -1,7 +1,8 @@
-//! The Job that backs up a tenant's database inside its namespace: `pg_dump` runs in the
+//! The Jobs that move a tenant's data inside its namespace. A dump: `pg_dump` runs in the
 //! database's own image into a scratch volume, then a small curl image uploads the file to a
-//! presigned link minted for that one object. No storage credential enters the namespace;
-//! commands name files only through `$WORK`.
+//! presigned link minted for that one object. A restore: curl downloads a backup from a link
+//! for that one object, then `pg_restore` puts it back in one transaction. No storage
+//! credential enters the namespace; commands name files only through `$WORK`.
 
 use std::collections::BTreeMap;
 
@@ -21,9 +22,9 @@ pub const TASK_LABEL: &str = "storefleet.io/task";
 /// Where the scratch volume is mounted.
 const WORK: &str = "/work";
 
-/// What a dump Job needs.
+/// What a dump or restore Job needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DumpJob<'a> {
+pub struct DataJob<'a> {
     /// The Job's name.
     pub name: &'a str,
     /// The tenant's namespace.
@@ -34,8 +35,8 @@ pub struct DumpJob<'a> {
     pub database_host: &'a str,
     /// The database's port.
     pub database_port: u16,
-    /// Where to upload the dump: a presigned PUT link.
-    pub upload_url: &'a str,
+    /// The presigned link for the one object: PUT for a dump, GET for a restore.
+    pub link: &'a str,
     /// Seconds the Job may run before the cluster stops it.
     pub deadline_secs: i64,
 }
@@ -67,8 +68,7 @@ fn container(name: &str, image: &str, script: &str, env: Vec<EnvVar>) -> Contain
     }
 }
 
-/// The dump Job: run once, never retried by the cluster (the control plane decides).
-pub fn dump_job(job: &DumpJob<'_>) -> Job {
+fn database_env(job: &DataJob<'_>) -> Vec<EnvVar> {
     let password = EnvVar {
         name: "PGPASSWORD".to_owned(),
         value_from: Some(EnvVarSource {
@@ -81,26 +81,54 @@ pub fn dump_job(job: &DumpJob<'_>) -> Job {
         }),
         ..Default::default()
     };
+    vec![
+        env("WORK", WORK),
+        env("PGHOST", job.database_host),
+        env("PGPORT", &job.database_port.to_string()),
+        env("PGUSER", DATABASE_USER),
+        env("PGDATABASE", DATABASE_USER),
+        password,
+    ]
+}
+
+/// The dump Job: run once, never retried by the cluster (the control plane decides).
+pub fn dump_job(job: &DataJob<'_>) -> Job {
     let dump = container(
         "dump",
         job.database_image,
         r#"pg_dump --format=custom --no-owner --file="$WORK/db.dump""#,
-        vec![
-            env("WORK", WORK),
-            env("PGHOST", job.database_host),
-            env("PGPORT", &job.database_port.to_string()),
-            env("PGUSER", DATABASE_USER),
-            env("PGDATABASE", DATABASE_USER),
-            password,
-        ],
+        database_env(job),
     );
     let upload = container(
         "upload",
         UPLOADER_IMAGE,
-        r#"curl --fail --silent --show-error --upload-file "$WORK/db.dump" "$UPLOAD_URL""#,
-        vec![env("WORK", WORK), env("UPLOAD_URL", job.upload_url)],
+        r#"curl --fail --silent --show-error --upload-file "$WORK/db.dump" "$LINK""#,
+        vec![env("WORK", WORK), env("LINK", job.link)],
     );
-    let labels = BTreeMap::from([(TASK_LABEL.to_owned(), "backup".to_owned())]);
+    once(job, "backup", dump, upload)
+}
+
+/// The restore Job: the backup downloaded, then restored over the database's contents in one
+/// transaction (all of it, or nothing on an error).
+pub fn restore_job(job: &DataJob<'_>) -> Job {
+    let download = container(
+        "download",
+        UPLOADER_IMAGE,
+        r#"curl --fail --silent --show-error --output "$WORK/db.dump" "$LINK""#,
+        vec![env("WORK", WORK), env("LINK", job.link)],
+    );
+    let restore = container(
+        "restore",
+        job.database_image,
+        r#"pg_restore --clean --if-exists --no-owner --single-transaction --exit-on-error --dbname="$PGDATABASE" "$WORK/db.dump""#,
+        database_env(job),
+    );
+    once(job, "restore", download, restore)
+}
+
+/// A Job of `first` then `then` sharing a scratch volume, run once.
+fn once(job: &DataJob<'_>, task: &str, first: Container, then: Container) -> Job {
+    let labels = BTreeMap::from([(TASK_LABEL.to_owned(), task.to_owned())]);
     Job {
         metadata: ObjectMeta {
             name: Some(job.name.to_owned()),
@@ -119,8 +147,8 @@ pub fn dump_job(job: &DumpJob<'_>) -> Job {
                 }),
                 spec: Some(PodSpec {
                     restart_policy: Some("Never".to_owned()),
-                    init_containers: Some(vec![dump]),
-                    containers: vec![upload],
+                    init_containers: Some(vec![first]),
+                    containers: vec![then],
                     volumes: Some(vec![Volume {
                         name: "work".to_owned(),
                         empty_dir: Some(EmptyDirVolumeSource::default()),
@@ -141,13 +169,13 @@ mod tests {
 
     #[test]
     fn the_dump_runs_in_the_database_image_and_uploads_to_the_link_alone() {
-        let job = dump_job(&DumpJob {
+        let job = dump_job(&DataJob {
             name: "backup-1",
             namespace: "store-acme",
             database_image: "docker.io/library/postgres:16",
             database_host: "db",
             database_port: 5432,
-            upload_url: "https://s3.example/b/k?X-Amz-Signature=abc",
+            link: "https://s3.example/b/k?X-Amz-Signature=abc",
             deadline_secs: 3600,
         });
         let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
@@ -162,10 +190,36 @@ mod tests {
             .flatten()
             .map(|e| e.name.as_str())
             .collect();
-        assert_eq!(names, ["WORK", "UPLOAD_URL"], "no credential but the link");
+        assert_eq!(names, ["WORK", "LINK"], "no credential but the link");
         assert_eq!(job.spec.as_ref().unwrap().backoff_limit, Some(0));
         // The password comes from the tenant's Secret, never written into the Job.
         let yaml = serde_json::to_string(&job).unwrap();
         assert!(yaml.contains("secretKeyRef"));
+    }
+
+    #[test]
+    fn a_restore_downloads_then_restores_in_one_transaction() {
+        let job = restore_job(&DataJob {
+            name: "restore-1",
+            namespace: "store-acme",
+            database_image: "docker.io/library/postgres:16",
+            database_host: "database",
+            database_port: 5432,
+            link: "https://s3.example/b/k?X-Amz-Signature=abc",
+            deadline_secs: 600,
+        });
+        let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
+        let download = &pod.init_containers.as_ref().unwrap()[0];
+        assert_eq!(download.image.as_deref(), Some(UPLOADER_IMAGE));
+        let restore = &pod.containers[0];
+        assert_eq!(
+            restore.image.as_deref(),
+            Some("docker.io/library/postgres:16")
+        );
+        let script = &restore.command.as_ref().unwrap()[2];
+        assert!(script.contains("--single-transaction"), "{script}");
+        assert!(script.contains("--clean"), "{script}");
+        let labels = job.metadata.labels.unwrap();
+        assert_eq!(labels[TASK_LABEL], "restore");
     }
 }
