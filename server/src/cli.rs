@@ -77,6 +77,17 @@ pub enum BackupCommand {
         #[arg(long)]
         wait: bool,
     },
+    /// Restore a stored backup into its store: the data as it is now is backed up first, the
+    /// store stopped meanwhile. `--confirm` must repeat the store's subdomain.
+    Restore {
+        /// The store's subdomain.
+        store: String,
+        /// The backup's id.
+        backup: String,
+        /// The store's subdomain again: the restore replaces all its data.
+        #[arg(long)]
+        confirm: String,
+    },
     /// A store's backups, newest first.
     List {
         /// The store's subdomain.

@@ -16,7 +16,7 @@ use app::ports::Services;
 
 use crate::accounts::AccountService;
 use crate::audit::AuditService;
-use crate::backups::{BackupOptions, BackupWorker};
+use crate::backups::{BackupOptions, BackupService, BackupWorker};
 use crate::catalog::CatalogService;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
@@ -157,6 +157,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         simulated.is_some(),
         tenants.clone(),
         billing,
+        storage.clone(),
     );
     let outside = crate::billing::routes(&tenants, &config.billing, &config.public_url).merge(
         http::api_v1::routes(http::api_v1::Api {
@@ -301,6 +302,7 @@ fn state(
     simulated: bool,
     tenants: TenantService,
     billing: Arc<dyn app::ports::Billing>,
+    storage: Option<Storage>,
 ) -> AppState {
     let accounts: Arc<dyn app::ports::Accounts> = Arc::new(
         AccountService::new(db.pool.clone(), config.login_limits())
@@ -331,6 +333,7 @@ fn state(
                 tokens: TokenService::new(db.pool.clone()),
                 rollouts: RolloutService::new(db.pool.clone()),
             }),
+            backups: Arc::new(BackupService::new(db.pool.clone(), storage)),
             simulated_cluster: simulated,
         },
         simulated,

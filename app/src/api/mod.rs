@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit_log;
+pub mod backups;
 pub mod catalog;
 pub mod cluster_info;
 pub mod fleet;

@@ -1,5 +1,6 @@
 //! Pieces of UI used by several pages.
 
+pub mod backups;
 pub mod current_user;
 pub mod form_error;
 pub mod layout;

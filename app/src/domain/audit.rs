@@ -67,9 +67,11 @@ pub mod action {
     pub const BACKUP_CREATE: &str = "backup.create";
     /// A backup was restored into its store.
     pub const BACKUP_RESTORE: &str = "backup.restore";
+    /// A link to download a backup was handed out.
+    pub const BACKUP_DOWNLOAD: &str = "backup.download";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 30] = [
+    pub const ALL: [&str; 31] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -100,6 +102,7 @@ pub mod action {
         TENANT_CANARY,
         BACKUP_CREATE,
         BACKUP_RESTORE,
+        BACKUP_DOWNLOAD,
     ];
 }
 

@@ -102,9 +102,44 @@ pub struct BackupView {
     pub finished_at: Option<String>,
 }
 
+/// A store's backups as its pages show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreBackups {
+    /// Whether backups can be taken at all (object storage is configured).
+    pub enabled: bool,
+    /// Whether the viewer may download them (the store's owner only).
+    pub downloadable: bool,
+    /// Newest first.
+    pub backups: Vec<BackupView>,
+}
+
+/// "12.3 MB", "512 B": a size as people read it.
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(size_text(0), "0 B");
+        assert_eq!(size_text(999), "999 B");
+        assert_eq!(size_text(1_000), "1.0 kB");
+        assert_eq!(size_text(12_345_678), "12.3 MB");
+        assert_eq!(size_text(5_000_000_000_000_000), "5000.0 TB");
+    }
 
     #[test]
     fn names_round_trip() {

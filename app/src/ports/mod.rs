@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin;
+mod backups;
 mod fleet;
 mod stores;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 pub use accounts::{Accounts, Catalog, JobProgressFeed};
 pub use admin::{AuditLog, TenantAdmin, TenantInspection};
+pub use backups::Backups;
 pub use fleet::Fleet;
 pub use stores::{Applicant, Billing, SignupRefused, StoreCreated, StoreSignup, Stores};
 
@@ -43,6 +45,8 @@ pub struct Services {
     pub audit: Arc<dyn AuditLog>,
     /// Releases, tokens and rollouts.
     pub fleet: Arc<dyn Fleet>,
+    /// Stores' backups and restores.
+    pub backups: Arc<dyn Backups>,
     /// Whether the cluster is the simulated one, which the UI says plainly.
     pub simulated_cluster: bool,
 }

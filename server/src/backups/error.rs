@@ -25,6 +25,9 @@ pub enum BackupError {
     /// A backup that is not stored cannot be restored.
     #[error("the backup is {0}: only a stored backup can be restored")]
     NotStored(&'static str),
+    /// The object storage failed.
+    #[error("{0}")]
+    Storage(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -38,6 +41,10 @@ impl From<BackupError> for AppError {
             }
             BackupError::Unconfirmed => AppError::Invalid(error.to_string()),
             BackupError::NoStore(_) | BackupError::NotFound => AppError::NotFound,
+            BackupError::Storage(cause) => {
+                tracing::warn!(%cause, "object storage failed");
+                AppError::Unavailable("the backup storage cannot be reached now".to_owned())
+            }
             BackupError::Db(error) => error.into(),
         }
     }

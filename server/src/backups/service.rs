@@ -10,34 +10,39 @@ use super::error::BackupError;
 use super::{object_key, view};
 use crate::audit::Recorder;
 use crate::clock::now_ms;
-use crate::db::backups::{self, NewBackup};
-use crate::db::{restores, tenants};
+use crate::db::backups::{self, BackupRecord, NewBackup};
+use crate::db::restores;
+use crate::db::tenants::{self, TenantRecord};
+use crate::storage::Storage;
 
 /// How many of a store's backups the catalogue lists.
 const LISTED: i64 = 100;
+
+/// How long a download link works.
+const DOWNLOAD_LINK_LIFE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Asks for backups and lists them.
 #[derive(Clone)]
 pub struct BackupService {
     pool: AnyPool,
     audit: Recorder,
-    /// Whether object storage is configured.
-    storage_on: bool,
+    /// Where backups are kept; `None`: backups are off.
+    storage: Option<Storage>,
 }
 
 impl BackupService {
-    /// Backups over this database; `storage_on` says whether storage is configured.
-    pub fn new(pool: AnyPool, storage_on: bool) -> Self {
+    /// Backups over this database, kept in `storage` (`None`: backups are off).
+    pub fn new(pool: AnyPool, storage: Option<Storage>) -> Self {
         Self {
             audit: Recorder::new(pool.clone()),
             pool,
-            storage_on,
+            storage,
         }
     }
 
     /// Whether backups can be taken at all.
     pub fn is_on(&self) -> bool {
-        self.storage_on
+        self.storage.is_some()
     }
 
     /// Queues a backup of the store `subdomain` for `actor`; audited as `backup.create`.
@@ -47,7 +52,7 @@ impl BackupService {
         subdomain: &str,
         kind: BackupKind,
     ) -> Result<BackupView, BackupError> {
-        if !self.storage_on {
+        if !self.is_on() {
             return Err(BackupError::Off);
         }
         let tenant = tenants::by_subdomain(&self.pool, subdomain)
@@ -93,22 +98,15 @@ impl BackupService {
         backup_id: &str,
         confirm: &str,
     ) -> Result<JobId, BackupError> {
-        if !self.storage_on {
+        if !self.is_on() {
             return Err(BackupError::Off);
         }
-        let tenant = tenants::by_subdomain(&self.pool, subdomain)
-            .await?
-            .ok_or_else(|| BackupError::NoStore(subdomain.to_owned()))?;
-        let backup = backups::get(&self.pool, backup_id)
-            .await?
-            .filter(|b| b.tenant_id == tenant.id)
-            .ok_or(BackupError::NotFound)?;
         if confirm.trim() != subdomain {
+            // Still 404 for a store or backup that is not there.
+            self.stored(subdomain, backup_id).await?;
             return Err(BackupError::Unconfirmed);
         }
-        if backup.state != BackupState::Done {
-            return Err(BackupError::NotStored(backup.state.as_str()));
-        }
+        let (tenant, _) = self.stored(subdomain, backup_id).await?;
         let job_id = restores::queue(&self.pool, &tenant.id, backup_id, &actor.cause(), now_ms())
             .await?
             .ok_or(BackupError::NotRunning(tenant.state.as_str()))?;
@@ -122,6 +120,51 @@ impl BackupService {
             .await;
         tracing::info!(store = subdomain, backup = backup_id, job = %job_id, "restore queued");
         Ok(JobId::new(job_id))
+    }
+
+    /// A link, valid for five minutes, to download the stored backup `backup_id` of the store
+    /// `subdomain`; audited as `backup.download`. Who may ask is decided at the edge (the
+    /// store's owner alone).
+    pub async fn download_link(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        backup_id: &str,
+    ) -> Result<String, BackupError> {
+        let storage = self.storage.as_ref().ok_or(BackupError::Off)?;
+        let (_, backup) = self.stored(subdomain, backup_id).await?;
+        let link = storage
+            .download_link(&backup.object_key, DOWNLOAD_LINK_LIFE)
+            .await
+            .map_err(|e| BackupError::Storage(e.to_string()))?;
+        self.audit
+            .record(
+                actor,
+                action::BACKUP_DOWNLOAD,
+                &format!("tenant/{subdomain}"),
+                &format!("backup {backup_id}"),
+            )
+            .await;
+        Ok(link.to_string())
+    }
+
+    /// The store and its stored backup `backup_id`.
+    async fn stored(
+        &self,
+        subdomain: &str,
+        backup_id: &str,
+    ) -> Result<(TenantRecord, BackupRecord), BackupError> {
+        let tenant = tenants::by_subdomain(&self.pool, subdomain)
+            .await?
+            .ok_or_else(|| BackupError::NoStore(subdomain.to_owned()))?;
+        let backup = backups::get(&self.pool, backup_id)
+            .await?
+            .filter(|b| b.tenant_id == tenant.id)
+            .ok_or(BackupError::NotFound)?;
+        if backup.state != BackupState::Done {
+            return Err(BackupError::NotStored(backup.state.as_str()));
+        }
+        Ok((tenant, backup))
     }
 
     /// One backup.

@@ -11,6 +11,7 @@ use crate::backups::BackupService;
 use crate::cli::{BackupArgs, BackupCommand};
 use crate::config::DbConfig;
 use crate::serve;
+use crate::storage::Storage;
 
 use super::tenant::operator;
 
@@ -20,7 +21,8 @@ const POLL: Duration = Duration::from_millis(500);
 pub async fn run(db: &DbConfig, args: BackupArgs) -> anyhow::Result<()> {
     args.storage.check()?;
     let database = serve::open_database(db).await?;
-    let backups = BackupService::new(database.pool.clone(), args.storage.is_on());
+    let storage = Storage::from_config(&args.storage)?;
+    let backups = BackupService::new(database.pool.clone(), storage);
     match args.command {
         BackupCommand::Now { store, wait } => {
             let mut view = backups
@@ -38,6 +40,16 @@ pub async fn run(db: &DbConfig, args: BackupArgs) -> anyhow::Result<()> {
             if view.state == BackupState::Failed {
                 bail!("backup {} failed", view.id);
             }
+        }
+        BackupCommand::Restore {
+            store,
+            backup,
+            confirm,
+        } => {
+            let job = backups
+                .restore(&operator(), &store, &backup, &confirm)
+                .await?;
+            println!("restore of backup {backup} into {store} queued as job {job}");
         }
         BackupCommand::List { store } => {
             for view in backups.list(&store).await? {

@@ -3,6 +3,7 @@
 pub mod api_v1;
 pub mod client_addr;
 pub mod csrf;
+pub mod downloads;
 pub mod health;
 pub mod progress;
 pub mod rollout_stream;
@@ -95,6 +96,10 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
         .route(
             "/api/rollouts/{id}/events",
             get(rollout_stream::rollout_events),
+        )
+        .route(
+            "/stores/{subdomain}/backups/{id}/download",
+            get(downloads::backup_download),
         )
         .merge(outside)
         .merge(app)

@@ -68,6 +68,9 @@ fn classification() -> BTreeMap<&'static str, Access> {
         ("signup/pay", Owner),
         ("signup/progress", Owner),
         ("signup/subdomain_available", Public),
+        ("stores/backups", Owner),
+        ("stores/backups/create", Owner),
+        ("stores/backups/restore", Owner),
         ("stores/billing-portal", Owner),
         ("stores/list", User),
         ("stores/overview", Owner),
@@ -127,6 +130,8 @@ async fn no_server_function_answers_someone_who_may_not_call_it(backend: Backend
         "SELECT COUNT(*) FROM releases",
         "SELECT COUNT(*) FROM api_tokens",
         "SELECT COUNT(*) FROM rollouts",
+        "SELECT COUNT(*) FROM backups",
+        "SELECT COUNT(*) FROM restores",
     ];
     let mut before = Vec::new();
     for sql in counts {
@@ -166,6 +171,7 @@ async fn no_server_function_answers_someone_who_may_not_call_it(backend: Backend
                 ("bake_secs", "0"),
                 ("budget_percent", "2"),
                 ("timeout_secs", "60"),
+                ("backup_id", job_id.as_str()),
             ];
             let by_visitor = post(&app, &visitor, path, &form).await.status();
             let by_customer = post(&app, &mallory, path, &form).await.status();

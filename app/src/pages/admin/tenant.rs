@@ -5,10 +5,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::backups::RestoreBackup;
 use crate::api::tenants::{
     tenant_page, CancelTenantJob, DeleteTenant, PinTenant, ReprovisionTenant, ResumeTenant,
     RetryTenantJob, SetCanary, SetSelfHeal, SuspendTenant,
 };
+use crate::components::backups::BackupsPanel;
 use crate::components::form_error::FormError;
 use crate::components::load_error::{answer_page, AdminLoadError};
 use crate::components::progress::JobProgressView;
@@ -31,6 +33,7 @@ pub fn AdminTenantPage() -> impl IntoView {
     let self_heal = ServerAction::<SetSelfHeal>::new();
     let pin = ServerAction::<PinTenant>::new();
     let canary = ServerAction::<SetCanary>::new();
+    let restore = ServerAction::<RestoreBackup>::new();
     let version = Signal::derive(move || {
         refresh.get()
             + delete.version().get() as u32
@@ -42,6 +45,7 @@ pub fn AdminTenantPage() -> impl IntoView {
             + self_heal.version().get() as u32
             + pin.version().get() as u32
             + canary.version().get() as u32
+            + restore.version().get() as u32
     });
     let action_error = Signal::derive(move || {
         [
@@ -138,6 +142,7 @@ pub fn AdminTenantPage() -> impl IntoView {
                                         <JobProgressView initial=progress on_finish=move |()| refresh.update(|n| *n += 1)/>
                                     }
                                 })}
+                                <BackupsPanel subdomain=t.subdomain.clone() restore/>
                                 {failed.then(move || view! {
                                     <ActionForm action=retry attr:class="row-form">
                                         <input type="hidden" name="subdomain" value=retry_name/>

@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::backups::RestoreBackup;
 use crate::api::stores::{store_overview, store_settings, BillingPortal, SaveSettings};
+use crate::components::backups::BackupsPanel;
 use crate::components::form_error::FormError;
 use crate::components::load_error::answer_page;
 use crate::components::progress::JobProgressView;
@@ -87,8 +89,16 @@ pub fn StorePage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let save = ServerAction::<SaveSettings>::new();
     let portal = ServerAction::<BillingPortal>::new();
+    let restore = ServerAction::<RestoreBackup>::new();
     let overview = Resource::new(
-        move || (subdomain(), refresh.get(), save.version().get()),
+        move || {
+            (
+                subdomain(),
+                refresh.get(),
+                save.version().get(),
+                restore.version().get(),
+            )
+        },
         |(subdomain, ..)| store_overview(subdomain),
     );
     let settings = Resource::new(
@@ -132,6 +142,7 @@ pub fn StorePage() -> impl IntoView {
                                         <JobProgressView initial=progress on_finish=move |()| refresh.update(|n| *n += 1)/>
                                     }
                                 })}
+                                <BackupsPanel subdomain=name.clone() restore/>
                                 {data.billing.then(move || view! {
                                     <h2>"Billing"</h2>
                                     <ActionForm action=portal attr:class="row-form">

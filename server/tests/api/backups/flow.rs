@@ -41,6 +41,11 @@ pub(crate) async fn backing_app(
     Some((app, admin))
 }
 
+/// The storage the test server backs up to.
+pub(crate) fn storage_of(app: &TestApp) -> Storage {
+    Storage::from_config(&app.config.storage).unwrap().unwrap()
+}
+
 /// A ready store with a subdomain no other test uses (its database is on the shared server).
 pub(crate) async fn ready_store(app: &TestApp, prefix: &str) -> String {
     let subdomain = format!(
@@ -96,7 +101,7 @@ async fn a_backup_holds_the_stores_data_with_the_size_and_hash_recorded(backend:
     )
     .await;
 
-    let backups = BackupService::new(app.pool().await, true);
+    let backups = BackupService::new(app.pool().await, Some(storage_of(&app)));
     let asked = backups
         .request(&operator(), &store, BackupKind::Manual)
         .await
@@ -165,7 +170,7 @@ async fn storage_that_refuses_the_upload_fails_the_backup_after_its_tries(backen
         return;
     };
     let store = ready_store(&app, "bkw").await;
-    let backups = BackupService::new(app.pool().await, true);
+    let backups = BackupService::new(app.pool().await, Some(storage_of(&app)));
     let asked = backups
         .request(&operator(), &store, BackupKind::Manual)
         .await
@@ -226,7 +231,7 @@ async fn a_restore_in_place_puts_the_backed_up_data_back_after_saving_the_curren
          INSERT INTO products VALUES ('teapot', 1200), ('kettle', 3400);",
     )
     .await;
-    let backups = BackupService::new(app.pool().await, true);
+    let backups = BackupService::new(app.pool().await, Some(storage_of(&app)));
     let first = backups
         .request(&operator(), &store, BackupKind::Manual)
         .await

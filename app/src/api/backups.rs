@@ -1,0 +1,62 @@
+//! A store's backups, for its owner and admins: the list, "back up now" and restoring one.
+//! Downloads are a plain link (`/stores/<subdomain>/backups/<id>/download`), served outside
+//! the server functions, for the owner alone.
+
+use leptos::prelude::*;
+
+use crate::domain::backup::{BackupView, StoreBackups};
+use crate::domain::JobId;
+use crate::error::AppError;
+
+/// The store's backups; its owner or an admin (anyone else: 404).
+#[server(prefix = "/api", endpoint = "stores/backups")]
+pub async fn list_backups(subdomain: String) -> Result<StoreBackups, AppError> {
+    use crate::api::guard::{answer, require_tenant_access, services};
+
+    answer(
+        async {
+            let user = require_tenant_access(&subdomain).await?;
+            let services = services()?;
+            let owner = services.stores.owner_id(&subdomain).await?;
+            let downloadable = owner.as_ref() == Some(&user.id);
+            services.backups.of_store(&subdomain, downloadable).await
+        }
+        .await,
+    )
+}
+
+/// Backs the store up now; its owner or an admin.
+#[server(prefix = "/api", endpoint = "stores/backups/create")]
+pub async fn back_up_now(subdomain: String) -> Result<BackupView, AppError> {
+    use crate::api::guard::{actor, answer, require_tenant_access, services};
+
+    answer(
+        async {
+            let user = require_tenant_access(&subdomain).await?;
+            services()?.backups.back_up(&actor(&user), &subdomain).await
+        }
+        .await,
+    )
+}
+
+/// Restores a stored backup into the store, confirmed by typing its subdomain; its owner or an
+/// admin. The store's page then follows the restore job.
+#[server(prefix = "/api", endpoint = "stores/backups/restore")]
+pub async fn restore_backup(
+    subdomain: String,
+    backup_id: String,
+    confirm: String,
+) -> Result<JobId, AppError> {
+    use crate::api::guard::{actor, answer, require_tenant_access, services};
+
+    answer(
+        async {
+            let user = require_tenant_access(&subdomain).await?;
+            services()?
+                .backups
+                .restore(&actor(&user), &subdomain, &backup_id, &confirm)
+                .await
+        }
+        .await,
+    )
+}

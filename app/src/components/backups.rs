@@ -1,0 +1,125 @@
+//! A store's backups on its owner's page and the admin's: "back up now", each backup's kind,
+//! state and size, a download link for the owner, and a restore confirmed by typing the
+//! store's subdomain. While a backup is under way the list is read again every two seconds
+//! (without JavaScript the page refreshes itself).
+
+use leptos::prelude::*;
+
+use crate::api::backups::{list_backups, BackUpNow, RestoreBackup};
+use crate::components::form_error::FormError;
+use crate::domain::backup::{size_text, BackupState, BackupView, StoreBackups};
+
+/// One backup's row.
+#[component]
+fn BackupRow(
+    backup: BackupView,
+    subdomain: String,
+    downloadable: bool,
+    restore: ServerAction<RestoreBackup>,
+) -> impl IntoView {
+    let stored = backup.state == BackupState::Done;
+    let download = format!("/stores/{subdomain}/backups/{}/download", backup.id);
+    let size = backup.size.map(size_text).unwrap_or_default();
+    let label = format!("Type {subdomain} to restore this backup");
+    let (row, id) = (format!("backup-{}", backup.id), backup.id);
+    view! {
+        <tr data-testid=row>
+            <td><time>{backup.created_at}</time></td>
+            <td>{backup.kind.as_str().replace('_', "-")}</td>
+            <td><span class=format!("state backup-{}", backup.state.as_str())>{backup.state.as_str()}</span>
+                {backup.error.map(|e| view! { <small class="form-error">" "{e}</small> })}</td>
+            <td>{size}</td>
+            <td>{(stored && downloadable).then(|| view! { <a href=download>"Download"</a> })}</td>
+            <td>{stored.then(move || view! {
+                <ActionForm action=restore attr:class="row-form">
+                    <input type="hidden" name="subdomain" value=subdomain.clone()/>
+                    <input type="hidden" name="backup_id" value=id.clone()/>
+                    <input name="confirm" required aria-label=label.clone() placeholder=subdomain.clone() autocomplete="off"/>
+                    <button type="submit" class="danger">"Restore"</button>
+                </ActionForm>
+            })}</td>
+        </tr>
+    }
+}
+
+/// The store's backups.
+#[component]
+pub fn BackupsPanel(subdomain: String, restore: ServerAction<RestoreBackup>) -> impl IntoView {
+    let create = ServerAction::<BackUpNow>::new();
+    let refresh = RwSignal::new(0u32);
+    let named = subdomain.clone();
+    let list = Resource::new(
+        move || {
+            (
+                named.clone(),
+                create.version().get(),
+                restore.version().get(),
+                refresh.get(),
+            )
+        },
+        |(subdomain, ..)| list_backups(subdomain),
+    );
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if list.with(|l| matches!(l, Some(Ok(b)) if under_way(b))) {
+            set_timeout(
+                move || refresh.try_update(|n| *n += 1).unwrap_or_default(),
+                std::time::Duration::from_secs(2),
+            );
+        }
+    });
+    let error = Signal::derive(move || {
+        create
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| restore.value().get().and_then(Result::err))
+    });
+    view! {
+        <h2>"Backups"</h2>
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let subdomain = subdomain.clone();
+                Suspend::new(async move {
+                    let data = match list.await {
+                        Ok(data) => data,
+                        Err(error) => return view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                    };
+                    if !data.enabled {
+                        return view! { <p data-testid="backups-off">"Backups are off: no object storage is configured."</p> }.into_any();
+                    }
+                    let live = under_way(&data);
+                    let downloadable = data.downloadable;
+                    let rows_subdomain = subdomain.clone();
+                    view! {
+                        {live.then(|| view! { <noscript inner_html=r#"<meta http-equiv="refresh" content="2">"#></noscript> })}
+                        <ActionForm action=create attr:class="row-form">
+                            <input type="hidden" name="subdomain" value=subdomain.clone()/>
+                            <button type="submit" data-testid="back-up-now">"Back up now"</button>
+                        </ActionForm>
+                        <FormError error/>
+                        {if data.backups.is_empty() {
+                            view! { <p>"No backup yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table data-testid="backups">
+                                    <thead><tr><th>"Taken"</th><th>"Why"</th><th>"State"</th><th>"Size"</th><th></th><th></th></tr></thead>
+                                    <tbody>
+                                        {data.backups.into_iter().map(|backup| view! {
+                                            <BackupRow backup subdomain=rows_subdomain.clone() downloadable restore/>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                    }.into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Whether any backup may still change by itself.
+fn under_way(backups: &StoreBackups) -> bool {
+    backups.backups.iter().any(|b| !b.state.is_final())
+}

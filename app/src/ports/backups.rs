@@ -1,0 +1,35 @@
+//! Backups of a store, as its owner and admins use them.
+
+use async_trait::async_trait;
+
+use crate::domain::backup::{BackupView, StoreBackups};
+use crate::domain::{Actor, JobId};
+use crate::error::AppError;
+
+/// Backing up and restoring a store.
+#[async_trait]
+pub trait Backups: Send + Sync {
+    /// The store's backups; `downloadable` when the viewer is its owner.
+    async fn of_store(&self, subdomain: &str, downloadable: bool)
+        -> Result<StoreBackups, AppError>;
+
+    /// Backs the store up now.
+    async fn back_up(&self, actor: &Actor, subdomain: &str) -> Result<BackupView, AppError>;
+
+    /// Restores a stored backup into its store, confirmed by typing the store's subdomain.
+    async fn restore(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        backup_id: &str,
+        confirm: &str,
+    ) -> Result<JobId, AppError>;
+
+    /// A short-lived link to download a stored backup of the store; audited.
+    async fn download_link(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        backup_id: &str,
+    ) -> Result<String, AppError>;
+}
