@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod audit;
 pub mod backup;
+pub mod backup_schedule;
 pub mod blueprint;
 pub mod clock;
 pub mod email;
