@@ -30,9 +30,10 @@ pub enum ControlBackupError {
     /// Storage settings that do not go together.
     #[error("object storage settings: {0}")]
     Settings(StorageConfigError),
-    /// The storage refused or could not be reached.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
+    /// The storage refused or could not be reached. Its text already holds its causes, so it
+    /// is not repeated as a source.
+    #[error("{0}")]
+    Storage(StorageError),
     /// Nothing is stored at the address.
     #[error("there is no backup at {0}")]
     Missing(ObjectAddress),
@@ -83,6 +84,12 @@ pub enum ControlBackupError {
          --db-backup-to (STOREFLEET_DB_BACKUP_EVERY_HOURS, STOREFLEET_DB_BACKUP_TO)"
     )]
     HalfSchedule,
+}
+
+impl From<StorageError> for ControlBackupError {
+    fn from(error: StorageError) -> Self {
+        Self::Storage(error)
+    }
 }
 
 /// The result of backing up or restoring.

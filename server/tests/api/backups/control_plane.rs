@@ -12,6 +12,7 @@ use crate::support::{Backend, TestDb};
 on_both_databases!(
     a_restore_brings_back_the_data_backed_up,
     a_restore_without_yes_changes_nothing,
+    what_is_not_a_backup_is_refused_and_changes_nothing,
     wrong_keys_fail_clearly_without_the_secret,
 );
 
@@ -269,4 +270,38 @@ async fn wrong_keys_fail_clearly_without_the_secret(backend: Backend) {
     let (ok, _, said) = db_command(&db.url, Vec::new(), &["backup", "--to", to.as_str()]).await;
     assert!(!ok);
     assert!(said.contains("no object storage is configured"), "{said}");
+}
+
+async fn what_is_not_a_backup_is_refused_and_changes_nothing(backend: Backend) {
+    let Some(config) = s3_config() else {
+        return;
+    };
+    let Some(db) = database(backend).await else {
+        return;
+    };
+    let garbage = vec![7u8; 100_000];
+    Storage::from_config(&config)
+        .unwrap()
+        .unwrap()
+        .upload("garbage.dump", garbage.as_slice())
+        .await
+        .unwrap();
+    let from = address(&config, "garbage.dump");
+
+    let (ok, _, said) = db_command(
+        &db.url,
+        storage_flags(&config),
+        &["restore", "--from", from.as_str(), "--yes"],
+    )
+    .await;
+    assert!(!ok);
+    let expected = match backend {
+        Backend::Sqlite => format!("{from} is not a storefleet SQLite database"),
+        Backend::Postgres => "pg_restore failed".to_owned(),
+    };
+    assert!(said.contains(&expected), "{said}");
+    assert_eq!(
+        emails(&db.url).await,
+        ["ada@example.com", "grace@example.com"]
+    );
 }
