@@ -49,6 +49,8 @@ pub enum Command {
     /// Back up stores' databases to object storage, and list their backups. A running
     /// `storefleet serve` with storage configured takes them.
     Backup(BackupArgs),
+    /// Back up the control plane's own database to object storage, and restore it.
+    Db(DbArgs),
     /// Measure the control plane against an in-process simulated cluster and a throw-away
     /// database (the global `--database-url` is not used).
     #[command(subcommand)]
@@ -97,6 +99,39 @@ pub enum BackupCommand {
     Show {
         /// Its id.
         id: String,
+    },
+}
+
+/// `storefleet db …` and the storage it needs.
+#[derive(Debug, clap::Args)]
+pub struct DbArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: DbCommand,
+    /// How to reach the storage; the bucket is the one in the address.
+    #[command(flatten)]
+    pub storage: crate::storage::StorageConfig,
+}
+
+/// Commands on the control plane's own database.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Back the database up now (online: the server may run) and print the object's key, size
+    /// and SHA-256.
+    Backup {
+        /// Where: `s3://BUCKET/KEY`, the whole key (the bucket and prefix settings do not
+        /// apply).
+        #[arg(long)]
+        to: String,
+    },
+    /// Replace the whole database with a backup. Stop every `storefleet serve` using it first.
+    Restore {
+        /// The backup: `s3://BUCKET/KEY`, as `db backup` printed it.
+        #[arg(long)]
+        from: String,
+        /// Yes, replace the database (refused without).
+        #[arg(long)]
+        yes: bool,
     },
 }
 

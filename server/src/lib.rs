@@ -13,6 +13,7 @@ pub mod clock;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod control_backup;
 pub mod db;
 pub mod dns;
 pub mod http;

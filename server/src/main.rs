@@ -55,6 +55,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(command) => commands::token::run(&cli.db, command).await,
         Command::Rollout(command) => commands::rollout::run(&cli.db, command).await,
         Command::Backup(args) => commands::backup::run(&cli.db, args).await,
+        Command::Db(args) => commands::db::run(&cli.db, args).await,
         Command::Bench(command) => commands::bench::run(command).await,
     }
 }

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bench_admin;
 pub mod bench_reconcile;
 pub mod bench_rollout;
+pub mod db;
 pub mod manifests;
 pub mod release;
 pub mod rollout;

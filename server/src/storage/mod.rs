@@ -16,7 +16,7 @@ use object_store::signer::Signer;
 use object_store::{ObjectStore, WriteMultipart};
 use reqwest::Method;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use url::Url;
 
 pub use config::{StorageConfig, StorageConfigError};
@@ -171,5 +171,29 @@ impl Storage {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Writes `key` as stored into `writer` as a stream, hashing as it goes, never holding it
+    /// whole in memory; [`object_store::Error::NotFound`] when there is no such object.
+    pub async fn download(
+        &self,
+        key: &str,
+        mut writer: impl AsyncWrite + Unpin,
+    ) -> Result<ObjectDigest, StorageError> {
+        let found = self.store.get(&self.path(key)).await?;
+        let mut hash = Sha256::new();
+        let mut size = 0u64;
+        let mut chunks = found.into_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            size += chunk.len() as u64;
+            hash.update(&chunk);
+            writer.write_all(&chunk).await?;
+        }
+        writer.flush().await?;
+        Ok(ObjectDigest {
+            size,
+            sha256: hex::encode(hash.finalize()),
+        })
     }
 }
