@@ -169,6 +169,9 @@ pub struct ServeConfig {
     /// Object storage for backups (off without a bucket).
     #[command(flatten)]
     pub storage: crate::storage::StorageConfig,
+    /// Scheduled backups of the control plane's own database (off unless both are set).
+    #[command(flatten)]
+    pub db_backup: crate::control_backup::ScheduleConfig,
     /// Billing through Stripe (off without keys). Boxed: it is large and the serve command
     /// is one variant among small ones.
     #[command(flatten)]

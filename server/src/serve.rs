@@ -57,6 +57,8 @@ pub struct Running {
     rollouts: JoinHandle<()>,
     /// The backup worker, when storage is configured; stops with the job worker.
     backups: Option<JoinHandle<()>>,
+    /// Scheduled backups of the control plane's database, when asked for.
+    db_backups: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -79,6 +81,11 @@ impl Running {
         self.rollouts.await.context("rollout driver panicked")?;
         if let Some(backups) = self.backups {
             backups.await.context("backup worker panicked")?;
+        }
+        if let Some(db_backups) = self.db_backups {
+            db_backups
+                .await
+                .context("scheduled database backups panicked")?;
         }
         if let Some(cluster) = self.simulated {
             cluster.stop().await?;
@@ -139,6 +146,10 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .context("DNS settings")?;
     let keyring = secrets_ready(&database, config).await?;
     config.storage.check().context("object storage settings")?;
+    config
+        .db_backup
+        .plan()
+        .context("scheduled backups of the control plane's database")?;
     let storage = Storage::from_config(&config.storage).context("object storage settings")?;
     if storage.is_none() {
         tracing::warn!("no object storage is configured (STOREFLEET_S3_BUCKET): backups are off");
@@ -224,6 +235,12 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         },
     );
     let rollouts = tokio::spawn(driver.run(worker_stopped.clone()));
+    let db_backups = crate::control_backup::spawn(
+        db,
+        &config.storage,
+        &config.db_backup,
+        worker_stopped.clone(),
+    );
     let worker = tokio::spawn(worker.run(worker_stopped));
     let sweeper = tokio::spawn(sweep_sessions(database));
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -252,6 +269,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         reconciler,
         rollouts,
         backups,
+        db_backups,
     })
 }
 

@@ -134,6 +134,7 @@ pub fn test_config() -> ServeConfig {
         dns: Box::default(),
         billing: Box::new(server::billing::BillingConfig::off()),
         storage: server::storage::StorageConfig::default(),
+        db_backup: server::control_backup::ScheduleConfig::default(),
         secrets: server::secrets::SecretKeyConfig::with_key(TEST_SECRET_KEY),
     }
 }
