@@ -7,14 +7,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::domain::backup::BackupState;
+use app::domain::backup::{BackupKind, BackupState};
+use app::domain::backup_schedule::BackupSchedule;
 use app::domain::TenantState;
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
-use super::job_name;
+use super::{job_name, object_key};
 use crate::clock::now_ms;
-use crate::db::backups::{self, BackupRecord};
+use crate::db::backups::{self, BackupRecord, NewBackup};
 use crate::db::{lease, tenants, DbError};
 use crate::provision::engine::data_jobs::{DataTask, TaskState};
 use crate::provision::engine::Engine;
@@ -96,9 +97,11 @@ impl BackupWorker {
         }
     }
 
-    /// Takes one turn of every backup due now; returns how many it took.
+    /// Queues the scheduled backups due now, then takes one turn of every backup due now;
+    /// returns how many turns it took.
     pub async fn run_due(&self) -> Result<usize, DbError> {
         let now = now_ms();
+        self.schedule(now).await?;
         let mut turns = 0;
         for id in backups::due(&self.pool, now, 20).await? {
             let token = lease::token(&self.owner);
@@ -113,6 +116,51 @@ impl BackupWorker {
             turns += 1;
         }
         Ok(turns)
+    }
+
+    /// Queues a scheduled backup of each ready store whose moment has come, and plans its
+    /// next one; a store never planned gets its first moment.
+    async fn schedule(&self, now: i64) -> Result<(), DbError> {
+        for due in backups::schedule_due(&self.pool, now, 100).await? {
+            let schedule = match BackupSchedule::parse(&due.schedule) {
+                Ok(schedule) => schedule,
+                Err(problem) => {
+                    tracing::warn!(store = %due.tenant_id, %problem, "no scheduled backups");
+                    let tomorrow = now + 24 * 3_600_000;
+                    backups::plan_next(
+                        &self.pool,
+                        &due.tenant_id,
+                        due.next_backup_at,
+                        tomorrow,
+                        None,
+                        now,
+                    )
+                    .await?;
+                    continue;
+                }
+            };
+            let next_at = schedule.next_after(&due.tenant_id, now);
+            let id = uuid::Uuid::new_v4().to_string();
+            let key = object_key(&due.tenant_id, &id);
+            let backup = NewBackup {
+                id: &id,
+                tenant_id: &due.tenant_id,
+                kind: BackupKind::Scheduled,
+                object_key: &key,
+                requested_by: "schedule",
+            };
+            let take = due.next_backup_at.is_some().then_some(&backup);
+            backups::plan_next(
+                &self.pool,
+                &due.tenant_id,
+                due.next_backup_at,
+                next_at,
+                take,
+                now,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     async fn turn(&self, id: &str, token: &str) -> Result<(), DbError> {

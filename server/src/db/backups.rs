@@ -234,3 +234,70 @@ pub async fn later(pool: &AnyPool, id: &str, token: &str, next_at: i64) -> Resul
         .execute(pool)
         .await
 }
+
+/// A ready tenant whose scheduled backup is due, or not planned yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheduled {
+    /// The tenant.
+    pub tenant_id: String,
+    /// When its backup was due; `None`: never planned.
+    pub next_backup_at: Option<i64>,
+    /// Its plan's schedule, in cron notation.
+    pub schedule: String,
+}
+
+/// Ready tenants whose scheduled backup is due at `now`, or was never planned; at most `limit`.
+pub async fn schedule_due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<Scheduled>> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.next_backup_at, p.backup_schedule FROM tenants t \
+         JOIN plans p ON p.name = t.plan \
+         WHERE t.state = 'ready' AND (t.next_backup_at IS NULL OR t.next_backup_at <= $1) \
+         ORDER BY t.next_backup_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Scheduled {
+                tenant_id: row.try_get("id")?,
+                next_backup_at: row.try_get("next_backup_at")?,
+                schedule: row.try_get("backup_schedule")?,
+            })
+        })
+        .collect()
+}
+
+/// Plans a tenant's next scheduled backup for `next_at` and, with `backup`, queues the one due
+/// now — in one transaction, and only if the plan was still `was` (another worker did not get
+/// there first). True when this caller did it.
+pub async fn plan_next(
+    pool: &AnyPool,
+    tenant_id: &str,
+    was: Option<i64>,
+    next_at: i64,
+    backup: Option<&NewBackup<'_>>,
+    now: i64,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let planned = sqlx::query(
+        "UPDATE tenants SET next_backup_at = $3 WHERE id = $1 \
+         AND (next_backup_at = $2 OR (next_backup_at IS NULL AND $2 IS NULL))",
+    )
+    .bind(tenant_id)
+    .bind(was)
+    .bind(next_at)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !planned {
+        return Ok(false);
+    }
+    if let Some(backup) = backup {
+        insert(&mut *tx, backup, now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
