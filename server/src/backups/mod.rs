@@ -3,6 +3,7 @@
 //! to a link minted for one object, and recorded once storage holds them.
 
 pub mod error;
+pub mod retention;
 pub mod service;
 pub mod view;
 pub mod worker;
