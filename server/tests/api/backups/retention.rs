@@ -1,6 +1,7 @@
 //! The retention sweep against real peers: a year of daily backups of one store, pruned with
 //! a fixed clock, leaves exactly the grandfather-father-son set in the catalogue and in
-//! SeaweedFS; a second sweep removes nothing; unreachable storage removes nothing at all.
+//! SeaweedFS; a second sweep removes nothing; unreachable storage removes nothing at all. And
+//! each plan reads the policy it was stored with.
 
 use std::collections::BTreeSet;
 
@@ -18,6 +19,7 @@ use crate::support::{operator, Backend, TestApp};
 on_both_databases!(
     a_year_of_daily_backups_is_pruned_to_the_kept_set_in_catalogue_and_storage,
     unreachable_storage_removes_nothing_and_says_so,
+    plans_read_their_retention_and_an_unset_one_the_default,
 );
 
 const DAY_MS: i64 = 86_400_000;
@@ -205,4 +207,31 @@ async fn unreachable_storage_removes_nothing_and_says_so(backend: Backend) {
     }
     assert!(!error.to_string().contains("secret"), "{error}");
     assert_eq!(ids_in_catalogue(&app).await, before);
+}
+
+async fn plans_read_their_retention_and_an_unset_one_the_default(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let pool = app.pool().await;
+    let starter = server::db::catalog::plan(&pool, "starter")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        starter.retention,
+        Retention {
+            daily: 7,
+            weekly: 4,
+            monthly: 3,
+        }
+    );
+    // A plan stored before retention existed.
+    app.execute("UPDATE plans SET retention = NULL WHERE name = 'pro'")
+        .await;
+    let pro = server::db::catalog::plan(&pool, "pro")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pro.retention, Retention::default());
 }
