@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A plan: a blueprint, a price, quotas and a backup schedule.
+use super::retention::Retention;
+
+/// A plan: a blueprint, a price, quotas, a backup schedule and how long backups are kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// Unique name, e.g. `starter`, also a label on the tenant's namespace.
@@ -19,6 +21,9 @@ pub struct Plan {
     pub quota: Quota,
     /// Backup schedule, in cron notation.
     pub backup_schedule: String,
+    /// Which backups are kept; plans stored before retention existed read the default.
+    #[serde(default)]
+    pub retention: Retention,
 }
 
 /// Limits on everything a tenant's namespace may use, in Kubernetes quantity notation.

@@ -4,6 +4,7 @@
 
 pub mod error;
 mod port;
+pub mod retention;
 pub mod service;
 pub mod view;
 pub mod worker;

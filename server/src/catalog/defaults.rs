@@ -5,6 +5,7 @@ use app::domain::blueprint::{
     Component, HealthCheck, Mount, MountSource, Probe, Resources, VolumeSpec, Workload,
 };
 use app::domain::plan::Quota;
+use app::domain::retention::Retention;
 use app::domain::setting::{SettingKind, SettingSpec};
 use app::domain::{Blueprint, Plan};
 
@@ -171,7 +172,8 @@ pub fn store_blueprint() -> Blueprint {
     }
 }
 
-/// The default plans, `starter` and `pro`, both on the `store` blueprint. Their quotas hold
+/// The default plans, `starter` and `pro`, both on the `store` blueprint; a starter store keeps
+/// three months of backups, a pro store a year. Their quotas hold
 /// the blueprint with room for a rolling update (`catalog::fit` checks it).
 pub fn plans() -> Vec<Plan> {
     vec![
@@ -189,6 +191,11 @@ pub fn plans() -> Vec<Plan> {
                 pods: 10,
             },
             backup_schedule: "0 3 * * *".into(),
+            retention: Retention {
+                daily: 7,
+                weekly: 4,
+                monthly: 3,
+            },
         },
         Plan {
             name: "pro".into(),
@@ -203,6 +210,11 @@ pub fn plans() -> Vec<Plan> {
                 pods: 30,
             },
             backup_schedule: "0 */6 * * *".into(),
+            retention: Retention {
+                daily: 14,
+                weekly: 8,
+                monthly: 12,
+            },
         },
     ]
 }

@@ -301,3 +301,50 @@ pub async fn plan_next(
     tx.commit().await?;
     Ok(true)
 }
+
+/// A finished backup as a retention sweep weighs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinishedBackup {
+    /// Its id.
+    pub id: String,
+    /// Done or failed.
+    pub state: BackupState,
+    /// Its key in the storage.
+    pub object_key: String,
+    /// When it was asked for: the time retention counts it at.
+    pub created_at: i64,
+}
+
+/// A tenant's done and failed backups, oldest first.
+pub async fn finished_of_tenant(pool: &AnyPool, tenant_id: &str) -> Result<Vec<FinishedBackup>> {
+    let rows = sqlx::query(
+        "SELECT id, state, object_key, created_at FROM backups \
+         WHERE tenant_id = $1 AND state IN ('done', 'failed') ORDER BY created_at, id",
+    )
+    .bind(tenant_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let state: String = row.try_get("state")?;
+            Ok(FinishedBackup {
+                id: row.try_get("id")?,
+                state: state
+                    .parse()
+                    .map_err(|_| DbError::Corrupt(format!("backup state {state:?}")))?,
+                object_key: row.try_get("object_key")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Removes a done or failed backup from the catalogue; false when there was none (a queued
+/// or running backup is never removed).
+pub async fn delete_finished(pool: &AnyPool, id: &str) -> Result<bool> {
+    let deleted = sqlx::query("DELETE FROM backups WHERE id = $1 AND state IN ('done', 'failed')")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(deleted.rows_affected() > 0)
+}

@@ -12,6 +12,7 @@ fn corrupt(what: &str, error: serde_json::Error) -> DbError {
 
 fn plan_from_row(row: &AnyRow) -> Result<Plan> {
     let quota: String = row.try_get("quota")?;
+    let retention: Option<String> = row.try_get("retention")?;
     Ok(Plan {
         name: row.try_get("name")?,
         display_name: row.try_get("display_name")?,
@@ -20,11 +21,15 @@ fn plan_from_row(row: &AnyRow) -> Result<Plan> {
         monthly_price_cents: row.try_get("monthly_price_cents")?,
         quota: serde_json::from_str(&quota).map_err(|e| corrupt("plan quota", e))?,
         backup_schedule: row.try_get("backup_schedule")?,
+        retention: retention
+            .map(|r| serde_json::from_str(&r).map_err(|e| corrupt("plan retention", e)))
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 
-const PLAN_COLUMNS: &str =
-    "name, display_name, blueprint, price_id, monthly_price_cents, quota, backup_schedule";
+const PLAN_COLUMNS: &str = "name, display_name, blueprint, price_id, monthly_price_cents, quota, \
+    backup_schedule, retention";
 
 /// Stores the blueprint and plans unless they exist (by name); existing ones are left as the
 /// operator changed them. Runs in one transaction.
@@ -49,10 +54,12 @@ pub async fn seed(
     }
     for (position, plan) in plans.iter().enumerate() {
         let quota = serde_json::to_string(&plan.quota).map_err(|e| corrupt("quota", e))?;
+        let retention =
+            serde_json::to_string(&plan.retention).map_err(|e| corrupt("retention", e))?;
         sqlx::query(
             "INSERT INTO plans (name, display_name, blueprint, price_id, monthly_price_cents, \
-             quota, backup_schedule, position, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING",
+             quota, backup_schedule, retention, position, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (name) DO NOTHING",
         )
         .bind(&plan.name)
         .bind(&plan.display_name)
@@ -61,6 +68,7 @@ pub async fn seed(
         .bind(plan.monthly_price_cents)
         .bind(quota)
         .bind(&plan.backup_schedule)
+        .bind(retention)
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
         .bind(now_ms)
         .execute(&mut *tx)

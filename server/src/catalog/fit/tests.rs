@@ -336,6 +336,7 @@ proptest! {
             monthly_price_cents: 0,
             quota,
             backup_schedule: "0 3 * * *".into(),
+            retention: Default::default(),
         };
         match check(&plan, &blueprint) {
             Ok(()) => prop_assert!(admitted(&plan, &blueprint), "passed but refused"),

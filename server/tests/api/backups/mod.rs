@@ -4,6 +4,7 @@
 mod control_plane;
 mod flow;
 mod pages;
+mod retention;
 mod storage;
 
 use server::dns::secret::Secret;
