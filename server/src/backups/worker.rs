@@ -9,14 +9,16 @@ use std::time::Duration;
 
 use app::domain::backup::{BackupKind, BackupState};
 use app::domain::backup_schedule::BackupSchedule;
+use app::domain::Retention;
 use app::domain::TenantState;
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
-use super::{job_name, object_key};
+use super::{job_name, object_key, retention};
 use crate::clock::now_ms;
 use crate::db::backups::{self, BackupRecord, NewBackup};
-use crate::db::{lease, tenants, DbError};
+use crate::db::tenants::TenantRecord;
+use crate::db::{catalog, lease, tenants, DbError};
 use crate::provision::engine::data_jobs::{DataTask, TaskState};
 use crate::provision::engine::Engine;
 use crate::storage::Storage;
@@ -270,10 +272,29 @@ impl BackupWorker {
                 {
                     tracing::info!(backup = %backup.id, store = %backup.subdomain, size, "backup stored");
                     let _ = self.engine.remove_data_job(&tenant, &name).await;
+                    self.prune(&tenant).await;
                 }
                 // Recorded, with the lease released: the turn's end changes nothing more.
                 Ok(Ok(()))
             }
+        }
+    }
+
+    /// Lets the store's backups go that its plan's retention no longer keeps. A failure is
+    /// logged and left to the sweep after its next backup.
+    async fn prune(&self, tenant: &TenantRecord) {
+        let policy = match catalog::plan(&self.pool, &tenant.plan).await {
+            Ok(Some(plan)) => plan.retention,
+            Ok(None) => Retention::default(),
+            Err(error) => {
+                tracing::warn!(store = %tenant.subdomain, %error, "retention not applied");
+                return;
+            }
+        };
+        if let Err(error) =
+            retention::prune(&self.pool, &self.storage, &tenant.id, &policy, now_ms()).await
+        {
+            tracing::warn!(store = %tenant.subdomain, %error, "retention not applied");
         }
     }
 

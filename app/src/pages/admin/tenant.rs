@@ -142,7 +142,6 @@ pub fn AdminTenantPage() -> impl IntoView {
                                         <JobProgressView initial=progress on_finish=move |()| refresh.update(|n| *n += 1)/>
                                     }
                                 })}
-                                <BackupsPanel subdomain=t.subdomain.clone() restore/>
                                 {failed.then(move || view! {
                                     <ActionForm action=retry attr:class="row-form">
                                         <input type="hidden" name="subdomain" value=retry_name/>
@@ -236,6 +235,7 @@ pub fn AdminTenantPage() -> impl IntoView {
             // Its own boundary, beside the page's rather than inside it: the page's data
             // reloads (a job finishing, an action) do not re-create it while it hydrates.
             <TenantInspectionView subdomain=Signal::derive(subdomain) version=version/>
+            {move || view! { <BackupsPanel subdomain=subdomain() restore/> }}
         </section>
     }
 }

@@ -142,7 +142,6 @@ pub fn StorePage() -> impl IntoView {
                                         <JobProgressView initial=progress on_finish=move |()| refresh.update(|n| *n += 1)/>
                                     }
                                 })}
-                                <BackupsPanel subdomain=name.clone() restore/>
                                 {data.billing.then(move || view! {
                                     <h2>"Billing"</h2>
                                     <ActionForm action=portal attr:class="row-form">
@@ -176,6 +175,7 @@ pub fn StorePage() -> impl IntoView {
                     })
                 })}
             </Suspense>
+            {move || view! { <BackupsPanel subdomain=subdomain() restore/> }}
         </section>
     }
 }
