@@ -22,6 +22,27 @@ process.env.E2E_DATA_DIR ||= mkdtempSync(path.join(tmpdir(), 'storefleet-e2e-'))
 const billing = await billingPeers(root);
 const bundle = /bundle\.spec\.mjs$/;
 
+/**
+ * Backups, when `scripts/test.sh` started their peers: stores get real databases on its
+ * PostgreSQL, backed up to its SeaweedFS under a prefix of the site's own.
+ */
+function backupPeers(prefix) {
+  const s3 = (process.env.STOREFLEET_TEST_S3 || '').split(/\s+/).filter(Boolean);
+  const postgres = process.env.STOREFLEET_TEST_POSTGRES_URL;
+  if (s3.length !== 4 || !postgres) return {};
+  const [endpoint, bucket, keyId, secret] = s3;
+  return {
+    STOREFLEET_SIM_POSTGRES_URL: postgres,
+    STOREFLEET_S3_ENDPOINT: endpoint,
+    STOREFLEET_S3_BUCKET: bucket,
+    STOREFLEET_S3_PREFIX: `e2e-${prefix || 'debug-'}${Date.now()}`,
+    STOREFLEET_S3_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: keyId,
+    AWS_SECRET_ACCESS_KEY: secret,
+    STOREFLEET_BACKUP_TICK_MS: '200',
+  };
+}
+
 /** One site's server, and its projects: hydrated and with JavaScript off. */
 async function site({ prefix, siteRoot, port }) {
   const base = `http://127.0.0.1:${port}`;
@@ -48,6 +69,7 @@ async function site({ prefix, siteRoot, port }) {
       // A release naming this image tag never starts: how a halted rollout is shown.
       STOREFLEET_SIM_FAILING_IMAGES: 'never-ready',
       RUST_LOG: 'warn',
+      ...backupPeers(prefix),
     },
   };
   return { base, metadata, projects, server };

@@ -464,6 +464,16 @@ pub enum TenantCommand {
         #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..))]
         owners: u32,
     },
+    /// Give a store on the simulated cluster sample data in its own database (a few products
+    /// and a `greeting` in `store_settings`), so that a backup and a restore show the same
+    /// data. Needs the simulated cluster's PostgreSQL (`STOREFLEET_SIM_POSTGRES_URL`).
+    SeedData {
+        /// Its subdomain.
+        subdomain: String,
+        /// The PostgreSQL server the simulated cluster keeps stores' databases on.
+        #[arg(long, env = "STOREFLEET_SIM_POSTGRES_URL")]
+        sim_postgres_url: String,
+    },
     /// Pin a tenant to the release it runs: rollouts leave it out, saying why.
     Pin {
         /// Its subdomain.

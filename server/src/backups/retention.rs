@@ -1,6 +1,8 @@
 //! The retention sweep: removes a tenant's backups its plan no longer keeps.
 //!
-//! Which done backups stay is [`Retention::keep`]'s choice; a failed backup is removed once
+//! Retention weighs a tenant's scheduled backups: one asked for by a person, or taken before an
+//! update, a restore or an archive, stays until someone removes it, and so does any backup a
+//! restore names. Which scheduled backups stay is [`Retention::keep`]'s choice; a failed backup is removed once
 //! it is older than the policy's horizon (nothing of that age is kept any more, and its error
 //! has had its time on the pages). Queued and running backups are never touched. Each expired
 //! backup's object is deleted from storage first and its catalogue row after, so no row is left

@@ -10,6 +10,7 @@ pub mod db;
 pub mod manifests;
 pub mod release;
 pub mod rollout;
+pub mod sample_data;
 mod scratch;
 pub mod secrets;
 pub mod tenant;

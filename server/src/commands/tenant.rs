@@ -100,6 +100,19 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        TenantCommand::SeedData {
+            subdomain,
+            sim_postgres_url,
+        } => {
+            let shown = tenants.show(&subdomain).await?;
+            let namespace = format!(
+                "{}-{}",
+                args.cluster.namespace_prefix, shown.tenant.subdomain
+            );
+            super::sample_data::seed(&sim_postgres_url, &namespace, &subdomain).await?;
+            println!("sample data written to {subdomain}'s database");
+            Ok(())
+        }
         TenantCommand::Pin { subdomain, reason } => {
             let rollouts = RolloutService::new(database.pool.clone());
             rollouts.pin(&operator(), &subdomain, Some(&reason)).await?;

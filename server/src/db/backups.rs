@@ -315,11 +315,16 @@ pub struct FinishedBackup {
     pub created_at: i64,
 }
 
-/// A tenant's done and failed backups, oldest first.
+/// A tenant's backups retention weighs, oldest first: its done scheduled backups and its
+/// failed ones. Backups asked for by people or taken before an update, a restore or an archive
+/// are not its to remove, nor is any backup a restore names.
 pub async fn finished_of_tenant(pool: &AnyPool, tenant_id: &str) -> Result<Vec<FinishedBackup>> {
     let rows = sqlx::query(
-        "SELECT id, state, object_key, created_at FROM backups \
-         WHERE tenant_id = $1 AND state IN ('done', 'failed') ORDER BY created_at, id",
+        "SELECT id, state, object_key, created_at FROM backups b \
+         WHERE tenant_id = $1 AND (state = 'failed' OR (state = 'done' AND kind = 'scheduled')) \
+         AND NOT EXISTS (SELECT 1 FROM restores r \
+                         WHERE r.backup_id = b.id OR r.saved_backup_id = b.id) \
+         ORDER BY created_at, id",
     )
     .bind(tenant_id)
     .fetch_all(pool)

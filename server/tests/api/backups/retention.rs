@@ -122,6 +122,15 @@ async fn a_year_of_daily_backups_is_pruned_to_the_kept_set_in_catalogue_and_stor
     rows.push(("queued-old".into(), "queued", FIRST_BACKUP_MS));
     rows.push(("running-old".into(), "running", FIRST_BACKUP_MS));
     insert_backups(&app, &tenant_id, &rows).await;
+    // A backup the owner asked for a year ago is theirs to remove, not retention's.
+    rows.push(("manual-old".into(), "done", FIRST_BACKUP_MS + DAY_MS / 2));
+    app.execute(&format!(
+        "INSERT INTO backups (id, tenant_id, kind, state, object_key, requested_by, created_at, \
+         next_at) VALUES ('manual-old', '{tenant_id}', 'manual', 'done', '{}', 'owner', {at}, {at})",
+        object_key(&tenant_id, "manual-old"),
+        at = FIRST_BACKUP_MS + DAY_MS / 2
+    ))
+    .await;
     let keys: Vec<String> = rows
         .iter()
         .map(|(id, _, _)| object_key(&tenant_id, id))
@@ -144,7 +153,7 @@ async fn a_year_of_daily_backups_is_pruned_to_the_kept_set_in_catalogue_and_stor
     );
 
     let mut expected: BTreeSet<String> = KEPT_DAYS.iter().map(|day| backup_id(*day)).collect();
-    expected.extend(["failed-new", "queued-old", "running-old"].map(String::from));
+    expected.extend(["failed-new", "queued-old", "running-old", "manual-old"].map(String::from));
     assert_eq!(ids_in_catalogue(&app).await, expected);
     let expected_keys: BTreeSet<String> = expected
         .iter()
