@@ -42,9 +42,13 @@ fn BackupRow(
     }
 }
 
-/// The store's backups.
+/// The store's backups, read again whenever `reload` changes (the page's job ending, say).
 #[component]
-pub fn BackupsPanel(subdomain: String, restore: ServerAction<RestoreBackup>) -> impl IntoView {
+pub fn BackupsPanel(
+    subdomain: String,
+    restore: ServerAction<RestoreBackup>,
+    #[prop(into)] reload: Signal<u32>,
+) -> impl IntoView {
     let create = ServerAction::<BackUpNow>::new();
     let refresh = RwSignal::new(0u32);
     let named = subdomain.clone();
@@ -55,6 +59,7 @@ pub fn BackupsPanel(subdomain: String, restore: ServerAction<RestoreBackup>) -> 
                 create.version().get(),
                 restore.version().get(),
                 refresh.get(),
+                reload.get(),
             )
         },
         |(subdomain, ..)| list_backups(subdomain),

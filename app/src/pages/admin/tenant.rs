@@ -235,7 +235,7 @@ pub fn AdminTenantPage() -> impl IntoView {
             // Its own boundary, beside the page's rather than inside it: the page's data
             // reloads (a job finishing, an action) do not re-create it while it hydrates.
             <TenantInspectionView subdomain=Signal::derive(subdomain) version=version/>
-            {move || view! { <BackupsPanel subdomain=subdomain() restore/> }}
+            {move || view! { <BackupsPanel subdomain=subdomain() restore reload=version/> }}
         </section>
     }
 }

@@ -175,7 +175,7 @@ pub fn StorePage() -> impl IntoView {
                     })
                 })}
             </Suspense>
-            {move || view! { <BackupsPanel subdomain=subdomain() restore/> }}
+            {move || view! { <BackupsPanel subdomain=subdomain() restore reload=refresh/> }}
         </section>
     }
 }
