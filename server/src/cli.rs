@@ -66,6 +66,9 @@ pub struct BackupArgs {
     /// Where backups are kept.
     #[command(flatten)]
     pub storage: crate::storage::StorageConfig,
+    /// How restore drills run.
+    #[command(flatten)]
+    pub drills: crate::drills::DrillConfig,
 }
 
 /// Backup commands.
@@ -99,6 +102,22 @@ pub enum BackupCommand {
     Show {
         /// Its id.
         id: String,
+    },
+    /// Drill the store's newest stored backup: restore it into a scratch database and count
+    /// its tables' rows. A running `storefleet serve` with a drill PostgreSQL runs it.
+    Drill {
+        /// The store's subdomain.
+        store: String,
+        /// Wait until the drill passed or failed; exit non-zero when it failed.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// The fleet's backups and restore drills: each store's last backup and last drill, the
+    /// stores whose last drill failed and those overdue.
+    Health {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -169,6 +169,9 @@ pub struct ServeConfig {
     /// Object storage for backups (off without a bucket).
     #[command(flatten)]
     pub storage: crate::storage::StorageConfig,
+    /// Restore drills of stores' backups (off without a PostgreSQL server for them).
+    #[command(flatten)]
+    pub drills: crate::drills::DrillConfig,
     /// Scheduled backups of the control plane's own database (off unless both are set).
     #[command(flatten)]
     pub db_backup: crate::control_backup::ScheduleConfig,

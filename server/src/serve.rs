@@ -22,6 +22,7 @@ use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
 use crate::config::{DbConfig, ServeConfig};
 use crate::db::{self, Db};
+use crate::drills::{DrillOptions, DrillWorker};
 use crate::http::{self, AppState};
 use crate::jobs::policy::RetryPolicy;
 use crate::jobs::{Worker, WorkerOptions};
@@ -59,6 +60,9 @@ pub struct Running {
     backups: Option<JoinHandle<()>>,
     /// Scheduled backups of the control plane's database, when asked for.
     db_backups: Option<JoinHandle<()>>,
+    /// The restore drill worker, when storage and the drill PostgreSQL are configured; stops
+    /// with the job worker.
+    drills: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -81,6 +85,9 @@ impl Running {
         self.rollouts.await.context("rollout driver panicked")?;
         if let Some(backups) = self.backups {
             backups.await.context("backup worker panicked")?;
+        }
+        if let Some(drills) = self.drills {
+            drills.await.context("restore drill worker panicked")?;
         }
         if let Some(db_backups) = self.db_backups {
             db_backups
@@ -131,6 +138,37 @@ async fn secrets_ready(
         ),
     }
     Ok(keyring.map(Arc::new))
+}
+
+/// Spawns the restore drill worker when storage and the drill PostgreSQL are both configured.
+fn drill_worker(
+    database: &Db,
+    config: &ServeConfig,
+    storage: Option<&Storage>,
+    stopped: watch::Receiver<bool>,
+) -> Option<JoinHandle<()>> {
+    let Some(server) = config.drills.postgres_url() else {
+        tracing::info!("no drill PostgreSQL is configured (STOREFLEET_DRILL_POSTGRES_URL): restore drills are off");
+        return None;
+    };
+    let Some(storage) = storage else {
+        tracing::warn!("restore drills are off: no object storage is configured");
+        return None;
+    };
+    let options = DrillOptions {
+        tick: Duration::from_millis(config.drills.drill_tick_ms.max(10)),
+        lease: Duration::from_secs(config.job_lease_secs.max(1)),
+        every: Duration::from_millis(u64::try_from(config.drills.every_ms()).unwrap_or(0)),
+        parallel: config.drills.drill_parallel.max(1),
+        ..DrillOptions::default()
+    };
+    let worker = DrillWorker::new(
+        database.pool.clone(),
+        storage.clone(),
+        server.to_owned(),
+        options,
+    );
+    Some(tokio::spawn(worker.run(stopped)))
 }
 
 /// Opens the database, binds the configured address and serves in the background.
@@ -216,6 +254,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         let reconciler = Reconciler::new(database.pool.clone(), engine.clone(), options);
         tokio::spawn(reconciler.run(worker_stopped.clone()))
     });
+    let drills = drill_worker(&database, config, storage.as_ref(), worker_stopped.clone());
     let backups = storage.map(|storage| {
         let options = BackupOptions {
             tick: Duration::from_millis(config.backup_tick_ms.max(10)),
@@ -270,6 +309,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         rollouts,
         backups,
         db_backups,
+        drills,
     })
 }
 

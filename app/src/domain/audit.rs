@@ -69,9 +69,11 @@ pub mod action {
     pub const BACKUP_RESTORE: &str = "backup.restore";
     /// A link to download a backup was handed out.
     pub const BACKUP_DOWNLOAD: &str = "backup.download";
+    /// A restore drill of a store's latest backup was asked for.
+    pub const BACKUP_DRILL: &str = "backup.drill";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 31] = [
+    pub const ALL: [&str; 32] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -103,6 +105,7 @@ pub mod action {
         BACKUP_CREATE,
         BACKUP_RESTORE,
         BACKUP_DOWNLOAD,
+        BACKUP_DRILL,
     ];
 }
 

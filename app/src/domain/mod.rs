@@ -6,6 +6,7 @@ pub mod backup;
 pub mod backup_schedule;
 pub mod blueprint;
 pub mod clock;
+pub mod drill;
 pub mod email;
 pub mod health;
 pub mod ids;

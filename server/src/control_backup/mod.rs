@@ -4,7 +4,7 @@
 //! database, so it wants the server stopped and the operator's confirmation.
 
 mod address;
-mod postgres;
+pub(crate) mod postgres;
 mod schedule;
 mod sqlite;
 

@@ -113,7 +113,7 @@ pub(super) async fn restore(
 
 /// The tool, told how to reach the database: the URL without its password, the password in
 /// `PGPASSWORD`, never a prompt; standard error read, the process killed when dropped.
-fn command(tool: &'static str, url: &str) -> Result<Command> {
+pub(crate) fn command(tool: &'static str, url: &str) -> Result<Command> {
     let mut parsed =
         url::Url::parse(url).map_err(|_| DbError::UnsupportedUrl(crate::db::redact(url)))?;
     let password = parsed.password().map(|p| {
@@ -168,7 +168,7 @@ fn newest(names: impl Iterator<Item = String>) -> Option<String> {
 }
 
 /// The last few KiB a tool writes to standard error, read as it runs so it never blocks.
-fn tail(mut stderr: ChildStderr) -> JoinHandle<String> {
+pub(crate) fn tail(mut stderr: ChildStderr) -> JoinHandle<String> {
     tokio::spawn(async move {
         let mut kept = Vec::new();
         let mut buffer = [0u8; 1024];

@@ -353,3 +353,16 @@ pub async fn delete_finished(pool: &AnyPool, id: &str) -> Result<bool> {
         .await?;
     Ok(deleted.rows_affected() > 0)
 }
+
+/// A tenant's newest done backup.
+pub async fn latest_done(pool: &AnyPool, tenant_id: &str) -> Result<Option<BackupRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM backups b JOIN tenants t ON t.id = b.tenant_id \
+         WHERE b.tenant_id = $1 AND b.state = 'done' \
+         ORDER BY b.created_at DESC, b.id DESC LIMIT 1"
+    ))
+    .bind(tenant_id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}

@@ -8,6 +8,8 @@ pub mod billing;
 pub mod catalog;
 pub mod dns_records;
 pub mod drift;
+pub mod drill_fleet;
+pub mod drills;
 pub mod filter;
 pub mod job_events;
 pub mod jobs;

@@ -133,3 +133,13 @@ pub async fn set_role(pool: &AnyPool, id: &str, role: Role) -> Result<bool> {
         .await?;
     Ok(result.rows_affected() > 0)
 }
+
+/// The email addresses of every admin account, in order.
+pub async fn admin_emails(pool: &AnyPool) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT email FROM users WHERE role = 'admin' ORDER BY email")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get("email").map_err(Into::into))
+        .collect()
+}

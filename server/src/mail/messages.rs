@@ -18,6 +18,8 @@ pub const PAYMENT_FAILED: &str = "payment_failed";
 pub const SUSPENDED: &str = "suspended";
 /// Kind of the message sent when a store is archived.
 pub const ARCHIVED: &str = "archived";
+/// Kind of the message sent to admins when a restore drill failed.
+pub const DRILL_FAILED: &str = "drill_failed";
 
 /// The welcome message to a new account, sent at sign-up. `site_url` is where to log in
 /// (the server's public URL); left out when empty.
@@ -126,6 +128,40 @@ pub fn archived(key: &str, to: &str, subdomain: &str) -> Mail {
         ARCHIVED,
         to,
         &format!("Your store {subdomain} is archived"),
+        &body,
+    )
+}
+
+/// Tells an admin that the restore drill of the store at `subdomain` failed: its backup
+/// `backup_id`, taken at `backup_at_ms` (ms since the epoch), did not restore, for `error`.
+pub fn drill_failed(
+    key: &str,
+    to: &str,
+    subdomain: &str,
+    backup_id: &str,
+    backup_at_ms: i64,
+    error: &str,
+) -> Mail {
+    let body = [
+        Part::text(format!(
+            "The restore drill of the store {subdomain} failed: its latest backup did not \
+             restore as it should."
+        )),
+        Part::text(format!(
+            "Backup: {backup_id}, taken {}.",
+            human_time(backup_at_ms)
+        )),
+        Part::text(format!("Error: {error}")),
+        Part::text(
+            "Until a drill passes, this store's backups cannot be trusted: take a new backup \
+             and drill it again.",
+        ),
+    ];
+    render(
+        key,
+        DRILL_FAILED,
+        to,
+        &format!("Restore drill failed: {subdomain}"),
         &body,
     )
 }

@@ -135,6 +135,12 @@ pub fn test_config() -> ServeConfig {
         billing: Box::new(server::billing::BillingConfig::off()),
         storage: server::storage::StorageConfig::default(),
         db_backup: server::control_backup::ScheduleConfig::default(),
+        drills: server::drills::DrillConfig {
+            drill_postgres_url: None,
+            drill_every_hours: 168,
+            drill_parallel: 2,
+            drill_tick_ms: 100,
+        },
         secrets: server::secrets::SecretKeyConfig::with_key(TEST_SECRET_KEY),
     }
 }

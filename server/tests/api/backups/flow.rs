@@ -10,6 +10,7 @@ use app::domain::TenantState;
 use app::ports::TenantAdmin;
 use server::backups::BackupService;
 use server::cluster::sim::databases::tenant_url;
+use server::config::ServeConfig;
 use server::dns::secret::Secret;
 use server::storage::{Storage, StorageConfig};
 use sha2::{Digest, Sha256};
@@ -32,11 +33,21 @@ pub(crate) async fn backing_app(
     backend: Backend,
     storage: StorageConfig,
 ) -> Option<(TestApp, String)> {
+    backing_app_with(backend, storage, |_, _| {}).await
+}
+
+/// [`backing_app`], its settings changed by `change` (given the PostgreSQL admin URL) first.
+pub(crate) async fn backing_app_with(
+    backend: Backend,
+    storage: StorageConfig,
+    change: impl FnOnce(&mut ServeConfig, &str),
+) -> Option<(TestApp, String)> {
     let admin = std::env::var("STOREFLEET_TEST_POSTGRES_URL").ok()?;
     let mut config = test_config();
     config.sim_postgres_url = Some(admin.clone());
     config.storage = storage;
     config.job_step_timeout_secs = Some(20);
+    change(&mut config, &admin);
     let app = TestApp::spawn_with(backend, config).await?;
     Some((app, admin))
 }

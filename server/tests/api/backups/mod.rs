@@ -2,6 +2,7 @@
 //! `STOREFLEET_TEST_S3="ENDPOINT BUCKET KEY_ID SECRET"`), PostgreSQL as the tenants' databases.
 
 mod control_plane;
+mod drills;
 mod flow;
 mod pages;
 mod retention;
