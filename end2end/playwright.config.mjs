@@ -40,6 +40,8 @@ function backupPeers(prefix) {
     AWS_ACCESS_KEY_ID: keyId,
     AWS_SECRET_ACCESS_KEY: secret,
     STOREFLEET_BACKUP_TICK_MS: '200',
+    STOREFLEET_DRILL_POSTGRES_URL: postgres,
+    STOREFLEET_DRILL_TICK_MS: '200',
   };
 }
 

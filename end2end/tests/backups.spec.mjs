@@ -4,7 +4,7 @@
 // refreshes itself.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { PASSWORD, expect, freshEmail, open, storefleet, test } from './support.mjs';
+import { PASSWORD, createAdmin, expect, freshEmail, logIn, open, storefleet, test } from './support.mjs';
 
 const postgres = process.env.STOREFLEET_TEST_POSTGRES_URL;
 
@@ -16,7 +16,7 @@ function storeSql(subdomain, sql) {
   return execFileSync(`/usr/lib/postgresql/${bin}/bin/psql`, [url.toString(), '-tAc', sql]).toString().trim();
 }
 
-test('an owner backs up, restores, and has the old data back', async ({ page }, testInfo) => {
+test('an owner backs up, restores, and has the old data back', async ({ page, otherPage: adminPage }, testInfo) => {
   test.skip(!postgres || !process.env.STOREFLEET_TEST_S3, 'the backup peers are not running');
   const hydrated = testInfo.project.use.javaScriptEnabled !== false;
   const tag = `${testInfo.project.name.startsWith('release-') ? 'r' : 'd'}${hydrated ? 'h' : 'n'}`;
@@ -55,4 +55,17 @@ test('an owner backs up, restores, and has the old data back', async ({ page }, 
   expect(storeSql(subdomain, greeting)).toBe(`Welcome to ${subdomain}`);
   // The data as it was just before the restore was saved first.
   await expect(page.getByTestId('backups')).toContainText('pre-restore');
+
+  // The admin sees the fleet's backup health, drills the store, and sees the restore proven.
+  const admin = freshEmail(testInfo, 'admin');
+  createAdmin(testInfo, admin);
+  await logIn(adminPage, testInfo, admin);
+  await open(adminPage, testInfo, '/admin/backups');
+  const store = adminPage.getByTestId(`health-${subdomain}`);
+  await expect(store).toBeVisible();
+  await store.getByRole('button', { name: 'Drill now' }).click();
+  await expect(async () => {
+    await open(adminPage, testInfo, '/admin/backups');
+    await expect(adminPage.getByTestId(`health-${subdomain}`)).toContainText('passed', { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
 });

@@ -16,13 +16,13 @@ use app::ports::Services;
 
 use crate::accounts::AccountService;
 use crate::audit::AuditService;
-use crate::backups::{BackupOptions, BackupService, BackupWorker};
+use crate::backups::{BackupOptions, BackupPort, BackupService, BackupWorker};
 use crate::catalog::CatalogService;
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimCluster;
 use crate::config::{DbConfig, ServeConfig};
 use crate::db::{self, Db};
-use crate::drills::{DrillOptions, DrillWorker};
+use crate::drills::{DrillOptions, DrillService, DrillWorker};
 use crate::http::{self, AppState};
 use crate::jobs::policy::RetryPolicy;
 use crate::jobs::{Worker, WorkerOptions};
@@ -391,7 +391,14 @@ fn state(
                 tokens: TokenService::new(db.pool.clone()),
                 rollouts: RolloutService::new(db.pool.clone()),
             }),
-            backups: Arc::new(BackupService::new(db.pool.clone(), storage)),
+            backups: Arc::new(BackupPort {
+                drills: DrillService::new(
+                    db.pool.clone(),
+                    storage.is_some() && config.drills.postgres_url().is_some(),
+                    config.drills.drill_every_hours,
+                ),
+                backups: BackupService::new(db.pool.clone(), storage),
+            }),
             simulated_cluster: simulated,
         },
         simulated,

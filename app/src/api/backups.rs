@@ -60,3 +60,34 @@ pub async fn restore_backup(
         .await,
     )
 }
+
+/// Every store's last backup and last restore drill, and those needing attention; admins only.
+#[server(prefix = "/api", endpoint = "admin/backups")]
+pub async fn backup_health() -> Result<crate::domain::drill::DrillHealth, AppError> {
+    use crate::api::guard::{answer, require_admin, services};
+
+    answer(
+        async {
+            require_admin().await?;
+            services()?.backups.fleet_health().await
+        }
+        .await,
+    )
+}
+
+/// Drills a store's latest backup now; admins only.
+#[server(prefix = "/api", endpoint = "admin/backups/drill")]
+pub async fn drill_now(subdomain: String) -> Result<crate::domain::drill::DrillView, AppError> {
+    use crate::api::guard::{actor, answer, require_admin, services};
+
+    answer(
+        async {
+            let user = require_admin().await?;
+            services()?
+                .backups
+                .drill_now(&actor(&user), &subdomain)
+                .await
+        }
+        .await,
+    )
+}

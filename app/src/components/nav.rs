@@ -30,6 +30,7 @@ pub fn Nav() -> impl IntoView {
                                     <A href="/admin/tenants">"Tenants"</A>
                                     <A href="/admin/rollouts">"Rollouts"</A>
                                     <A href="/admin/releases">"Releases"</A>
+                                    <A href="/admin/backups">"Backups"</A>
                                     <A href="/admin/catalog">"Plans"</A>
                                     <A href="/admin">"Accounts"</A>
                                     <A href="/admin/audit">"Audit log"</A>

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use crate::domain::backup::{BackupView, StoreBackups};
+use crate::domain::drill::{DrillHealth, DrillView};
 use crate::domain::{Actor, JobId};
 use crate::error::AppError;
 
@@ -24,6 +25,13 @@ pub trait Backups: Send + Sync {
         backup_id: &str,
         confirm: &str,
     ) -> Result<JobId, AppError>;
+
+    /// Every store's last backup and last restore drill, and the stores whose drill failed or
+    /// is overdue.
+    async fn fleet_health(&self) -> Result<DrillHealth, AppError>;
+
+    /// Drills the store's latest backup now.
+    async fn drill_now(&self, actor: &Actor, subdomain: &str) -> Result<DrillView, AppError>;
 
     /// A short-lived link to download a stored backup of the store; audited.
     async fn download_link(

@@ -3,13 +3,14 @@
 //! to a link minted for one object, and recorded once storage holds them.
 
 pub mod error;
-mod port;
+pub mod port;
 pub mod retention;
 pub mod service;
 pub mod view;
 pub mod worker;
 
 pub use error::BackupError;
+pub use port::BackupPort;
 pub use service::BackupService;
 pub use worker::{BackupOptions, BackupWorker};
 

@@ -2,29 +2,43 @@
 //! becoming the UI's once, here.
 
 use app::domain::backup::{BackupKind, BackupView, StoreBackups};
+use app::domain::drill::{DrillHealth, DrillView};
 use app::domain::{Actor, JobId};
 use app::error::AppError;
 use app::ports::Backups;
 use async_trait::async_trait;
 
 use super::BackupService;
+use crate::drills::DrillService;
+
+/// Backups and restore drills, behind the one port the store and admin pages use.
+#[derive(Clone)]
+pub struct BackupPort {
+    /// Backups and restores.
+    pub backups: BackupService,
+    /// Restore drills and the fleet's backup health.
+    pub drills: DrillService,
+}
 
 #[async_trait]
-impl Backups for BackupService {
+impl Backups for BackupPort {
     async fn of_store(
         &self,
         subdomain: &str,
         downloadable: bool,
     ) -> Result<StoreBackups, AppError> {
         Ok(StoreBackups {
-            enabled: self.is_on(),
+            enabled: self.backups.is_on(),
             downloadable,
-            backups: self.list(subdomain).await?,
+            backups: self.backups.list(subdomain).await?,
         })
     }
 
     async fn back_up(&self, actor: &Actor, subdomain: &str) -> Result<BackupView, AppError> {
-        Ok(self.request(actor, subdomain, BackupKind::Manual).await?)
+        Ok(self
+            .backups
+            .request(actor, subdomain, BackupKind::Manual)
+            .await?)
     }
 
     async fn restore(
@@ -34,7 +48,10 @@ impl Backups for BackupService {
         backup_id: &str,
         confirm: &str,
     ) -> Result<JobId, AppError> {
-        Ok(BackupService::restore(self, actor, subdomain, backup_id, confirm).await?)
+        Ok(self
+            .backups
+            .restore(actor, subdomain, backup_id, confirm)
+            .await?)
     }
 
     async fn download_link(
@@ -43,6 +60,17 @@ impl Backups for BackupService {
         subdomain: &str,
         backup_id: &str,
     ) -> Result<String, AppError> {
-        Ok(BackupService::download_link(self, actor, subdomain, backup_id).await?)
+        Ok(self
+            .backups
+            .download_link(actor, subdomain, backup_id)
+            .await?)
+    }
+
+    async fn fleet_health(&self) -> Result<DrillHealth, AppError> {
+        Ok(self.drills.health().await?)
+    }
+
+    async fn drill_now(&self, actor: &Actor, subdomain: &str) -> Result<DrillView, AppError> {
+        Ok(self.drills.drill_now(actor, subdomain).await?)
     }
 }

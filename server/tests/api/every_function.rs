@@ -32,6 +32,8 @@ fn classification() -> BTreeMap<&'static str, Access> {
     BTreeMap::from([
         ("account", User),
         ("admin/audit", Admin),
+        ("admin/backups", Admin),
+        ("admin/backups/drill", Admin),
         ("admin/catalog", Admin),
         ("admin/releases", Admin),
         ("admin/releases/create", Admin),
@@ -132,6 +134,7 @@ async fn no_server_function_answers_someone_who_may_not_call_it(backend: Backend
         "SELECT COUNT(*) FROM rollouts",
         "SELECT COUNT(*) FROM backups",
         "SELECT COUNT(*) FROM restores",
+        "SELECT COUNT(*) FROM drills",
     ];
     let mut before = Vec::new();
     for sql in counts {

@@ -1,6 +1,7 @@
 //! The admin panel.
 
 pub mod audit;
+pub mod backups;
 pub mod catalog;
 pub mod releases;
 pub mod rollout;
