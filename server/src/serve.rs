@@ -271,6 +271,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         DriveOptions {
             tick: Duration::from_millis(config.rollout_tick_ms.max(10)),
             lease: Duration::from_secs(config.job_lease_secs.max(1)),
+            backup_first: config.storage.is_on(),
         },
     );
     let rollouts = tokio::spawn(driver.run(worker_stopped.clone()));

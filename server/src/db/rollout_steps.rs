@@ -8,6 +8,7 @@ use sqlx::{any::AnyRow, AnyPool, Row};
 use app::domain::rollout::StepState;
 use app::domain::{JobKind, TenantState};
 
+use super::backups::{self, NewBackup};
 use super::rollouts::{self, RolloutRecord};
 use super::tenants::queue_release;
 use super::{DbError, Result};
@@ -31,6 +32,8 @@ pub struct StepRecord {
     pub rollback_job_id: Option<String>,
     /// Whether moving it back was refused: its store was no longer in service.
     pub back_refused: bool,
+    /// The backup taken of it before its update, once asked for.
+    pub backup_id: Option<String>,
     /// Whether its update or health gate failed.
     pub failed: bool,
     /// Why it failed, was moved back or was left out.
@@ -48,7 +51,7 @@ pub struct StepRecord {
 }
 
 const COLUMNS: &str = "s.tenant_id, t.subdomain, s.wave, s.state, s.from_release_id, s.job_id, \
-    s.rollback_job_id, s.back_refused, s.failed, s.reason, s.restarts, s.started_at, s.bake_until, \
+    s.rollback_job_id, s.back_refused, s.backup_id, s.failed, s.reason, s.restarts, s.started_at, s.bake_until, \
     s.finished_at, j.kind AS job_kind, j.step AS job_step, j.state AS job_state";
 
 /// The title of the step a running job is at.
@@ -80,6 +83,7 @@ fn from_row(row: &AnyRow) -> Result<StepRecord> {
         job_id: row.try_get("job_id")?,
         rollback_job_id: row.try_get("rollback_job_id")?,
         back_refused: row.try_get::<i64, _>("back_refused")? != 0,
+        backup_id: row.try_get("backup_id")?,
         failed: row.try_get::<i64, _>("failed")? != 0,
         reason: row.try_get("reason")?,
         restarts: row.try_get("restarts")?,
@@ -143,6 +147,35 @@ pub async fn create(
     }
     tx.commit().await?;
     Ok(Created::Started)
+}
+
+/// Asks for the backup of a waiting store before its update, once: the backup queued and the
+/// store naming it, in one transaction. False when it had one already or no longer waits.
+pub async fn back_up_first(
+    pool: &AnyPool,
+    rollout_id: &str,
+    tenant_id: &str,
+    backup: &NewBackup<'_>,
+    now: i64,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let named = sqlx::query(
+        "UPDATE rollout_tenants SET backup_id = $3 \
+         WHERE rollout_id = $1 AND tenant_id = $2 AND backup_id IS NULL AND state = 'waiting'",
+    )
+    .bind(rollout_id)
+    .bind(tenant_id)
+    .bind(backup.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !named {
+        return Ok(false);
+    }
+    backups::insert(&mut *tx, backup, now).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Whether a rollout was stored.

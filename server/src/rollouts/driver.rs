@@ -8,13 +8,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::domain::backup::{BackupKind, BackupState};
 use app::domain::rollout::turn::{decide, Step};
 use app::domain::rollout::{RolloutState, StepState};
 use app::domain::{JobState, TenantHealth};
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
+use crate::backups::object_key;
 use crate::clock::now_ms;
+use crate::db::backups::{self, NewBackup};
 use crate::db::releases;
 use crate::db::rollout_steps::{self, StepRecord, StepUpdate};
 use crate::db::rollouts::{self, Change, RolloutRecord, SETTLED};
@@ -29,6 +32,8 @@ pub struct DriveOptions {
     pub tick: Duration,
     /// How long a turn's lease lasts.
     pub lease: Duration,
+    /// Back each store up before it is updated (when backups are on).
+    pub backup_first: bool,
 }
 
 impl Default for DriveOptions {
@@ -36,6 +41,7 @@ impl Default for DriveOptions {
         Self {
             tick: Duration::from_secs(1),
             lease: Duration::from_secs(60),
+            backup_first: false,
         }
     }
 }
@@ -151,6 +157,14 @@ impl Driver {
         }
         let cause = format!("rollout {id}");
         for tenant in &turn.start {
+            if self.options.backup_first {
+                let Some(step) = step_of(tenant) else {
+                    continue;
+                };
+                if !self.backed_up(id, step, now).await? {
+                    continue;
+                }
+            }
             rollout_steps::start_update(&self.pool, id, tenant, &rollout.release_id, &cause, now)
                 .await?;
         }
@@ -315,6 +329,54 @@ impl Driver {
                 })
             }
             _ => Ok(None),
+        }
+    }
+
+    /// Whether the store's backup before its update is stored: asked for once, then awaited
+    /// (the store keeps its place, waiting, meanwhile). One that failed leaves the store out,
+    /// saying why: a store is not updated without its data saved first.
+    async fn backed_up(&self, id: &str, step: &StepRecord, now: i64) -> Result<bool, DbError> {
+        let Some(backup_id) = &step.backup_id else {
+            let backup = uuid::Uuid::new_v4().to_string();
+            let key = object_key(&step.tenant_id, &backup);
+            let new = NewBackup {
+                id: &backup,
+                tenant_id: &step.tenant_id,
+                kind: BackupKind::PreUpdate,
+                object_key: &key,
+                requested_by: &format!("rollout {id}"),
+            };
+            rollout_steps::back_up_first(&self.pool, id, &step.tenant_id, &new, now).await?;
+            return Ok(false);
+        };
+        let Some(backup) = backups::get(&self.pool, backup_id).await? else {
+            return Ok(false);
+        };
+        match backup.state {
+            BackupState::Done => Ok(true),
+            BackupState::Queued | BackupState::Running => Ok(false),
+            BackupState::Failed => {
+                let update = StepUpdate {
+                    to: StepState::Skipped,
+                    failed: false,
+                    reason: Some(format!(
+                        "its backup before the update failed: {}",
+                        backup.error.unwrap_or_else(|| "no reason given".into())
+                    )),
+                    restarts: None,
+                    bake_until: None,
+                };
+                rollout_steps::record(
+                    &self.pool,
+                    id,
+                    &step.tenant_id,
+                    StepState::Waiting,
+                    &update,
+                    now,
+                )
+                .await?;
+                Ok(false)
+            }
         }
     }
 

@@ -5,6 +5,7 @@ mod control_plane;
 mod drills;
 mod flow;
 mod pages;
+mod pre_update;
 mod retention;
 mod storage;
 
