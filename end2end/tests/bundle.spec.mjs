@@ -10,8 +10,12 @@ import { expect, test } from './support.mjs';
 // tokens and rollouts pages: the build without those three routes measured 716,854 when they
 // measured 844,295, so they cost about 127,000, most of it the data types their server
 // functions and resources carry both ways (writing their fields as static HTML saved only
-// 6,700). Raise it only with a reason, lower it when the bundle shrinks.
-const WASM_GZIP_BUDGET = 865_000;
+// 6,700). Raised to 920,000 at 913,015 (2,582,346 raw) for backups: the store pages' backups
+// panel (list, back up now, restore confirmed by the subdomain) and the admin backups page
+// (each store's last backup and drill), about 57,000 together, again mostly the serde code of
+// the views their server functions return. Raise it only with a reason, lower it when the
+// bundle shrinks.
+const WASM_GZIP_BUDGET = 920_000;
 
 test('the release WASM fits its gzipped size budget', async ({ request }) => {
   const response = await request.get('/pkg/storefleet.wasm');
