@@ -35,9 +35,10 @@ pub(crate) struct Shared {
     dir: tempfile::TempDir,
 }
 
-async fn simulated(ready_delay: Duration) -> SimCluster {
+async fn simulated(ready_delay: Duration, databases: Option<String>) -> SimCluster {
     SimCluster::start(SimOptions {
         ready_delay,
+        databases,
         ..SimOptions::default()
     })
     .await
@@ -59,8 +60,17 @@ fn write_kubeconfig(dir: &std::path::Path, sim: &SimCluster) {
 
 impl Shared {
     pub(crate) async fn start(backend: Backend, ready_delay: Duration) -> Option<Self> {
+        Self::start_with(backend, ready_delay, None).await
+    }
+
+    /// The same, with a simulated cluster giving each store a real database on `databases`.
+    pub(crate) async fn start_with(
+        backend: Backend,
+        ready_delay: Duration,
+        databases: Option<String>,
+    ) -> Option<Self> {
         let db = TestDb::create(backend).await?;
-        let sim = simulated(ready_delay).await;
+        let sim = simulated(ready_delay, databases).await;
         let dir = tempfile::tempdir().unwrap();
         write_kubeconfig(dir.path(), &sim);
         Some(Self {
@@ -74,7 +84,7 @@ impl Shared {
     /// Replaces the cluster with an empty one, as a rebuilt cluster: servers started from
     /// now on talk to the new one.
     async fn rebuild_cluster(&mut self) {
-        let fresh = simulated(self.ready_delay).await;
+        let fresh = simulated(self.ready_delay, None).await;
         write_kubeconfig(self.dir.path(), &fresh);
         let old = std::mem::replace(&mut self.sim, fresh);
         old.stop().await.unwrap();

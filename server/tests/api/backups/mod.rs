@@ -4,6 +4,7 @@
 mod control_plane;
 mod drills;
 mod flow;
+mod kills;
 mod pages;
 mod pre_update;
 mod retention;
