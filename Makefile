@@ -6,11 +6,13 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 .PHONY: run test build release setup setup-release setup-test
 
 # The key sealing owners' secret settings lives beside the SQLite database, never in it; the
-# simulated cluster keeps its objects there too, so stores outlive a restart.
+# simulated cluster keeps its objects there too, so stores outlive a restart. Where PostgreSQL
+# and SeaweedFS are installed, stores get real databases and backups (scripts/run-peers.sh).
 run: setup build
 	@[ -n "$$STOREFLEET_SECRET_KEY" ] || [ -n "$$STOREFLEET_SECRET_KEY_FILE" ] || [ -f data/secret.key ] \
 		|| ./target/debug/storefleet secrets generate-key --file data/secret.key
-	STOREFLEET_SIM_STATE_FILE="$${STOREFLEET_SIM_STATE_FILE-data/sim-cluster.json}" ./target/debug/storefleet serve
+	eval "$$(scripts/run-peers.sh)"; \
+		STOREFLEET_SIM_STATE_FILE="$${STOREFLEET_SIM_STATE_FILE-data/sim-cluster.json}" ./target/debug/storefleet serve
 
 build:
 	cargo leptos build

@@ -15,8 +15,9 @@ start)
   [ -x "$weed" ] || { echo "SeaweedFS is missing: run scripts/setup.sh test" >&2; exit 1; }
   mkdir -p "$dir/data"
   dir=$(cd "$dir" && pwd)
-  key_id="test$(python3 -c 'import secrets; print(secrets.token_hex(8))')"
-  secret=$(python3 -c 'import secrets; print(secrets.token_hex(20))')
+  # Keys: given (a server started again with the keys it had), or made up now.
+  key_id=${SEAWEEDFS_KEY_ID:-"test$(python3 -c 'import secrets; print(secrets.token_hex(8))')"}
+  secret=${SEAWEEDFS_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(20))')}
   # `weed mini` picks its other ports itself; only the S3 port is ours.
   (cd "$dir" && AWS_ACCESS_KEY_ID=$key_id AWS_SECRET_ACCESS_KEY=$secret exec "$weed" mini \
     -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
