@@ -384,7 +384,7 @@ fn state(
             stores: shared.clone(),
             signup: Arc::new(signup),
             catalog: Arc::new(CatalogService::new(db.pool.clone())),
-            jobs: shared,
+            jobs: shared.clone(),
             billing,
             audit: Arc::new(AuditService::new(db.pool.clone())),
             fleet: Arc::new(FleetService {
@@ -399,6 +399,7 @@ fn state(
                     config.drills.drill_every_hours,
                 ),
                 backups: BackupService::new(db.pool.clone(), storage),
+                tenants: shared.clone(),
             }),
             simulated_cluster: simulated,
         },

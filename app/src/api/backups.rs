@@ -19,7 +19,10 @@ pub async fn list_backups(subdomain: String) -> Result<StoreBackups, AppError> {
             let services = services()?;
             let owner = services.stores.owner_id(&subdomain).await?;
             let downloadable = owner.as_ref() == Some(&user.id);
-            services.backups.of_store(&subdomain, downloadable).await
+            services
+                .backups
+                .of_store(&subdomain, downloadable, user.is_admin())
+                .await
         }
         .await,
     )
@@ -86,6 +89,28 @@ pub async fn drill_now(subdomain: String) -> Result<crate::domain::drill::DrillV
             services()?
                 .backups
                 .drill_now(&actor(&user), &subdomain)
+                .await
+        }
+        .await,
+    )
+}
+
+/// Makes a new store `into` from a stored backup of `subdomain`, for inspection; admins only.
+/// Returns the new store's subdomain.
+#[server(prefix = "/api", endpoint = "admin/backups/clone")]
+pub async fn clone_store(
+    subdomain: String,
+    backup_id: String,
+    into: String,
+) -> Result<String, AppError> {
+    use crate::api::guard::{actor, answer, require_admin, services};
+
+    answer(
+        async {
+            let user = require_admin().await?;
+            services()?
+                .backups
+                .clone_store(&actor(&user), &subdomain, &backup_id, &into)
                 .await
         }
         .await,

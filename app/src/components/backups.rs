@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::backups::{list_backups, BackUpNow, RestoreBackup};
+use crate::api::backups::{list_backups, BackUpNow, CloneStore, RestoreBackup};
 use crate::components::form_error::FormError;
 use crate::domain::backup::{size_text, BackupState, BackupView, StoreBackups};
 
@@ -16,12 +16,24 @@ fn BackupRow(
     subdomain: String,
     downloadable: bool,
     restore: ServerAction<RestoreBackup>,
+    clone: Option<ServerAction<CloneStore>>,
 ) -> impl IntoView {
     let stored = backup.state == BackupState::Done;
     let download = format!("/stores/{subdomain}/backups/{}/download", backup.id);
     let size = backup.size.map(size_text).unwrap_or_default();
     let label = format!("Type {subdomain} to restore this backup");
     let (row, id) = (format!("backup-{}", backup.id), backup.id);
+    let copy = clone.filter(|_| stored).map(|clone| {
+        let (subdomain, id) = (subdomain.clone(), id.clone());
+        view! {
+            <ActionForm action=clone attr:class="row-form">
+                <input type="hidden" name="subdomain" value=subdomain/>
+                <input type="hidden" name="backup_id" value=id/>
+                <input name="into" required aria-label="Subdomain of a new store to copy it into" placeholder="new store" autocomplete="off"/>
+                <button type="submit" class="small">"Copy into a new store"</button>
+            </ActionForm>
+        }
+    });
     view! {
         <tr data-testid=row>
             <td><time>{backup.created_at}</time></td>
@@ -37,7 +49,7 @@ fn BackupRow(
                     <input name="confirm" required aria-label=label.clone() placeholder=subdomain.clone() autocomplete="off"/>
                     <button type="submit" class="danger">"Restore"</button>
                 </ActionForm>
-            })}</td>
+            })}{copy}</td>
         </tr>
     }
 }
@@ -50,6 +62,7 @@ pub fn BackupsPanel(
     #[prop(into)] reload: Signal<u32>,
 ) -> impl IntoView {
     let create = ServerAction::<BackUpNow>::new();
+    let clone = ServerAction::<CloneStore>::new();
     let refresh = RwSignal::new(0u32);
     let named = subdomain.clone();
     let list = Resource::new(
@@ -79,7 +92,14 @@ pub fn BackupsPanel(
             .get()
             .and_then(Result::err)
             .or_else(|| restore.value().get().and_then(Result::err))
+            .or_else(|| clone.value().get().and_then(Result::err))
     });
+    let copied = move || {
+        clone.value().get().and_then(Result::ok).map(|made| {
+            let href = format!("/admin/tenants/{made}");
+            view! { <p data-testid="copy-made">"Copying into " <a href=href>{made}</a> "."</p> }
+        })
+    };
     view! {
         <h2>"Backups"</h2>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
@@ -95,6 +115,7 @@ pub fn BackupsPanel(
                     }
                     let live = under_way(&data);
                     let downloadable = data.downloadable;
+                    let clone = data.clonable.then_some(clone);
                     let rows_subdomain = subdomain.clone();
                     view! {
                         {live.then(|| view! { <noscript inner_html=r#"<meta http-equiv="refresh" content="2">"#></noscript> })}
@@ -103,6 +124,7 @@ pub fn BackupsPanel(
                             <button type="submit" data-testid="back-up-now">"Back up now"</button>
                         </ActionForm>
                         <FormError error/>
+                        {copied}
                         {if data.backups.is_empty() {
                             view! { <p>"No backup yet."</p> }.into_any()
                         } else {
@@ -111,7 +133,7 @@ pub fn BackupsPanel(
                                     <thead><tr><th>"Taken"</th><th>"Why"</th><th>"State"</th><th>"Size"</th><th></th><th></th></tr></thead>
                                     <tbody>
                                         {data.backups.into_iter().map(|backup| view! {
-                                            <BackupRow backup subdomain=rows_subdomain.clone() downloadable restore/>
+                                            <BackupRow backup subdomain=rows_subdomain.clone() downloadable restore clone/>
                                         }).collect_view()}
                                     </tbody>
                                 </table>

@@ -109,6 +109,8 @@ pub struct StoreBackups {
     pub enabled: bool,
     /// Whether the viewer may download them (the store's owner only).
     pub downloadable: bool,
+    /// Whether the viewer may copy one into a new store (admins).
+    pub clonable: bool,
     /// Newest first.
     pub backups: Vec<BackupView>,
 }

@@ -10,9 +10,14 @@ use crate::error::AppError;
 /// Backing up and restoring a store.
 #[async_trait]
 pub trait Backups: Send + Sync {
-    /// The store's backups; `downloadable` when the viewer is its owner.
-    async fn of_store(&self, subdomain: &str, downloadable: bool)
-        -> Result<StoreBackups, AppError>;
+    /// The store's backups; `downloadable` when the viewer is its owner, `clonable` when an
+    /// admin.
+    async fn of_store(
+        &self,
+        subdomain: &str,
+        downloadable: bool,
+        clonable: bool,
+    ) -> Result<StoreBackups, AppError>;
 
     /// Backs the store up now.
     async fn back_up(&self, actor: &Actor, subdomain: &str) -> Result<BackupView, AppError>;
@@ -25,6 +30,16 @@ pub trait Backups: Send + Sync {
         backup_id: &str,
         confirm: &str,
     ) -> Result<JobId, AppError>;
+
+    /// Makes a new store `into` (the same plan, no owner) and restores the stored backup into
+    /// it once it is ready: a copy for an admin to inspect. Returns its subdomain.
+    async fn clone_store(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        backup_id: &str,
+        into: &str,
+    ) -> Result<String, AppError>;
 
     /// Every store's last backup and last restore drill, and the stores whose drill failed or
     /// is overdue.

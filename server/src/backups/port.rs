@@ -5,8 +5,9 @@ use app::domain::backup::{BackupKind, BackupView, StoreBackups};
 use app::domain::drill::{DrillHealth, DrillView};
 use app::domain::{Actor, JobId};
 use app::error::AppError;
-use app::ports::Backups;
+use app::ports::{Backups, TenantAdmin};
 use async_trait::async_trait;
+use std::sync::Arc;
 
 use super::BackupService;
 use crate::drills::DrillService;
@@ -18,6 +19,8 @@ pub struct BackupPort {
     pub backups: BackupService,
     /// Restore drills and the fleet's backup health.
     pub drills: DrillService,
+    /// Where a copy of a store is made.
+    pub tenants: Arc<dyn TenantAdmin>,
 }
 
 #[async_trait]
@@ -26,10 +29,12 @@ impl Backups for BackupPort {
         &self,
         subdomain: &str,
         downloadable: bool,
+        clonable: bool,
     ) -> Result<StoreBackups, AppError> {
         Ok(StoreBackups {
             enabled: self.backups.is_on(),
             downloadable,
+            clonable,
             backups: self.backups.list(subdomain).await?,
         })
     }
@@ -64,6 +69,27 @@ impl Backups for BackupPort {
             .backups
             .download_link(actor, subdomain, backup_id)
             .await?)
+    }
+
+    async fn clone_store(
+        &self,
+        actor: &Actor,
+        subdomain: &str,
+        backup_id: &str,
+        into: &str,
+    ) -> Result<String, AppError> {
+        let (tenant, _) = self.backups.stored(subdomain, backup_id).await?;
+        let (copy, _) = self.tenants.create(actor, into, &tenant.plan, None).await?;
+        self.backups
+            .clone_when_ready(
+                actor,
+                subdomain,
+                backup_id,
+                copy.id.as_str(),
+                &copy.subdomain,
+            )
+            .await?;
+        Ok(copy.subdomain)
     }
 
     async fn fleet_health(&self) -> Result<DrillHealth, AppError> {

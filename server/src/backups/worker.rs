@@ -18,7 +18,7 @@ use super::{job_name, object_key, retention};
 use crate::clock::now_ms;
 use crate::db::backups::{self, BackupRecord, NewBackup};
 use crate::db::tenants::TenantRecord;
-use crate::db::{catalog, lease, tenants, DbError};
+use crate::db::{catalog, lease, restores, tenants, DbError};
 use crate::provision::engine::data_jobs::{DataTask, TaskState};
 use crate::provision::engine::Engine;
 use crate::storage::Storage;
@@ -104,6 +104,7 @@ impl BackupWorker {
     pub async fn run_due(&self) -> Result<usize, DbError> {
         let now = now_ms();
         self.schedule(now).await?;
+        restores::start_ready_clones(&self.pool, now).await?;
         let mut turns = 0;
         for id in backups::due(&self.pool, now, 20).await? {
             let token = lease::token(&self.owner);

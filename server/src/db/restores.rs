@@ -33,21 +33,28 @@ pub async fn queue(
     now: i64,
 ) -> Result<Option<String>> {
     let mut tx = pool.begin().await?;
+    let queued = queue_in(&mut tx, tenant_id, backup_id, requested_by, now).await?;
+    if queued.is_some() {
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+/// [`queue`] inside the caller's transaction.
+async fn queue_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant_id: &str,
+    backup_id: &str,
+    requested_by: &str,
+    now: i64,
+) -> Result<Option<String>> {
     let cause = format!("restore of backup {backup_id} by {requested_by}");
-    if !move_state(
-        &mut tx,
-        tenant_id,
-        TenantState::Ready,
-        TenantState::Updating,
-        &cause,
-        now,
-    )
-    .await?
-    {
+    let (from, to) = (TenantState::Ready, TenantState::Updating);
+    if !move_state(tx, tenant_id, from, to, &cause, now).await? {
         return Ok(None);
     }
     let job_id = uuid::Uuid::new_v4().to_string();
-    supersede(&mut tx, tenant_id, &job_id, JobKind::Restore, now).await?;
+    supersede(tx, tenant_id, &job_id, JobKind::Restore, now).await?;
     sqlx::query(
         "INSERT INTO restores (job_id, tenant_id, backup_id, requested_by, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -57,9 +64,8 @@ pub async fn queue(
     .bind(backup_id)
     .bind(requested_by)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(Some(job_id))
 }
 
@@ -127,4 +133,60 @@ pub async fn save_first(
     }
     tx.commit().await?;
     Ok(id)
+}
+
+/// Notes that the new tenant `tenant_id` gets `backup_id` restored into it once it is ready.
+pub async fn clone_when_ready(
+    pool: &AnyPool,
+    tenant_id: &str,
+    backup_id: &str,
+    requested_by: &str,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO clones (tenant_id, backup_id, requested_by, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(tenant_id)
+    .bind(backup_id)
+    .bind(requested_by)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Queues the restore of every clone whose store is now ready, and forgets the clone: one
+/// transaction each. Returns how many were queued.
+pub async fn start_ready_clones(pool: &AnyPool, now: i64) -> Result<usize> {
+    let rows = sqlx::query(
+        "SELECT c.tenant_id, c.backup_id, c.requested_by FROM clones c \
+         JOIN tenants t ON t.id = c.tenant_id WHERE t.state = 'ready'",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut started = 0;
+    for row in rows {
+        let tenant_id: String = row.try_get("tenant_id")?;
+        let backup_id: String = row.try_get("backup_id")?;
+        let requested_by: String = row.try_get("requested_by")?;
+        let mut tx = pool.begin().await?;
+        let claimed = sqlx::query("DELETE FROM clones WHERE tenant_id = $1")
+            .bind(&tenant_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if !claimed {
+            continue;
+        }
+        if queue_in(&mut tx, &tenant_id, &backup_id, &requested_by, now)
+            .await?
+            .is_some()
+        {
+            tx.commit().await?;
+            started += 1;
+        }
+    }
+    Ok(started)
 }

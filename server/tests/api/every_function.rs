@@ -33,6 +33,7 @@ fn classification() -> BTreeMap<&'static str, Access> {
         ("account", User),
         ("admin/audit", Admin),
         ("admin/backups", Admin),
+        ("admin/backups/clone", Admin),
         ("admin/backups/drill", Admin),
         ("admin/catalog", Admin),
         ("admin/releases", Admin),
@@ -175,6 +176,7 @@ async fn no_server_function_answers_someone_who_may_not_call_it(backend: Backend
                 ("budget_percent", "2"),
                 ("timeout_secs", "60"),
                 ("backup_id", job_id.as_str()),
+                ("into", "copy-of-acme"),
             ];
             let by_visitor = post(&app, &visitor, path, &form).await.status();
             let by_customer = post(&app, &mallory, path, &form).await.status();

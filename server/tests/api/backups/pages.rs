@@ -62,6 +62,7 @@ async fn the_owner_alone_downloads_and_only_those_allowed_back_up_and_restore(ba
     let mut data: StoreBackups = StoreBackups {
         enabled: false,
         downloadable: false,
+        clonable: false,
         backups: Vec::new(),
     };
     for _ in 0..300 {
@@ -140,4 +141,61 @@ async fn owned_client(app: &TestApp, email: &str) -> reqwest::Client {
         .unwrap();
     assert!(answer.status().is_success(), "{}", answer.status());
     client
+}
+
+on_both_databases!(an_admin_clones_a_store_from_its_backup_and_the_first_is_untouched);
+
+async fn an_admin_clones_a_store_from_its_backup_and_the_first_is_untouched(backend: Backend) {
+    use super::flow::{ready_store, settled, storage_of, store_sql, store_text};
+    use app::domain::backup::BackupKind;
+    use server::backups::BackupService;
+
+    let Some(storage) = s3_config() else {
+        return;
+    };
+    let Some((app, admin_url)) = backing_app(backend, storage).await else {
+        return;
+    };
+    let store = ready_store(&app, "cl").await;
+    store_sql(
+        &admin_url,
+        &store,
+        "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('first'), ('second');",
+    )
+    .await;
+    let backups = BackupService::new(app.pool().await, Some(storage_of(&app)));
+    let backup = backups
+        .request(&crate::support::operator(), &store, BackupKind::Manual)
+        .await
+        .unwrap();
+    assert_eq!(settled(&backups, &backup.id).await.state, BackupState::Done);
+    // The store changes afterwards; the copy must have the backup's data.
+    store_sql(&admin_url, &store, "INSERT INTO notes VALUES ('third');").await;
+
+    let root = admin(&app).await;
+    let copy = format!("{store}-copy");
+    let form = [
+        ("subdomain", store.as_str()),
+        ("backup_id", backup.id.as_str()),
+        ("into", copy.as_str()),
+    ];
+    let answer = post(&app, &root, "admin/backups/clone", &form).await;
+    assert_eq!(answer.status(), 200);
+    let made: String = answer.json().await.unwrap();
+    assert_eq!(made, copy);
+    let restored = "SELECT COUNT(*) FROM jobs j JOIN tenants t ON t.id = j.tenant_id \
+        WHERE j.kind = 'restore' AND j.state = 'succeeded' AND t.state = 'ready'";
+    for _ in 0..600 {
+        if app.scalar(restored).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.scalar(restored).await, 1);
+    let notes = "SELECT string_agg(body, ',' ORDER BY body) FROM notes";
+    assert_eq!(store_text(&admin_url, &copy, notes).await, "first,second");
+    assert_eq!(
+        store_text(&admin_url, &store, notes).await,
+        "first,second,third"
+    );
 }
