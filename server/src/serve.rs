@@ -276,7 +276,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     );
     let rollouts = tokio::spawn(driver.run(worker_stopped.clone()));
     let db_backups = crate::control_backup::spawn(
-        db,
+        &db.database_url,
         &config.storage,
         &config.db_backup,
         worker_stopped.clone(),

@@ -102,6 +102,11 @@ pub struct BackupView {
     pub finished_at: Option<String>,
 }
 
+/// The key of a backup's object in storage, under the configured prefix.
+pub fn object_key(tenant_id: &str, backup_id: &str) -> String {
+    format!("tenants/{tenant_id}/{backup_id}.dump")
+}
+
 /// A store's backups as its pages show them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreBackups {

@@ -14,10 +14,7 @@ pub use port::BackupPort;
 pub use service::BackupService;
 pub use worker::{BackupOptions, BackupWorker};
 
-/// The key of a backup's object under the storage's prefix.
-pub fn object_key(tenant_id: &str, backup_id: &str) -> String {
-    format!("tenants/{tenant_id}/{backup_id}.dump")
-}
+pub use app::domain::backup::object_key;
 
 /// The name of the dump Job of a backup's try `attempt` (from 1): a new name per try, so a
 /// failed try's Job never stands in the way of the next.

@@ -10,7 +10,6 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{BackupFolder, ControlBackupError, Result};
-use crate::config::DbConfig;
 use crate::storage::StorageConfig;
 
 /// Settings of the scheduled backups of the control plane's database.
@@ -50,7 +49,7 @@ impl ScheduleConfig {
 /// turns true (or its sender is dropped); `None` when scheduled backups are off, or their
 /// settings are wrong (logged: check them at start-up with [`ScheduleConfig::plan`]).
 pub fn spawn(
-    db: &DbConfig,
+    database_url: &str,
     storage: &StorageConfig,
     schedule: &ScheduleConfig,
     mut stop: watch::Receiver<bool>,
@@ -63,7 +62,7 @@ pub fn spawn(
             return None;
         }
     };
-    let database_url = db.database_url.clone();
+    let database_url = database_url.to_owned();
     let storage = storage.clone();
     Some(tokio::spawn(async move {
         let mut ticks = tokio::time::interval_at(Instant::now() + every, every);

@@ -15,7 +15,6 @@ use app::domain::{JobState, TenantHealth};
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
-use crate::backups::object_key;
 use crate::clock::now_ms;
 use crate::db::backups::{self, NewBackup};
 use crate::db::releases;
@@ -24,6 +23,7 @@ use crate::db::rollouts::{self, Change, RolloutRecord, SETTLED};
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{jobs, lease, DbError};
 use crate::provision::engine::Engine;
+use app::domain::backup::object_key;
 
 /// How the driver paces itself.
 #[derive(Debug, Clone)]

@@ -26,6 +26,7 @@ mod proxy;
 pub mod resources;
 pub mod rollout;
 mod routes;
+mod runner;
 pub mod selector;
 pub mod status;
 mod store;
@@ -182,7 +183,7 @@ impl SimCluster {
         }));
         let (chores, to_do) = tokio::sync::mpsc::unbounded_channel();
         lock(&store).hand_chores_to(chores);
-        let worker = tokio::spawn(jobs::work(to_do, store.clone(), databases.clone()));
+        let worker = tokio::spawn(runner::work(to_do, store.clone(), databases.clone()));
         let saver = state_file
             .clone()
             .map(|path| tokio::spawn(keep_saved(store.clone(), path)));

@@ -8,7 +8,6 @@ use app::domain::backup::BackupState;
 
 use super::data_jobs::{DataTask, TaskState};
 use super::{db_error, Engine, POLL};
-use crate::backups::object_key;
 use crate::clock::now_ms;
 use crate::db::backups;
 use crate::db::jobs::JobRecord;
@@ -16,6 +15,7 @@ use crate::db::restores::{self, RestoreRecord};
 use crate::db::tenants::TenantRecord;
 use crate::jobs::worker::StepError;
 use crate::jobs::StepOutcome;
+use app::domain::backup::object_key;
 
 /// How long a restore Job may run, and its download link last.
 const RESTORE_DEADLINE: Duration = Duration::from_secs(3600);

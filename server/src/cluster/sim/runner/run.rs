@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use super::plan::{rewrite_paths, Plan, Step};
 use super::process::{self, Ending, Finished};
-use super::status::{tail, Outcome, MESSAGE_TAIL};
 use crate::cluster::sim::databases::connection_env;
+use crate::cluster::sim::jobs::plan::{rewrite_paths, Plan, Step};
+use crate::cluster::sim::jobs::status::{tail, Outcome, MESSAGE_TAIL};
 use crate::cluster::sim::store::Store;
 
 type Shared = Arc<Mutex<Store>>;
