@@ -329,6 +329,39 @@ pub enum BenchCommand {
     /// readiness delay: stores updated per second, and the control plane's time per store;
     /// exits non-zero unless every store reaches the release.
     Rollout(RolloutBenchArgs),
+    /// Back up a fleet of ready stores, each with real data in a real database, through the
+    /// real backup worker, and the same databases with `pg_dump | curl` alone: MB per second
+    /// and time per store of both, and the control plane's memory; exits non-zero if a backup
+    /// fails.
+    Backup(BackupBenchArgs),
+}
+
+/// Settings of `storefleet bench backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupBenchArgs {
+    /// Ready stores to back up.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub stores: u32,
+    /// Generated, poorly compressible data put in each store's database, in MB.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub megabytes: u32,
+    /// Stores filled, and dumped by `pg_dump | curl`, at once; also the job worker's
+    /// concurrency while the stores are built.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallel: u32,
+    /// A PostgreSQL server (`postgres://…`) to create the throw-away database on; a
+    /// temporary SQLite file when omitted.
+    #[arg(long = "database-url")]
+    pub database_url: Option<String>,
+    /// The PostgreSQL server (admin URL) the stores' own databases are made on.
+    #[arg(long, env = "STOREFLEET_SIM_POSTGRES_URL")]
+    pub sim_postgres_url: String,
+    /// Where the backups go.
+    #[command(flatten)]
+    pub storage: crate::storage::StorageConfig,
+    /// Cluster layout.
+    #[command(flatten)]
+    pub cluster: ClusterConfig,
 }
 
 /// Settings of `storefleet bench rollout`.

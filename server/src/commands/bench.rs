@@ -50,6 +50,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::AdminPage(args) => super::bench_admin::run(&args).await,
         BenchCommand::Reconcile(args) => super::bench_reconcile::run(&args).await,
         BenchCommand::Rollout(args) => super::bench_rollout::run(&args).await,
+        BenchCommand::Backup(args) => super::bench_backup::run(&args).await,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod backup;
 pub mod bench;
 pub mod bench_admin;
+pub mod bench_backup;
 pub mod bench_reconcile;
 pub mod bench_rollout;
 pub mod db;
