@@ -165,7 +165,9 @@ impl Driver {
                     continue;
                 }
             }
-            rollout_steps::start_update(&self.pool, id, tenant, &rollout.release_id, &cause, now)
+            // Stamped now, after its backup was seen stored.
+            let at = now_ms();
+            rollout_steps::start_update(&self.pool, id, tenant, &rollout.release_id, &cause, at)
                 .await?;
         }
         let change = turn.change.as_ref().map(|(to, reason)| Change {
