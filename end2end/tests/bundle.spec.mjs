@@ -13,9 +13,10 @@ import { expect, test } from './support.mjs';
 // 6,700). Raised to 920,000 at 913,015 (2,582,346 raw) for backups: the store pages' backups
 // panel (list, back up now, restore confirmed by the subdomain) and the admin backups page
 // (each store's last backup and drill), about 57,000 together, again mostly the serde code of
-// the views their server functions return. Raise it only with a reason, lower it when the
-// bundle shrinks.
-const WASM_GZIP_BUDGET = 920_000;
+// the views their server functions return; then to 930,000 at 926,010 (2,604,248 raw) for the
+// admins' "copy into a new store" form and its server function. Raise it only with a reason,
+// lower it when the bundle shrinks.
+const WASM_GZIP_BUDGET = 930_000;
 
 test('the release WASM fits its gzipped size budget', async ({ request }) => {
   const response = await request.get('/pkg/storefleet.wasm');
