@@ -25,6 +25,8 @@ if [ "$what" = test ]; then
   have chromium || apt_missing+=(chromium)
   have python3 || apt_missing+=(python3)
   have sqlite3 || apt_missing+=(sqlite3)
+  # The simulated cluster runs backup and restore Jobs' upload and download with curl.
+  have curl || apt_missing+=(curl)
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${apt_missing[*]}"
