@@ -1,6 +1,7 @@
-//! Backups of each store's database: asked for by owners, admins and operators (and, later,
-//! by schedules and rollouts), taken by a worker as Jobs in the store's namespace that upload
-//! to a link minted for one object, and recorded once storage holds them.
+//! Backups of each store's database: asked for by owners, admins and operators, by each plan's
+//! schedule, before rollout updates and restores; taken by a worker as Jobs in the store's
+//! namespace that upload to a link minted for one object, recorded once storage holds them,
+//! and let go by the plan's retention.
 
 pub mod error;
 pub mod port;
