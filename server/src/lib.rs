@@ -29,4 +29,5 @@ pub mod serve;
 pub mod storage;
 pub mod telemetry;
 pub mod tenants;
+pub mod ticker;
 pub mod tokens;

@@ -22,6 +22,7 @@ use crate::db::{catalog, lease, restores, tenants, DbError};
 use crate::provision::engine::data_jobs::{DataTask, TaskState};
 use crate::provision::engine::Engine;
 use crate::storage::Storage;
+use crate::ticker;
 
 /// How the worker paces itself.
 #[derive(Debug, Clone)]
@@ -84,19 +85,11 @@ impl BackupWorker {
     }
 
     /// Runs until `shutdown` turns true.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if let Err(error) = self.run_due().await {
-                tracing::warn!(%error, "taking backups failed");
-            }
-            tokio::select! {
-                _ = shutdown.changed() => break,
-                _ = tokio::time::sleep(self.options.tick) => {}
-            }
-            if *shutdown.borrow() {
-                break;
-            }
-        }
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        ticker::every(self.options.tick, shutdown, "taking backups failed", || {
+            self.run_due()
+        })
+        .await;
     }
 
     /// Queues the scheduled backups due now, then takes one turn of every backup due now;

@@ -19,6 +19,7 @@ use crate::db::drills::{self, DrillRecord};
 use crate::db::{lease, users, DbError};
 use crate::mail::messages;
 use crate::storage::Storage;
+use crate::ticker;
 
 /// How the worker paces itself.
 #[derive(Debug, Clone)]
@@ -74,19 +75,14 @@ impl DrillWorker {
     }
 
     /// Runs until `shutdown` turns true.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if let Err(error) = self.run_due().await {
-                tracing::warn!(%error, "running restore drills failed");
-            }
-            tokio::select! {
-                _ = shutdown.changed() => break,
-                _ = tokio::time::sleep(self.options.tick) => {}
-            }
-            if *shutdown.borrow() {
-                break;
-            }
-        }
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        ticker::every(
+            self.options.tick,
+            shutdown,
+            "running restore drills failed",
+            || self.run_due(),
+        )
+        .await;
     }
 
     /// Plans the drills due now, then runs the due ones there is room for, at once; returns how

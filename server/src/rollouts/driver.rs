@@ -23,6 +23,7 @@ use crate::db::rollouts::{self, Change, RolloutRecord, SETTLED};
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{jobs, lease, DbError};
 use crate::provision::engine::Engine;
+use crate::ticker;
 use app::domain::backup::object_key;
 
 /// How the driver paces itself.
@@ -70,19 +71,14 @@ impl Driver {
     }
 
     /// Runs until `shutdown` turns true.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if let Err(error) = self.run_due().await {
-                tracing::warn!(%error, "driving rollouts failed");
-            }
-            tokio::select! {
-                _ = shutdown.changed() => break,
-                _ = tokio::time::sleep(self.options.tick) => {}
-            }
-            if *shutdown.borrow() {
-                break;
-            }
-        }
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        ticker::every(
+            self.options.tick,
+            shutdown,
+            "driving rollouts failed",
+            || self.run_due(),
+        )
+        .await;
     }
 
     /// Takes one turn of every rollout due now; returns how many it took.
