@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::TenantState;
+
 /// Why a backup was taken.
 #[derive(
     Debug,
@@ -60,6 +62,17 @@ impl BackupKind {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// Whether a store in `state` has a database to dump for a backup of this kind: a running
+    /// store always; an archived one only for its last backup, taken while its archive job
+    /// keeps the database up.
+    pub fn can_dump(self, state: TenantState) -> bool {
+        match state {
+            TenantState::Ready | TenantState::Updating => true,
+            TenantState::Archived => self == BackupKind::Final,
+            _ => false,
+        }
     }
 }
 
@@ -137,6 +150,16 @@ pub fn size_text(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_a_last_backup_dumps_an_archived_store() {
+        assert!(BackupKind::Manual.can_dump(TenantState::Ready));
+        assert!(BackupKind::PreUpdate.can_dump(TenantState::Updating));
+        assert!(BackupKind::Final.can_dump(TenantState::Archived));
+        assert!(!BackupKind::Manual.can_dump(TenantState::Archived));
+        assert!(!BackupKind::Scheduled.can_dump(TenantState::Suspended));
+        assert!(!BackupKind::Final.can_dump(TenantState::Suspended));
+    }
+
     use super::*;
 
     #[test]

@@ -165,6 +165,9 @@ const RESUME: &[Step] = &[
 ];
 
 const ARCHIVE: &[Step] = &[
+    step(StepName::Start, "Start the database for a last backup", 60),
+    step(StepName::Database, "Wait for the database", 600),
+    step(StepName::Saved, "Back up the data a last time", 3600),
     step(StepName::Apply, "Remove the workloads, keep the data", 60),
     step(StepName::Stopped, "Wait for the workloads to be gone", 300),
     step(StepName::Archived, "Mark the store archived", 30),

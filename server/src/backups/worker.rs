@@ -10,7 +10,6 @@ use std::time::Duration;
 use app::domain::backup::{BackupKind, BackupState};
 use app::domain::backup_schedule::BackupSchedule;
 use app::domain::Retention;
-use app::domain::TenantState;
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
@@ -187,7 +186,7 @@ impl BackupWorker {
         let Some(tenant) = tenants::by_id(&self.pool, &backup.tenant_id).await? else {
             return Ok(Err("the store is gone".to_owned()));
         };
-        if !matches!(tenant.state, TenantState::Ready | TenantState::Updating) {
+        if !backup.kind.can_dump(tenant.state) {
             return Ok(Err(format!(
                 "the store is {}: its database cannot be dumped now",
                 tenant.state.as_str()

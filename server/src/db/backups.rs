@@ -114,6 +114,35 @@ pub async fn insert<'e>(
     Ok(())
 }
 
+/// The backup taken for job `job_id`: `backup`, queued now, unless a try of that job asked
+/// for one before. Its id.
+pub async fn for_job(
+    pool: &AnyPool,
+    backup: &NewBackup<'_>,
+    job_id: &str,
+    now: i64,
+) -> Result<String> {
+    sqlx::query(
+        "INSERT INTO backups (id, tenant_id, kind, state, object_key, requested_by, created_at, \
+         next_at, job_id) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6, $7) \
+         ON CONFLICT (job_id) DO NOTHING",
+    )
+    .bind(backup.id)
+    .bind(backup.tenant_id)
+    .bind(backup.kind.as_str())
+    .bind(backup.object_key)
+    .bind(backup.requested_by)
+    .bind(now)
+    .bind(job_id)
+    .execute(pool)
+    .await?;
+    let id: String = sqlx::query_scalar("SELECT id FROM backups WHERE job_id = $1")
+        .bind(job_id)
+        .fetch_one(pool)
+        .await?;
+    Ok(id)
+}
+
 /// The backup with this id.
 pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<BackupRecord>> {
     let row = sqlx::query(&format!(

@@ -150,6 +150,10 @@ fn working_state(kind: JobKind) -> Option<TenantState> {
 fn mode_of(kind: JobKind, step: StepName) -> Mode {
     match (kind, step) {
         (JobKind::Suspend, _) => Mode::Suspended,
+        // An archive keeps the database up until its last backup is stored.
+        (JobKind::Archive, StepName::Start | StepName::Database | StepName::Saved) => {
+            Mode::Restoring
+        }
         (JobKind::Archive | JobKind::Delete, _) => Mode::Archived,
         // A restore stops the store until its data is back, then starts it again.
         (
@@ -219,6 +223,12 @@ impl JobHandler for Engine {
         let namespace = self.namespace(&tenant);
         let client = &self.client;
         match (job.kind, step.name) {
+            (JobKind::Archive, StepName::Start | StepName::Database | StepName::Saved)
+                if !self.saves_last() =>
+            {
+                Ok(StepOutcome::Done)
+            }
+            (JobKind::Archive, StepName::Saved) => self.save_last(job, &tenant).await,
             (kind, name @ (StepName::Apply | StepName::Start)) => {
                 self.apply(&tenant, mode_of(kind, name)).await
             }
@@ -404,6 +414,7 @@ impl JobHandler for Engine {
 mod converge;
 pub mod data_jobs;
 mod dns_step;
+mod last_backup;
 mod marks;
 mod restore;
 mod wait;

@@ -89,6 +89,11 @@ pub fn events() -> &'static Resource {
     &RESOURCES[9]
 }
 
+/// StatefulSets: a tenant's database runs as one.
+pub fn stateful_sets() -> &'static Resource {
+    &RESOURCES[11]
+}
+
 /// ReplicaSets, which Deployments make.
 pub fn replica_sets() -> &'static Resource {
     &RESOURCES[14]

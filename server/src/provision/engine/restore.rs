@@ -54,14 +54,21 @@ impl Engine {
         )
         .await
         .map_err(db_error)?;
-        let backup = backups::get(&self.pool, &saved)
+        self.stored_yet(&saved, "the backup before the restore")
+            .await
+    }
+
+    /// Done once backup `id` is stored; waits while it is taken; fails if it failed. `what`
+    /// names it in that failure.
+    pub(super) async fn stored_yet(&self, id: &str, what: &str) -> Result<StepOutcome, StepError> {
+        let backup = backups::get(&self.pool, id)
             .await
             .map_err(db_error)?
-            .ok_or_else(|| StepError::permanent(format!("backup {saved} is gone")))?;
+            .ok_or_else(|| StepError::permanent(format!("backup {id} is gone")))?;
         match backup.state {
             BackupState::Done => Ok(StepOutcome::Done),
             BackupState::Failed => Err(StepError::permanent(format!(
-                "the backup before the restore failed: {}",
+                "{what} failed: {}",
                 backup.error.unwrap_or_else(|| "no reason given".into())
             ))),
             BackupState::Queued | BackupState::Running => Ok(StepOutcome::Wait(POLL)),

@@ -1,6 +1,7 @@
 //! Backups against real peers: SeaweedFS as the S3 server (started by `scripts/test.sh`,
 //! `STOREFLEET_TEST_S3="ENDPOINT BUCKET KEY_ID SECRET"`), PostgreSQL as the tenants' databases.
 
+mod archive;
 mod control_plane;
 mod drills;
 mod flow;

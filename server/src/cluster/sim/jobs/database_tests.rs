@@ -11,7 +11,7 @@ use serde_json::json;
 use sqlx::{Connection, PgConnection};
 
 use super::tests::{cluster, finished, has, job, namespace};
-use crate::cluster::sim::SimOptions;
+use crate::cluster::sim::{SimCluster, SimOptions};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -42,6 +42,26 @@ async fn database_exists(admin: &str, name: &str) -> bool {
         .await
         .expect("pg_database read");
     found.is_some()
+}
+
+/// Waits until the namespace's `db` StatefulSet reports `count` ready replicas.
+async fn ready_replicas(sim: &SimCluster, ns: &str, count: i32) {
+    let start = Instant::now();
+    loop {
+        let set = Api::<StatefulSet>::namespaced(sim.client(), ns)
+            .get("db")
+            .await
+            .expect("db read");
+        let ready = set.status.and_then(|s| s.ready_replicas).unwrap_or(0);
+        if ready == count {
+            return;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "db has {ready} ready, not {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,6 +101,7 @@ async fn a_tenant_gets_a_real_database_its_jobs_use_and_lose_with_it() {
         )
         .await
         .expect("db applied");
+    ready_replicas(&sim, &ns, 1).await;
     let url = sim.database_url(&ns).expect("a tenant database url");
     let mut tenant = connect_soon(&url).await;
     let one: i32 = sqlx::query_scalar("SELECT 1")
@@ -108,6 +129,28 @@ async fn a_tenant_gets_a_real_database_its_jobs_use_and_lose_with_it() {
         .unwrap();
     assert_eq!(v, 42);
     let _ = tenant.close().await;
+
+    // Scaled to nothing, the database answers no Job, as no pod backs its Service.
+    Api::<StatefulSet>::namespaced(sim.client(), &ns)
+        .patch(
+            "db",
+            &PatchParams::apply("storefleet").force(),
+            &Patch::Apply(json!({
+                "apiVersion": "apps/v1",
+                "kind": "StatefulSet",
+                "metadata": { "name": "db" },
+                "spec": { "replicas": 0 },
+            })),
+        )
+        .await
+        .expect("db scaled down");
+    ready_replicas(&sim, &ns, 0).await;
+    let in_cluster = json!([{ "name": "PGHOST", "value": "db" }]);
+    let refused = finished(&sim, &ns, job("dump-down", "postgres:16", dump, in_cluster)).await;
+    let failed = has(&refused, "Failed");
+    assert!(failed.is_some(), "{:?}", refused.status);
+    let (_, said) = failed.unwrap_or_default();
+    assert!(said.contains("no-database"), "{said}");
 
     Api::<Namespace>::all(sim.client())
         .delete(&ns, &DeleteParams::default())

@@ -67,10 +67,19 @@ async fn steps(
     databases: Option<String>,
 ) -> Option<Outcome> {
     let until = Instant::now() + plan.deadline;
-    let database = databases
+    let mut database = databases
         .as_deref()
         .and_then(|admin| connection_env(admin, &plan.namespace))
         .unwrap_or_default();
+    if !lock(store).database_serving(&plan.namespace, Instant::now()) {
+        // Nothing behind the database's Service: the connection finds no server.
+        let nowhere = scratch.join("no-database").display().to_string();
+        for (name, value) in &mut database {
+            if name == "PGHOST" {
+                value.clone_from(&nowhere);
+            }
+        }
+    }
     for step in &plan.steps {
         let env = environment(step, volumes, &database, scratch);
         lock(store).job_container_started(plan, pod, &step.container);

@@ -17,8 +17,9 @@ use crate::cluster::sim::jobs::rules::{find_started, merge_into};
 use crate::cluster::sim::jobs::status::{self as job_status, Outcome};
 use crate::cluster::sim::jobs::Chore;
 use crate::cluster::sim::pods;
-use crate::cluster::sim::resources::{jobs, pods as pod_kind, Resource};
+use crate::cluster::sim::resources::{jobs, pods as pod_kind, stateful_sets, Resource};
 use crate::cluster::sim::rollout::random_suffix;
+use crate::cluster::sim::selector::Selector;
 
 /// Why a Job that was running when the cluster stopped failed.
 pub const LOST_MESSAGE: &str = "the node running it went away";
@@ -99,6 +100,19 @@ impl Store {
             data.insert(key.clone(), value.as_str().unwrap_or_default().to_owned());
         }
         Some(data)
+    }
+
+    /// Whether the namespace's database answers: one of its StatefulSets has a ready replica.
+    /// While none has, a pod's connection finds nothing behind the database's Service, as on
+    /// a real cluster.
+    pub fn database_serving(&mut self, namespace: &str, now: Instant) -> bool {
+        let any = Selector::default();
+        let sets = self.list(stateful_sets(), Some(namespace), &any, &any, now);
+        sets["items"].as_array().is_some_and(|items| {
+            items
+                .iter()
+                .any(|set| set["status"]["readyReplicas"].as_i64().unwrap_or(0) > 0)
+        })
     }
 
     /// Whether the Job `plan` runs is still there: not deleted, nor made again.
