@@ -138,6 +138,16 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_BACKUP_RETRY_SECS", default_value_t = 60)]
     pub backup_retry_secs: u64,
 
+    /// MiB in each part a dump is uploaded in (at least 5, as S3 asks of every part but the
+    /// last).
+    #[arg(long, env = "STOREFLEET_BACKUP_PART_MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(5..))]
+    pub backup_part_mib: u64,
+
+    /// Parts a dump may be uploaded in: the largest dump is this many times the part size
+    /// (16 GiB by default). A larger one fails with its size named.
+    #[arg(long, env = "STOREFLEET_BACKUP_PARTS", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=10000))]
+    pub backup_parts: u64,
+
     /// Seconds a job waits for a cluster that cannot be reached (connection refused,
     /// timeouts, 5xx answers) before it fails; the wait spends none of its attempts.
     #[arg(

@@ -260,6 +260,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
             tick: Duration::from_millis(config.backup_tick_ms.max(10)),
             lease: Duration::from_secs(config.job_lease_secs.max(1)),
             retry_after: Duration::from_secs(config.backup_retry_secs),
+            part_mib: config.backup_part_mib,
+            parts: usize::try_from(config.backup_parts).unwrap_or(usize::MAX),
             ..BackupOptions::default()
         };
         let worker = BackupWorker::new(database.pool.clone(), engine.clone(), storage, options);

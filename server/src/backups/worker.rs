@@ -1,5 +1,5 @@
 //! The backup worker: takes each due backup under a lease and moves it one step on. A queued
-//! backup gets a fresh upload link and its dump Job; a running one is looked at: once its Job
+//! backup gets a fresh multipart upload, its links, and its dump Job; a running one is looked at: once its Job
 //! has finished, storage is read back for the object's size and SHA-256, and only then is the
 //! backup done. Level-triggered: a worker killed at any point leaves a row that the next turn
 //! finishes, and a Job already started is found again by its name.
@@ -20,6 +20,7 @@ use crate::db::tenants::TenantRecord;
 use crate::db::{catalog, lease, restores, tenants, DbError};
 use crate::provision::engine::data_jobs::{DataTask, TaskState};
 use crate::provision::engine::Engine;
+use crate::provision::manifests::data_jobs::PartLinks;
 use crate::storage::Storage;
 use crate::ticker;
 
@@ -34,8 +35,12 @@ pub struct BackupOptions {
     pub attempts: i64,
     /// The wait after a first failed try; doubled after each.
     pub retry_after: Duration,
-    /// How long a dump Job may run; also how long its upload link lasts.
+    /// How long a dump Job may run; also how long its upload links last.
     pub deadline: Duration,
+    /// The size of each uploaded part, in MiB (at least 5, as S3 asks).
+    pub part_mib: u64,
+    /// Part links per dump: the largest dump is `parts` × `part_mib`.
+    pub parts: usize,
 }
 
 impl Default for BackupOptions {
@@ -46,6 +51,8 @@ impl Default for BackupOptions {
             attempts: 3,
             retry_after: Duration::from_secs(60),
             deadline: Duration::from_secs(3600),
+            part_mib: 256,
+            parts: 64,
         }
     }
 }
@@ -177,7 +184,8 @@ impl BackupWorker {
         Ok(())
     }
 
-    /// Starts a try: a fresh upload link, and the dump Job of this try.
+    /// Starts a try: a fresh multipart upload (a failed try's one aborted first), its links,
+    /// and the dump Job of this try.
     async fn start(
         &self,
         backup: &BackupRecord,
@@ -192,25 +200,68 @@ impl BackupWorker {
                 tenant.state.as_str()
             )));
         }
-        let link = match self
+        if let Err(failure) = self.abort_upload(backup, token).await? {
+            return Ok(Err(failure));
+        }
+        let upload = match self
             .storage
-            .upload_link(&backup.object_key, self.options.deadline)
+            .begin_upload(
+                &backup.object_key,
+                self.options.parts,
+                self.options.deadline,
+            )
             .await
         {
-            Ok(link) => link,
+            Ok(upload) => upload,
             Err(error) => return Ok(Err(error.to_string())),
         };
+        if !backups::uploading(&self.pool, &backup.id, token, Some(&upload.upload_id)).await? {
+            // Another worker holds the backup now: this upload is nobody's.
+            let _ = self
+                .storage
+                .abort_upload(&backup.object_key, &upload.upload_id)
+                .await;
+            return Ok(Ok(()));
+        }
         let name = job_name(&backup.id, backup.attempts + 1);
         let deadline = i64::try_from(self.options.deadline.as_secs()).unwrap_or(i64::MAX);
+        let links = PartLinks {
+            parts: &upload.parts,
+            complete: &upload.complete,
+            part_mib: self.options.part_mib,
+        };
         if let Err(error) = self
             .engine
-            .start_data_job(&tenant, DataTask::Dump, &name, link.as_str(), deadline)
+            .start_data_job(&tenant, DataTask::Dump(&links), &name, deadline)
             .await
         {
             return Ok(Err(error.message));
         }
         backups::started(&self.pool, &backup.id, token, now_ms()).await?;
         tracing::info!(backup = %backup.id, store = %backup.subdomain, job = %name, "backup started");
+        Ok(Ok(()))
+    }
+
+    /// Aborts the upload the backup's last try left, if any, so that none of its parts stays
+    /// in storage; a failure to is the try's.
+    async fn abort_upload(
+        &self,
+        backup: &BackupRecord,
+        token: &str,
+    ) -> Result<Result<(), Failure>, DbError> {
+        let Some(upload_id) = &backup.upload_id else {
+            return Ok(Ok(()));
+        };
+        if let Err(error) = self
+            .storage
+            .abort_upload(&backup.object_key, upload_id)
+            .await
+        {
+            return Ok(Err(format!(
+                "the last try's upload could not be aborted: {error}"
+            )));
+        }
+        backups::uploading(&self.pool, &backup.id, token, None).await?;
         Ok(Ok(()))
     }
 
@@ -291,6 +342,14 @@ impl BackupWorker {
         }
     }
 
+    /// The upload the backup's current try writes through, as recorded now (the turn may have
+    /// begun one since `backup` was read).
+    async fn recorded_upload(&self, backup: &BackupRecord) -> Result<Option<String>, DbError> {
+        Ok(backups::get(&self.pool, &backup.id)
+            .await?
+            .and_then(|now| now.upload_id))
+    }
+
     /// Records a failed try: queued again after a backoff, or given up after the last.
     async fn failed(
         &self,
@@ -307,6 +366,23 @@ impl BackupWorker {
             let wait = ms(self.options.retry_after).saturating_mul(1 << (tries - 1).min(16));
             now_ms().saturating_add(wait)
         });
+        // The failed try's parts go now; if storage cannot be told, the next try tries again.
+        let mut failure = failure.to_owned();
+        if let Some(upload_id) = self.recorded_upload(backup).await? {
+            let aborted = self
+                .storage
+                .abort_upload(&backup.object_key, &upload_id)
+                .await;
+            match aborted {
+                Ok(()) => {
+                    backups::uploading(&self.pool, &backup.id, token, None).await?;
+                }
+                Err(error) => {
+                    failure = format!("{failure}; its upload could not be aborted: {error}");
+                }
+            }
+        }
+        let failure = failure.as_str();
         tracing::warn!(backup = %backup.id, store = %backup.subdomain, tries, error = failure, "a backup's try failed");
         backups::try_failed(&self.pool, &backup.id, token, failure, next_at, now_ms()).await?;
         Ok(())

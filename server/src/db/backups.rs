@@ -48,10 +48,13 @@ pub struct BackupRecord {
     pub started_at: Option<i64>,
     /// When it was stored or given up.
     pub finished_at: Option<i64>,
+    /// The multipart upload its current try writes through, until completed or aborted.
+    pub upload_id: Option<String>,
 }
 
 const COLUMNS: &str = "b.id, b.tenant_id, t.subdomain, b.kind, b.state, b.object_key, b.size, \
-    b.sha256, b.error, b.attempts, b.requested_by, b.created_at, b.started_at, b.finished_at";
+    b.sha256, b.error, b.attempts, b.requested_by, b.created_at, b.started_at, b.finished_at, \
+    b.upload_id";
 
 fn from_row(row: &AnyRow) -> Result<BackupRecord> {
     let kind: String = row.try_get("kind")?;
@@ -75,6 +78,7 @@ fn from_row(row: &AnyRow) -> Result<BackupRecord> {
         created_at: row.try_get("created_at")?,
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
+        upload_id: row.try_get("upload_id")?,
     })
 }
 
@@ -190,6 +194,20 @@ pub async fn started(pool: &AnyPool, id: &str, token: &str, now: i64) -> Result<
     .await
 }
 
+/// A held backup's try writes through the multipart upload `upload_id` (`None`: through none,
+/// its last one aborted).
+pub async fn uploading(
+    pool: &AnyPool,
+    id: &str,
+    token: &str,
+    upload_id: Option<&str>,
+) -> Result<bool> {
+    Fenced::new(&QUEUE, id, token, "upload_id = $3")
+        .bind(upload_id.map(str::to_owned))
+        .execute(pool)
+        .await
+}
+
 /// A held backup is stored: its size and SHA-256 as read back from storage.
 pub async fn stored(
     pool: &AnyPool,
@@ -203,7 +221,8 @@ pub async fn stored(
         &QUEUE,
         id,
         token,
-        "state = 'done', size = $3, sha256 = $4, error = NULL, finished_at = $5",
+        "state = 'done', size = $3, sha256 = $4, error = NULL, finished_at = $5, \
+         upload_id = NULL",
     )
     .bind(size)
     .bind(sha256.to_owned())

@@ -1,21 +1,25 @@
 //! Object storage for backups: presigned links minted for one object at a time (a tenant's
-//! backup Job uploads to one, an owner downloads through another, and no storage credential
-//! ever leaves the control plane), streamed uploads of the control plane's own files
+//! backup Job uploads through the part links of one multipart upload, an owner downloads
+//! through another link, and no storage credential ever leaves the control plane), streamed
+//! uploads of the control plane's own files
 //! (multipart, aborted on failure), and the size and SHA-256 of what is stored, read back as
 //! a stream, never held whole in memory.
 
 pub mod config;
+pub mod presign;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::multipart::MultipartStore;
 use object_store::path::Path;
 use object_store::signer::Signer;
 use object_store::{ObjectStore, WriteMultipart};
 use reqwest::Method;
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use url::Url;
 
@@ -44,11 +48,24 @@ pub struct ObjectDigest {
     pub sha256: String,
 }
 
+/// A multipart upload that someone without credentials can carry out: a link per part, in
+/// order, and one that completes the upload. Each lasts as long as it was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadLinks {
+    /// The storage's id of the upload, to abort it with.
+    pub upload_id: String,
+    /// `PUT` links for parts 1, 2, … in order.
+    pub parts: Vec<String>,
+    /// The `POST` link that completes the upload from its parts' ETags.
+    pub complete: String,
+}
+
 /// The storage backups are kept in.
 #[derive(Debug, Clone)]
 pub struct Storage {
     store: Arc<AmazonS3>,
     prefix: String,
+    region: String,
 }
 
 impl Storage {
@@ -80,6 +97,7 @@ impl Storage {
             } else {
                 format!("{prefix}/")
             },
+            region: config.region.clone(),
         }))
     }
 
@@ -93,6 +111,73 @@ impl Storage {
             .store
             .signed_url(Method::PUT, &self.path(key), expires_in)
             .await?)
+    }
+
+    /// Begins a multipart upload of `key` with links for up to `parts` parts and its
+    /// completion, valid for `expires_in`. Whoever begins one aborts it if it is not completed.
+    pub async fn begin_upload(
+        &self,
+        key: &str,
+        parts: usize,
+        expires_in: Duration,
+    ) -> Result<UploadLinks, StorageError> {
+        let path = self.path(key);
+        let upload_id = self.store.create_multipart(&path).await?;
+        let links = self.upload_links(key, &upload_id, parts, expires_in).await;
+        if links.is_err() {
+            let _ = self.abort_upload(key, &upload_id).await;
+        }
+        links
+    }
+
+    async fn upload_links(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: usize,
+        expires_in: Duration,
+    ) -> Result<UploadLinks, StorageError> {
+        // The object's address exactly as the store spells it, without its signature.
+        let mut object = self.upload_link(key, expires_in).await?;
+        object.set_query(None);
+        let credential = self.store.credentials().get_credential().await?;
+        let signer = presign::Signer {
+            key_id: &credential.key_id,
+            secret: &credential.secret_key,
+            token: credential.token.as_deref(),
+            region: &self.region,
+        };
+        let now = OffsetDateTime::now_utc();
+        let with = |pairs: &[(&str, &str)]| {
+            let mut url = object.clone();
+            url.query_pairs_mut().extend_pairs(pairs);
+            url
+        };
+        let parts = (1..=parts)
+            .map(|number| {
+                let number = number.to_string();
+                let url = with(&[("partNumber", &number), ("uploadId", upload_id)]);
+                signer.presign("PUT", &url, now, expires_in).to_string()
+            })
+            .collect();
+        let complete = with(&[("uploadId", upload_id)]);
+        Ok(UploadLinks {
+            upload_id: upload_id.to_owned(),
+            parts,
+            complete: signer
+                .presign("POST", &complete, now, expires_in)
+                .to_string(),
+        })
+    }
+
+    /// Aborts the multipart upload `upload_id` of `key`: its parts are removed. Nothing when it
+    /// is gone already (completed or aborted).
+    pub async fn abort_upload(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
+        let id = upload_id.to_owned();
+        match self.store.abort_multipart(&self.path(key), &id).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// A link that lets its holder download `key` until it expires.

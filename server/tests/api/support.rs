@@ -120,6 +120,8 @@ pub fn test_config() -> ServeConfig {
         rollout_tick_ms: 100,
         backup_tick_ms: 100,
         backup_retry_secs: 1,
+        backup_part_mib: 5,
+        backup_parts: 64,
         cluster_outage_tolerance_secs: 1800,
         cluster: server::config::ClusterConfig {
             namespace_prefix: "store".into(),

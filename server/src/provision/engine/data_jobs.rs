@@ -12,15 +12,15 @@ use super::{cluster_error, Engine};
 use crate::db::tenants::TenantRecord;
 use crate::jobs::worker::StepError;
 use crate::provision::apply::ApplyError;
-use crate::provision::manifests::data_jobs::{dump_job, restore_job, DataJob};
+use crate::provision::manifests::data_jobs::{dump_job, restore_job, DataJob, PartLinks};
 
-/// Which data Job.
+/// Which data Job, with the links it moves the data through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataTask {
-    /// `pg_dump`, uploaded to a PUT link.
-    Dump,
-    /// Downloaded from a GET link, then `pg_restore`.
-    Restore,
+pub enum DataTask<'a> {
+    /// `pg_dump`, uploaded in parts through the links of one multipart upload.
+    Dump(&'a PartLinks<'a>),
+    /// Downloaded from a `GET` link, then `pg_restore`.
+    Restore(&'a str),
 }
 
 /// How a data Job stands.
@@ -46,14 +46,12 @@ fn kube_error(action: &'static str, name: &str, source: kube::Error) -> StepErro
 }
 
 impl Engine {
-    /// Starts the data Job `name` of `task` with its presigned `link`; one already there is
-    /// left as it is.
+    /// Starts the data Job `name` of `task`; one already there is left as it is.
     pub async fn start_data_job(
         &self,
         tenant: &TenantRecord,
-        task: DataTask,
+        task: DataTask<'_>,
         name: &str,
-        link: &str,
         deadline_secs: i64,
     ) -> Result<(), StepError> {
         let (_, blueprint) = self.catalog(tenant).await?;
@@ -72,12 +70,11 @@ impl Engine {
             database_image: &image,
             database_host: &database.name,
             database_port: database.port,
-            link,
             deadline_secs,
         };
         let job = match task {
-            DataTask::Dump => dump_job(&spec),
-            DataTask::Restore => restore_job(&spec),
+            DataTask::Dump(links) => dump_job(&spec, links),
+            DataTask::Restore(link) => restore_job(&spec, link),
         };
         let jobs: Api<Job> = Api::namespaced(self.client.clone(), &namespace);
         match jobs.create(&PostParams::default(), &job).await {

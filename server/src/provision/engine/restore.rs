@@ -100,7 +100,7 @@ impl Engine {
                     .await
                     .map_err(|e| StepError::transient(e.to_string()))?;
                 let deadline = i64::try_from(RESTORE_DEADLINE.as_secs()).unwrap_or(i64::MAX);
-                self.start_data_job(tenant, DataTask::Restore, &name, link.as_str(), deadline)
+                self.start_data_job(tenant, DataTask::Restore(link.as_str()), &name, deadline)
                     .await?;
                 Ok(StepOutcome::Wait(POLL))
             }

@@ -1,6 +1,7 @@
 //! The Jobs that move a tenant's data inside its namespace. A dump: `pg_dump` runs in the
-//! database's own image into a scratch volume, then a small curl image uploads the file to a
-//! presigned link minted for that one object. A restore: curl downloads a backup from a link
+//! database's own image into a scratch volume, then a small curl image uploads the file part
+//! by part through the links of a multipart upload minted for that one object, and completes
+//! the upload with the parts' ETags. A restore: curl downloads a backup from a link
 //! for that one object, then `pg_restore` puts it back in one transaction. No storage
 //! credential enters the namespace; commands name files only through `$WORK`.
 
@@ -35,11 +36,55 @@ pub struct DataJob<'a> {
     pub database_host: &'a str,
     /// The database's port.
     pub database_port: u16,
-    /// The presigned link for the one object: PUT for a dump, GET for a restore.
-    pub link: &'a str,
     /// Seconds the Job may run before the cluster stops it.
     pub deadline_secs: i64,
 }
+
+/// Where a dump goes: the links of one multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartLinks<'a> {
+    /// `PUT` links for parts 1, 2, … in order; the dump may use fewer.
+    pub parts: &'a [String],
+    /// The `POST` link that completes the upload.
+    pub complete: &'a str,
+    /// The size of every part but the last, in MiB (S3 wants at least 5).
+    pub part_mib: u64,
+}
+
+/// Uploads `$WORK/db.dump` in parts of `$PART_MIB` MiB to `$PART_1`, `$PART_2`, … (one part
+/// on disk at a time beside the dump), then completes the upload at `$COMPLETE` with their
+/// ETags. A dump needing more parts than there are links fails before anything is sent.
+const UPLOAD_PARTS: &str = r#"set -eu
+size=$(wc -c < "$WORK/db.dump")
+part_bytes=$((PART_MIB * 1048576))
+parts=$(( (size + part_bytes - 1) / part_bytes ))
+[ "$parts" -gt 0 ] || parts=1
+if [ "$parts" -gt "$PARTS" ]; then
+  echo "the dump is $size bytes; an upload holds at most $PARTS parts of $PART_MIB MiB" >&2
+  exit 1
+fi
+printf '<CompleteMultipartUpload>' > "$WORK/complete.xml"
+i=1
+while [ "$i" -le "$parts" ]; do
+  dd if="$WORK/db.dump" of="$WORK/part" bs=1048576 skip=$(( (i - 1) * PART_MIB )) count="$PART_MIB" 2>/dev/null
+  eval "link=\$PART_$i"
+  curl --fail --silent --show-error --output /dev/null --dump-header "$WORK/headers" --upload-file "$WORK/part" "$link"
+  etag=$(grep -i '^etag:' "$WORK/headers" | tr -d '
+' | sed 's/^[^:]*: *//')
+  if [ -z "$etag" ]; then
+    echo "part $i: the storage answered without an ETag" >&2
+    exit 1
+  fi
+  printf '<Part><PartNumber>%s</PartNumber><ETag>%s</ETag></Part>' "$i" "$etag" >> "$WORK/complete.xml"
+  i=$((i + 1))
+done
+rm -f "$WORK/part"
+printf '</CompleteMultipartUpload>' >> "$WORK/complete.xml"
+curl --fail --silent --show-error --output "$WORK/completed" --header 'Content-Type: application/xml' --data-binary @"$WORK/complete.xml" "$COMPLETE"
+if grep -q '<Error>' "$WORK/completed"; then
+  cat "$WORK/completed" >&2
+  exit 1
+fi"#;
 
 fn env(name: &str, value: &str) -> EnvVar {
     EnvVar {
@@ -92,30 +137,38 @@ fn database_env(job: &DataJob<'_>) -> Vec<EnvVar> {
 }
 
 /// The dump Job: run once, never retried by the cluster (the control plane decides).
-pub fn dump_job(job: &DataJob<'_>) -> Job {
+pub fn dump_job(job: &DataJob<'_>, upload: &PartLinks<'_>) -> Job {
     let dump = container(
         "dump",
         job.database_image,
         r#"pg_dump --format=custom --no-owner --file="$WORK/db.dump""#,
         database_env(job),
     );
-    let upload = container(
-        "upload",
-        UPLOADER_IMAGE,
-        r#"curl --fail --silent --show-error --upload-file "$WORK/db.dump" "$LINK""#,
-        vec![env("WORK", WORK), env("LINK", job.link)],
+    let mut links = vec![
+        env("WORK", WORK),
+        env("PART_MIB", &upload.part_mib.to_string()),
+        env("PARTS", &upload.parts.len().to_string()),
+        env("COMPLETE", upload.complete),
+    ];
+    links.extend(
+        upload
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(index, link)| env(&format!("PART_{}", index + 1), link)),
     );
+    let upload = container("upload", UPLOADER_IMAGE, UPLOAD_PARTS, links);
     once(job, "backup", dump, upload)
 }
 
 /// The restore Job: the backup downloaded, then restored over the database's contents in one
 /// transaction (all of it, or nothing on an error).
-pub fn restore_job(job: &DataJob<'_>) -> Job {
+pub fn restore_job(job: &DataJob<'_>, link: &str) -> Job {
     let download = container(
         "download",
         UPLOADER_IMAGE,
         r#"curl --fail --silent --show-error --output "$WORK/db.dump" "$LINK""#,
-        vec![env("WORK", WORK), env("LINK", job.link)],
+        vec![env("WORK", WORK), env("LINK", link)],
     );
     let restore = container(
         "restore",
@@ -168,16 +221,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_dump_runs_in_the_database_image_and_uploads_to_the_link_alone() {
-        let job = dump_job(&DataJob {
-            name: "backup-1",
-            namespace: "store-acme",
-            database_image: "docker.io/library/postgres:16",
-            database_host: "db",
-            database_port: 5432,
-            link: "https://s3.example/b/k?X-Amz-Signature=abc",
-            deadline_secs: 3600,
-        });
+    fn the_dump_runs_in_the_database_image_and_uploads_through_its_links_alone() {
+        let parts = [
+            "https://s3.example/b/k?partNumber=1&X-Amz-Signature=a".to_owned(),
+            "https://s3.example/b/k?partNumber=2&X-Amz-Signature=b".to_owned(),
+        ];
+        let links = PartLinks {
+            parts: &parts,
+            complete: "https://s3.example/b/k?uploadId=u&X-Amz-Signature=c",
+            part_mib: 64,
+        };
+        let job = dump_job(
+            &DataJob {
+                name: "backup-1",
+                namespace: "store-acme",
+                database_image: "docker.io/library/postgres:16",
+                database_host: "db",
+                database_port: 5432,
+                deadline_secs: 3600,
+            },
+            &links,
+        );
         let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
         let dump = &pod.init_containers.as_ref().unwrap()[0];
         assert_eq!(dump.image.as_deref(), Some("docker.io/library/postgres:16"));
@@ -190,7 +254,21 @@ mod tests {
             .flatten()
             .map(|e| e.name.as_str())
             .collect();
-        assert_eq!(names, ["WORK", "LINK"], "no credential but the link");
+        assert_eq!(
+            names,
+            ["WORK", "PART_MIB", "PARTS", "COMPLETE", "PART_1", "PART_2"],
+            "no credential but the links"
+        );
+        let value = |name: &str| {
+            upload
+                .env
+                .iter()
+                .flatten()
+                .find(|e| e.name == name)
+                .and_then(|e| e.value.clone())
+        };
+        assert_eq!(value("PARTS").as_deref(), Some("2"));
+        assert_eq!(value("PART_2").as_deref(), Some(parts[1].as_str()));
         assert_eq!(job.spec.as_ref().unwrap().backoff_limit, Some(0));
         // The password comes from the tenant's Secret, never written into the Job.
         let yaml = serde_json::to_string(&job).unwrap();
@@ -199,15 +277,17 @@ mod tests {
 
     #[test]
     fn a_restore_downloads_then_restores_in_one_transaction() {
-        let job = restore_job(&DataJob {
-            name: "restore-1",
-            namespace: "store-acme",
-            database_image: "docker.io/library/postgres:16",
-            database_host: "database",
-            database_port: 5432,
-            link: "https://s3.example/b/k?X-Amz-Signature=abc",
-            deadline_secs: 600,
-        });
+        let job = restore_job(
+            &DataJob {
+                name: "restore-1",
+                namespace: "store-acme",
+                database_image: "docker.io/library/postgres:16",
+                database_host: "database",
+                database_port: 5432,
+                deadline_secs: 600,
+            },
+            "https://s3.example/b/k?X-Amz-Signature=abc",
+        );
         let pod = job.spec.as_ref().unwrap().template.spec.as_ref().unwrap();
         let download = &pod.init_containers.as_ref().unwrap()[0];
         assert_eq!(download.image.as_deref(), Some(UPLOADER_IMAGE));

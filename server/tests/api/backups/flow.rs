@@ -190,7 +190,7 @@ async fn storage_that_refuses_the_upload_fails_the_backup_after_its_tries(backen
     assert_eq!(failed.state, BackupState::Failed);
     assert_eq!(failed.attempts, 3, "tried three times");
     let error = failed.error.unwrap_or_default();
-    assert!(error.starts_with("the dump failed:"), "{error}");
+    assert!(error.starts_with("object storage:"), "{error}");
     assert!(
         error.contains("403"),
         "the storage's refusal is named: {error}"

@@ -1,13 +1,14 @@
 //! A backup whose server is killed (`kill -9`) while its dump Job runs: the restarted server
 //! finds the Job where the cluster left it and records the backup once storage holds it —
-//! one try, no second dump, and no row that says done before its object is stored.
+//! one try, no second dump, no row that says done before its object is stored, and no
+//! multipart upload left open.
 
 use std::time::Duration;
 
 use app::ports::TenantAdmin;
 
 use super::flow::store_sql;
-use super::s3_config;
+use super::{open_uploads, s3_config};
 use crate::on_both_databases;
 use crate::processes::{logs, scalar, Server, Shared};
 use crate::support::{operator, test_config, Backend};
@@ -120,4 +121,6 @@ async fn a_backup_survives_its_server_killed_mid_dump(backend: Backend) {
         .unwrap();
     assert_eq!(stored.size as i64, size);
     assert_eq!(stored.sha256, sha256);
+    // The upload the killed server began was completed, not left open.
+    assert_eq!(open_uploads(&storage).await, 0);
 }

@@ -7,6 +7,7 @@ mod drills;
 mod flow;
 mod kills;
 mod pages;
+mod parts;
 mod pre_update;
 mod retention;
 mod storage;
@@ -40,4 +41,27 @@ pub(crate) fn s3_config() -> Option<StorageConfig> {
         secret_access_key: Some(Secret::from(secret.to_owned())),
         path_style: true,
     })
+}
+
+/// Multipart uploads begun under the test's prefix and neither completed nor aborted, as the
+/// S3 server itself lists them.
+pub(crate) async fn open_uploads(config: &StorageConfig) -> usize {
+    let (endpoint, bucket) = (config.endpoint.as_deref(), config.bucket.as_deref());
+    let mut url = url::Url::parse(&format!("{}/{}", endpoint.unwrap(), bucket.unwrap())).unwrap();
+    url.query_pairs_mut()
+        .append_pair("uploads", "")
+        .append_pair("prefix", &config.prefix);
+    let signer = server::storage::presign::Signer {
+        key_id: config.access_key_id.as_deref().unwrap(),
+        secret: config.secret_access_key.as_ref().unwrap().expose(),
+        token: None,
+        region: &config.region,
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let link = signer.presign("GET", &url, now, std::time::Duration::from_secs(60));
+    let answer = reqwest::get(link).await.unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let listed = answer.text().await.unwrap();
+    assert!(listed.contains("<ListMultipartUploadsResult"), "{listed}");
+    listed.matches("<Upload>").count()
 }
