@@ -184,8 +184,9 @@ pub fn plans() -> Vec<Plan> {
             price_id: None,
             monthly_price_cents: 1900,
             quota: Quota {
-                // The CPU limits add up to 2.5, plus 0.5 while the web front rolls.
-                cpu: "3".into(),
+                // The CPU limits add up to 2.5, plus 0.5 while the web front rolls and 0.5
+                // for a backup's dump Job meanwhile.
+                cpu: "3500m".into(),
                 memory: "2Gi".into(),
                 storage: "20Gi".into(),
                 pods: 10,

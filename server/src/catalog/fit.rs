@@ -1,11 +1,12 @@
 //! Whether a plan's quota holds what its blueprint runs. Pure: the same rules as the API
 //! server's admission (`cluster::admission`) over the objects the manifests would render, so
-//! a plan that passes gets every pod admitted, during updates and suspensions too.
+//! a plan that passes gets every pod admitted, during updates, backups and suspensions too.
 //!
 //! What a tenant needs, for every resource its ResourceQuota counts: each component's pod
 //! (requests and limits, LimitRange defaults applied) times its replicas, and each volume;
 //! and on top, at the worst moment, either the extra pods of a rolling update (`maxSurge` of
-//! every Deployment that surges) or the maintenance page started before the store stops.
+//! every Deployment that surges) with a backup's dump Job running meanwhile, or the
+//! maintenance page started before the store stops.
 
 use serde_json::json;
 
@@ -13,7 +14,7 @@ use app::domain::{Blueprint, Plan};
 
 use crate::cluster::admission::{self, Container, Usage};
 use crate::cluster::quantity::{Amount, QuantityError};
-use crate::provision::manifests::{maintenance, namespace, workloads};
+use crate::provision::manifests::{data_jobs, maintenance, namespace, workloads};
 
 /// Why a plan does not fit its blueprint.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,7 +68,7 @@ pub struct Shortfall {
     pub resource: String,
     /// What the tenant uses while it serves.
     pub needs: Amount,
-    /// What it uses on top during updates and suspensions, at most.
+    /// What it uses on top during updates, backups and suspensions, at most.
     pub extra: Amount,
     /// What the quota allows.
     pub allows: Amount,
@@ -78,7 +79,7 @@ impl std::fmt::Display for Shortfall {
         let r = self.resource.as_str();
         write!(f, "{r} needs {}", self.needs.human(r))?;
         if self.extra > Amount::ZERO {
-            write!(f, " (+{} during updates)", self.extra.human(r))?;
+            write!(f, " (+{} during updates and backups)", self.extra.human(r))?;
         }
         write!(f, ", quota allows {}", self.allows.human(r))
     }
@@ -90,7 +91,7 @@ impl std::fmt::Display for Shortfall {
 pub struct Needs {
     /// Every pod and claim of a serving tenant.
     pub serving: Usage,
-    /// The most a rolling update or the maintenance page adds, per resource.
+    /// The most a rolling update with a dump Job, or the maintenance page, adds, per resource.
     pub extra: Usage,
 }
 
@@ -203,6 +204,16 @@ pub fn needs(plan: &str, blueprint: &Blueprint) -> Result<Needs> {
         })?;
         add(&mut serving, &admission::claim_usage(size), 1);
     }
+    let job = data_jobs::resources();
+    let job = admission::with_defaults(
+        &[Container {
+            name: "dump".to_owned(),
+            requests: admission::usage_of(&serde_json::to_value(&job.requests).unwrap_or_default()),
+            limits: admission::usage_of(&serde_json::to_value(&job.limits).unwrap_or_default()),
+        }],
+        &defaults,
+    );
+    add(&mut surge, &admission::pod_usage(&job), 1);
     let maintenance = pod(&maintenance::component())?;
     let mut extra = surge;
     for (resource, amount) in maintenance {

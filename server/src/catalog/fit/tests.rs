@@ -34,7 +34,7 @@ fn a_plan_too_small_is_refused_with_the_numbers() {
     let refused = check(&plan, &defaults::store_blueprint()).unwrap_err();
     assert_eq!(
         refused.to_string(),
-        "starter: limits.cpu needs 2.5 (+0.5 during updates), quota allows 1"
+        "starter: limits.cpu needs 2.5 (+1 during updates and backups), quota allows 1"
     );
 
     plan.quota = Quota {
@@ -47,10 +47,10 @@ fn a_plan_too_small_is_refused_with_the_numbers() {
         check(&plan, &defaults::store_blueprint())
             .unwrap_err()
             .to_string(),
-        "starter: limits.cpu needs 2.5 (+0.5 during updates), quota allows 0.1; \
-         limits.memory needs 1.625Gi (+128Mi during updates), quota allows 1Gi; \
-         pods needs 3 (+1 during updates), quota allows 3; \
-         requests.cpu needs 0.25 (+0.05 during updates), quota allows 0.1; \
+        "starter: limits.cpu needs 2.5 (+1 during updates and backups), quota allows 0.1; \
+         limits.memory needs 1.625Gi (+384Mi during updates and backups), quota allows 1Gi; \
+         pods needs 3 (+2 during updates and backups), quota allows 3; \
+         requests.cpu needs 0.25 (+0.1 during updates and backups), quota allows 0.1; \
          requests.storage needs 15Gi, quota allows 10Gi"
     );
 }
@@ -71,20 +71,21 @@ fn limit_range_defaults_count_for_containers_that_set_nothing() {
     assert_eq!(needs.serving["requests.memory"], amount("64Mi"));
     assert_eq!(
         needs.extra["limits.memory"],
-        amount("256Mi"),
-        "the surge pod, defaulted too"
+        amount("512Mi"),
+        "the surge pod, defaulted too, and a dump Job's"
     );
 }
 
 #[test]
-fn the_maintenance_page_counts_when_nothing_surges() {
+fn a_dump_job_or_the_maintenance_page_counts_when_nothing_surges() {
     let mut blueprint = defaults::store_blueprint();
     blueprint
         .components
         .retain(|c| c.workload == Workload::Database);
     let needs = needs("starter", &blueprint).unwrap();
     assert_eq!(needs.extra["pods"], Amount::units(1));
-    assert_eq!(needs.extra["limits.cpu"], Amount::parse("100m").unwrap());
+    // The dump Job's 500m outweighs the page's 100m.
+    assert_eq!(needs.extra["limits.cpu"], Amount::parse("500m").unwrap());
 }
 
 #[test]
@@ -122,7 +123,7 @@ fn unreadable_quantities_and_missing_blueprints_are_refused() {
 
 // The property: the fit check says yes exactly when the API server's admission (as the
 // simulated cluster runs it) admits every claim and pod of the rendered tenant, and the extra
-// pods of a rolling update, and the maintenance page of a suspension.
+// pods of a rolling update with a dump Job's pod, and the maintenance page of a suspension.
 
 fn quantity(max_milli: i64, unit: &'static str) -> impl Strategy<Value = String> {
     prop_oneof![
@@ -293,6 +294,27 @@ fn admitted(plan: &Plan, blueprint: &Blueprint) -> bool {
                 return false;
             }
         }
+    }
+    // A backup's dump Job meanwhile.
+    let job = serde_json::to_value(manifests::data_jobs::dump_job(
+        &manifests::data_jobs::DataJob {
+            name: "backup-1",
+            namespace: "store-acme",
+            database_image: "postgres:16",
+            database_host: "database",
+            database_port: 5432,
+            deadline_secs: 60,
+        },
+        &manifests::data_jobs::PartLinks {
+            parts: &[],
+            complete: "",
+            part_mib: 5,
+        },
+    ))
+    .unwrap();
+    let dump = admission::containers_of(&job["spec"]["template"]["spec"]);
+    if updating.admit_pod(&dump).is_err() {
+        return false;
     }
     // A suspension: the maintenance page starts while the store's pods still run.
     let suspended = render(plan, blueprint, Mode::Suspended);

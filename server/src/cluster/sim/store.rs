@@ -438,6 +438,7 @@ mod managers;
 mod snapshot;
 
 pub use apply::Applier;
+pub use jobs::PodStart;
 pub use snapshot::Snapshot;
 mod spawn;
 #[cfg(test)]

@@ -12,6 +12,7 @@ use super::{cluster_error, Engine};
 use crate::db::tenants::TenantRecord;
 use crate::jobs::worker::StepError;
 use crate::provision::apply::ApplyError;
+use crate::provision::readiness;
 use crate::provision::manifests::data_jobs::{dump_job, restore_job, DataJob, PartLinks};
 
 /// Which data Job, with the links it moves the data through.
@@ -119,7 +120,34 @@ impl Engine {
                 .unwrap_or_else(|| "no reason given".to_owned());
             return Ok(TaskState::Failed(said));
         }
+        // A pod the namespace refuses (its quota has no room) would keep the Job waiting
+        // until its deadline: the refusal is the answer now.
+        let active = job.status.as_ref().and_then(|s| s.active).unwrap_or(0);
+        if active == 0 {
+            if let Some(refused) = self.pod_refused(tenant, name).await? {
+                return Ok(TaskState::Failed(format!("its pod was refused: {refused}")));
+            }
+        }
         Ok(TaskState::Running)
+    }
+
+    /// What the cluster said when it refused the pod of the Job `name`, if it did.
+    async fn pod_refused(
+        &self,
+        tenant: &TenantRecord,
+        name: &str,
+    ) -> Result<Option<String>, StepError> {
+        let warnings = readiness::warnings(&self.client, &self.namespace(tenant))
+            .await
+            .map_err(cluster_error)?;
+        Ok(warnings
+            .into_iter()
+            .find(|event| {
+                event.reason.as_deref() == Some("FailedCreate")
+                    && event.involved_object.kind.as_deref() == Some("Job")
+                    && event.involved_object.name.as_deref() == Some(name)
+            })
+            .and_then(|event| event.message))
     }
 
     /// Deletes the data Job `name` and its pod; nothing when it is gone already.

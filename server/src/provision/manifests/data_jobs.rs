@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec,
-    SecretKeySelector, SecurityContext, Volume, VolumeMount,
+    ResourceRequirements, SecretKeySelector, SecurityContext, Volume, VolumeMount,
 };
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::config::{DATABASE_PASSWORD, DATABASE_USER, SECRET};
@@ -94,6 +95,23 @@ fn env(name: &str, value: &str) -> EnvVar {
     }
 }
 
+/// What each container of a data Job asks for, so that the namespace's quota admits its pod
+/// (`catalog::fit` counts it). A pod counts it once: its init container has finished before
+/// its other container starts, and both ask the same.
+pub fn resources() -> ResourceRequirements {
+    let amounts = |cpu: &str, memory: &str| {
+        Some(BTreeMap::from([
+            ("cpu".to_owned(), Quantity(cpu.to_owned())),
+            ("memory".to_owned(), Quantity(memory.to_owned())),
+        ]))
+    };
+    ResourceRequirements {
+        requests: amounts("50m", "64Mi"),
+        limits: amounts("500m", "256Mi"),
+        ..Default::default()
+    }
+}
+
 fn container(name: &str, image: &str, script: &str, env: Vec<EnvVar>) -> Container {
     Container {
         name: name.to_owned(),
@@ -109,6 +127,7 @@ fn container(name: &str, image: &str, script: &str, env: Vec<EnvVar>) -> Contain
             allow_privilege_escalation: Some(false),
             ..Default::default()
         }),
+        resources: Some(resources()),
         ..Default::default()
     }
 }

@@ -9,6 +9,7 @@ mod kills;
 mod pages;
 mod parts;
 mod pre_update;
+mod quota;
 mod retention;
 mod storage;
 

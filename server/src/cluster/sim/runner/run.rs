@@ -12,9 +12,13 @@ use super::process::{self, Ending, Finished};
 use crate::cluster::sim::databases::connection_env;
 use crate::cluster::sim::jobs::plan::{rewrite_paths, Plan, Step};
 use crate::cluster::sim::jobs::status::{tail, Outcome, MESSAGE_TAIL};
+use crate::cluster::sim::store::PodStart;
 use crate::cluster::sim::store::Store;
 
 type Shared = Arc<Mutex<Store>>;
+
+/// How long the Job controller waits before trying again to create a refused pod.
+const POD_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(PoisonError::into_inner)
@@ -22,8 +26,24 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 
 /// Runs the Job `plan` describes, once, reporting to `store` as it goes.
 pub async fn run(plan: Plan, store: Shared, databases: Option<String>) {
-    let Some(pod) = lock(&store).job_started(&plan, Instant::now()) else {
-        return;
+    // A pod the quota refuses is tried again, as the Job controller does, until the Job's
+    // deadline.
+    let until = Instant::now() + plan.deadline;
+    let pod = loop {
+        let started = lock(&store).job_started(&plan, Instant::now());
+        match started {
+            PodStart::Started(pod) => break pod,
+            PodStart::Gone => return,
+            PodStart::Refused if Instant::now() >= until => {
+                let outcome = Outcome::Failed {
+                    reason: "DeadlineExceeded".to_owned(),
+                    message: "Job was active longer than specified deadline".to_owned(),
+                };
+                lock(&store).job_finished(&plan, None, &outcome, Instant::now());
+                return;
+            }
+            PodStart::Refused => tokio::time::sleep(POD_RETRY).await,
+        }
     };
     if let Some(refusal) = &plan.refusal {
         lock(&store).job_refused(&plan, &pod, refusal, Instant::now());

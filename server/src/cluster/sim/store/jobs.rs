@@ -24,6 +24,17 @@ use crate::cluster::sim::selector::Selector;
 /// Why a Job that was running when the cluster stopped failed.
 pub const LOST_MESSAGE: &str = "the node running it went away";
 
+/// What came of a Job's try to start its pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodStart {
+    /// The pod runs, under this name.
+    Started(String),
+    /// Admission refused it (the quota has no room); the refusal is an Event on the Job.
+    Refused,
+    /// The Job is gone, or was made again.
+    Gone,
+}
+
 impl Store {
     /// Hands `chore` to the runner, when there is one (a bare store in a unit test has none).
     fn hand_over(&self, chore: Chore) {
@@ -137,10 +148,13 @@ impl Store {
         })
     }
 
-    /// The Job starts: `startTime` and `active` set, its pod made. The pod's name; `None`
-    /// when the Job is gone.
-    pub fn job_started(&mut self, plan: &Plan, now: Instant) -> Option<String> {
-        let job = self.job(plan)?.clone();
+    /// The Job starts: `startTime` and `active` set, its pod made through admission. A pod
+    /// the namespace's quota refuses is not made: the refusal is recorded on the Job, as the
+    /// Job controller does, and the caller tries again later.
+    pub fn job_started(&mut self, plan: &Plan, now: Instant) -> PodStart {
+        let Some(job) = self.job(plan).cloned() else {
+            return PodStart::Gone;
+        };
         let start = timestamp();
         let pod_name = format!("{}-{}", plan.name, random_suffix());
         let mut labels = job["spec"]["template"]["metadata"]["labels"].clone();
@@ -167,13 +181,29 @@ impl Store {
             "spec": spec,
         });
         pod["spec"]["nodeName"] = json!("simulated-node");
+        if let Err(error) = self.admit_pod(&plan.namespace, &pod_name, &mut pod) {
+            let mut event = report(
+                &job,
+                "Warning",
+                "FailedCreate",
+                format!("Error creating: {error}"),
+            );
+            event.aggregate = true;
+            self.record(event, now);
+            return PodStart::Refused;
+        }
         pod["status"] = job_status::pod(&pod["spec"], &start);
         let key = Key::new(pod_kind(), Some(&plan.namespace), &pod_name);
         self.insert_new(pod_kind(), key, pod, now);
         let message = format!("Created pod: {pod_name}");
         self.record(report(&job, "Normal", "SuccessfulCreate", message), now);
-        self.job_mut(plan)?["status"] = job_status::running(&start);
-        Some(pod_name)
+        match self.job_mut(plan) {
+            Some(stored) => {
+                stored["status"] = job_status::running(&start);
+                PodStart::Started(pod_name)
+            }
+            None => PodStart::Gone,
+        }
     }
 
     /// Changes the stored pod of a running Job.
