@@ -12,8 +12,8 @@ use super::{cluster_error, Engine};
 use crate::db::tenants::TenantRecord;
 use crate::jobs::worker::StepError;
 use crate::provision::apply::ApplyError;
-use crate::provision::readiness;
 use crate::provision::manifests::data_jobs::{dump_job, restore_job, DataJob, PartLinks};
+use crate::provision::readiness;
 
 /// Which data Job, with the links it moves the data through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
