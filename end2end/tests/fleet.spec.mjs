@@ -25,8 +25,12 @@ test('an admin finds one store among 10,000, suspends it and resumes it', async 
   // The admin, in a browser of their own.
   const admin = freshEmail(testInfo, 'admin');
   createAdmin(testInfo, admin);
-  // Each action asks for confirmation first; the admin agrees.
-  desk.on('dialog', (dialog) => dialog.accept());
+  // Each action asks for confirmation first (once hydrated); the admin agrees.
+  const asked = [];
+  desk.on('dialog', (dialog) => {
+    asked.push(dialog.message());
+    dialog.accept();
+  });
   await logIn(desk, testInfo, admin);
   await open(desk, testInfo, '/admin/tenants');
   const summary = desk.getByTestId('tenants-summary');
@@ -49,6 +53,7 @@ test('an admin finds one store among 10,000, suspends it and resumes it', async 
   await desk.getByTestId('suspend').click();
   await expect(desk.getByTestId('tenant-state')).toHaveText('suspended', { timeout: 15_000 });
   await expect(desk.getByTestId('job-progress')).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+  expect(asked).toEqual(hydrated ? ['Suspend this tenant? Its store stops and shows a maintenance page.'] : []);
 
   // The owner sees it on their dashboard.
   await open(page, testInfo, `/stores/${subdomain}`);

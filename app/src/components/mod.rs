@@ -1,6 +1,7 @@
 //! Pieces of UI used by several pages.
 
 pub mod backups;
+pub mod confirm;
 pub mod current_user;
 pub mod form_error;
 pub mod layout;

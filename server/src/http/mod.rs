@@ -4,6 +4,7 @@ pub mod api_v1;
 pub mod client_addr;
 pub mod csrf;
 pub mod downloads;
+pub mod headers;
 pub mod health;
 pub mod progress;
 pub mod rollout_stream;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{middleware, Router};
@@ -20,6 +22,8 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
@@ -31,6 +35,10 @@ use crate::db::Db;
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "storefleet_session";
+
+/// How long a request may take before it is answered 503. Event streams answer at once and
+/// then stream for as long as they like.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -83,11 +91,24 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
     // Server functions answer with their errors' status; the pages share their routes.
     let app = Router::new()
         .route("/api/{*function}", get(server_fn).post(server_fn))
-        .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
-            let options = state.leptos.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                provide_context(services.clone());
+                headers::provide_nonce();
+            },
+            {
+                let options = state.leptos.clone();
+                move || shell(options.clone())
+            },
+        )
         .layer(middleware::from_fn(server_fns::answer));
+    let policy = Arc::new(headers::HeaderPolicy {
+        https: config.secure_cookies(),
+        assets: format!("/{}/", state.leptos.site_pkg_dir),
+        hashed_assets: state.leptos.hash_files,
+    });
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -109,7 +130,10 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
         >(
             {
                 let services = state.services.clone();
-                move || provide_context(services.clone())
+                move || {
+                    provide_context(services.clone());
+                    headers::provide_nonce();
+                }
             },
             shell,
         ))
@@ -122,6 +146,12 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
         .layer(middleware::from_fn_with_state(
             state.clone(),
             client_addr::attach,
+        ))
+        .layer(middleware::from_fn_with_state(policy, headers::secure))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

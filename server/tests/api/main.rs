@@ -18,6 +18,7 @@ mod dns;
 mod drift;
 mod every_function;
 mod fleet_admin;
+mod headers;
 mod inspection;
 mod jobs;
 mod lifecycle;

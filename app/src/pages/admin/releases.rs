@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::fleet::{list_releases, list_tokens, CreateRelease, CreateToken, RevokeToken};
+use crate::components::confirm::ConfirmButton;
 use crate::components::form_error::FormError;
 use crate::components::load_error::AdminLoadError;
 
@@ -113,8 +114,8 @@ fn Tokens() -> impl IntoView {
                                                 None => view! {
                                                     <ActionForm action=revoke attr:class="row-form">
                                                         <input type="hidden" name="name" value=name/>
-                                                        <button type="submit" class="danger"
-                                                            onclick="return !window.confirm || confirm('Revoke this token? Every later call with it is refused.')">"Revoke"</button>
+                                                        <ConfirmButton class="danger"
+                                                            question="Revoke this token? Every later call with it is refused.">"Revoke"</ConfirmButton>
                                                     </ActionForm>
                                                 }.into_any(),
                                             }}</td>

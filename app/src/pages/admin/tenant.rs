@@ -11,6 +11,7 @@ use crate::api::tenants::{
     RetryTenantJob, SetCanary, SetSelfHeal, SuspendTenant,
 };
 use crate::components::backups::BackupsPanel;
+use crate::components::confirm::ConfirmButton;
 use crate::components::form_error::FormError;
 use crate::components::load_error::{answer_page, AdminLoadError};
 use crate::components::progress::JobProgressView;
@@ -154,29 +155,29 @@ pub fn AdminTenantPage() -> impl IntoView {
                                     {matches!(state, TenantState::Ready | TenantState::Updating | TenantState::Failed).then(move || view! {
                                         <ActionForm action=suspend attr:class="row-form">
                                             <input type="hidden" name="subdomain" value=n1/>
-                                            <button type="submit" data-testid="suspend"
-                                                onclick="return !window.confirm || confirm('Suspend this tenant? Its store stops and shows a maintenance page.')">"Suspend"</button>
+                                            <ConfirmButton testid="suspend"
+                                                question="Suspend this tenant? Its store stops and shows a maintenance page.">"Suspend"</ConfirmButton>
                                         </ActionForm>
                                     })}
                                     {(state == TenantState::Suspended).then(move || view! {
                                         <ActionForm action=resume attr:class="row-form">
                                             <input type="hidden" name="subdomain" value=n2/>
-                                            <button type="submit" data-testid="resume"
-                                                onclick="return !window.confirm || confirm('Resume this tenant?')">"Resume"</button>
+                                            <ConfirmButton testid="resume"
+                                                question="Resume this tenant?">"Resume"</ConfirmButton>
                                         </ActionForm>
                                     })}
                                     {unfinished.then(move || view! {
                                         <ActionForm action=cancel attr:class="row-form">
                                             <input type="hidden" name="subdomain" value=n4/>
-                                            <button type="submit" data-testid="cancel-job"
-                                                onclick="return !window.confirm || confirm('Cancel the running job? It stops at its next step.')">"Cancel the job"</button>
+                                            <ConfirmButton testid="cancel-job"
+                                                question="Cancel the running job? It stops at its next step.">"Cancel the job"</ConfirmButton>
                                         </ActionForm>
                                     })}
                                     {state.can_reprovision().then(move || view! {
                                         <ActionForm action=reprovision attr:class="row-form">
                                             <input type="hidden" name="subdomain" value=n3/>
-                                            <button type="submit" data-testid="reprovision"
-                                                onclick="return !window.confirm || confirm('Re-provision this tenant? Every object is applied again.')">"Re-provision"</button>
+                                            <ConfirmButton testid="reprovision"
+                                                question="Re-provision this tenant? Every object is applied again.">"Re-provision"</ConfirmButton>
                                         </ActionForm>
                                     })}
                                     <ActionForm action=self_heal attr:class="row-form">

@@ -57,8 +57,8 @@ pub async fn seed(pool: &AnyPool, tenants: u32, owners: u32, now: i64) -> anyhow
     for chunk in numbers.chunks(ROWS_PER_INSERT) {
         let sql = insert_sql(
             "tenants (id, subdomain, plan, owner_id, state, settings, \
-             created_at, updated_at, check_after)",
-            9,
+             created_at, updated_at, check_after, next_backup_at)",
+            10,
             chunk.len(),
         );
         let mut query = sqlx::query(&sql);
@@ -75,6 +75,9 @@ pub async fn seed(pool: &AnyPool, tenants: u32, owners: u32, now: i64) -> anyhow
                 .bind("{}")
                 .bind(created)
                 .bind(created)
+                // No namespace, no database: never looked at by the reconciler, never due a
+                // backup.
+                .bind(i64::MAX)
                 .bind(i64::MAX);
         }
         query.execute(&mut *tx).await?;
