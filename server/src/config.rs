@@ -48,6 +48,11 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
 
+    /// The bearer token `/metrics` asks of Prometheus; unset, the endpoint is off. Never
+    /// logged.
+    #[arg(long, env = "STOREFLEET_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<crate::dns::secret::Secret>,
+
     /// Days a session lasts without being used.
     #[arg(long, env = "STOREFLEET_SESSION_IDLE_DAYS", default_value_t = 14)]
     pub session_idle_days: i64,

@@ -20,6 +20,7 @@ pub mod drills;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod port;
 pub mod provision;
 pub mod releases;

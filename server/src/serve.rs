@@ -409,6 +409,7 @@ fn state(
         db,
         public_origin: config.public_origin().into(),
         trust_forwarded_for: config.trust_forwarded_for,
+        metrics_token: config.metrics_token.clone().map(Arc::new),
     }
 }
 

@@ -55,6 +55,8 @@ pub struct AppState {
     pub public_origin: Arc<str>,
     /// Whether to read the client address from `X-Forwarded-For`.
     pub trust_forwarded_for: bool,
+    /// The token `/metrics` asks for; `None`: metrics are off.
+    pub metrics_token: Option<Arc<crate::dns::secret::Secret>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -113,6 +115,7 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::http::metrics))
         .route("/api/jobs/{id}/events", get(progress::job_events))
         .route(
             "/api/rollouts/{id}/events",
@@ -124,6 +127,7 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
         )
         .merge(outside)
         .merge(app)
+        .route_layer(middleware::from_fn(crate::metrics::http::measure))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

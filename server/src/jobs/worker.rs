@@ -240,6 +240,11 @@ impl Worker {
             match outcome {
                 Ok(StepOutcome::Done) => {
                     let took = (now - started).max(0);
+                    crate::metrics::step_done(
+                        job.kind.as_str(),
+                        step.name.as_str(),
+                        Duration::from_millis(u64::try_from(took).unwrap_or(0)),
+                    );
                     let message = format!("{} ({} ms)", step.title, took);
                     let event = Event::new(step.name.as_str(), EventKind::Succeeded, message);
                     if !self.record(&job, Change::Advance, event).await? {

@@ -24,6 +24,7 @@ mod jobs;
 mod lifecycle;
 mod mail;
 mod malformed;
+mod metrics;
 mod operations;
 mod operators;
 mod outage;

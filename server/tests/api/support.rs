@@ -102,6 +102,7 @@ pub fn test_config() -> ServeConfig {
         public_url: "http://127.0.0.1:3000".parse().unwrap(),
         site_root: PathBuf::from("target/site"),
         trust_forwarded_for: false,
+        metrics_token: None,
         session_idle_days: 14,
         login_max_failures_per_account: 5,
         login_max_failures_per_client: 20,

@@ -1,0 +1,114 @@
+//! Metrics for Prometheus, served on `/metrics` in the OpenMetrics text format through
+//! `prometheus-client`: what this process measures as it works (HTTP latency by route, job
+//! step durations by kind and step), and the fleet as the database holds it, read at each
+//! scrape (stores by state and plan, jobs by kind and state, the job queue's depth and its
+//! oldest wait, the outbox's pending mail and its oldest, backups by state). The database's
+//! figures are the same whichever replica is scraped.
+//!
+//! Only a caller with the configured bearer token (`STOREFLEET_METRICS_TOKEN`) may read them;
+//! without one the endpoint answers 404.
+
+pub mod fleet;
+pub mod http;
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use sqlx::AnyPool;
+
+use crate::db::DbError;
+
+/// Why the metrics could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsError {
+    /// The database could not be read.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The text could not be written.
+    #[error("writing the metrics: {0}")]
+    Write(#[from] std::fmt::Error),
+}
+
+/// A job step, as its duration is counted.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StepLabels {
+    /// The job's kind, e.g. `provision`.
+    pub kind: String,
+    /// The step, e.g. `workloads`.
+    pub step: String,
+}
+
+/// An answered request, as its latency is counted.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// The route's pattern, e.g. `/stores/{subdomain}`: never the path itself, whose
+    /// subdomains and ids would make a series each.
+    pub route: String,
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The status class: `2xx`, `4xx`, …
+    pub status: String,
+}
+
+/// What this process measures, kept for its lifetime.
+struct Process {
+    requests: Family<RequestLabels, Histogram>,
+    steps: Family<StepLabels, Histogram>,
+}
+
+fn request_buckets() -> Histogram {
+    // 1 ms to about 8 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 14))
+}
+
+fn step_buckets() -> Histogram {
+    // 10 ms to about 40 min.
+    Histogram::new(exponential_buckets(0.01, 2.0, 18))
+}
+
+static PROCESS: LazyLock<Process> = LazyLock::new(|| Process {
+    requests: Family::new_with_constructor(request_buckets),
+    steps: Family::new_with_constructor(step_buckets),
+});
+
+/// Counts a finished job step that took `took`.
+pub fn step_done(kind: &str, step: &str, took: Duration) {
+    PROCESS
+        .steps
+        .get_or_create(&StepLabels {
+            kind: kind.to_owned(),
+            step: step.to_owned(),
+        })
+        .observe(took.as_secs_f64());
+}
+
+/// Counts an answered request.
+pub fn request_done(labels: &RequestLabels, took: Duration) {
+    PROCESS
+        .requests
+        .get_or_create(labels)
+        .observe(took.as_secs_f64());
+}
+
+/// Everything, as the scrape's text: the process's measures and the fleet read now.
+pub async fn render(pool: &AnyPool) -> Result<String, MetricsError> {
+    let mut registry = Registry::with_prefix("storefleet");
+    registry.register(
+        "http_request_duration_seconds",
+        "Time to answer a request, by route, method and status class",
+        PROCESS.requests.clone(),
+    );
+    registry.register(
+        "job_step_duration_seconds",
+        "Time a job step took from its first attempt to its end, by job kind and step",
+        PROCESS.steps.clone(),
+    );
+    fleet::register(&mut registry, pool).await?;
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    Ok(text)
+}
