@@ -103,9 +103,21 @@ pub async fn insert<'e>(
     backup: &NewBackup<'_>,
     now: i64,
 ) -> Result<()> {
+    insert_for(db, backup, None, now).await
+}
+
+/// Queues `backup`, taken for `job` if any: a job asks for one backup at most, so a second
+/// ask of the same job inserts nothing.
+async fn insert_for<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    backup: &NewBackup<'_>,
+    job: Option<&str>,
+    now: i64,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO backups (id, tenant_id, kind, state, object_key, requested_by, created_at, \
-         next_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6)",
+         next_at, job_id) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6, $7) \
+         ON CONFLICT (job_id) DO NOTHING",
     )
     .bind(backup.id)
     .bind(backup.tenant_id)
@@ -113,6 +125,7 @@ pub async fn insert<'e>(
     .bind(backup.object_key)
     .bind(backup.requested_by)
     .bind(now)
+    .bind(job)
     .execute(db)
     .await?;
     Ok(())
@@ -126,20 +139,7 @@ pub async fn for_job(
     job_id: &str,
     now: i64,
 ) -> Result<String> {
-    sqlx::query(
-        "INSERT INTO backups (id, tenant_id, kind, state, object_key, requested_by, created_at, \
-         next_at, job_id) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $6, $7) \
-         ON CONFLICT (job_id) DO NOTHING",
-    )
-    .bind(backup.id)
-    .bind(backup.tenant_id)
-    .bind(backup.kind.as_str())
-    .bind(backup.object_key)
-    .bind(backup.requested_by)
-    .bind(now)
-    .bind(job_id)
-    .execute(pool)
-    .await?;
+    insert_for(pool, backup, Some(job_id), now).await?;
     let id: String = sqlx::query_scalar("SELECT id FROM backups WHERE job_id = $1")
         .bind(job_id)
         .fetch_one(pool)
