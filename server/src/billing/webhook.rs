@@ -64,16 +64,25 @@ async fn receive(
         webhook.tolerance_secs,
     ) {
         tracing::warn!(error = %error, "stripe webhook refused");
+        crate::metrics::webhook_event("unknown", "refused");
         return (StatusCode::BAD_REQUEST, "Invalid signature.").into_response();
     }
     let event = match events::parse(&body) {
         Ok(event) => event,
         Err(error) => {
             tracing::warn!(error = %error, "stripe webhook unreadable");
+            crate::metrics::webhook_event("unknown", "unreadable");
             return (StatusCode::BAD_REQUEST, "Unreadable event.").into_response();
         }
     };
-    match webhook.processor.handle(&event, now).await {
+    let handled = webhook.processor.handle(&event, now).await;
+    let outcome = match &handled {
+        Ok(Outcome::Duplicate) => "duplicate",
+        Ok(Outcome::Handled { .. }) => "handled",
+        Err(_) => "failed",
+    };
+    crate::metrics::webhook_event(&event.kind, outcome);
+    match handled {
         Ok(Outcome::Duplicate) => {
             tracing::debug!(event = %event.id, "stripe event already handled");
             (StatusCode::OK, "Already handled.").into_response()

@@ -488,3 +488,14 @@ pub async fn retry_job(
     tx.commit().await?;
     Ok(true)
 }
+
+/// Whether the tenant has ever been ready.
+pub async fn ever_ready(pool: &AnyPool, tenant_id: &str) -> Result<bool> {
+    let readied: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM tenant_transitions WHERE tenant_id = $1 AND to_state = 'ready'",
+    )
+    .bind(tenant_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(readied > 0)
+}

@@ -15,6 +15,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
@@ -54,10 +55,22 @@ pub struct RequestLabels {
     pub status: String,
 }
 
+/// A Stripe event received, as it is counted.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WebhookLabels {
+    /// Its type, e.g. `invoice.paid`; `unknown` when it could not be read.
+    pub r#type: String,
+    /// `handled`, `duplicate`, `failed` (answered 500, Stripe sends it again), `refused` (bad
+    /// signature) or `unreadable`.
+    pub outcome: String,
+}
+
 /// What this process measures, kept for its lifetime.
 struct Process {
     requests: Family<RequestLabels, Histogram>,
     steps: Family<StepLabels, Histogram>,
+    ready: Histogram,
+    webhooks: Family<WebhookLabels, Counter>,
 }
 
 fn request_buckets() -> Histogram {
@@ -73,7 +86,25 @@ fn step_buckets() -> Histogram {
 static PROCESS: LazyLock<Process> = LazyLock::new(|| Process {
     requests: Family::new_with_constructor(request_buckets),
     steps: Family::new_with_constructor(step_buckets),
+    ready: step_buckets(),
+    webhooks: Family::default(),
 });
+
+/// Counts a store ready for the first time, `took_ms` after it was signed up for.
+pub fn signed_up_to_ready(took_ms: i64) {
+    PROCESS.ready.observe(took_ms.max(0) as f64 / 1000.0);
+}
+
+/// Counts a Stripe event received.
+pub fn webhook_event(kind: &str, outcome: &str) {
+    PROCESS
+        .webhooks
+        .get_or_create(&WebhookLabels {
+            r#type: kind.to_owned(),
+            outcome: outcome.to_owned(),
+        })
+        .inc();
+}
 
 /// Counts a finished job step that took `took`.
 pub fn step_done(kind: &str, step: &str, took: Duration) {
@@ -106,6 +137,16 @@ pub async fn render(pool: &AnyPool) -> Result<String, MetricsError> {
         "job_step_duration_seconds",
         "Time a job step took from its first attempt to its end, by job kind and step",
         PROCESS.steps.clone(),
+    );
+    registry.register(
+        "signup_to_ready_seconds",
+        "Time from a store's sign-up to its first being ready",
+        PROCESS.ready.clone(),
+    );
+    registry.register(
+        "webhook_events",
+        "Stripe events received, by type and outcome",
+        PROCESS.webhooks.clone(),
     );
     fleet::register(&mut registry, pool).await?;
     let mut text = String::new();

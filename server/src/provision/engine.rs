@@ -330,14 +330,20 @@ impl JobHandler for Engine {
             }
             (JobKind::Provision, StepName::Ready) => {
                 let mail = self.ready_mail(&tenant, job).await?;
-                self.mark_with_mail(
-                    &tenant,
-                    &[TenantState::Provisioning],
-                    TenantState::Ready,
-                    "provisioning finished",
-                    &mail,
-                )
-                .await
+                let first = self.never_ready(&tenant).await?;
+                let marked = self
+                    .mark_with_mail(
+                        &tenant,
+                        &[TenantState::Provisioning],
+                        TenantState::Ready,
+                        "provisioning finished",
+                        &mail,
+                    )
+                    .await?;
+                if first {
+                    crate::metrics::signed_up_to_ready(now_ms() - tenant.created_at);
+                }
+                Ok(marked)
             }
             (JobKind::Update, StepName::Ready) => {
                 self.mark(

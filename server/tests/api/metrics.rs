@@ -94,6 +94,10 @@ async fn metrics_are_for_the_token_holder_and_follow_the_fleet(backend: Backend)
             && s.labels.get("step") == Some("workloads")
     });
     assert!(timed, "no provision step timed");
+    // The store signed up for became ready: its time from sign-up is counted (the histogram
+    // is the process's, which other tests share, so it is read as a difference).
+    let ready = "storefleet_signup_to_ready_seconds_count";
+    assert!(value(&after, ready, &[]) >= value(&before, ready, &[]) + 1.0);
     // And the requests: the scrapes themselves, by their route.
     let scraped = after.samples.iter().any(|s| {
         s.metric

@@ -47,6 +47,14 @@ impl Engine {
     }
 
     /// [`Self::mark`], writing `mail` to the outbox with the change.
+    /// Whether the tenant has never been ready: its first provisioning is under way.
+    pub(super) async fn never_ready(&self, tenant: &TenantRecord) -> Result<bool, StepError> {
+        let ever = tenants::ever_ready(&self.pool, &tenant.id)
+            .await
+            .map_err(db_error)?;
+        Ok(!ever)
+    }
+
     pub(super) async fn mark_with_mail(
         &self,
         tenant: &TenantRecord,
