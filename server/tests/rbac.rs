@@ -1,4 +1,4 @@
-//! `deploy/rbac.yaml` grants exactly what the code calls: every request the engine made to the
+//! `deploy/kubernetes/base/rbac.yaml` grants exactly what the code calls: every request the engine made to the
 //! simulated cluster during the whole test suite (recorded to the file `STOREFLEET_SIM_API_LOG`
 //! names) must be allowed by a rule, and every rule must have been used.
 //!
@@ -51,14 +51,20 @@ struct Rule {
 fn granted(yaml: &str) -> BTreeSet<ApiRequest> {
     let mut role = None;
     for document in serde_yaml_ng::Deserializer::from_str(yaml) {
-        let document = Document::deserialize(document).expect("deploy/rbac.yaml is valid YAML");
+        let document = Document::deserialize(document)
+            .expect("deploy/kubernetes/base/rbac.yaml is valid YAML");
         let name = document.metadata.as_ref().and_then(|m| m.name.as_deref());
         if document.kind.as_deref() == Some("ClusterRole") && name == Some(ROLE) {
-            assert!(role.is_none(), "deploy/rbac.yaml defines {ROLE} twice");
+            assert!(
+                role.is_none(),
+                "deploy/kubernetes/base/rbac.yaml defines {ROLE} twice"
+            );
             role = Some(document.rules);
         }
     }
-    let rules = role.unwrap_or_else(|| panic!("deploy/rbac.yaml defines no ClusterRole {ROLE}"));
+    let rules = role.unwrap_or_else(|| {
+        panic!("deploy/kubernetes/base/rbac.yaml defines no ClusterRole {ROLE}")
+    });
     let mut out = BTreeSet::new();
     for rule in rules {
         // Narrower forms the comparison cannot check: refused rather than waved through.
@@ -123,8 +129,9 @@ fn the_cluster_role_grants_exactly_what_the_engine_calls() {
         "the API log at {} is empty: the suite recorded no request of the engine",
         Path::new(&path).display()
     );
-    let rbac = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/rbac.yaml");
-    let granted = granted(&std::fs::read_to_string(&rbac).expect("read deploy/rbac.yaml"));
+    let rbac = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/kubernetes/base/rbac.yaml");
+    let granted =
+        granted(&std::fs::read_to_string(&rbac).expect("read deploy/kubernetes/base/rbac.yaml"));
 
     let missing: BTreeSet<&ApiRequest> = called.difference(&granted).collect();
     let unused: BTreeSet<&ApiRequest> = granted.difference(&called).collect();
@@ -141,7 +148,10 @@ fn the_cluster_role_grants_exactly_what_the_engine_calls() {
             describe(&unused)
         ));
     }
-    assert!(problems.is_empty(), "deploy/rbac.yaml:{problems}");
+    assert!(
+        problems.is_empty(),
+        "deploy/kubernetes/base/rbac.yaml:{problems}"
+    );
 }
 
 #[test]

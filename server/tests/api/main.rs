@@ -14,6 +14,7 @@ mod cli;
 mod cluster;
 mod converge;
 mod csrf;
+mod deploy;
 mod dns;
 mod drift;
 mod every_function;

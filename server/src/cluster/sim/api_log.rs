@@ -1,5 +1,5 @@
 //! A record of what the engine asks of the simulated cluster, named as a real API server's
-//! authorizer names it (verb, API group, resource), so a test can hold `deploy/rbac.yaml` to
+//! authorizer names it (verb, API group, resource), so a test can hold `deploy/kubernetes/base/rbac.yaml` to
 //! exactly what the code calls. Off unless [`API_LOG_ENV`] names a file.
 //!
 //! Only the engine's own requests are recorded: they carry [`ENGINE_USER_AGENT`], while the
