@@ -6,6 +6,7 @@ pub mod csrf;
 pub mod downloads;
 pub mod headers;
 pub mod health;
+pub mod metrics;
 pub mod progress;
 pub mod rollout_stream;
 pub mod server_fns;
@@ -115,7 +116,7 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(crate::metrics::http::metrics))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/jobs/{id}/events", get(progress::job_events))
         .route(
             "/api/rollouts/{id}/events",
@@ -127,7 +128,7 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
         )
         .merge(outside)
         .merge(app)
-        .route_layer(middleware::from_fn(crate::metrics::http::measure))
+        .route_layer(middleware::from_fn(metrics::measure))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

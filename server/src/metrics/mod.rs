@@ -9,7 +9,6 @@
 //! without one the endpoint answers 404.
 
 pub mod fleet;
-pub mod http;
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The HTTP edge of the metrics: each routed request's latency, by route pattern, and the
+//! The HTTP edge of the metrics (`crate::metrics`): each routed request's latency, by route pattern, and the
 //! `/metrics` endpoint itself, for a bearer of the configured token only.
 
 use std::time::Instant;
@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::{render, request_done, RequestLabels};
-use crate::http::AppState;
+use super::AppState;
+use crate::metrics::{render, request_done, RequestLabels};
 
 /// Times a routed request (route layers only see requests a route matched).
 pub async fn measure(request: Request, next: Next) -> Response {
