@@ -5,12 +5,13 @@ use app::domain::backup::{BackupKind, BackupView, StoreBackups};
 use app::domain::drill::{DrillHealth, DrillView};
 use app::domain::{Actor, JobId};
 use app::error::AppError;
-use app::ports::{Backups, TenantAdmin};
+use app::ports::Backups;
 use async_trait::async_trait;
 use std::sync::Arc;
 
 use super::BackupService;
 use crate::drills::DrillService;
+use crate::tenants::TenantService;
 
 /// Backups and restore drills, behind the one port the store and admin pages use.
 #[derive(Clone)]
@@ -20,7 +21,7 @@ pub struct BackupPort {
     /// Restore drills and the fleet's backup health.
     pub drills: DrillService,
     /// Where a copy of a store is made.
-    pub tenants: Arc<dyn TenantAdmin>,
+    pub tenants: Arc<TenantService>,
 }
 
 #[async_trait]
@@ -79,16 +80,13 @@ impl Backups for BackupPort {
         into: &str,
     ) -> Result<String, AppError> {
         let (tenant, _) = self.backups.stored(subdomain, backup_id).await?;
-        let (copy, _) = self.tenants.create(actor, into, &tenant.plan, None).await?;
-        self.backups
-            .clone_when_ready(
-                actor,
-                subdomain,
-                backup_id,
-                copy.id.as_str(),
-                &copy.subdomain,
-            )
+        let (copy, _) = self
+            .tenants
+            .create_copy(actor, into, &tenant.plan, backup_id)
             .await?;
+        self.backups
+            .copied(actor, subdomain, backup_id, &copy.subdomain)
+            .await;
         Ok(copy.subdomain)
     }
 

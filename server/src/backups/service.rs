@@ -148,18 +148,9 @@ impl BackupService {
         Ok(link.to_string())
     }
 
-    /// Notes that the new store `tenant_id` gets the stored backup `backup_id` of `subdomain`
-    /// once it is ready (the backup worker queues that restore); audited as `backup.restore`.
-    pub async fn clone_when_ready(
-        &self,
-        actor: &Actor,
-        subdomain: &str,
-        backup_id: &str,
-        tenant_id: &str,
-        into: &str,
-    ) -> Result<(), BackupError> {
-        restores::clone_when_ready(&self.pool, tenant_id, backup_id, &actor.cause(), now_ms())
-            .await?;
+    /// Records in the audit log that `actor` made the store `into` a copy of `subdomain`'s
+    /// backup `backup_id`.
+    pub async fn copied(&self, actor: &Actor, subdomain: &str, backup_id: &str, into: &str) {
         self.audit
             .record(
                 actor,
@@ -168,7 +159,6 @@ impl BackupService {
                 &format!("backup {backup_id} into the new store {into}"),
             )
             .await;
-        Ok(())
     }
 
     /// The store and its stored backup `backup_id`.

@@ -7,7 +7,7 @@ use app::domain::backup::BackupKind;
 use app::domain::{JobKind, TenantState};
 
 use super::backups::{self, NewBackup};
-use super::tenants::{move_state, supersede};
+use super::tenants::{self, move_state, supersede, Created, TenantRecord};
 use super::Result;
 
 /// A restore as stored.
@@ -135,25 +135,32 @@ pub async fn save_first(
     Ok(id)
 }
 
-/// Notes that the new tenant `tenant_id` gets `backup_id` restored into it once it is ready.
-pub async fn clone_when_ready(
+/// Makes `tenant` (provisioning) as a copy of `backup_id`: the tenant, its provision job and
+/// the copy to restore once it is ready, in one transaction, so no crash leaves an empty store
+/// that was meant to hold the backup's data.
+pub async fn create_copy(
     pool: &AnyPool,
-    tenant_id: &str,
+    tenant: &TenantRecord,
+    cause: &str,
     backup_id: &str,
-    requested_by: &str,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO clones (tenant_id, backup_id, requested_by, created_at) \
-         VALUES ($1, $2, $3, $4)",
-    )
-    .bind(tenant_id)
-    .bind(backup_id)
-    .bind(requested_by)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(())
+) -> Result<Created> {
+    let mut tx = pool.begin().await?;
+    let created = tenants::create_in(&mut tx, tenant, cause, Some(JobKind::Provision), now).await?;
+    if let Created::Created { .. } = created {
+        sqlx::query(
+            "INSERT INTO clones (tenant_id, backup_id, requested_by, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&tenant.id)
+        .bind(backup_id)
+        .bind(cause)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(created)
 }
 
 /// Queues the restore of every clone whose store is now ready, and forgets the clone: one

@@ -142,6 +142,22 @@ pub async fn create(
     now: i64,
 ) -> Result<Created> {
     let mut tx = pool.begin().await?;
+    let created = create_in(&mut tx, tenant, cause, job, now).await?;
+    if matches!(created, Created::Created { .. }) {
+        tx.commit().await?;
+    }
+    Ok(created)
+}
+
+/// [`create`] inside the caller's transaction, so that what it writes with the tenant commits
+/// or rolls back with it.
+pub async fn create_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant: &TenantRecord,
+    cause: &str,
+    job: Option<JobKind>,
+    now: i64,
+) -> Result<Created> {
     let inserted = sqlx::query(&format!(
         "INSERT INTO tenants ({INSERT_COLUMNS}, updated_at, release_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, \
@@ -157,18 +173,17 @@ pub async fn create(
     .bind(now)
     .bind(tenant.drift.clone())
     .bind(i64::from(tenant.self_heal))
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await;
     match inserted {
         Err(error) if is_unique_violation(&error) => return Ok(Created::SubdomainTaken),
         other => other?,
     };
-    record_transition(&mut tx, &tenant.id, None, tenant.state, cause, now).await?;
+    record_transition(tx, &tenant.id, None, tenant.state, cause, now).await?;
     let job_id = uuid::Uuid::new_v4().to_string();
     if let Some(kind) = job {
-        jobs::enqueue(&mut *tx, &job_id, Some(&tenant.id), kind, now).await?;
+        jobs::enqueue(&mut **tx, &job_id, Some(&tenant.id), kind, now).await?;
     }
-    tx.commit().await?;
     Ok(Created::Created { job_id })
 }
 

@@ -25,6 +25,80 @@ use crate::jobs::JobKind;
 use crate::mail::messages;
 
 impl TenantService {
+    /// A new tenant of `plan` at `subdomain`, provisioning, owned by the account of
+    /// `owner_email` if given; refused when either is not valid or not there. With the owner's
+    /// email.
+    pub(super) async fn new_tenant(
+        &self,
+        subdomain: &str,
+        plan: &str,
+        owner_email: Option<&str>,
+    ) -> Result<(TenantRecord, Option<String>), TenantError> {
+        let subdomain =
+            Subdomain::parse(subdomain).map_err(|e| TenantError::Invalid(e.to_string()))?;
+        catalog::plan(self.pool(), plan)
+            .await?
+            .ok_or_else(|| TenantError::Invalid(format!("There is no plan named \"{plan}\".")))?;
+        let owner = match owner_email {
+            Some(raw) => {
+                let email = Email::parse(raw).map_err(|e| TenantError::Invalid(e.to_string()))?;
+                let user = users::by_email(self.pool(), email.as_str())
+                    .await?
+                    .ok_or_else(|| {
+                        TenantError::Invalid(format!("There is no account with the email {email}."))
+                    })?;
+                Some(user)
+            }
+            None => None,
+        };
+        let record = TenantRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            subdomain,
+            plan: plan.to_owned(),
+            owner_id: owner.as_ref().map(|u| u.id.clone()),
+            state: TenantState::Provisioning,
+            settings: BTreeMap::new(),
+            release: None,
+            pinned: None,
+            canary: false,
+            created_at: now_ms(),
+            drift: None,
+            self_heal: true,
+        };
+        Ok((record, owner.map(|u| u.email)))
+    }
+
+    /// What became of writing a new tenant: its view and job once recorded in the audit log,
+    /// or the conflict of a subdomain taken meanwhile.
+    pub(super) async fn created(
+        &self,
+        actor: &Actor,
+        record: &TenantRecord,
+        owner_email: Option<String>,
+        created: Created,
+    ) -> Result<(TenantView, JobId), TenantError> {
+        let job_id = match created {
+            Created::Created { job_id } => job_id,
+            Created::SubdomainTaken => {
+                return Err(TenantError::Conflict(format!(
+                    "The subdomain \"{}\" is already taken.",
+                    record.subdomain
+                )))
+            }
+        };
+        tracing::info!(tenant = %record.subdomain, plan = %record.plan, job_id, "tenant created");
+        let view = self.view(record, owner_email);
+        let detail = format!(
+            "plan={} owner={}",
+            view.plan,
+            view.owner_email.as_deref().unwrap_or("none")
+        );
+        self.audit()
+            .record(actor, action::TENANT_CREATE, &view.subdomain, &detail)
+            .await;
+        Ok((view, JobId::new(job_id)))
+    }
+
     /// Records that `actor` did `action` to the tenant, through the job `job_id`.
     async fn audit_job(&self, actor: &Actor, action: &str, tenant: &TenantRecord, job_id: &str) {
         let detail = format!("job={job_id}");
@@ -64,64 +138,17 @@ impl TenantAdmin for TenantService {
         owner_email: Option<&str>,
     ) -> Result<(TenantView, JobId), AppError> {
         answer(async {
-            let subdomain =
-                Subdomain::parse(subdomain).map_err(|e| TenantError::Invalid(e.to_string()))?;
-            catalog::plan(self.pool(), plan).await?.ok_or_else(|| {
-                TenantError::Invalid(format!("There is no plan named \"{plan}\"."))
-            })?;
-            let owner = match owner_email {
-                Some(raw) => {
-                    let email =
-                        Email::parse(raw).map_err(|e| TenantError::Invalid(e.to_string()))?;
-                    let user = users::by_email(self.pool(), email.as_str())
-                        .await?
-                        .ok_or_else(|| {
-                            TenantError::Invalid(format!(
-                                "There is no account with the email {email}."
-                            ))
-                        })?;
-                    Some(user)
-                }
-                None => None,
-            };
-            let now = now_ms();
-            let record = TenantRecord {
-                id: uuid::Uuid::new_v4().to_string(),
-                subdomain: subdomain.clone(),
-                plan: plan.to_owned(),
-                owner_id: owner.as_ref().map(|u| u.id.clone()),
-                state: TenantState::Provisioning,
-                settings: BTreeMap::new(),
-                release: None,
-                pinned: None,
-                canary: false,
-                created_at: now,
-                drift: None,
-                self_heal: true,
-            };
+            let (record, owner) = self.new_tenant(subdomain, plan, owner_email).await?;
             let cause = actor.cause();
-            let job_id =
-                match tenants::create(self.pool(), &record, &cause, Some(JobKind::Provision), now)
-                    .await?
-                {
-                    Created::Created { job_id } => job_id,
-                    Created::SubdomainTaken => {
-                        return Err(TenantError::Conflict(format!(
-                            "The subdomain \"{subdomain}\" is already taken."
-                        )))
-                    }
-                };
-            tracing::info!(tenant = %record.subdomain, plan, job_id, "tenant created");
-            let view = self.view(&record, owner.map(|u| u.email));
-            let detail = format!(
-                "plan={} owner={}",
-                view.plan,
-                view.owner_email.as_deref().unwrap_or("none")
-            );
-            self.audit()
-                .record(actor, action::TENANT_CREATE, &view.subdomain, &detail)
-                .await;
-            Ok((view, JobId::new(job_id)))
+            let created = tenants::create(
+                self.pool(),
+                &record,
+                &cause,
+                Some(JobKind::Provision),
+                record.created_at,
+            )
+            .await?;
+            self.created(actor, &record, owner, created).await
         })
         .await
     }

@@ -3,6 +3,7 @@
 //! implementing one port per use case, each in its own file.
 
 pub mod admin;
+pub mod copy;
 pub mod error;
 pub mod inspect;
 pub mod lifecycle;

@@ -3,6 +3,7 @@
 
 mod archive;
 mod control_plane;
+mod copy;
 mod demo;
 mod drills;
 mod flow;
