@@ -143,6 +143,10 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_BACKUP_RETRY_SECS", default_value_t = 60)]
     pub backup_retry_secs: u64,
 
+    /// Dumps running at once across the fleet, at most; more wait their turn.
+    #[arg(long, env = "STOREFLEET_BACKUP_PARALLEL", default_value_t = 4, value_parser = clap::value_parser!(i64).range(1..))]
+    pub backup_parallel: i64,
+
     /// MiB in each part a dump is uploaded in (at least 5, as S3 asks of every part but the
     /// last).
     #[arg(long, env = "STOREFLEET_BACKUP_PART_MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(5..))]

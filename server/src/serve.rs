@@ -261,6 +261,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
             lease: Duration::from_secs(config.job_lease_secs.max(1)),
             retry_after: Duration::from_secs(config.backup_retry_secs),
             part_mib: config.backup_part_mib,
+            parallel: config.backup_parallel,
             parts: usize::try_from(config.backup_parts).unwrap_or(usize::MAX),
             ..BackupOptions::default()
         };

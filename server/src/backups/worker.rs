@@ -41,6 +41,9 @@ pub struct BackupOptions {
     pub part_mib: u64,
     /// Part links per dump: the largest dump is `parts` × `part_mib`.
     pub parts: usize,
+    /// Dumps running at once across the fleet, at most (about: two servers may both start
+    /// the last one).
+    pub parallel: i64,
 }
 
 impl Default for BackupOptions {
@@ -53,6 +56,7 @@ impl Default for BackupOptions {
             deadline: Duration::from_secs(3600),
             part_mib: 256,
             parts: 64,
+            parallel: 4,
         }
     }
 }
@@ -170,6 +174,12 @@ impl BackupWorker {
             return Ok(());
         };
         let outcome = match backup.state {
+            BackupState::Queued if backups::running(&self.pool).await? >= self.options.parallel => {
+                // As many dumps run as may: this one waits its turn.
+                let again = now_ms() + ms(self.options.tick);
+                backups::later(&self.pool, id, token, again).await?;
+                return Ok(());
+            }
             BackupState::Queued => self.start(&backup, token).await?,
             BackupState::Running => self.look(&backup, token).await?,
             BackupState::Done | BackupState::Failed => return Ok(()),

@@ -3,7 +3,8 @@
 //! file, or a new database on the PostgreSQL server of `--database-url`), builds them on an
 //! in-process simulated cluster that makes each one a real database on
 //! `--sim-postgres-url`, fills each with `--megabytes` of random rows, then queues one manual
-//! backup per store and runs the real backup worker: its dump Jobs run `pg_dump` on the host
+//! backup per store and runs the real backup worker, `--parallel` dumps at once: its dump
+//! Jobs run `pg_dump` on the host
 //! and upload to the storage through presigned links, and each backup is done once storage
 //! holds it and it has been read back for its size and SHA-256.
 //!
@@ -118,6 +119,8 @@ async fn measure(args: &BackupBenchArgs, url: &str, storage: &Storage) -> anyhow
                 tick: TICK,
                 // A retry would hide a failure behind its backoff: one try each.
                 attempts: 1,
+                // As many dumps at once as the ceiling runs.
+                parallel: i64::try_from(parallel).unwrap_or(i64::MAX),
                 ..BackupOptions::default()
             },
         );

@@ -176,6 +176,15 @@ pub async fn due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<String>> {
     lease::due(pool, &QUEUE, now, limit).await
 }
 
+/// How many backups are running (their dumps under way) across the fleet.
+pub async fn running(pool: &AnyPool) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM backups WHERE state = 'running'")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 /// Takes a due backup's lease for `token`.
 pub async fn claim(pool: &AnyPool, id: &str, token: &str, now: i64, lease_ms: i64) -> Result<bool> {
     lease::claim(pool, &QUEUE, id, token, now, lease_ms).await

@@ -122,6 +122,7 @@ pub fn test_config() -> ServeConfig {
         backup_tick_ms: 100,
         backup_retry_secs: 1,
         backup_part_mib: 5,
+        backup_parallel: 4,
         backup_parts: 64,
         cluster_outage_tolerance_secs: 1800,
         cluster: server::config::ClusterConfig {

@@ -9,6 +9,7 @@ mod drills;
 mod flow;
 mod kills;
 mod pages;
+mod parallel;
 mod parts;
 mod pre_update;
 mod quota;
