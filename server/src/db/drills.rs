@@ -123,6 +123,27 @@ pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<DrillRecord>> {
     row.as_ref().map(from_row).transpose()
 }
 
+/// The drills with these ids (those that exist), a few hundred per query.
+pub async fn get_many(pool: &AnyPool, ids: &[String]) -> Result<Vec<DrillRecord>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM drills d JOIN tenants t ON t.id = d.tenant_id \
+             WHERE d.id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(pool).await? {
+            found.push(from_row(&row)?);
+        }
+    }
+    Ok(found)
+}
+
 /// The tenant's drill under way (queued or running), if any.
 pub async fn under_way(pool: &AnyPool, tenant_id: &str) -> Result<Option<DrillRecord>> {
     let row = sqlx::query(&format!(

@@ -1,6 +1,8 @@
 //! Asking for restore drills and reading the fleet's drill health: the use cases behind the
 //! admin pages and the command line. A drill asked for is queued; the drill worker runs it.
 
+use std::collections::HashMap;
+
 use app::domain::audit::action;
 use app::domain::drill::{is_overdue, DrillHealth, DrillView, StoreDrillHealth};
 use app::domain::Actor;
@@ -95,12 +97,23 @@ impl DrillService {
     /// finished drill, and the stores whose last drill failed or that are overdue.
     pub async fn health_at(&self, now: i64) -> Result<DrillHealth, DrillError> {
         let every_ms = self.every_ms();
+        let fleet = drill_fleet::standing(&self.pool).await?;
+        // Every store's last drill, read at once.
+        let ids: Vec<String> = fleet
+            .iter()
+            .filter_map(|s| s.last_drill_id.clone())
+            .collect();
+        let mut last_drills: HashMap<String, DrillView> = drills::get_many(&self.pool, &ids)
+            .await?
+            .iter()
+            .map(|d| (d.id.clone(), view(d)))
+            .collect();
         let mut stores = Vec::new();
-        for standing in drill_fleet::standing(&self.pool).await? {
-            let last_drill = match &standing.last_drill_id {
-                Some(id) => drills::get(&self.pool, id).await?.map(|d| view(&d)),
-                None => None,
-            };
+        for standing in fleet {
+            let last_drill = standing
+                .last_drill_id
+                .as_ref()
+                .and_then(|id| last_drills.remove(id));
             let overdue = standing
                 .first_backup_at
                 .is_some_and(|first| is_overdue(first, standing.last_passed_at, now, every_ms));
