@@ -1,8 +1,8 @@
 //! The backup worker: takes each due backup under a lease and moves it one step on. A queued
-//! backup gets a fresh multipart upload, its links, and its dump Job; a running one is looked at: once its Job
-//! has finished, storage is read back for the object's size and SHA-256, and only then is the
-//! backup done. Level-triggered: a worker killed at any point leaves a row that the next turn
-//! finishes, and a Job already started is found again by its name.
+//! backup gets a fresh multipart upload, its links, and its dump Job; a running one is looked
+//! at: once its Job has finished, storage is read back for the object's size and SHA-256, and
+//! only then is the backup done. Level-triggered: a worker killed at any point leaves a row
+//! that the next turn finishes, and a Job already started is found again by its name.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -210,6 +210,17 @@ impl BackupWorker {
                 tenant.state.as_str()
             )));
         }
+        let name = job_name(&backup.id, backup.attempts + 1);
+        // A server stopped between creating this try's Job and recording it: the Job runs
+        // with the upload recorded, so it is this try, not a reason to abort.
+        match self.engine.data_job_state(&tenant, &name).await {
+            Ok(TaskState::Missing) => {}
+            Ok(_) => {
+                backups::started(&self.pool, &backup.id, token, now_ms()).await?;
+                return Ok(Ok(()));
+            }
+            Err(error) => return Ok(Err(error.message)),
+        }
         if let Err(failure) = self.abort_upload(backup, token).await? {
             return Ok(Err(failure));
         }
@@ -233,7 +244,6 @@ impl BackupWorker {
                 .await;
             return Ok(Ok(()));
         }
-        let name = job_name(&backup.id, backup.attempts + 1);
         let deadline = i64::try_from(self.options.deadline.as_secs()).unwrap_or(i64::MAX);
         let links = PartLinks {
             parts: &upload.parts,
