@@ -176,7 +176,7 @@ async fn measure(args: &BackupBenchArgs, url: &str, storage: &Storage) -> anyhow
              {:<28} {:>9} {:>8} {:>8} {:>10} {:>10}\n\
              {}{}\
              control plane memory (RSS): {} before, {} peak, {} after\n\
-             (the worker starts every queued backup's dump Job at once; its time per store \
+             (the worker runs as many dumps at once as the ceiling; its time per store \
              includes reading the object back for its size and SHA-256)\n",
             args.stores,
             args.megabytes,
