@@ -16,7 +16,6 @@
 mod ceiling;
 mod fill;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -30,16 +29,12 @@ use crate::backups::{BackupOptions, BackupService, BackupWorker};
 use crate::cli::BackupBenchArgs;
 use crate::clock::now_ms;
 use crate::cluster::sim::databases;
-use crate::cluster::{SimCluster, SimOptions};
-use crate::config::DbConfig;
 use crate::db::{self, backups, tenants};
-use crate::provision::engine::Engine;
-use crate::serve;
 use crate::storage::Storage;
 
 use super::bench_admin::seed;
 use super::bench_reconcile::prepare;
-use super::scratch::ScratchDatabase;
+use super::scratch::{control_plane, ScratchDatabase};
 
 /// The backup worker's tick: small, so that waiting adds little.
 const TICK: Duration = Duration::from_millis(20);
@@ -66,23 +61,9 @@ pub async fn run(args: &BackupBenchArgs) -> anyhow::Result<()> {
 }
 
 async fn measure(args: &BackupBenchArgs, url: &str, storage: &Storage) -> anyhow::Result<String> {
-    let database = serve::open_database(&DbConfig {
-        database_url: url.to_owned(),
-    })
-    .await?;
-    let pool = database.pool.clone();
     let admin = args.sim_postgres_url.as_str();
-    let cluster = SimCluster::start(SimOptions {
-        ready_delay: Duration::ZERO,
-        databases: Some(admin.to_owned()),
-        ..SimOptions::default()
-    })
-    .await?;
-    let engine = Arc::new(Engine::new(
-        pool.clone(),
-        cluster.engine_client()?,
-        args.cluster.settings(),
-    ));
+    let (pool, cluster, engine) =
+        control_plane(url, args.cluster.settings(), Some(admin.to_owned())).await?;
     let parallel = args.parallel as usize;
     let mut namespaces = Vec::new();
     let result = async {

@@ -28,16 +28,13 @@ use tokio::sync::watch;
 use crate::cli::ReconcileBenchArgs;
 use crate::clock::now_ms;
 use crate::cluster::sim::Traffic;
-use crate::cluster::{SimCluster, SimOptions};
-use crate::config::DbConfig;
 use crate::db::{self, tenants};
 use crate::provision::engine::Engine;
 use crate::provision::reconciler::{ReconcileOptions, Reconciler};
-use crate::serve;
 use crate::telemetry::{self, Statements};
 
 use super::bench_admin::seed;
-use super::scratch::ScratchDatabase;
+use super::scratch::{control_plane, ScratchDatabase};
 
 /// Stores built at once while preparing.
 const PREPARE_CONCURRENCY: usize = 16;
@@ -62,21 +59,7 @@ async fn measure(
     url: &str,
     statements: &Statements,
 ) -> anyhow::Result<Report> {
-    let database = serve::open_database(&DbConfig {
-        database_url: url.to_owned(),
-    })
-    .await?;
-    let pool = database.pool.clone();
-    let cluster = SimCluster::start(SimOptions {
-        ready_delay: Duration::ZERO,
-        ..SimOptions::default()
-    })
-    .await?;
-    let engine = Arc::new(Engine::new(
-        pool.clone(),
-        cluster.engine_client()?,
-        args.cluster.settings(),
-    ));
+    let (pool, cluster, engine) = control_plane(url, args.cluster.settings(), None).await?;
     let result = async {
         let started = Instant::now();
         seed::seed(&pool, args.tenants, 0, now_ms()).await?;

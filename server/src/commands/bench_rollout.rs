@@ -8,7 +8,6 @@
 //! gate (p50, p95): the control plane's own cost per store.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -19,18 +18,14 @@ use app::domain::{Actor, NewRelease};
 
 use crate::cli::RolloutBenchArgs;
 use crate::clock::now_ms;
-use crate::cluster::{SimCluster, SimOptions};
-use crate::config::DbConfig;
 use crate::db::{self, rollout_steps};
 use crate::jobs::{Worker, WorkerOptions};
-use crate::provision::engine::Engine;
 use crate::releases::ReleaseService;
 use crate::rollouts::{DriveOptions, Driver, RolloutService};
-use crate::serve;
 
 use super::bench_admin::seed;
 use super::bench_reconcile::prepare;
-use super::scratch::ScratchDatabase;
+use super::scratch::{control_plane, ScratchDatabase};
 
 /// The worker's idle poll and the driver's tick: small, so that waiting adds little.
 const POLL: Duration = Duration::from_millis(20);
@@ -57,21 +52,7 @@ async fn measure(args: &RolloutBenchArgs, url: &str) -> anyhow::Result<String> {
         rollback_all: false,
     };
     options.check()?;
-    let database = serve::open_database(&DbConfig {
-        database_url: url.to_owned(),
-    })
-    .await?;
-    let pool = database.pool.clone();
-    let cluster = SimCluster::start(SimOptions {
-        ready_delay: Duration::ZERO,
-        ..SimOptions::default()
-    })
-    .await?;
-    let engine = Arc::new(Engine::new(
-        pool.clone(),
-        cluster.engine_client()?,
-        args.cluster.settings(),
-    ));
+    let (pool, cluster, engine) = control_plane(url, args.cluster.settings(), None).await?;
     let (stop, stopped) = watch::channel(false);
     let worker = Worker::new(
         pool.clone(),

@@ -6,7 +6,17 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use sqlx::{Connection, Executor, PgConnection};
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::AnyPool;
+
+use crate::cluster::{SimCluster, SimOptions};
+use crate::config::DbConfig;
 use crate::db::{self, Backend};
+use crate::provision::engine::Engine;
+use crate::provision::manifests::ClusterSettings;
+use crate::serve;
 
 /// A database no one else uses, removed at the end.
 pub struct ScratchDatabase {
@@ -79,4 +89,31 @@ impl ScratchDatabase {
             }
         }
     }
+}
+
+/// A benchmark's control plane on the scratch database at `url`: the database opened and
+/// migrated, an in-process simulated cluster whose pods are ready at once (giving each
+/// tenant a real database on the PostgreSQL server `databases`, if any), and the engine
+/// driving it.
+pub async fn control_plane(
+    url: &str,
+    settings: ClusterSettings,
+    databases: Option<String>,
+) -> anyhow::Result<(AnyPool, SimCluster, Arc<Engine>)> {
+    let database = serve::open_database(&DbConfig {
+        database_url: url.to_owned(),
+    })
+    .await?;
+    let cluster = SimCluster::start(SimOptions {
+        ready_delay: Duration::ZERO,
+        databases,
+        ..SimOptions::default()
+    })
+    .await?;
+    let engine = Arc::new(Engine::new(
+        database.pool.clone(),
+        cluster.engine_client()?,
+        settings,
+    ));
+    Ok((database.pool, cluster, engine))
 }
