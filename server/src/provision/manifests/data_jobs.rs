@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSpec, PodTemplateSpec,
-    ResourceRequirements, SecretKeySelector, SecurityContext, Volume, VolumeMount,
+    Capabilities, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, PodSecurityContext,
+    PodSpec, PodTemplateSpec, ResourceRequirements, SeccompProfile, SecretKeySelector,
+    SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -125,6 +126,10 @@ fn container(name: &str, image: &str, script: &str, env: Vec<EnvVar>) -> Contain
         }]),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".to_owned()]),
+                ..Default::default()
+            }),
             ..Default::default()
         }),
         resources: Some(resources()),
@@ -219,6 +224,16 @@ fn once(job: &DataJob<'_>, task: &str, first: Container, then: Container) -> Job
                 }),
                 spec: Some(PodSpec {
                     restart_policy: Some("Never".to_owned()),
+                    // As the store's own pods: no API token (the Job calls no API), the
+                    // runtime's default seccomp profile.
+                    automount_service_account_token: Some(false),
+                    security_context: Some(PodSecurityContext {
+                        seccomp_profile: Some(SeccompProfile {
+                            type_: "RuntimeDefault".to_owned(),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
                     init_containers: Some(vec![first]),
                     containers: vec![then],
                     volumes: Some(vec![Volume {
@@ -289,6 +304,12 @@ mod tests {
         assert_eq!(value("PARTS").as_deref(), Some("2"));
         assert_eq!(value("PART_2").as_deref(), Some(parts[1].as_str()));
         assert_eq!(job.spec.as_ref().unwrap().backoff_limit, Some(0));
+        assert_eq!(pod.automount_service_account_token, Some(false));
+        let dropped = upload
+            .security_context
+            .as_ref()
+            .and_then(|s| s.capabilities.clone());
+        assert_eq!(dropped.and_then(|c| c.drop), Some(vec!["ALL".to_owned()]));
         // The password comes from the tenant's Secret, never written into the Job.
         let yaml = serde_json::to_string(&job).unwrap();
         assert!(yaml.contains("secretKeyRef"));
