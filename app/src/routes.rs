@@ -10,7 +10,8 @@ use leptos_router::{
 use crate::pages::admin::{
     audit::AdminAuditPage, backups::AdminBackupsPage, catalog::AdminCatalogPage,
     releases::AdminReleasesPage, rollout::AdminRolloutPage, rollouts::AdminRolloutsPage,
-    tenant::AdminTenantPage, tenants::AdminTenantsPage, users::AdminUsersPage,
+    system::AdminSystemPage, tenant::AdminTenantPage, tenants::AdminTenantsPage,
+    users::AdminUsersPage,
 };
 use crate::pages::{
     account::AccountPage,
@@ -49,6 +50,7 @@ pub fn AppRoutes() -> impl IntoView {
             />
             <Route path=path!("/admin/catalog") view=AdminCatalogPage ssr=SsrMode::Async/>
             <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async/>
+            <Route path=path!("/admin/system") view=AdminSystemPage ssr=SsrMode::Async/>
             <Route path=path!("/admin/backups") view=AdminBackupsPage ssr=SsrMode::Async/>
             <Route path=path!("/admin/releases") view=AdminReleasesPage ssr=SsrMode::Async/>
             <Route path=path!("/admin/rollouts") view=AdminRolloutsPage ssr=SsrMode::Async/>

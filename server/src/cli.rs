@@ -55,6 +55,21 @@ pub enum Command {
     /// database (the global `--database-url` is not used).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Describe the settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Check the settings `serve` would run with and every dependency they name (database,
+    /// cluster permissions, Stripe, DNS, SMTP, object storage): one line per check, the fix
+    /// of each failure, and a failing exit status when any check fails.
+    Doctor(Box<ServeConfig>),
+}
+
+/// `storefleet config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting of `storefleet serve` as Markdown: its variable, flag, default
+    /// and meaning (`docs/configuration.md` is this).
+    Reference,
 }
 
 /// `storefleet backup …` and the storage it needs.

@@ -16,6 +16,7 @@ pub mod config;
 pub mod control_backup;
 pub mod db;
 pub mod dns;
+pub mod doctor;
 pub mod drills;
 pub mod http;
 pub mod jobs;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use server::cli::{AdminCommand, BenchCommand, Cli, Command, ManifestsCommand};
+use server::cli::{AdminCommand, BenchCommand, Cli, Command, ConfigCommand, ManifestsCommand};
 use server::commands;
 use server::config::ServeConfig;
 use server::{serve, telemetry};
@@ -57,5 +57,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => commands::backup::run(&cli.db, args).await,
         Command::Db(args) => commands::db::run(&cli.db, args).await,
         Command::Bench(command) => commands::bench::run(command).await,
+        Command::Doctor(config) => commands::doctor::run(&cli.db, &config).await,
+        Command::Config(ConfigCommand::Reference) => {
+            print!("{}", commands::config::reference());
+            Ok(())
+        }
     }
 }

@@ -199,14 +199,24 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         .with_keyring(keyring.clone());
     let billing = crate::billing::service(&tenants, &config.billing, &config.public_url)
         .context("configuring billing")?;
+    let system = Arc::new(crate::doctor::SystemService::new(
+        Arc::new(config.clone()),
+        db.database_url.clone(),
+        database.clone(),
+        client.clone(),
+        simulated.is_some(),
+    ));
     let state = state(
         database.clone(),
         config,
         addr,
         simulated.is_some(),
-        tenants.clone(),
-        billing,
-        storage.clone(),
+        Adapters {
+            tenants: tenants.clone(),
+            billing,
+            storage: storage.clone(),
+            system,
+        },
     );
     let outside = crate::billing::routes(&tenants, &config.billing, &config.public_url).merge(
         http::api_v1::routes(http::api_v1::Api {
@@ -357,15 +367,27 @@ pub fn termination() -> impl Future<Output = ()> {
     }
 }
 
+/// The services and adapters the UI's services are built over.
+struct Adapters {
+    tenants: TenantService,
+    billing: Arc<dyn app::ports::Billing>,
+    storage: Option<Storage>,
+    system: Arc<dyn app::ports::SystemHealth>,
+}
+
 fn state(
     db: Db,
     config: &ServeConfig,
     addr: SocketAddr,
     simulated: bool,
-    tenants: TenantService,
-    billing: Arc<dyn app::ports::Billing>,
-    storage: Option<Storage>,
+    adapters: Adapters,
 ) -> AppState {
+    let Adapters {
+        tenants,
+        billing,
+        storage,
+        system,
+    } = adapters;
     let accounts: Arc<dyn app::ports::Accounts> = Arc::new(
         AccountService::new(db.pool.clone(), config.login_limits())
             .with_site_url(config.public_url.as_str()),
@@ -404,6 +426,7 @@ fn state(
                 backups: BackupService::new(db.pool.clone(), storage),
                 tenants: shared.clone(),
             }),
+            system,
             simulated_cluster: simulated,
         },
         simulated,

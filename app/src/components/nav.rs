@@ -34,6 +34,7 @@ pub fn Nav() -> impl IntoView {
                                     <A href="/admin/catalog">"Plans"</A>
                                     <A href="/admin">"Accounts"</A>
                                     <A href="/admin/audit">"Audit log"</A>
+                                    <A href="/admin/system">"System"</A>
                                 </Show>
                                 <ActionForm action=log_out attr:class="inline">
                                     <button type="submit" class="link">"Log out"</button>

@@ -24,6 +24,7 @@ pub mod settings_change;
 pub mod signup;
 pub mod subdomain;
 pub mod subscription;
+pub mod system;
 pub mod tenant;
 pub mod tenant_query;
 pub mod token;

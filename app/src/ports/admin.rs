@@ -52,6 +52,13 @@ pub trait TenantAdmin: Send + Sync {
     async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 }
 
+/// The control plane's own health, for the admin's system page.
+#[async_trait]
+pub trait SystemHealth: Send + Sync {
+    /// The configuration and every dependency, checked now (as `storefleet doctor` does).
+    async fn checks(&self) -> Result<Vec<crate::domain::system::SystemCheck>, AppError>;
+}
+
 /// What the cluster holds for a tenant, and what storefleet renders for it.
 #[async_trait]
 pub trait TenantInspection: Send + Sync {

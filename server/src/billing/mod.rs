@@ -11,6 +11,7 @@ pub mod process;
 pub mod signature;
 pub mod stripe_api;
 pub mod sweep;
+pub mod verify;
 pub mod webhook;
 
 use std::sync::Arc;

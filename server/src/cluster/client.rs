@@ -69,5 +69,7 @@ fn build(mut config: kube::Config, user_agent: &str) -> Result<kube::Client> {
     if let Ok(agent) = HeaderValue::from_str(user_agent) {
         config.headers.push((USER_AGENT, agent));
     }
-    Ok(kube::Client::try_from(config)?)
+    Ok(kube::client::ClientBuilder::try_from(config)?
+        .with_layer(&super::measured::MeasureLayer)
+        .build())
 }

@@ -96,6 +96,17 @@ pub struct Db {
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The schema's state against this binary's migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    /// How many migrations this binary has.
+    pub known: usize,
+    /// The ones not applied, as `<version> <description>`.
+    pub pending: Vec<String>,
+    /// How many applied ones this binary does not have.
+    pub unknown: usize,
+}
+
 impl Db {
     /// Connects to the database, creating an SQLite file (and its folder) if missing.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -161,6 +172,29 @@ impl Db {
         sqlx::migrate!("../migrations").run(&self.pool).await?;
         self.sessions.migrate().await?;
         Ok(())
+    }
+
+    /// The schema's state against this binary's migrations: which of them the database has
+    /// not applied (`migrate` would), and how many it has applied that this binary does not
+    /// know (a newer storefleet migrated it). A database never migrated has applied none.
+    pub async fn schema(&self) -> Result<Schema> {
+        let migrator = sqlx::migrate!("../migrations");
+        // Only a missing table fails here once `ping` has passed: nothing was applied.
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await
+                .unwrap_or_default();
+        let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        Ok(Schema {
+            known: known.len(),
+            pending: migrator
+                .iter()
+                .filter(|m| !applied.contains(&m.version))
+                .map(|m| format!("{} {}", m.version, m.description))
+                .collect(),
+            unknown: applied.iter().filter(|v| !known.contains(v)).count(),
+        })
     }
 
     /// Whether the database answers a trivial query.

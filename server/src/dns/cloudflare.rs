@@ -242,6 +242,18 @@ impl DnsProvider for Cloudflare {
         PROVIDER
     }
 
+    async fn check(&self) -> Result<String> {
+        let action = format!("listing the records of zone {}", self.zone_id);
+        let mut url = self.url(None);
+        url.query_pairs_mut().append_pair("per_page", "1");
+        let answer = self.call(Method::GET, url, &action, None).await?;
+        read::<Vec<CloudflareRecord>>(&action, &answer)?;
+        Ok(format!(
+            "cloudflare: the token reads the records of zone {}",
+            self.zone_id
+        ))
+    }
+
     async fn publish(&self, record: &Record) -> Result<Option<RecordId>> {
         let existing = self.list(&record.name).await?;
         let plan = plan(&existing, record, self.ttl);

@@ -36,6 +36,10 @@ pub trait DnsProvider: Send + Sync {
 
     /// Removes the address records of `name`, by `id` when it is known.
     async fn withdraw(&self, name: &str, id: Option<&RecordId>) -> Result<()>;
+
+    /// Asks the provider for the zone with the credentials given, and says what it saw: the
+    /// doctor's check that records can be published.
+    async fn check(&self) -> Result<String>;
 }
 
 /// A failed call to a DNS provider: which provider, what it was doing, and what went wrong.

@@ -161,6 +161,22 @@ impl DnsProvider for PowerDns {
         Ok(Some(record_id(record)))
     }
 
+    async fn check(&self) -> Result<String> {
+        let action = format!("reading the zone {}", self.zone);
+        let request = self
+            .http
+            .get(self.url())
+            .header("X-API-Key", self.key.expose());
+        let answer = http::send(PROVIDER, &action, request).await?;
+        read(&action, &answer)?;
+        let zone: Value = serde_json::from_str(&answer.body).unwrap_or_default();
+        let records = zone["rrsets"].as_array().map_or(0, Vec::len);
+        Ok(format!(
+            "powerdns: zone {} readable and writable with the API key ({records} record sets)",
+            self.zone
+        ))
+    }
+
     async fn withdraw(&self, name: &str, _id: Option<&RecordId>) -> Result<()> {
         // Every address type goes, whatever the id says: a record written before the id was
         // stored (a crash in between) is removed too. Nothing outside the zone can be there.

@@ -19,6 +19,14 @@ impl DnsProvider for Wildcard {
         Ok(None)
     }
 
+    async fn check(&self) -> Result<String> {
+        Ok(
+            "wildcard: nothing is published per store; one `*.<base domain>` record, kept \
+            outside storefleet, must point at the ingress"
+                .to_owned(),
+        )
+    }
+
     async fn withdraw(&self, _name: &str, _id: Option<&RecordId>) -> Result<()> {
         Ok(())
     }

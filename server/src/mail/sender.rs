@@ -67,6 +67,21 @@ impl SmtpSender {
         })
     }
 
+    /// Connects to the SMTP server and greets it, as the doctor's check; sends nothing.
+    pub async fn check(&self) -> Result<(), SendError> {
+        match tokio::time::timeout(self.timeout, self.transport.test_connection()).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(SendError::Transient(
+                "the SMTP server did not answer the greeting".to_owned(),
+            )),
+            Ok(Err(error)) => Err(classify(&error)),
+            Err(_) => Err(SendError::Transient(format!(
+                "the SMTP server did not answer within {} s",
+                self.timeout.as_secs()
+            ))),
+        }
+    }
+
     /// The sender the settings describe; `None` without an SMTP URL.
     pub fn from_config(config: &MailConfig) -> Result<Option<Self>, TransportError> {
         config

@@ -1,6 +1,6 @@
 //! Metrics for Prometheus, served on `/metrics` in the OpenMetrics text format through
 //! `prometheus-client`: what this process measures as it works (HTTP latency by route, job
-//! step durations by kind and step), and the fleet as the database holds it, read at each
+//! step durations by kind and step, calls to the cluster by verb and resource), and the fleet as the database holds it, read at each
 //! scrape (stores by state and plan, jobs by kind and state, the job queue's depth and its
 //! oldest wait, the outbox's pending mail and its oldest, backups by state). The database's
 //! figures are the same whichever replica is scraped.
@@ -64,9 +64,32 @@ pub struct WebhookLabels {
     pub outcome: String,
 }
 
+/// A call to the cluster's API server, as its latency is counted.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ClusterLabels {
+    /// The verb, as RBAC names it (`get`, `list`, `watch`, `create`, `update`, `patch`,
+    /// `delete`, `deletecollection`); a server-side apply is a `patch`.
+    pub verb: String,
+    /// The resource, e.g. `deployments` or `pods/log`.
+    pub resource: String,
+}
+
+/// A call to the cluster that failed, as it is counted.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ClusterErrorLabels {
+    /// The verb.
+    pub verb: String,
+    /// The resource.
+    pub resource: String,
+    /// The HTTP status of the answer (`404`, `409`, `503`, …), or `unreachable` when none came.
+    pub answer: String,
+}
+
 /// What this process measures, kept for its lifetime.
 struct Process {
     requests: Family<RequestLabels, Histogram>,
+    cluster_calls: Family<ClusterLabels, Histogram>,
+    cluster_errors: Family<ClusterErrorLabels, Counter>,
     steps: Family<StepLabels, Histogram>,
     ready: Histogram,
     webhooks: Family<WebhookLabels, Counter>,
@@ -84,6 +107,8 @@ fn step_buckets() -> Histogram {
 
 static PROCESS: LazyLock<Process> = LazyLock::new(|| Process {
     requests: Family::new_with_constructor(request_buckets),
+    cluster_calls: Family::new_with_constructor(request_buckets),
+    cluster_errors: Family::default(),
     steps: Family::new_with_constructor(step_buckets),
     ready: step_buckets(),
     webhooks: Family::default(),
@@ -116,6 +141,32 @@ pub fn step_done(kind: &str, step: &str, took: Duration) {
         .observe(took.as_secs_f64());
 }
 
+/// Counts a call to the cluster that took `took` and was answered with `status` (`None`: no
+/// answer came).
+pub fn cluster_call(verb: &str, resource: &str, status: Option<u16>, took: Duration) {
+    let labels = ClusterLabels {
+        verb: verb.to_owned(),
+        resource: resource.to_owned(),
+    };
+    PROCESS
+        .cluster_calls
+        .get_or_create(&labels)
+        .observe(took.as_secs_f64());
+    let answer = match status {
+        Some(code) if code < 400 => return,
+        Some(code) => code.to_string(),
+        None => "unreachable".to_owned(),
+    };
+    PROCESS
+        .cluster_errors
+        .get_or_create(&ClusterErrorLabels {
+            verb: labels.verb,
+            resource: labels.resource,
+            answer,
+        })
+        .inc();
+}
+
 /// Counts an answered request.
 pub fn request_done(labels: &RequestLabels, took: Duration) {
     PROCESS
@@ -131,6 +182,16 @@ pub async fn render(pool: &AnyPool) -> Result<String, MetricsError> {
         "http_request_duration_seconds",
         "Time to answer a request, by route, method and status class",
         PROCESS.requests.clone(),
+    );
+    registry.register(
+        "cluster_request_duration_seconds",
+        "Time the cluster's API server took to answer, by verb and resource",
+        PROCESS.cluster_calls.clone(),
+    );
+    registry.register(
+        "cluster_request_errors",
+        "Calls to the cluster's API server that failed, by verb, resource and answer",
+        PROCESS.cluster_errors.clone(),
     );
     registry.register(
         "job_step_duration_seconds",

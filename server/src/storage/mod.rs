@@ -71,10 +71,31 @@ pub struct Storage {
 impl Storage {
     /// The storage these settings name; `None` when backups are off.
     pub fn from_config(config: &StorageConfig) -> Result<Option<Self>, StorageError> {
+        Self::build(config, object_store::RetryConfig::default())
+    }
+
+    /// The storage these settings name, for a quick look (the doctor's): a request that gets
+    /// no answer is tried once more, not for minutes as a backup's upload is.
+    pub fn for_check(config: &StorageConfig) -> Result<Option<Self>, StorageError> {
+        Self::build(
+            config,
+            object_store::RetryConfig {
+                max_retries: 1,
+                retry_timeout: Duration::from_secs(5),
+                ..object_store::RetryConfig::default()
+            },
+        )
+    }
+
+    fn build(
+        config: &StorageConfig,
+        retry: object_store::RetryConfig,
+    ) -> Result<Option<Self>, StorageError> {
         let Some(bucket) = &config.bucket else {
             return Ok(None);
         };
         let mut builder = AmazonS3Builder::new()
+            .with_retry(retry)
             .with_bucket_name(bucket)
             .with_region(&config.region)
             .with_virtual_hosted_style_request(!config.path_style);
@@ -248,6 +269,14 @@ impl Storage {
             size,
             sha256: hex::encode(hash.finalize()),
         })
+    }
+
+    /// Writes a small object under `key` and deletes it again: the doctor's check that
+    /// backups can be stored.
+    pub async fn check_writable(&self, key: &str) -> Result<(), StorageError> {
+        let payload = object_store::PutPayload::from_static(b"storefleet doctor\n");
+        self.store.put(&self.path(key), payload).await?;
+        self.delete(key).await
     }
 
     /// Deletes `key`; nothing when it is not there.

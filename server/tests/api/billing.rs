@@ -2,7 +2,7 @@
 //! open Checkout and the billing portal — against localstripe where it can play Stripe.
 
 mod checkout;
-mod peers;
+pub(crate) mod peers;
 
 use std::collections::BTreeMap;
 use std::future::Future;

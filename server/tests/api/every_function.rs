@@ -32,6 +32,7 @@ fn classification() -> BTreeMap<&'static str, Access> {
     BTreeMap::from([
         ("account", User),
         ("admin/audit", Admin),
+        ("admin/system", Admin),
         ("admin/backups", Admin),
         ("admin/backups/clone", Admin),
         ("admin/backups/drill", Admin),

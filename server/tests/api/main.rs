@@ -16,6 +16,7 @@ mod converge;
 mod csrf;
 mod deploy;
 mod dns;
+mod doctor;
 mod drift;
 mod every_function;
 mod fleet_admin;

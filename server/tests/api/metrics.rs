@@ -1,6 +1,6 @@
 //! `/metrics`, scraped as Prometheus would and parsed with a real text-format parser: refused
-//! without the token, and its figures move as the fleet does — a store provisioned, a job
-//! failed, a mail queued.
+//! without the token, and its figures move as the fleet does — a store provisioned (its
+//! calls to the cluster counted), a job failed, a mail queued.
 
 use app::domain::TenantState;
 use app::ports::TenantAdmin;
@@ -94,6 +94,13 @@ async fn metrics_are_for_the_token_holder_and_follow_the_fleet(backend: Backend)
             && s.labels.get("step") == Some("workloads")
     });
     assert!(timed, "no provision step timed");
+    // So were the calls it made to the cluster, by verb and resource as RBAC names them.
+    let applied = "storefleet_cluster_request_duration_seconds_count";
+    let deployments = [("verb", "patch"), ("resource", "deployments")];
+    assert!(
+        value(&after, applied, &deployments) >= value(&before, applied, &deployments) + 1.0,
+        "no server-side apply of a Deployment counted"
+    );
     // The store signed up for became ready: its time from sign-up is counted (the histogram
     // is the process's, which other tests share, so it is read as a difference).
     let ready = "storefleet_signup_to_ready_seconds_count";
@@ -107,7 +114,7 @@ async fn metrics_are_for_the_token_holder_and_follow_the_fleet(backend: Backend)
     assert!(scraped);
 }
 
-/// The `storefleet_…` metrics an expression names, without histogram suffixes.
+/// The `storefleet_…` metrics an expression names, without histogram and counter suffixes.
 fn named_in(expr: &str) -> Vec<String> {
     expr.match_indices("storefleet_")
         .map(|(at, _)| {
@@ -115,7 +122,7 @@ fn named_in(expr: &str) -> Vec<String> {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
-            ["_bucket", "_count", "_sum"]
+            ["_bucket", "_count", "_sum", "_total"]
                 .iter()
                 .find_map(|suffix| name.strip_suffix(suffix))
                 .unwrap_or(&name)

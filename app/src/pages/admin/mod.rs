@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod releases;
 pub mod rollout;
 pub mod rollouts;
+pub mod system;
 pub mod tenant;
 pub mod tenant_inspect;
 pub mod tenant_search;

@@ -15,6 +15,7 @@
 //! start again with the objects kept, as an API server outage, and `api_log.rs` can record
 //! what the engine asks of it.
 
+mod access_review;
 mod api_error;
 pub mod api_log;
 mod bearer;
@@ -77,6 +78,9 @@ pub struct SimOptions {
     /// (`store_<subdomain>`, made when its `db` StatefulSet appears, dropped when its
     /// namespace is gone), and its Jobs connect to it. `None`: no database is made.
     pub databases: Option<String>,
+    /// Permissions, as `"<verb> <resource>"` (`"delete namespaces"`, `"get services/proxy"`),
+    /// that a `SelfSubjectAccessReview` says the caller lacks; nothing else enforces them.
+    pub denied: Vec<String>,
 }
 
 impl Default for SimOptions {
@@ -88,6 +92,7 @@ impl Default for SimOptions {
             load_balancer_address: Ipv4Addr::LOCALHOST.to_string(),
             state_file: None,
             databases: None,
+            denied: Vec::new(),
         }
     }
 }

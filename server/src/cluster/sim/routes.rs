@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use k8s_openapi::apimachinery::pkg::version::Info;
 use serde_json::Value;
 
+use super::access_review;
 use super::api_error::{ApiError, Result};
 use super::incoming::{parse_body, Verb};
 use super::proxy;
@@ -81,6 +82,16 @@ async fn handle(
         content_type: headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
         body: &body,
     };
+    if uri.path() == access_review::PATH && method == Method::POST {
+        let denied = store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .denied();
+        return match access_review::answer(&body, &denied) {
+            Ok(review) => (StatusCode::CREATED, Json(review)).into_response(),
+            Err(error) => error.into_response(),
+        };
+    }
     let answer = match (proxy::parse(uri.path()), &method) {
         (Some((namespace, service)), &Method::GET) => {
             let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);

@@ -76,6 +76,11 @@ pub struct Store {
 }
 
 impl Store {
+    /// The permissions access reviews are refused (see [`SimOptions::denied`]).
+    pub fn denied(&self) -> Vec<String> {
+        self.options.denied.clone()
+    }
+
     /// An empty cluster that behaves as `options` say.
     pub fn new(options: SimOptions) -> Self {
         Self {

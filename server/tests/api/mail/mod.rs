@@ -2,7 +2,7 @@
 //! account, delivered once even when the server is down for a while, and workers that share
 //! one outbox sending every message once.
 
-mod maildev;
+pub(crate) mod maildev;
 mod workers;
 
 use server::mail::config::{MailConfig, SmtpUrl};
