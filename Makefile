@@ -17,9 +17,10 @@ run: setup build
 build:
 	cargo leptos build
 
-# The production build: target/release/storefleet and the optimised site in target/site.
+# The production build: the static binary target/x86_64-unknown-linux-musl/release/storefleet
+# and the optimised site in target/site (the Containerfile makes an image of the two).
 release: setup-release
-	. scripts/release-env.sh && cargo leptos build --release
+	scripts/release.sh
 
 setup:
 	scripts/setup.sh run

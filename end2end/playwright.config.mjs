@@ -1,11 +1,13 @@
 // storefleet's browser tests, in Debian's chromium (no browser is downloaded). The suite runs
-// against two sites, each served by the debug server with a fresh SQLite database of its own:
-//   the debug site     (`cargo leptos build`, target/site), projects `hydrated` and
-//                      `no-javascript`;
+// against two sites, each served with a fresh SQLite database of its own:
+//   the debug site     (`cargo leptos build`, target/site), served by the debug server,
+//                      projects `hydrated` and `no-javascript`;
 //   the release site   (`scripts/release-site.sh`, target/site-release): the WASM and JavaScript
 //                      through wasm-opt and the minifier exactly as production ships them,
-//                      projects `release-hydrated` and `release-no-javascript`, plus the
-//                      bundle's size budget.
+//                      served by the static binary when `E2E_RELEASE_BINARY` names it (as
+//                      `scripts/test.sh` does) from an empty folder of its own, projects
+//                      `release-hydrated` and `release-no-javascript`, plus the bundle's size
+//                      budget.
 // `make test` builds both first. A second server with billing on, and its peers, serve the
 // paying customer's journey (`billing.mjs`).
 import { defineConfig } from '@playwright/test';
@@ -46,7 +48,7 @@ function backupPeers(prefix) {
 }
 
 /** One site's server, and its projects: hydrated and with JavaScript off. */
-async function site({ prefix, siteRoot, port }) {
+async function site({ prefix, siteRoot, port, binary }) {
   const base = `http://127.0.0.1:${port}`;
   const databaseUrl = `sqlite://${process.env.E2E_DATA_DIR}/${prefix || 'debug-'}storefleet.db`;
   const metadata = { databaseUrl, siteRoot: `${root}/${siteRoot}` };
@@ -55,8 +57,8 @@ async function site({ prefix, siteRoot, port }) {
     { name: `${prefix}no-javascript`, use: { baseURL: base, javaScriptEnabled: false } },
   ].map((project) => ({ ...project, metadata, testIgnore: [billing.spec, bundle] }));
   const server = {
-    command: `${root}/target/debug/storefleet serve`,
-    cwd: root,
+    command: `${binary || `${root}/target/debug/storefleet`} serve`,
+    cwd: binary ? mkdtempSync(path.join(process.env.E2E_DATA_DIR, 'static-')) : root,
     url: `${base}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -82,6 +84,7 @@ const release = await site({
   prefix: 'release-',
   siteRoot: 'target/site-release',
   port: await once('E2E_RELEASE_PORT', freePort),
+  binary: process.env.E2E_RELEASE_BINARY,
 });
 
 export default defineConfig({

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what storefleet needs on Debian 12, skipping whatever is already there.
 #   scripts/setup.sh run      toolchain for building and serving
-#   scripts/setup.sh release  the above, plus the release pipeline's wasm-opt (tools/)
+#   scripts/setup.sh release  the above, plus the release pipeline's wasm-opt (tools/) and the
+#                             static binary's musl target
 #   scripts/setup.sh test     all of the above, plus the test peers and the browser
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ have make || apt_missing+=(make)
 if [ "$what" = release ] || [ "$what" = test ]; then
   have node || apt_missing+=(nodejs)
   have npm || apt_missing+=(npm)
+  # The static binary (x86_64-unknown-linux-musl): its C parts (ring, SQLite) build with musl-gcc.
+  have musl-gcc || apt_missing+=(musl-tools)
 fi
 if [ "$what" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
@@ -56,6 +59,11 @@ fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+fi
+if { [ "$what" = release ] || [ "$what" = test ]; } \
+  && ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+  say "adding the x86_64-unknown-linux-musl target (the static binary)"
+  rustup target add x86_64-unknown-linux-musl
 fi
 if ! rustup component list --installed | grep -q '^clippy'; then rustup component add clippy; fi
 if ! rustup component list --installed | grep -q '^rustfmt'; then rustup component add rustfmt; fi

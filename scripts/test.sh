@@ -66,6 +66,18 @@ export STOREFLEET_TEST_S3
 # The deployment manifests are rendered with the pinned kubectl.
 export STOREFLEET_TEST_KUBECTL="$root/.peers/venv/bin/kubectl"
 
+say "build the site"
+cargo leptos build
+say "build the release site (WASM and JavaScript through the production pipeline)"
+scripts/release-site.sh target/site-release
+say "build the static binary (x86_64-unknown-linux-musl)"
+cargo build -p server --bin storefleet --target x86_64-unknown-linux-musl
+# The static binary serves the release site: in its own test, and to the browser suite's
+# release projects.
+export STOREFLEET_TEST_STATIC_BINARY="$root/target/x86_64-unknown-linux-musl/debug/storefleet"
+export STOREFLEET_TEST_RELEASE_SITE="$root/target/site-release"
+export E2E_RELEASE_BINARY=$STOREFLEET_TEST_STATIC_BINARY
+
 say "cargo tests (SQLite and PostgreSQL)"
 cargo test -p app --features ssr
 # The simulated cluster records every request of the engine; the RBAC test then holds
@@ -73,11 +85,6 @@ cargo test -p app --features ssr
 export STOREFLEET_SIM_API_LOG="$peers/sim-api.log"
 cargo test -p server
 cargo test -p server --test rbac
-
-say "build the site"
-cargo leptos build
-say "build the release site (WASM and JavaScript through the production pipeline)"
-scripts/release-site.sh target/site-release
 
 say "browser tests (chromium, hydrated and without JavaScript, debug and release sites)"
 e2e_status=0

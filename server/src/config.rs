@@ -198,6 +198,9 @@ pub struct ServeConfig {
     /// is one variant among small ones.
     #[command(flatten)]
     pub billing: Box<crate::billing::BillingConfig>,
+    /// Traces to an OpenTelemetry collector (off without an endpoint).
+    #[command(flatten)]
+    pub tracing: crate::telemetry::TracingConfig,
 }
 
 pub use crate::cluster::connect::ClusterMode;

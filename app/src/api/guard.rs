@@ -61,6 +61,7 @@ pub async fn require_user() -> Result<UserView, AppError> {
 /// The signed-in account if it may see and change this tenant: an admin, or the tenant's
 /// owner. Anyone else gets 404, as if the tenant did not exist.
 pub async fn require_tenant_access(subdomain: &str) -> Result<UserView, AppError> {
+    tracing::Span::current().record("tenant.subdomain", subdomain);
     let user = require_user().await?;
     if user.is_admin() {
         return Ok(user);

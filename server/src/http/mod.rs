@@ -158,8 +158,20 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request (a page, a server function under `/api/`): its method and path,
+/// and the store it concerns once a server function knows it (`tenant.subdomain`, recorded
+/// by the access checks).
+fn request_span(request: &Request<Body>) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        http.method = %request.method(),
+        http.path = request.uri().path(),
+        tenant.subdomain = tracing::field::Empty,
+    )
 }
 
 /// Any other path under `/api/`: leptos answers 400, as no server function is there.

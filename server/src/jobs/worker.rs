@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::AnyPool;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use super::policy::{AfterFailure, RetryPolicy};
 use crate::clock::{now_ms, time_of_day};
@@ -165,7 +166,13 @@ impl Worker {
             self.options.lease,
             lost_tx,
         )));
-        if let Err(error) = self.steps(job.clone(), lost_rx).await {
+        let span = tracing::info_span!(
+            "job",
+            job.id = %job.id,
+            job.kind = job.kind.as_str(),
+            tenant.id = job.tenant_id.as_deref().unwrap_or_default(),
+        );
+        if let Err(error) = self.steps(job.clone(), lost_rx).instrument(span).await {
             tracing::warn!(job_id = %job.id, error = %error, "job bookkeeping failed; the lease will expire and another attempt resumes it");
         }
     }
@@ -213,7 +220,15 @@ impl Worker {
             let outcome = if budget <= 0 {
                 Err(timed_out())
             } else {
-                let attempt = self.handler.run_step(&job, step);
+                let span = tracing::info_span!(
+                    "job_step",
+                    job.id = %job.id,
+                    job.kind = job.kind.as_str(),
+                    tenant.id = job.tenant_id.as_deref().unwrap_or_default(),
+                    step = step.name.as_str(),
+                    attempt = job.attempts + 1,
+                );
+                let attempt = self.handler.run_step(&job, step).instrument(span);
                 let limit = Duration::from_millis(u64::try_from(budget).unwrap_or(0));
                 tokio::select! {
                     result = tokio::time::timeout(limit, attempt) => result.unwrap_or_else(|_| Err(timed_out())),

@@ -42,4 +42,6 @@ mod rollout_processes;
 mod rollouts;
 mod sealed_secrets;
 mod signup;
+mod static_binary;
 mod tenant_api;
+mod traces;

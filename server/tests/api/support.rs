@@ -146,6 +146,7 @@ pub fn test_config() -> ServeConfig {
             drill_tick_ms: 100,
         },
         secrets: server::secrets::SecretKeyConfig::with_key(TEST_SECRET_KEY),
+        tracing: server::telemetry::TracingConfig::default(),
     }
 }
 
@@ -166,7 +167,7 @@ impl TestApp {
 
     /// Starts the server with these settings.
     pub async fn spawn_with(backend: Backend, config: ServeConfig) -> Option<Self> {
-        server::telemetry::init();
+        let _ = server::telemetry::init(None);
         let db = TestDb::create(backend).await?;
         let mut app = Self {
             db,
