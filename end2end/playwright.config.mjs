@@ -11,6 +11,7 @@
 // `make test` builds both first. A second server with billing on, and its peers, serve the
 // paying customer's journey (`billing.mjs`).
 import { defineConfig } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,8 @@ async function site({ prefix, siteRoot, port, binary }) {
       STOREFLEET_PUBLIC_URL: base,
       STOREFLEET_SITE_ROOT: metadata.siteRoot,
       STOREFLEET_CLUSTER: 'simulated',
+      // A key made for this run seals owners' secret settings, as in production.
+      STOREFLEET_SECRET_KEY: `e2e:${randomBytes(32).toString('base64')}`,
       // A release naming this image tag never starts: how a halted rollout is shown.
       STOREFLEET_SIM_FAILING_IMAGES: 'never-ready',
       RUST_LOG: 'warn',

@@ -14,9 +14,11 @@ import { expect, test } from './support.mjs';
 // panel (list, back up now, restore confirmed by the subdomain) and the admin backups page
 // (each store's last backup and drill), about 57,000 together, again mostly the serde code of
 // the views their server functions return; then to 930,000 at 926,010 (2,604,248 raw) for the
-// admins' "copy into a new store" form and its server function. Raise it only with a reason,
-// lower it when the bundle shrinks.
-const WASM_GZIP_BUDGET = 930_000;
+// admins' "copy into a new store" form and its server function; then to 945,000 at 938,843
+// (2,646,474 raw) for the admins' system page (the doctor's checks: its view, its server
+// function and the check type it returns, about 12,300). Raise it only with a reason, lower it
+// when the bundle shrinks.
+const WASM_GZIP_BUDGET = 945_000;
 
 test('the release WASM fits its gzipped size budget', async ({ request }) => {
   const response = await request.get('/pkg/storefleet.wasm');
