@@ -9,9 +9,9 @@ use leptos_router::{
 
 use crate::pages::admin::{
     audit::AdminAuditPage, backups::AdminBackupsPage, catalog::AdminCatalogPage,
-    releases::AdminReleasesPage, rollout::AdminRolloutPage, rollouts::AdminRolloutsPage,
-    system::AdminSystemPage, tenant::AdminTenantPage, tenants::AdminTenantsPage,
-    users::AdminUsersPage,
+    overview::AdminOverviewPage, releases::AdminReleasesPage, rollout::AdminRolloutPage,
+    rollouts::AdminRolloutsPage, system::AdminSystemPage, tenant::AdminTenantPage,
+    tenants::AdminTenantsPage, users::AdminUsersPage,
 };
 use crate::pages::{
     account::AccountPage,
@@ -41,7 +41,8 @@ pub fn AppRoutes() -> impl IntoView {
             <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
             <Route path=path!("/stores") view=StoresPage ssr=SsrMode::Async/>
             <Route path=path!("/stores/:subdomain") view=StorePage ssr=SsrMode::Async/>
-            <Route path=path!("/admin") view=AdminUsersPage ssr=SsrMode::Async/>
+            <Route path=path!("/admin") view=AdminOverviewPage ssr=SsrMode::Async/>
+            <Route path=path!("/admin/accounts") view=AdminUsersPage ssr=SsrMode::Async/>
             <Route path=path!("/admin/tenants") view=AdminTenantsPage ssr=SsrMode::Async/>
             <Route
                 path=path!("/admin/tenants/:subdomain")

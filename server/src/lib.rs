@@ -22,6 +22,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod overview;
 pub mod port;
 pub mod provision;
 pub mod releases;

@@ -426,6 +426,7 @@ fn state(
                 backups: BackupService::new(db.pool.clone(), storage),
                 tenants: shared.clone(),
             }),
+            overview: Arc::new(crate::overview::OverviewService::new(db.pool.clone())),
             system,
             simulated_cluster: simulated,
         },

@@ -27,12 +27,13 @@ pub fn Nav() -> impl IntoView {
                                 <A href="/stores">"Stores"</A>
                                 <A href="/account">"Account"</A>
                                 <Show when=move || admin>
+                                    <A href="/admin" exact=true>"Overview"</A>
                                     <A href="/admin/tenants">"Tenants"</A>
                                     <A href="/admin/rollouts">"Rollouts"</A>
                                     <A href="/admin/releases">"Releases"</A>
                                     <A href="/admin/backups">"Backups"</A>
                                     <A href="/admin/catalog">"Plans"</A>
-                                    <A href="/admin">"Accounts"</A>
+                                    <A href="/admin/accounts">"Accounts"</A>
                                     <A href="/admin/audit">"Audit log"</A>
                                     <A href="/admin/system">"System"</A>
                                 </Show>

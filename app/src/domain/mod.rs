@@ -13,6 +13,7 @@ pub mod ids;
 pub mod job;
 pub mod job_kind;
 pub mod mail;
+pub mod overview;
 pub mod paging;
 pub mod password;
 pub mod plan;

@@ -52,6 +52,13 @@ pub trait TenantAdmin: Send + Sync {
     async fn reprovision(&self, actor: &Actor, subdomain: &str) -> Result<JobId, AppError>;
 }
 
+/// The fleet at a glance, for the admin's first page.
+#[async_trait]
+pub trait Overview: Send + Sync {
+    /// Stores by state and plan, what needs attention, and the last 30 days as charts.
+    async fn overview(&self) -> Result<crate::domain::overview::FleetOverview, AppError>;
+}
+
 /// The control plane's own health, for the admin's system page.
 #[async_trait]
 pub trait SystemHealth: Send + Sync {

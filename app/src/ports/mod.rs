@@ -12,7 +12,7 @@ mod stores;
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Catalog, JobProgressFeed};
-pub use admin::{AuditLog, SystemHealth, TenantAdmin, TenantInspection};
+pub use admin::{AuditLog, Overview, SystemHealth, TenantAdmin, TenantInspection};
 pub use backups::Backups;
 pub use fleet::Fleet;
 pub use stores::{Applicant, Billing, SignupRefused, StoreCreated, StoreSignup, Stores};
@@ -47,6 +47,8 @@ pub struct Services {
     pub fleet: Arc<dyn Fleet>,
     /// Stores' backups and restores.
     pub backups: Arc<dyn Backups>,
+    /// The fleet at a glance.
+    pub overview: Arc<dyn Overview>,
     /// The control plane's own health: its settings and dependencies.
     pub system: Arc<dyn SystemHealth>,
     /// Whether the cluster is the simulated one, which the UI says plainly.

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod lease;
 pub mod login_failures;
 pub mod outbox;
+pub mod overview;
 pub mod releases;
 pub mod restores;
 pub mod rollout_steps;

@@ -33,6 +33,7 @@ fn classification() -> BTreeMap<&'static str, Access> {
         ("account", User),
         ("admin/audit", Admin),
         ("admin/system", Admin),
+        ("admin/overview", Admin),
         ("admin/backups", Admin),
         ("admin/backups/clone", Admin),
         ("admin/backups/drill", Admin),
@@ -218,6 +219,7 @@ async fn no_server_function_answers_someone_who_may_not_call_it(backend: Backend
         "/admin/tenants/acme",
         "/admin/tenants",
         "/admin",
+        "/admin/accounts",
     ] {
         let body = mallory
             .get(format!("{}{page}", app.base))

@@ -30,6 +30,7 @@ mod metrics;
 mod operations;
 mod operators;
 mod outage;
+mod overview;
 mod owner;
 mod owner_access;
 mod page_status;

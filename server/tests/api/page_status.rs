@@ -58,6 +58,8 @@ async fn admin_pages_answer_403_to_a_customer(backend: Backend) {
 
     for path in [
         "/admin",
+        "/admin/accounts",
+        "/admin/system",
         "/admin/tenants",
         "/admin/tenants/acme",
         "/admin/catalog",

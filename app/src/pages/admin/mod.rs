@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod backups;
 pub mod catalog;
+pub mod overview;
 pub mod releases;
 pub mod rollout;
 pub mod rollouts;
