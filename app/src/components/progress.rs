@@ -134,7 +134,7 @@ pub fn JobProgressView(
                 view! {
                     <li class=class data-step=index>
                         <span class="step-title">{title.clone()}</span>
-                        <span class="step-at">{started_at.map(|ms| format!("+{}", seconds(ms)))}</span>
+                        <span class="step-at" title="Began, after the job started">{started_at.map(|ms| format!("+{}", seconds(ms)))}</span>
                         <span class="step-note">{note}</span>
                     </li>
                 }
@@ -144,13 +144,19 @@ pub fn JobProgressView(
 
     view! {
         <div class="progress" data-testid="job-progress" data-state=move || job.get().state.as_str()>
-            <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
+            <div class="bar" role="progressbar" aria-label="Progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
                 <div class="fill" style:width=move || format!("{}%", percent())></div>
             </div>
-            <p class="progress-summary" data-testid="progress-summary">
+            <p class="progress-summary" data-testid="progress-summary" aria-live="polite">
                 {move || job.with(|j| summary(j, estimate.get()))}
             </p>
-            <ol class="timeline">{rows}</ol>
+            <div class="timeline-head" aria-hidden="true">
+                <span></span>
+                <span>"Step"</span>
+                <span>"Began"</span>
+                <span>"Took, or where it stands"</span>
+            </div>
+            <ol class="timeline" aria-label="Steps">{rows}</ol>
             // Without JavaScript the page refreshes itself until the job ends. Set as inner HTML:
             // with scripting on, a browser keeps a noscript's content as inert text, so the
             // hydrated page never reloads.
