@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::api::backups::{list_backups, BackUpNow, CloneStore, RestoreBackup};
 use crate::components::form_error::FormError;
+use crate::components::when::When;
 use crate::domain::backup::{size_text, BackupState, BackupView, StoreBackups};
 
 /// One backup's row.
@@ -36,7 +37,7 @@ fn BackupRow(
     });
     view! {
         <tr data-testid=row>
-            <td><time>{backup.created_at}</time></td>
+            <td><When at=backup.created_at/></td>
             <td>{backup.kind.as_str().replace('_', "-")}</td>
             <td><span class=format!("state backup-{}", backup.state.as_str())>{backup.state.as_str()}</span>
                 {backup.error.map(|e| view! { <small class="form-error">" "{e}</small> })}</td>
@@ -126,7 +127,7 @@ pub fn BackupsPanel(
                         <FormError error/>
                         {copied}
                         {if data.backups.is_empty() {
-                            view! { <p>"No backup yet."</p> }.into_any()
+                            view! { <p class="empty">"No backup yet: “Back up now” takes one; the plan's schedule takes the next."</p> }.into_any()
                         } else {
                             view! {
                                 <table data-testid="backups">

@@ -27,7 +27,8 @@ pub fn Layout(children: Children) -> impl IntoView {
             {move || Suspend::new(async move {
                 simulated.await.unwrap_or(false).then(|| view! {
                     <p class="banner" data-testid="simulated-banner">
-                        "Simulated cluster: stores are emulated inside this server; nothing runs on Kubernetes."
+                        "Simulated cluster: stores are emulated inside this server; nothing runs on Kubernetes. "
+                        <a href="/admin/system#check-cluster">"How to connect a real cluster"</a>
                     </p>
                 })
             })}

@@ -11,3 +11,4 @@ pub mod pager;
 pub mod progress;
 pub mod settings_form;
 pub mod subdomain_field;
+pub mod when;

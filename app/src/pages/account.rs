@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::account;
+use crate::components::when::When;
 use crate::error::AppError;
 
 /// The account's details; a visitor is asked to log in.
@@ -26,7 +27,7 @@ pub fn AccountPage() -> impl IntoView {
                                     <dt>"Role"</dt>
                                     <dd>{user.role.as_str()}</dd>
                                     <dt>"Member since"</dt>
-                                    <dd>{user.created_at}</dd>
+                                    <dd><When at=user.created_at/></dd>
                                 </dl>
                                 <p class="muted">"Your stores will be listed here."</p>
                             }

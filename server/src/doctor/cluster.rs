@@ -68,13 +68,22 @@ pub async fn check(cluster: Result<&ClusterSubject<'_>, &String>) -> SystemCheck
         "Kubernetes"
     };
     if denied.is_empty() {
-        SystemCheck::passed(
+        let mut check = SystemCheck::passed(
             NAME,
             format!(
                 "{which} {version}: all {} permissions the engine needs are granted",
                 needed.len()
             ),
-        )
+        );
+        if cluster.simulated {
+            check.fix = Some(
+                "to drive a real cluster, give the server a kubeconfig (KUBECONFIG) or run it \
+                 in the cluster, and set STOREFLEET_CLUSTER=kubernetes; docs/operating.md \
+                 walks through it"
+                    .to_owned(),
+            );
+        }
+        check
     } else {
         SystemCheck::failed(
             NAME,

@@ -110,10 +110,10 @@ pub fn render(checks: &[SystemCheck]) -> String {
             check.name, check.detail
         ));
         if let Some(fix) = check.fix.as_deref() {
-            let lead = if check.outcome == CheckOutcome::Failed {
-                "fix"
-            } else {
-                "to turn on"
+            let lead = match check.outcome {
+                CheckOutcome::Failed => "fix",
+                CheckOutcome::Off => "to turn on",
+                CheckOutcome::Passed => "note",
             };
             out.push_str(&format!("      {:width$}  {lead}: {fix}\n", ""));
         }

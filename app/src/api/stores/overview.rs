@@ -17,6 +17,8 @@ pub struct StoreOverviewData {
     pub health: Result<TenantHealth, String>,
     /// Whether billing is on (the billing portal is offered).
     pub billing: bool,
+    /// When its newest stored backup was taken; `None` without one (or with backups off).
+    pub last_backup: Option<String>,
 }
 
 /// The dashboard of a store; its owner or an admin only (anyone else: 404).
@@ -38,11 +40,24 @@ pub async fn store_overview(subdomain: String) -> Result<StoreOverviewData, AppE
                 .health(&subdomain)
                 .await
                 .map_err(|e| e.to_string());
+            let last_backup = services
+                .backups
+                .of_store(&subdomain, false, false)
+                .await
+                .ok()
+                .and_then(|backups| {
+                    backups
+                        .backups
+                        .into_iter()
+                        .find(|b| b.state == crate::domain::backup::BackupState::Done)
+                        .map(|b| b.created_at)
+                });
             Ok(StoreOverviewData {
                 detail,
                 progress,
                 health,
                 billing: services.billing.enabled(),
+                last_backup,
             })
         }
         .await,

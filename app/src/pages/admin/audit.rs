@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::search_audit;
 use crate::components::load_error::AdminLoadError;
 use crate::components::pager::Pager;
+use crate::components::when::When;
 use crate::domain::audit::action;
 use crate::domain::paging;
 use crate::domain::{ActorKind, AuditPage, AuditQuery};
@@ -93,7 +94,7 @@ fn AuditTable(query: AuditQuery, page: AuditPage) -> impl IntoView {
             };
             view! {
                 <tr>
-                    <td>{entry.at}</td>
+                    <td><When at=entry.at/></td>
                     <td>{actor}</td>
                     <td>{entry.action}</td>
                     <td>{entry.target}</td>
@@ -118,6 +119,9 @@ fn AuditTable(query: AuditQuery, page: AuditPage) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        {(page.total == 0).then(|| view! {
+            <p class="empty">"Nothing recorded matches: clear the filter to see every entry."</p>
+        })}
         <Pager page=page.page pages=page.pages href=move |n| query.on_page(n).href()/>
     }
 }

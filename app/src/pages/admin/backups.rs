@@ -9,6 +9,7 @@ use leptos_router::components::A;
 use crate::api::backups::{backup_health, DrillNow};
 use crate::components::form_error::FormError;
 use crate::components::load_error::AdminLoadError;
+use crate::components::when::When;
 use crate::domain::drill::{DrillHealth, StoreDrillHealth};
 
 /// How many healthy stores the page lists after those needing attention.
@@ -25,11 +26,17 @@ fn StoreRow(store: StoreDrillHealth, drill: ServerAction<DrillNow>) -> impl Into
     view! {
         <tr data-testid=row>
             <td><A href=href>{store.subdomain}</A></td>
-            <td>{store.last_backup_at.unwrap_or_else(|| "never".into())}
+            <td>{match store.last_backup_at {
+                    Some(at) => view! { <When at/> }.into_any(),
+                    None => "never".into_any(),
+                }}
                 {store.last_backup_state.map(|s| format!(" ({})", s.as_str()))}</td>
             <td>{drill_state.map(|s| s.to_owned()).unwrap_or_else(|| "never".into())}
                 {drill_error.map(|e| view! { <small class="form-error">" "{e}</small> })}</td>
-            <td>{store.last_passed_at.unwrap_or_else(|| "never".into())}</td>
+            <td>{match store.last_passed_at {
+                Some(at) => view! { <When at/> }.into_any(),
+                None => "never".into_any(),
+            }}</td>
             <td>{store.overdue.then_some("overdue")}</td>
             <td>
                 <ActionForm action=drill attr:class="row-form">

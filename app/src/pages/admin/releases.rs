@@ -8,6 +8,7 @@ use crate::api::fleet::{list_releases, list_tokens, CreateRelease, CreateToken, 
 use crate::components::confirm::ConfirmButton;
 use crate::components::form_error::FormError;
 use crate::components::load_error::AdminLoadError;
+use crate::components::when::When;
 
 /// The releases, newest first, with the form that makes one; then the tokens.
 #[component]
@@ -31,7 +32,7 @@ pub fn AdminReleasesPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match releases.await {
-                        Ok(list) if list.is_empty() => view! { <p>"No release yet."</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No release yet: make one above, or let CI make them with a token (below)."</p> }.into_any(),
                         Ok(list) => view! {
                             <table data-testid="releases-table">
                                 <thead><tr><th>"Release"</th><th>"Blueprint"</th><th>"Images"</th><th>"Notes"</th><th>"Made"</th></tr></thead>
@@ -44,7 +45,7 @@ pub fn AdminReleasesPage() -> impl IntoView {
                                                 <td>{r.blueprint}</td>
                                                 <td><code>{images.join(" ")}</code></td>
                                                 <td>{r.notes}</td>
-                                                <td>{r.created_at}" by "{r.created_by}</td>
+                                                <td><When at=r.created_at/>" by "{r.created_by}</td>
                                             </tr>
                                         }
                                     }).collect_view()}
@@ -95,7 +96,7 @@ fn Tokens() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match tokens.await {
-                    Ok(list) if list.is_empty() => view! { <p>"No token yet."</p> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No token yet: make one above for CI to publish releases with."</p> }.into_any(),
                     Ok(list) => view! {
                         <table data-testid="tokens-table">
                             <thead><tr><th>"Token"</th><th>"Scopes"</th><th>"Made"</th><th>"Last used"</th><th></th></tr></thead>
@@ -107,10 +108,13 @@ fn Tokens() -> impl IntoView {
                                         <tr>
                                             <td>{t.name}</td>
                                             <td><code>{scopes.join(" ")}</code></td>
-                                            <td>{t.created_at}" by "{t.created_by}</td>
-                                            <td>{t.last_used_at.unwrap_or_else(|| "never".into())}</td>
+                                            <td><When at=t.created_at/>" by "{t.created_by}</td>
+                                            <td>{match t.last_used_at {
+                                                Some(at) => view! { <When at/> }.into_any(),
+                                                None => "never".into_any(),
+                                            }}</td>
                                             <td>{match t.revoked_at {
-                                                Some(at) => view! { <span class="muted">"revoked "{at}</span> }.into_any(),
+                                                Some(at) => view! { <span class="muted">"revoked "<When at/></span> }.into_any(),
                                                 None => view! {
                                                     <ActionForm action=revoke attr:class="row-form">
                                                         <input type="hidden" name="name" value=name/>

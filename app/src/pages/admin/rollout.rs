@@ -11,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::fleet::{show_rollout, RollbackRolloutStore, SteerRollout};
 use crate::components::form_error::FormError;
 use crate::components::load_error::{answer_page, AdminLoadError};
+use crate::components::when::When;
 use crate::domain::rollout::{RolloutState, RolloutView, StepCounts, StepState, WaveView};
 use crate::error::AppError;
 
@@ -222,7 +223,7 @@ fn RolloutHead(
             <span class=format!("state rollout-{}", state.as_str()) data-testid="rollout-state">{state.as_str()}</span>
             {view.reason.clone().map(|r| view! { " · " <span data-testid="rollout-reason">{r}</span> })}
         </p>
-        <p class="muted">{how}" · started "{view.created_at.clone()}" by "{view.created_by.clone()}</p>
+        <p class="muted">{how}" · started "<When at=view.created_at.clone()/>" by "{view.created_by.clone()}</p>
         <p data-testid="rollout-pace">{[pace, left].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
         <div class="actions">
             {buttons.into_iter().filter(|(_, _, shown)| *shown).map(|(action, label, _)| {

@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use crate::api::fleet::{list_rollouts, StartRollout};
 use crate::components::form_error::FormError;
 use crate::components::load_error::AdminLoadError;
+use crate::components::when::When;
 use crate::domain::rollout::RolloutOptions;
 
 /// Start a rollout; every rollout, newest first.
@@ -40,7 +41,7 @@ pub fn AdminRolloutsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match rollouts.await {
-                        Ok(list) if list.is_empty() => view! { <p>"No rollout yet."</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No rollout yet: once a release exists, start one above."</p> }.into_any(),
                         Ok(list) => view! {
                             <table data-testid="rollouts-table">
                                 <thead><tr><th>"Release"</th><th>"State"</th><th>"Started"</th></tr></thead>
@@ -49,7 +50,7 @@ pub fn AdminRolloutsPage() -> impl IntoView {
                                         <tr>
                                             <td><A href=format!("/admin/rollouts/{}", r.id)>{format!("{} {}", r.blueprint, r.release)}</A></td>
                                             <td><span class=format!("state rollout-{}", r.state.as_str())>{r.state.as_str()}</span></td>
-                                            <td>{r.created_at}" by "{r.created_by}</td>
+                                            <td><When at=r.created_at/>" by "{r.created_by}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -39,7 +39,7 @@ pub fn AdminSystemPage() -> impl IntoView {
                                         {checks.into_iter().map(|c| {
                                             let name = c.name.clone();
                                             view! {
-                                            <tr data-check=name>
+                                            <tr data-check=name.clone() id=format!("check-{}", name.replace(' ', "-"))>
                                                 <td>{c.name}</td>
                                                 <td><span class=format!("state check-{}", c.outcome.label())>{c.outcome.label()}</span></td>
                                                 <td>{c.detail}</td>

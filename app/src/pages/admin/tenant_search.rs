@@ -9,6 +9,7 @@ use crate::api::tenants::search_tenants;
 use crate::api::Catalog;
 use crate::components::load_error::AdminLoadError;
 use crate::components::pager::Pager;
+use crate::components::when::When;
 use crate::domain::paging;
 use crate::domain::tenant::ALL_STATES;
 use crate::domain::{Plan, TenantPage, TenantQuery, TenantSort};
@@ -134,7 +135,7 @@ fn TenantTable(query: TenantQuery, page: TenantPage) -> impl IntoView {
                     </td>
                     <td>{t.plan}</td>
                     <td>{t.owner_email.unwrap_or_default()}</td>
-                    <td>{t.created_at}</td>
+                    <td><When at=t.created_at/></td>
                 </tr>
             }
         })
@@ -154,7 +155,7 @@ fn TenantTable(query: TenantQuery, page: TenantPage) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        {empty.then(|| view! { <p class="muted">"No tenants match."</p> })}
+        {empty.then(|| view! { <p class="empty">"No tenants match: clear the search, or create one above."</p> })}
         <Pager page=page.page pages=page.pages href=move |n| query.on_page(n).href()/>
     }
 }

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use crate::api::{list_users, SetRole};
 use crate::components::form_error::FormError;
 use crate::components::load_error::AdminLoadError;
+use crate::components::when::When;
 use crate::domain::Role;
 
 /// Every account with its role; only admins see it.
@@ -45,7 +46,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                                                     <tr>
                                                         <td>{user.email}</td>
                                                         <td>{user.role.as_str()}</td>
-                                                        <td>{user.created_at}</td>
+                                                        <td><When at=user.created_at/></td>
                                                         <td>
                                                             <ActionForm action=change attr:class="inline">
                                                                 <input type="hidden" name="user_id" value=user.id.to_string()/>

@@ -13,6 +13,8 @@ use crate::components::form_error::FormError;
 use crate::components::load_error::answer_page;
 use crate::components::progress::JobProgressView;
 use crate::components::settings_form::SettingsFormView;
+use crate::components::when::When;
+use crate::domain::clock::rfc3339;
 use crate::domain::{SettingChangeView, TenantHealth, TenantState};
 use crate::error::AppError;
 use crate::pages::not_found::NothingHere;
@@ -117,6 +119,14 @@ pub fn StorePage() -> impl IntoView {
                         Ok(data) => {
                             let t = data.detail.tenant;
                             let name = t.subdomain.clone();
+                            let activity = data.detail.jobs.iter().take(5).map(|job| {
+                                let what = format!("{} · {} · ", job.kind, job.state.as_str());
+                                view! { <li>{what}<When at=rfc3339(job.created_at)/></li> }
+                            }).collect_view();
+                            let last_backup = match data.last_backup {
+                                Some(at) => view! { <When at/> }.into_any(),
+                                None => "none yet".into_any(),
+                            };
                             view! {
                                 <h1>{t.subdomain.clone()}</h1>
                                 <dl class="facts">
@@ -132,7 +142,11 @@ pub fn StorePage() -> impl IntoView {
                                         (_, Some(release)) => release,
                                         (_, None) => "the first version".to_owned(),
                                     }}</dd>
+                                    <dt>"Last backup"</dt>
+                                    <dd data-testid="store-last-backup">{last_backup}</dd>
                                 </dl>
+                                <h2>"Recent activity"</h2>
+                                <ul class="activity" data-testid="store-activity">{activity}</ul>
                                 <h2>"Health"</h2>
                                 <Health health=data.health/>
                                 {data.progress.map(|progress| {
