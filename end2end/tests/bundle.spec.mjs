@@ -16,9 +16,12 @@ import { expect, test } from './support.mjs';
 // the views their server functions return; then to 930,000 at 926,010 (2,604,248 raw) for the
 // admins' "copy into a new store" form and its server function; then to 945,000 at 938,843
 // (2,646,474 raw) for the admins' system page (the doctor's checks: its view, its server
-// function and the check type it returns, about 12,300). Raise it only with a reason, lower it
-// when the bundle shrinks.
-const WASM_GZIP_BUDGET = 945_000;
+// function and the check type it returns, about 12,300); then to 995,000 at 986,794
+// (2,787,552 raw) for the admin's fleet overview page (its figures, attention list and the
+// server-drawn charts' holders), times shown relative and in the viewer's zone across every
+// page, and the owner's dashboard's last backup and recent activity: about 48,000 together.
+// Raise it only with a reason, lower it when the bundle shrinks.
+const WASM_GZIP_BUDGET = 995_000;
 
 test('the release WASM fits its gzipped size budget', async ({ request }) => {
   const response = await request.get('/pkg/storefleet.wasm');
