@@ -4,9 +4,9 @@
 //   layout:        at 375 px (a phone), 768 px and 1280 px no two form controls overlap and the
 //                  page does not scroll sideways (a wide table scrolls inside itself).
 // Screenshots of the overview, the tenants list, a tenant, the owner's dashboard and the
-// sign-up page at the three widths are attached to the run's results.
+// sign-up page at the three widths are kept in the run's test-results.
 import AxeBuilder from '@axe-core/playwright';
-import { PASSWORD, createAdmin, expect, freshEmail, logIn, open, test } from './support.mjs';
+import { PASSWORD, createAdmin, expect, freshEmail, logIn, open, storefleet, test } from './support.mjs';
 
 const WIDTHS = [375, 768, 1280];
 const SHOWN = new Set(['/admin', '/admin/tenants', 'tenant', 'dashboard', '/signup']);
@@ -88,6 +88,12 @@ test('every page is accessible and holds its layout at every width', async ({ br
     }, { timeout: 30_000 })
     .toBe('ready');
   const visitor = await browse();
+  // A rollout of a release to that store alone, for the rollout's own page.
+  storefleet(testInfo, ['release', 'create', '--name', `${subdomain}-1`, '--image', 'api=1.1.0']);
+  const started = storefleet(testInfo, [
+    'rollout', 'start', '--release', `${subdomain}-1`, '--store', subdomain, '--canary', '0', '--bake-secs', '0', '--wait',
+  ]);
+  const rolloutId = /rollout ([0-9a-f-]+) of/.exec(started.toString())[1];
 
   const pages = [
     [visitor, '/'],
@@ -109,6 +115,7 @@ test('every page is accessible and holds its layout at every width', async ({ br
     [page, '/admin/releases'],
     [page, '/admin/rollouts'],
     [page, '/admin/system'],
+    [page, `/admin/rollouts/${rolloutId}`],
   ];
   const problems = [];
   for (const [who, path, name = path] of pages) {
@@ -119,10 +126,9 @@ test('every page is accessible and holds its layout at every width', async ({ br
       await who.setViewportSize({ width, height: 900 });
       for (const found of await layoutProblems(who)) problems.push(`${path} at ${width} px: ${found}`);
       if (SHOWN.has(name)) {
-        await testInfo.attach(`${name.replaceAll('/', '_') || 'home'}-${width}.png`, {
-          body: await who.screenshot({ fullPage: true }),
-          contentType: 'image/png',
-        });
+        // Kept in the run's test-results, whatever the outcome.
+        const file = testInfo.outputPath(`${name.replaceAll('/', '_').replace(/^_/, '') || 'home'}-${width}.png`);
+        await who.screenshot({ fullPage: true, path: file });
       }
     }
     await who.setViewportSize({ width: 1280, height: 900 });

@@ -116,16 +116,28 @@ fn open(frame: &Frame<'_>, top: f64, description: &str) -> String {
         escape(frame.title),
         escape(description),
     );
+    let mut labelled = String::new();
     for fraction in [0.0, 0.5, 1.0] {
         let y = TOP + plot_height() * (1.0 - fraction);
         let _ = write!(
             svg,
-            r#"<line class="chart-grid" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/><text class="chart-label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            r#"<line class="chart-grid" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/>"#,
             WIDTH - RIGHT,
-            LEFT - 6.0,
-            y + 4.0,
-            escape(&(frame.figure)(top * fraction)),
         );
+        // A label only where it reads as its own figure: not 2 for 2.5, nor 0 twice.
+        let value = top * fraction;
+        let label = (frame.figure)(value);
+        let exact = value.fract() == 0.0 || label.contains('.');
+        if exact && label != labelled {
+            let _ = write!(
+                svg,
+                r#"<text class="chart-label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+                LEFT - 6.0,
+                y + 4.0,
+                escape(&label),
+            );
+            labelled = label;
+        }
     }
     let count = frame.days.len();
     let slot = plot_width() / count.max(1) as f64;
@@ -209,8 +221,14 @@ mod tests {
         assert!(svg.contains(r#"aria-labelledby="signups-title signups-desc""#));
         assert!(svg.contains("Sign-ups &lt;per&gt; day"));
         assert!(svg.contains("<desc id=\"signups-desc\">6 sign-ups in all</desc>"));
-        // The y axis goes to 5, a round figure above the highest bar.
+        // The y axis goes to 5, a round figure above the highest bar; its middle, 2.5, is not
+        // a count and goes unlabelled.
         assert!(svg.contains(">5</text>"), "{svg}");
+        assert!(
+            !svg.contains(">2</text>") && !svg.contains(">3</text>"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches(">0</text>").count(), 1, "{svg}");
         assert!(svg.ends_with("</svg>"));
     }
 

@@ -79,8 +79,8 @@ fn Figures(overview: FleetOverview) -> AnyView {
             </dl>
         </section>
         <div class="overview-tables">
-            <CountTable heading="By state" id="by-state" counts=by_state/>
-            <CountTable heading="By plan" id="by-plan" counts=by_plan/>
+            <CountTable heading="By state" column="State" id="by-state" counts=by_state/>
+            <CountTable heading="By plan" column="Plan" id="by-plan" counts=by_plan/>
         </div>
         <section aria-labelledby="charts-heading">
             <h2 id="charts-heading">"The last 30 days"</h2>
@@ -130,13 +130,18 @@ fn AttentionItem(item: Attention) -> AnyView {
 }
 
 #[component]
-fn CountTable(heading: &'static str, id: &'static str, counts: Vec<Count>) -> AnyView {
+fn CountTable(
+    heading: &'static str,
+    column: &'static str,
+    id: &'static str,
+    counts: Vec<Count>,
+) -> AnyView {
     view! {
         <section aria-labelledby=format!("{id}-heading")>
             <h2 id=format!("{id}-heading")>{heading}</h2>
             <div class="table-scroll">
                 <table data-testid=id>
-                    <thead><tr><th scope="col">{heading.trim_start_matches("By ").to_owned()}</th><th scope="col">"Stores"</th></tr></thead>
+                    <thead><tr><th scope="col">{column}</th><th scope="col">"Stores"</th></tr></thead>
                     <tbody>
                         {counts
                             .into_iter()
