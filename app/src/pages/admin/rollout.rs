@@ -232,7 +232,8 @@ fn RolloutHead(
                     <ActionForm action=steer attr:class="row-form">
                         <input type="hidden" name="id" value=id/>
                         <input type="hidden" name="steer" value=action/>
-                        <button type="submit" data-testid=format!("rollout-{action}")>{label}</button>
+                        <button type="submit" class=matches!(action, "abort" | "rollback").then_some("danger")
+                            data-testid=format!("rollout-{action}")>{label}</button>
                     </ActionForm>
                 }
             }).collect_view()}

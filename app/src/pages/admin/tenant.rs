@@ -155,7 +155,7 @@ pub fn AdminTenantPage() -> impl IntoView {
                                     {matches!(state, TenantState::Ready | TenantState::Updating | TenantState::Failed).then(move || view! {
                                         <ActionForm action=suspend attr:class="row-form">
                                             <input type="hidden" name="subdomain" value=n1/>
-                                            <ConfirmButton testid="suspend"
+                                            <ConfirmButton testid="suspend" class="danger"
                                                 question="Suspend this tenant? Its store stops and shows a maintenance page.">"Suspend"</ConfirmButton>
                                         </ActionForm>
                                     })}
@@ -169,7 +169,7 @@ pub fn AdminTenantPage() -> impl IntoView {
                                     {unfinished.then(move || view! {
                                         <ActionForm action=cancel attr:class="row-form">
                                             <input type="hidden" name="subdomain" value=n4/>
-                                            <ConfirmButton testid="cancel-job"
+                                            <ConfirmButton testid="cancel-job" class="danger"
                                                 question="Cancel the running job? It stops at its next step.">"Cancel the job"</ConfirmButton>
                                         </ActionForm>
                                     })}
