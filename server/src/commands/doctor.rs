@@ -5,7 +5,7 @@
 use crate::cluster::connect::{self, Connected};
 use crate::cluster::SimOptions;
 use crate::config::{DbConfig, ServeConfig};
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::doctor::{self, ClusterSubject, Subjects};
 
 /// Runs the checks and prints them; an error when any failed.
@@ -55,10 +55,10 @@ pub async fn run(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<()> {
 
 /// The file of an SQLite URL when it does not exist: the doctor looks, it never creates one.
 fn missing_sqlite_file(url: &str) -> Option<String> {
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = path.split('?').next().unwrap_or_default();
-    (!path.is_empty() && path != ":memory:" && !std::path::Path::new(path).exists())
-        .then(|| path.to_owned())
+    if !matches!(Backend::of(url), Ok(Backend::Sqlite)) {
+        return None;
+    }
+    let path = crate::control_backup::sqlite::database_path(url).ok()?;
+    let in_memory = path.as_os_str().is_empty() || path.as_os_str() == ":memory:";
+    (!in_memory && !path.exists()).then(|| path.display().to_string())
 }

@@ -6,7 +6,7 @@
 mod address;
 pub(crate) mod postgres;
 mod schedule;
-mod sqlite;
+pub(crate) mod sqlite;
 
 use crate::db::{self, Backend, DbError};
 use crate::storage::{ObjectDigest, Storage, StorageConfig, StorageConfigError, StorageError};

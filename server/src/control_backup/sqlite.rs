@@ -130,7 +130,7 @@ async fn connect(path: &Path) -> Result<SqliteConnection> {
 }
 
 /// The file an `sqlite://PATH` URL names.
-fn database_path(url: &str) -> Result<PathBuf> {
+pub(crate) fn database_path(url: &str) -> Result<PathBuf> {
     Ok(SqliteConnectOptions::from_str(url)?
         .get_filename()
         .to_path_buf())
