@@ -12,7 +12,10 @@ run: setup build
 	@[ -n "$$STOREFLEET_SECRET_KEY" ] || [ -n "$$STOREFLEET_SECRET_KEY_FILE" ] || [ -f data/secret.key ] \
 		|| ./target/debug/storefleet secrets generate-key --file data/secret.key
 	eval "$$(scripts/run-peers.sh)"; \
-		STOREFLEET_SIM_STATE_FILE="$${STOREFLEET_SIM_STATE_FILE-data/sim-cluster.json}" ./target/debug/storefleet serve
+		STOREFLEET_SIM_STATE_FILE="$${STOREFLEET_SIM_STATE_FILE-data/sim-cluster.json}" \
+		STOREFLEET_SIM_IMAGE_PULL_MS="$${STOREFLEET_SIM_IMAGE_PULL_MS-20000}" \
+		STOREFLEET_SIM_DATABASE_INIT_MS="$${STOREFLEET_SIM_DATABASE_INIT_MS-10000}" \
+		./target/debug/storefleet serve
 
 build:
 	cargo leptos build

@@ -39,6 +39,10 @@ pub enum Command {
     /// Make and list releases: named versions of a blueprint's images.
     #[command(subcommand)]
     Release(ReleaseCommand),
+    /// Set and show each plan's pool of standby stores, which sign-ups claim to be live in
+    /// seconds. A running `storefleet serve` makes and replaces the standbys.
+    #[command(subcommand)]
+    Pool(PoolCommand),
     /// Make, list and revoke the API tokens automations (CI) call with.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -188,6 +192,27 @@ pub enum ReleaseCommand {
         notes: String,
     },
     /// List the newest releases.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `storefleet pool …`.
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// Set how many ready standby stores a plan keeps (0: none, the default).
+    Set {
+        /// The plan.
+        #[arg(long)]
+        plan: String,
+        /// How many standby stores.
+        #[arg(long)]
+        size: String,
+    },
+    /// Show every plan's pool and how fast recent stores became ready, with a standby and
+    /// without.
     List {
         /// As JSON.
         #[arg(long)]

@@ -87,6 +87,16 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_SIM_READY_DELAY_MS", default_value_t = 1500)]
     pub sim_ready_delay_ms: u64,
 
+    /// Simulated cluster: milliseconds to pull an image the cluster has not pulled yet, as a
+    /// real cluster's cold start does; 0: every image is there.
+    #[arg(long, env = "STOREFLEET_SIM_IMAGE_PULL_MS", default_value_t = 0)]
+    pub sim_image_pull_ms: u64,
+
+    /// Simulated cluster: milliseconds a new store's database takes to initialise its volume
+    /// before it is ready; 0: at once.
+    #[arg(long, env = "STOREFLEET_SIM_DATABASE_INIT_MS", default_value_t = 0)]
+    pub sim_database_init_ms: u64,
+
     /// Simulated cluster: workloads whose image contains one of these (comma-separated) never
     /// become ready, to see a failure.
     #[arg(
@@ -133,6 +143,11 @@ pub struct ServeConfig {
     /// update ending and starts the next.
     #[arg(long, env = "STOREFLEET_ROLLOUT_TICK_MS", default_value_t = 1000)]
     pub rollout_tick_ms: u64,
+
+    /// Milliseconds between two looks of the pool refill worker: how soon a claimed or
+    /// failed standby store is replaced.
+    #[arg(long, env = "STOREFLEET_POOL_TICK_MS", default_value_t = 2000)]
+    pub pool_tick_ms: u64,
 
     /// Milliseconds between two looks of the backup worker: how soon it starts a backup asked
     /// for and notices its dump ending.
@@ -210,6 +225,8 @@ impl ServeConfig {
     pub fn sim_options(&self) -> SimOptions {
         SimOptions {
             ready_delay: Duration::from_millis(self.sim_ready_delay_ms),
+            image_pull_delay: Duration::from_millis(self.sim_image_pull_ms),
+            database_init_delay: Duration::from_millis(self.sim_database_init_ms),
             failing_images: self
                 .sim_failing_images
                 .iter()

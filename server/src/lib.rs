@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod overview;
+pub mod pools;
 pub mod port;
 pub mod provision;
 pub mod releases;

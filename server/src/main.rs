@@ -56,6 +56,7 @@ async fn run(db: &DbConfig, command: Command) -> anyhow::Result<()> {
         Command::Tenant(args) => commands::tenant::run(db, args).await,
         Command::Secrets(args) => commands::secrets::run(db, args).await,
         Command::Release(command) => commands::release::run(db, command).await,
+        Command::Pool(command) => commands::pool::run(db, command).await,
         Command::Token(command) => commands::token::run(db, command).await,
         Command::Rollout(command) => commands::rollout::run(db, command).await,
         Command::Backup(args) => commands::backup::run(db, args).await,

@@ -56,6 +56,7 @@ pub struct Running {
     reconciler: Option<JoinHandle<usize>>,
     /// The rollout driver; stops with the job worker.
     rollouts: JoinHandle<()>,
+    pools: JoinHandle<()>,
     /// The backup worker, when storage is configured; stops with the job worker.
     backups: Option<JoinHandle<()>>,
     /// Scheduled backups of the control plane's database, when asked for.
@@ -83,6 +84,7 @@ impl Running {
             reconciler.await.context("reconciler panicked")?;
         }
         self.rollouts.await.context("rollout driver panicked")?;
+        self.pools.await.context("pool refill worker panicked")?;
         if let Some(backups) = self.backups {
             backups.await.context("backup worker panicked")?;
         }
@@ -288,6 +290,14 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         },
     );
     let rollouts = tokio::spawn(driver.run(worker_stopped.clone()));
+    let refill = crate::pools::RefillWorker::new(
+        database.pool.clone(),
+        crate::pools::refill::RefillOptions {
+            tick: Duration::from_millis(config.pool_tick_ms.max(10)),
+            ..Default::default()
+        },
+    );
+    let pools = tokio::spawn(refill.run(worker_stopped.clone()));
     let db_backups = crate::control_backup::spawn(
         &db.database_url,
         &config.storage,
@@ -321,6 +331,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         billing_sweep,
         reconciler,
         rollouts,
+        pools,
         backups,
         db_backups,
         drills,
@@ -427,6 +438,7 @@ fn state(
                 tenants: shared.clone(),
             }),
             overview: Arc::new(crate::overview::OverviewService::new(db.pool.clone())),
+            pools: Arc::new(crate::pools::PoolService::new(db.pool.clone())),
             system,
             simulated_cluster: simulated,
         },

@@ -71,9 +71,11 @@ pub mod action {
     pub const BACKUP_DOWNLOAD: &str = "backup.download";
     /// A restore drill of a store's latest backup was asked for.
     pub const BACKUP_DRILL: &str = "backup.drill";
+    /// How many standby stores a plan keeps was set.
+    pub const POOL_SET: &str = "pool.set";
 
     /// Every action, for the filter.
-    pub const ALL: [&str; 32] = [
+    pub const ALL: [&str; 33] = [
         TENANT_CREATE,
         TENANT_DELETE,
         TENANT_RETRY,
@@ -106,6 +108,7 @@ pub mod action {
         BACKUP_RESTORE,
         BACKUP_DOWNLOAD,
         BACKUP_DRILL,
+        POOL_SET,
     ];
 }
 

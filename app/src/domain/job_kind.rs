@@ -34,6 +34,9 @@ pub enum JobKind {
     /// Put a backup's data back into the tenant's database: saved first, the store stopped
     /// meanwhile.
     Restore,
+    /// A customer's store taking over a ready standby store of its plan: bound to the
+    /// customer, published, and ready within seconds.
+    Claim,
 }
 
 /// What a step does: one name in the engine, the timeline and the database.
@@ -194,8 +197,16 @@ const RESTORE: &[Step] = &[
     step(StepName::Ready, "Mark the store ready", 30),
 ];
 
+const CLAIM: &[Step] = &[
+    step(StepName::Apply, "Take a ready standby store and set it up for you", 60),
+    step(StepName::Workloads, "Wait for the store with your settings", 600),
+    step(StepName::Address, "Wait for a public address", 600),
+    step(StepName::Dns, "Publish the store's DNS record", 120),
+    step(StepName::Ready, "Mark the store ready", 30),
+];
+
 /// Every kind of job.
-pub const ALL_KINDS: [JobKind; 7] = [
+pub const ALL_KINDS: [JobKind; 8] = [
     JobKind::Provision,
     JobKind::Delete,
     JobKind::Update,
@@ -203,6 +214,7 @@ pub const ALL_KINDS: [JobKind; 7] = [
     JobKind::Resume,
     JobKind::Archive,
     JobKind::Restore,
+    JobKind::Claim,
 ];
 
 impl JobKind {
@@ -221,6 +233,7 @@ impl JobKind {
             JobKind::Resume => RESUME,
             JobKind::Archive => ARCHIVE,
             JobKind::Restore => RESTORE,
+            JobKind::Claim => CLAIM,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod overview;
 pub mod paging;
 pub mod password;
 pub mod plan;
+pub mod pool;
 pub mod release;
 pub mod retention;
 pub mod rollout;

@@ -51,6 +51,10 @@ pub const RESERVED: &[&str] = &[
     "www",
 ];
 
+/// How a standby store's placeholder subdomain starts, `standby-<key>`: no customer may
+/// choose one.
+pub const STANDBY_PREFIX: &str = "standby-";
+
 /// A valid, available-in-principle subdomain: a DNS label of 3–40 characters from a–z, 0–9
 /// and `-`, neither starting nor ending with `-`, not `xn--…`, not reserved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -85,7 +89,7 @@ impl Subdomain {
     /// `My-Shop` becomes `my-shop`.
     pub fn parse(raw: &str) -> Result<Self, SubdomainError> {
         let subdomain = Self::well_formed(raw.trim().to_ascii_lowercase())?;
-        if RESERVED.contains(&subdomain.as_str()) {
+        if RESERVED.contains(&subdomain.as_str()) || subdomain.0.starts_with(STANDBY_PREFIX) {
             return Err(SubdomainError::Reserved(subdomain.0));
         }
         Ok(subdomain)
@@ -173,6 +177,7 @@ mod tests {
             ("www", Reserved("www".into())),
             ("Admin", Reserved("admin".into())),
             ("mail", Reserved("mail".into())),
+            ("standby-k7x2mq9bz4", Reserved("standby-k7x2mq9bz4".into())),
         ] {
             assert_eq!(Subdomain::parse(raw), Err(error), "{raw:?}");
         }

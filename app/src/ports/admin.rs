@@ -59,6 +59,22 @@ pub trait Overview: Send + Sync {
     async fn overview(&self) -> Result<crate::domain::overview::FleetOverview, AppError>;
 }
 
+/// Pools of standby stores, per plan.
+#[async_trait]
+pub trait PoolAdmin: Send + Sync {
+    /// Every plan's pool (plans without one show a size of 0) and the recent ready times.
+    async fn pools(&self) -> Result<crate::domain::pool::Pools, AppError>;
+
+    /// Sets how many ready standby stores `plan` keeps; the refill worker makes or removes
+    /// standbys to match.
+    async fn set_size(
+        &self,
+        actor: &Actor,
+        plan: &str,
+        size: u32,
+    ) -> Result<crate::domain::pool::PoolView, AppError>;
+}
+
 /// The control plane's own health, for the admin's system page.
 #[async_trait]
 pub trait SystemHealth: Send + Sync {

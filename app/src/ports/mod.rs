@@ -12,7 +12,7 @@ mod stores;
 use std::sync::Arc;
 
 pub use accounts::{Accounts, Catalog, JobProgressFeed};
-pub use admin::{AuditLog, Overview, SystemHealth, TenantAdmin, TenantInspection};
+pub use admin::{AuditLog, Overview, PoolAdmin, SystemHealth, TenantAdmin, TenantInspection};
 pub use backups::Backups;
 pub use fleet::Fleet;
 pub use stores::{Applicant, Billing, SignupRefused, StoreCreated, StoreSignup, Stores};
@@ -49,6 +49,8 @@ pub struct Services {
     pub backups: Arc<dyn Backups>,
     /// The fleet at a glance.
     pub overview: Arc<dyn Overview>,
+    /// Pools of standby stores.
+    pub pools: Arc<dyn PoolAdmin>,
     /// The control plane's own health: its settings and dependencies.
     pub system: Arc<dyn SystemHealth>,
     /// Whether the cluster is the simulated one, which the UI says plainly.

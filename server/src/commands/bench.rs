@@ -176,6 +176,9 @@ async fn rendered_objects(pool: &AnyPool, settings: &ClusterSettings) -> anyhow:
     let first = Subdomain::parse(&subdomain(1))?;
     let spec = TenantSpec {
         subdomain: &first,
+        key: first.as_str(),
+        owner: None,
+        standby: false,
         plan: &plan,
         blueprint: &blueprint,
         settings: &BTreeMap::new(),

@@ -218,7 +218,7 @@ async fn repair(
     let tenant = tenants::by_subdomain(pool, &subdomain)
         .await?
         .ok_or_else(|| anyhow!("no store {subdomain}"))?;
-    let namespace = args.cluster.settings().namespace(&tenant.subdomain);
+    let namespace = args.cluster.settings().namespace(&tenant.key);
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &namespace);
     let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
     let deployment = deployments

@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context};
 use app::domain::Subdomain;
 
 use crate::config::{ClusterConfig, DbConfig};
-use crate::db::catalog;
+use crate::db::{catalog, tenants};
 use crate::provision::manifests::{self, Mode, TenantSpec};
 use crate::serve;
 
@@ -37,8 +37,18 @@ pub async fn render(
         })?;
     let settings = BTreeMap::new();
     let release = BTreeMap::new();
+    // A store that exists keeps its namespace; a new one would get a fresh key.
+    let existing = tenants::by_subdomain(&database.pool, subdomain.as_str()).await?;
+    let key = existing
+        .as_ref()
+        .map_or_else(crate::tenants::key::new_key, |t| t.key.clone());
+    let owner = existing.as_ref().and_then(|t| t.owner_id.clone());
+    eprintln!("namespace {}", cluster.settings().namespace(&key));
     let spec = TenantSpec {
         subdomain: &subdomain,
+        key: &key,
+        owner: owner.as_deref(),
+        standby: false,
         plan: &plan,
         blueprint: &blueprint,
         settings: &settings,

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod doctor;
 pub mod manifests;
+pub mod pool;
 pub mod release;
 pub mod rollout;
 pub mod sample_data;

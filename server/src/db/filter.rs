@@ -27,6 +27,11 @@ impl Conditions {
         self.sql.push(fragment.replace("{}", &placeholder));
     }
 
+    /// Adds a condition with no value: fixed SQL only.
+    pub fn add_fixed(&mut self, fragment: &'static str) {
+        self.sql.push(fragment.to_owned());
+    }
+
     /// ` WHERE a AND b`, or nothing when there are no conditions.
     pub fn where_clause(&self) -> String {
         if self.sql.is_empty() {

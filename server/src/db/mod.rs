@@ -17,6 +17,7 @@ pub mod lease;
 pub mod login_failures;
 pub mod outbox;
 pub mod overview;
+pub mod pools;
 pub mod releases;
 pub mod restores;
 pub mod rollout_steps;

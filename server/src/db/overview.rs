@@ -10,7 +10,8 @@ use super::Result;
 /// Stores by (state, plan).
 pub async fn counts(pool: &AnyPool) -> Result<Vec<(String, String, i64)>> {
     let rows = sqlx::query(
-        "SELECT state, plan, COUNT(*) AS stores FROM tenants GROUP BY state, plan \
+        "SELECT state, plan, COUNT(*) AS stores FROM tenants WHERE standby = 0 \
+         GROUP BY state, plan \
          ORDER BY state, plan",
     )
     .fetch_all(pool)
@@ -29,7 +30,9 @@ pub async fn counts(pool: &AnyPool) -> Result<Vec<(String, String, i64)>> {
 /// When each store signed up since `since`.
 pub async fn signed_up(pool: &AnyPool, since: i64) -> Result<Vec<i64>> {
     Ok(
-        sqlx::query_scalar("SELECT created_at FROM tenants WHERE created_at >= $1")
+        sqlx::query_scalar(
+            "SELECT created_at FROM tenants WHERE created_at >= $1 AND standby = 0",
+        )
             .bind(since)
             .fetch_all(pool)
             .await?,
@@ -39,8 +42,9 @@ pub async fn signed_up(pool: &AnyPool, since: i64) -> Result<Vec<i64>> {
 /// When each store became ready after being built, since `since`.
 pub async fn became_ready(pool: &AnyPool, since: i64) -> Result<Vec<i64>> {
     Ok(sqlx::query_scalar(
-        "SELECT at FROM tenant_transitions \
-         WHERE to_state = 'ready' AND from_state = 'provisioning' AND at >= $1",
+        "SELECT at FROM tenant_transitions tt \
+         WHERE to_state = 'ready' AND from_state = 'provisioning' AND at >= $1 \
+         AND NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = tt.tenant_id AND t.standby = 1)",
     )
     .bind(since)
     .fetch_all(pool)
@@ -51,7 +55,7 @@ pub async fn became_ready(pool: &AnyPool, since: i64) -> Result<Vec<i64>> {
 pub async fn provisionings(pool: &AnyPool, since: i64) -> Result<Vec<(i64, i64)>> {
     let rows = sqlx::query(
         "SELECT finished_at, finished_at - created_at AS took FROM jobs \
-         WHERE state = 'succeeded' AND finished_at >= $1 AND kind = 'provision'",
+         WHERE state = 'succeeded' AND finished_at >= $1 AND kind IN ('provision', 'claim')",
     )
     .bind(since)
     .fetch_all(pool)

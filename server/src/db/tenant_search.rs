@@ -31,6 +31,8 @@ fn order_by(sort: TenantSort, descending: bool) -> &'static str {
 
 fn conditions(query: &TenantQuery) -> Conditions {
     let mut conditions = Conditions::new();
+    // Standby stores are nobody's yet: the pools show them.
+    conditions.add_fixed("t.standby = 0");
     if !query.text.is_empty() {
         // The owners are looked up once, not joined to every tenant before filtering.
         conditions.add(

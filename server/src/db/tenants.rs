@@ -6,7 +6,7 @@ use sqlx::{any::AnyRow, AnyPool, Row};
 
 use app::domain::{EventKind, Subdomain, TenantState};
 
-use super::outbox;
+use super::{outbox, pools};
 use super::{is_unique_violation, jobs, DbError, Result};
 use app::domain::JobKind;
 use app::domain::Mail;
@@ -18,6 +18,11 @@ pub struct TenantRecord {
     pub id: String,
     /// Its subdomain (unique, also after deletion).
     pub subdomain: Subdomain,
+    /// The stable key its namespace is named by, `<prefix>-<key>`: the subdomain for stores
+    /// made before namespaces were named by key, a generated one after.
+    pub key: String,
+    /// A standby store of its plan's pool, not a customer's yet.
+    pub standby: bool,
     /// Its plan.
     pub plan: String,
     /// The owning account, if any.
@@ -74,8 +79,8 @@ pub enum Created {
 }
 
 /// The columns a new tenant is stored with.
-const INSERT_COLUMNS: &str =
-    "id, subdomain, plan, owner_id, state, settings, created_at, drift, self_heal";
+const INSERT_COLUMNS: &str = "id, subdomain, plan, owner_id, state, settings, created_at, drift, \
+     self_heal, namespace_key, standby";
 
 /// The columns [`from_row`] reads, for the tenants table named `table` (or its alias): its
 /// own, and the name and images of its release.
@@ -86,7 +91,8 @@ pub(super) fn columns(table: &str) -> String {
     format!(
         "{table}.id, {table}.subdomain, {table}.plan, {table}.owner_id, {table}.state, \
          {table}.settings, {table}.created_at, {table}.drift, {table}.self_heal, \
-         {table}.release_id, {table}.pinned, {table}.canary, {}, {}",
+         {table}.release_id, {table}.pinned, {table}.canary, {table}.namespace_key, \
+         {table}.standby, {}, {}",
         release("name"),
         release("images"),
     )
@@ -112,6 +118,8 @@ pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
         id: row.try_get("id")?,
         subdomain: Subdomain::stored(subdomain)
             .map_err(|e| DbError::Corrupt(format!("tenant subdomain: {e}")))?,
+        key: row.try_get("namespace_key")?,
+        standby: row.try_get::<i64, _>("standby")? != 0,
         plan: row.try_get("plan")?,
         owner_id: row.try_get("owner_id")?,
         state: state
@@ -160,7 +168,7 @@ pub async fn create_in(
 ) -> Result<Created> {
     let inserted = sqlx::query(&format!(
         "INSERT INTO tenants ({INSERT_COLUMNS}, updated_at, release_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $7, \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $7, \
          (SELECT b.release_id FROM blueprints b JOIN plans p ON p.blueprint = b.name \
           WHERE p.name = $3))"
     ))
@@ -173,6 +181,8 @@ pub async fn create_in(
     .bind(now)
     .bind(tenant.drift.clone())
     .bind(i64::from(tenant.self_heal))
+    .bind(&tenant.key)
+    .bind(i64::from(tenant.standby))
     .execute(&mut **tx)
     .await;
     match inserted {
@@ -182,12 +192,30 @@ pub async fn create_in(
     record_transition(tx, &tenant.id, None, tenant.state, cause, now).await?;
     let job_id = uuid::Uuid::new_v4().to_string();
     if let Some(kind) = job {
+        let kind = first_build(tx, &tenant.id, kind, now).await?;
         jobs::enqueue(&mut **tx, &job_id, Some(&tenant.id), kind, now).await?;
     }
     Ok(Created::Created { job_id })
 }
 
-async fn record_transition(
+/// The job that builds a store for the first time: a provisioning becomes a claim when a
+/// standby of the store's plan is ready to be taken over.
+async fn first_build(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant_id: &str,
+    kind: JobKind,
+    now: i64,
+) -> Result<JobKind> {
+    if kind != JobKind::Provision {
+        return Ok(kind);
+    }
+    Ok(match pools::claim_in(tx, tenant_id, now).await? {
+        Some(_) => JobKind::Claim,
+        None => kind,
+    })
+}
+
+pub(super) async fn record_transition(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     tenant_id: &str,
     from: Option<TenantState>,
@@ -330,6 +358,11 @@ pub async fn transition(
     }
     let job_id = uuid::Uuid::new_v4().to_string();
     if let Some(kind) = job {
+        // A store paid for is built for the first time: a standby may be ready for it.
+        let kind = match from {
+            TenantState::PendingPayment => first_build(&mut tx, tenant_id, kind, now).await?,
+            _ => kind,
+        };
         supersede(&mut tx, tenant_id, &job_id, kind, now).await?;
     }
     for message in mail {
@@ -413,10 +446,10 @@ pub async fn owned_by(pool: &AnyPool, owner_id: &str) -> Result<Vec<TenantRecord
     rows.iter().map(from_row).collect()
 }
 
-/// Every tenant, newest first.
+/// Every customer's tenant (no standby store), newest first.
 pub async fn list(pool: &AnyPool) -> Result<Vec<TenantRecord>> {
     let sql = format!(
-        "SELECT {} FROM tenants ORDER BY created_at DESC, subdomain",
+        "SELECT {} FROM tenants WHERE standby = 0 ORDER BY created_at DESC, subdomain",
         columns("tenants")
     );
     let rows = sqlx::query(&sql).fetch_all(pool).await?;

@@ -128,7 +128,7 @@ fn age(since_ms: Option<i64>) -> i64 {
 pub async fn register(registry: &mut Registry, pool: &AnyPool) -> Result<(), DbError> {
     let stores = counted(
         pool,
-        "SELECT state, plan, COUNT(*) FROM tenants GROUP BY state, plan",
+        "SELECT state, plan, COUNT(*) FROM tenants WHERE standby = 0 GROUP BY state, plan",
     )
     .await?;
     let plans: Vec<String> = sqlx::query_scalar("SELECT name FROM plans")

@@ -130,7 +130,7 @@ impl Engine {
     }
 
     fn namespace(&self, tenant: &TenantRecord) -> String {
-        self.cluster.namespace(&tenant.subdomain)
+        self.cluster.namespace(&tenant.key)
     }
 }
 
@@ -138,7 +138,7 @@ impl Engine {
 /// suspended during an update) makes the job stop. `None`: the job checks for itself.
 fn working_state(kind: JobKind) -> Option<TenantState> {
     match kind {
-        JobKind::Provision => Some(TenantState::Provisioning),
+        JobKind::Provision | JobKind::Claim => Some(TenantState::Provisioning),
         JobKind::Update | JobKind::Restore => Some(TenantState::Updating),
         JobKind::Suspend | JobKind::Resume => Some(TenantState::Suspended),
         JobKind::Archive => Some(TenantState::Archived),
@@ -160,7 +160,14 @@ fn mode_of(kind: JobKind, step: StepName) -> Mode {
             JobKind::Restore,
             StepName::Saved | StepName::Apply | StepName::Stopped | StepName::Restored,
         ) => Mode::Restoring,
-        (JobKind::Provision | JobKind::Update | JobKind::Resume | JobKind::Restore, _) => {
+        (
+            JobKind::Provision
+            | JobKind::Claim
+            | JobKind::Update
+            | JobKind::Resume
+            | JobKind::Restore,
+            _,
+        ) => {
             Mode::Serving
         }
     }
@@ -259,7 +266,11 @@ impl JobHandler for Engine {
                 let readiness = readiness.map_err(cluster_error)?;
                 self.wait(job, step, &tenant, readiness, &targets).await
             }
-            (JobKind::Provision, StepName::Address) => {
+            // A standby is published only once claimed.
+            (JobKind::Provision, StepName::Address | StepName::Dns) if tenant.standby => {
+                Ok(StepOutcome::Done)
+            }
+            (JobKind::Provision | JobKind::Claim, StepName::Address) => {
                 let address = readiness::address(client, &namespace, exposure::PUBLIC)
                     .await
                     .map_err(cluster_error)?;
@@ -270,7 +281,7 @@ impl JobHandler for Engine {
                 let targets = [Target::Exposure(exposure::PUBLIC)];
                 self.wait(job, step, &tenant, readiness, &targets).await
             }
-            (JobKind::Provision, StepName::Dns) => {
+            (JobKind::Provision | JobKind::Claim, StepName::Dns) => {
                 let address = readiness::address(client, &namespace, exposure::PUBLIC)
                     .await
                     .map_err(cluster_error)?;
@@ -328,7 +339,7 @@ impl JobHandler for Engine {
                 .map(wait_for)
                 .map_err(cluster_error)
             }
-            (JobKind::Provision, StepName::Ready) => {
+            (JobKind::Provision | JobKind::Claim, StepName::Ready) => {
                 let mail = self.ready_mail(&tenant, job).await?;
                 let first = self.never_ready(&tenant).await?;
                 let marked = self
@@ -340,7 +351,7 @@ impl JobHandler for Engine {
                         &mail,
                     )
                     .await?;
-                if first {
+                if first && !tenant.standby {
                     crate::metrics::signed_up_to_ready(now_ms() - tenant.created_at);
                 }
                 Ok(marked)

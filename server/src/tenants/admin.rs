@@ -54,6 +54,8 @@ impl TenantService {
         let record = TenantRecord {
             id: uuid::Uuid::new_v4().to_string(),
             subdomain,
+            key: crate::tenants::key::new_key(),
+            standby: false,
             plan: plan.to_owned(),
             owner_id: owner.as_ref().map(|u| u.id.clone()),
             state: TenantState::Provisioning,
@@ -198,7 +200,7 @@ impl TenantAdmin for TenantService {
                     TenantError::Conflict("The tenant's latest job has not failed.".to_owned())
                 })?;
             let back_to = match job.kind {
-                JobKind::Provision => TenantState::Provisioning,
+                JobKind::Provision | JobKind::Claim => TenantState::Provisioning,
                 JobKind::Delete => TenantState::Deleting,
                 JobKind::Update | JobKind::Restore => TenantState::Updating,
                 JobKind::Suspend | JobKind::Resume => TenantState::Suspended,

@@ -21,7 +21,7 @@ impl TenantService {
         subdomain: &str,
     ) -> Result<(&kube::Client, String, TenantRecord), TenantError> {
         let tenant = self.record(subdomain).await?;
-        let namespace = self.cluster().namespace(&tenant.subdomain);
+        let namespace = self.cluster().namespace(&tenant.key);
         Ok((self.client()?, namespace, tenant))
     }
 }
@@ -77,6 +77,9 @@ impl TenantInspection for TenantService {
             };
             let spec = TenantSpec {
                 subdomain: &tenant.subdomain,
+                key: &tenant.key,
+                owner: tenant.owner_id.as_deref(),
+                standby: tenant.standby,
                 plan: &plan,
                 blueprint: &blueprint,
                 settings: &settings,

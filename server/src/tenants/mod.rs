@@ -6,6 +6,7 @@ pub mod admin;
 pub mod copy;
 pub mod error;
 pub mod inspect;
+pub mod key;
 pub mod lifecycle;
 pub mod progress;
 pub mod service;

@@ -107,7 +107,7 @@ impl TenantService {
             plan: tenant.plan.clone(),
             state: tenant.state,
             owner_email,
-            namespace: self.cluster.namespace(&tenant.subdomain),
+            namespace: self.cluster.namespace(&tenant.key),
             url: self.cluster.store_url(&tenant.subdomain),
             created_at: rfc3339(tenant.created_at),
             drift: tenant.drift.clone(),

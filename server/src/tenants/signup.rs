@@ -93,6 +93,8 @@ impl TenantService {
         let record = TenantRecord {
             id: uuid::Uuid::new_v4().to_string(),
             subdomain: store.subdomain.clone(),
+            key: crate::tenants::key::new_key(),
+            standby: false,
             plan: store.plan.clone(),
             owner_id: Some(owner.id.clone()),
             state,

@@ -49,6 +49,8 @@ async fn pending_tenant(app: &TestApp, subdomain: &str, email: &str) -> String {
     let record = TenantRecord {
         id: uuid::Uuid::new_v4().to_string(),
         subdomain: app::domain::Subdomain::parse(subdomain).unwrap(),
+        key: server::tenants::key::new_key(),
+        standby: false,
         plan: "starter".into(),
         owner_id: Some(owner.id),
         state: TenantState::PendingPayment,

@@ -235,6 +235,9 @@ fn render(plan: &Plan, blueprint: &Blueprint, mode: Mode) -> Vec<serde_json::Val
     };
     let spec = TenantSpec {
         subdomain: &subdomain,
+        key: subdomain.as_str(),
+        owner: None,
+        standby: false,
         plan,
         blueprint,
         settings: &BTreeMap::new(),

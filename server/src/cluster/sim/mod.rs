@@ -62,6 +62,12 @@ pub struct SimOptions {
     /// spec change), a PersistentVolumeClaim is bound and a load balancer or Ingress has its
     /// address.
     pub ready_delay: Duration,
+    /// How long the cluster takes to pull an image it has not pulled yet: the first pod using
+    /// it starts that much later, the ones after find it there.
+    pub image_pull_delay: Duration,
+    /// How long a database initialises a new volume: the first database pod of a namespace
+    /// is ready that much later; pods after it (a restart, a roll) find the data there.
+    pub database_init_delay: Duration,
     /// How long a deleted namespace stays `Terminating` before it and its objects are gone.
     pub namespace_delete_delay: Duration,
     /// A pod with a container image containing one of these never starts: the image cannot
@@ -87,6 +93,8 @@ impl Default for SimOptions {
     fn default() -> Self {
         Self {
             ready_delay: Duration::from_secs(1),
+            image_pull_delay: Duration::ZERO,
+            database_init_delay: Duration::ZERO,
             namespace_delete_delay: Duration::from_secs(1),
             failing_images: Vec::new(),
             load_balancer_address: Ipv4Addr::LOCALHOST.to_string(),

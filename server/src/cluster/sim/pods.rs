@@ -1,6 +1,6 @@
 //! The simulated kubelet: how a pod fares once admitted. Its containers start `ready_delay`
-//! after the pod was created, unless an image is one of the failing ones, which is never
-//! pulled. Pure, unit-tested in `status/tests.rs`.
+//! after the pod was created (later on a cold start: see `store/cold_start.rs`), unless an
+//! image is one of the failing ones, which is never pulled. Pure, unit-tested in `status/tests.rs`.
 
 use std::time::Duration;
 
@@ -24,12 +24,24 @@ pub enum PodState {
     },
 }
 
-/// How a pod with this spec fares `since_creation` after it was created.
-pub fn state(pod_spec: &Value, since_creation: Duration, options: &SimOptions) -> PodState {
-    if let Some((container, image)) = failing_container(pod_spec, &options.failing_images) {
+/// The annotation a pod slower than `ready_delay` carries: how long after its creation it
+/// is ready, in ms (its images pulled, its database initialised).
+pub const STARTS_AFTER: &str = "sim.storefleet.io/starts-after-ms";
+
+/// How long after its creation this pod is ready.
+pub fn start_delay(pod: &Value, options: &SimOptions) -> Duration {
+    pod["metadata"]["annotations"][STARTS_AFTER]
+        .as_str()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(options.ready_delay, Duration::from_millis)
+}
+
+/// How this pod fares `since_creation` after it was created.
+pub fn state(pod: &Value, since_creation: Duration, options: &SimOptions) -> PodState {
+    if let Some((container, image)) = failing_container(&pod["spec"], &options.failing_images) {
         return PodState::ImagePullBackOff { container, image };
     }
-    if since_creation >= options.ready_delay {
+    if since_creation >= start_delay(pod, options) {
         PodState::Ready
     } else {
         PodState::Starting

@@ -73,6 +73,10 @@ pub struct Store {
     owners_removed: bool,
     /// Where work for the host goes (Jobs to run, tenant databases): the cluster's worker.
     chores: Option<tokio::sync::mpsc::UnboundedSender<Chore>>,
+    /// When each image the cluster has asked for is (or was) pulled.
+    pulled: BTreeMap<String, Instant>,
+    /// When each namespace's database has (or had) initialised its volume.
+    initialised: BTreeMap<String, Instant>,
 }
 
 impl Store {
@@ -92,6 +96,8 @@ impl Store {
             retry_at: BTreeMap::new(),
             owners_removed: false,
             chores: None,
+            pulled: BTreeMap::new(),
+            initialised: BTreeMap::new(),
         }
     }
 
@@ -352,6 +358,7 @@ impl Store {
         });
         self.next_revision();
         for namespace in &gone {
+            self.initialised.remove(namespace);
             self.drop_database(namespace);
         }
     }
@@ -365,7 +372,7 @@ impl Store {
             "Pod" if object.get("status").is_some() => None,
             "Pod" => {
                 let age = now.saturating_duration_since(entry.created);
-                let state = pods::state(&object["spec"], age, &self.options);
+                let state = pods::state(&object, age, &self.options);
                 Some(pods::status(&object, &state))
             }
             "Deployment" => {
@@ -436,6 +443,7 @@ fn timestamp() -> Value {
 mod admission;
 mod apply;
 mod census;
+mod cold_start;
 mod controllers;
 mod events;
 mod jobs;

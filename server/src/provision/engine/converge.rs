@@ -80,6 +80,9 @@ impl Engine {
         }
         let spec = TenantSpec {
             subdomain: &tenant.subdomain,
+                key: &tenant.key,
+                owner: tenant.owner_id.as_deref(),
+                standby: tenant.standby,
             plan: &plan,
             blueprint: &blueprint,
             settings: &settings,

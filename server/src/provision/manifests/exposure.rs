@@ -30,7 +30,7 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
             metadata: ctx.meta(PUBLIC, Some(&front.name)),
             spec: Some(ServiceSpec {
                 type_: Some("LoadBalancer".to_owned()),
-                selector: Some(labels::selector(ctx.subdomain, &front.name)),
+                selector: Some(labels::selector(ctx.key, &front.name)),
                 ports: Some(vec![ServicePort {
                     name: Some("http".to_owned()),
                     port: 80,
@@ -52,7 +52,7 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
                         "cert-manager.io/cluster-issuer".to_owned(),
                         issuer.clone(),
                     )]));
-                    Some(format!("{}-tls", ctx.subdomain))
+                    Some(format!("{}-tls", ctx.tenant.subdomain))
                 }
             };
             vec![Ingress {

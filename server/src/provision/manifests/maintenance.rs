@@ -68,7 +68,7 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
         spec: Some(DeploymentSpec {
             replicas: Some(1),
             selector: LabelSelector {
-                match_labels: Some(labels::selector(ctx.subdomain, MAINTENANCE)),
+                match_labels: Some(labels::selector(ctx.key, MAINTENANCE)),
                 ..Default::default()
             },
             template: pod_template(ctx, &component, "maintenance-v1"),

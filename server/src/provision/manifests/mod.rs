@@ -102,9 +102,9 @@ pub enum Mode {
 }
 
 impl ClusterSettings {
-    /// The namespace of the tenant with this subdomain.
-    pub fn namespace(&self, subdomain: &Subdomain) -> String {
-        format!("{}-{subdomain}", self.namespace_prefix)
+    /// The namespace of the tenant with this namespace key.
+    pub fn namespace(&self, key: &str) -> String {
+        format!("{}-{key}", self.namespace_prefix)
     }
 
     /// The public address of the tenant with this subdomain.
@@ -118,6 +118,12 @@ impl ClusterSettings {
 pub struct TenantSpec<'a> {
     /// The tenant's subdomain.
     pub subdomain: &'a Subdomain,
+    /// The stable key its namespace is named by.
+    pub key: &'a str,
+    /// The owning account's id; `None` for a standby store.
+    pub owner: Option<&'a str>,
+    /// A standby store: made ahead, not published until a customer claims it.
+    pub standby: bool,
     /// Its plan.
     pub plan: &'a Plan,
     /// The plan's blueprint.
@@ -135,7 +141,7 @@ pub struct TenantSpec<'a> {
 impl TenantSpec<'_> {
     /// The tenant's namespace.
     pub fn namespace(&self, cluster: &ClusterSettings) -> String {
-        cluster.namespace(self.subdomain)
+        cluster.namespace(self.key)
     }
 
     /// The tenant's public host.
@@ -157,7 +163,10 @@ pub fn render(tenant: &TenantSpec<'_>, cluster: &ClusterSettings) -> Result<Vec<
     if tenant.mode != Mode::Serving {
         objects.extend(maintenance::render(&ctx));
     }
-    objects.extend(exposure::render(&ctx));
+    // A standby has no customer's host yet: it is published when claimed.
+    if !tenant.standby {
+        objects.extend(exposure::render(&ctx));
+    }
     Ok(objects)
 }
 
@@ -199,7 +208,7 @@ struct Context<'a> {
     tenant: &'a TenantSpec<'a>,
     cluster: &'a ClusterSettings,
     namespace: String,
-    subdomain: &'a str,
+    key: &'a str,
     plan: &'a str,
 }
 
@@ -209,9 +218,15 @@ impl<'a> Context<'a> {
             tenant,
             cluster,
             namespace: tenant.namespace(cluster),
-            subdomain: tenant.subdomain.as_str(),
+            key: tenant.key,
             plan: &tenant.plan.name,
         }
+    }
+
+    /// The labels naming who the store is for, on every object but pods: they change when a
+    /// standby is claimed, which must not roll its pods.
+    fn identity(&self) -> BTreeMap<String, String> {
+        super::labels::identity(self.tenant.subdomain.as_str(), self.tenant.owner)
     }
 
     /// Metadata of a namespaced object of the tenant.
@@ -220,10 +235,11 @@ impl<'a> Context<'a> {
         name: &str,
         component: Option<&str>,
     ) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-        let labels = match component {
-            Some(component) => super::labels::component(self.subdomain, self.plan, component),
-            None => super::labels::tenant(self.subdomain, self.plan),
+        let mut labels = match component {
+            Some(component) => super::labels::component(self.key, self.plan, component),
+            None => super::labels::tenant(self.key, self.plan),
         };
+        labels.extend(self.identity());
         k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
             name: Some(name.to_owned()),
             namespace: Some(self.namespace.clone()),

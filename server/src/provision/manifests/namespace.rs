@@ -55,7 +55,11 @@ pub(super) fn render(ctx: &Context<'_>) -> Vec<TenantObject> {
     let namespace = Namespace {
         metadata: ObjectMeta {
             name: Some(ctx.namespace.clone()),
-            labels: Some(labels::tenant(ctx.subdomain, ctx.plan)),
+            labels: Some({
+                let mut labels = labels::tenant(ctx.key, ctx.plan);
+                labels.extend(ctx.identity());
+                labels
+            }),
             ..Default::default()
         },
         ..Default::default()

@@ -33,6 +33,9 @@ fn ingress() -> Exposure {
 
 struct Fixture {
     subdomain: Subdomain,
+    key: String,
+    owner: Option<String>,
+    standby: bool,
     plan: Plan,
     blueprint: Blueprint,
     settings: BTreeMap<String, SettingValue>,
@@ -43,6 +46,9 @@ impl Fixture {
     fn new() -> Self {
         Self {
             subdomain: Subdomain::parse("acme").unwrap(),
+            key: "acme".into(),
+            owner: None,
+            standby: false,
             plan: defaults::plans().remove(0),
             blueprint: defaults::store_blueprint(),
             settings: BTreeMap::new(),
@@ -68,6 +74,9 @@ impl Fixture {
     fn render_for(&self, exposure: Exposure, mode: Mode) -> Vec<TenantObject> {
         let spec = TenantSpec {
             subdomain: &self.subdomain,
+            key: &self.key,
+            owner: self.owner.as_deref(),
+            standby: self.standby,
             plan: &self.plan,
             blueprint: &self.blueprint,
             settings: &self.settings,
@@ -286,6 +295,9 @@ fn a_plan_for_another_blueprint_is_refused() {
     fixture.plan.blueprint = "blog".into();
     let spec = TenantSpec {
         subdomain: &fixture.subdomain,
+        key: fixture.subdomain.as_str(),
+        owner: None,
+        standby: false,
         plan: &fixture.plan,
         blueprint: &fixture.blueprint,
         settings: &fixture.settings,
@@ -367,4 +379,62 @@ fn an_archived_store_keeps_its_volumes_but_no_workload() {
     };
     let selector = public.spec.as_ref().unwrap().selector.as_ref().unwrap();
     assert!(selector.values().any(|v| v == maintenance::MAINTENANCE));
+}
+
+#[test]
+fn a_standby_is_unpublished_and_claiming_it_changes_only_who_it_is_for() {
+    let mut fixture = Fixture::new();
+    fixture.key = "k7x2mq9bz4".into();
+    fixture.subdomain = Subdomain::stored("standby-k7x2mq9bz4".into()).unwrap();
+    fixture.standby = true;
+    let standby = fixture.render(ingress());
+    assert!(
+        !standby.iter().any(|o| o.kind() == "Ingress"),
+        "a standby has no host to publish"
+    );
+    let namespace = find(&standby, "Namespace", "store-k7x2mq9bz4").to_json();
+    assert_eq!(namespace["metadata"]["labels"]["storefleet.io/tenant"], "k7x2mq9bz4");
+
+    fixture.subdomain = Subdomain::parse("acme").unwrap();
+    fixture.owner = Some("8d0c5e4e-owner".into());
+    fixture.standby = false;
+    let claimed = fixture.render(ingress());
+    let namespace = find(&claimed, "Namespace", "store-k7x2mq9bz4").to_json();
+    let labels = &namespace["metadata"]["labels"];
+    assert_eq!(labels["storefleet.io/subdomain"], "acme");
+    assert_eq!(labels["storefleet.io/owner"], "8d0c5e4e-owner");
+    assert_eq!(ingress_host(&claimed), "acme.shops.example.com");
+    for before in standby
+        .iter()
+        .filter(|o| matches!(o.kind(), "Deployment" | "StatefulSet"))
+    {
+        let after = find(&claimed, before.kind(), before.name()).to_json();
+        let before = before.to_json();
+        assert_eq!(
+            after["spec"]["selector"], before["spec"]["selector"],
+            "selectors cannot change on a real cluster"
+        );
+        // The store's public address is in its configuration, so pods roll for it; nothing
+        // else about them changes (no new image, no new volume to initialise).
+        let mut after_template = after["spec"]["template"].clone();
+        let mut before_template = before["spec"]["template"].clone();
+        for template in [&mut after_template, &mut before_template] {
+            template["metadata"]["annotations"]
+                .as_object_mut()
+                .map(|a| a.remove("storefleet.io/config-checksum"));
+        }
+        assert_eq!(after_template, before_template);
+    }
+}
+
+fn ingress_host(objects: &[TenantObject]) -> String {
+    let ingress = objects
+        .iter()
+        .find(|o| o.kind() == "Ingress")
+        .expect("an Ingress")
+        .to_json();
+    ingress["spec"]["rules"][0]["host"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }

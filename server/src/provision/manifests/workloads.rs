@@ -45,7 +45,7 @@ pub(super) fn render(ctx: &Context<'_>, checksum: &str) -> Vec<TenantObject> {
     for component in &blueprint.components {
         let template = pod_template(ctx, component, checksum);
         let selector = LabelSelector {
-            match_labels: Some(labels::selector(ctx.subdomain, &component.name)),
+            match_labels: Some(labels::selector(ctx.key, &component.name)),
             ..Default::default()
         };
         objects.push(match component.workload {
@@ -92,7 +92,7 @@ pub(super) fn service(ctx: &Context<'_>, component: &Component) -> Service {
     Service {
         metadata: ctx.meta(&component.name, Some(&component.name)),
         spec: Some(ServiceSpec {
-            selector: Some(labels::selector(ctx.subdomain, &component.name)),
+            selector: Some(labels::selector(ctx.key, &component.name)),
             ports: Some(vec![ServicePort {
                 name: Some("main".to_owned()),
                 port: i32::from(component.service_port),
@@ -208,8 +208,8 @@ pub(super) fn pod_template(
         })
         .collect();
 
-    let mut labels = labels::component(ctx.subdomain, ctx.plan, &component.name);
-    labels.extend(labels::selector(ctx.subdomain, &component.name));
+    let mut labels = labels::component(ctx.key, ctx.plan, &component.name);
+    labels.extend(labels::selector(ctx.key, &component.name));
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels),

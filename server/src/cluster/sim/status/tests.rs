@@ -132,10 +132,10 @@ fn a_pod_starts_after_the_delay_unless_its_image_fails() {
     use crate::cluster::sim::pods::{self, PodState};
     let spec = json!({ "containers": [{ "name": "app", "image": "shop:1" }] });
     assert_eq!(
-        pods::state(&spec, DELAY / 2, &options()),
+        pods::state(&json!({ "spec": spec }), DELAY / 2, &options()),
         PodState::Starting
     );
-    assert_eq!(pods::state(&spec, DELAY, &options()), PodState::Ready);
+    assert_eq!(pods::state(&json!({ "spec": spec }), DELAY, &options()), PodState::Ready);
     let pod = json!({ "metadata": { "creationTimestamp": "2026-01-01T00:00:00Z" }, "spec": spec });
     let running = pods::status(&pod, &PodState::Ready);
     assert_eq!(running["phase"], "Running");
@@ -145,7 +145,7 @@ fn a_pod_starts_after_the_delay_unless_its_image_fails() {
         "initContainers": [{ "name": "migrate", "image": "registry.example/broken:2" }],
         "containers": [{ "name": "app", "image": "shop:1" }],
     });
-    let state = pods::state(&broken, DELAY * 100, &options());
+    let state = pods::state(&json!({ "spec": broken }), DELAY * 100, &options());
     assert_eq!(
         state,
         PodState::ImagePullBackOff {

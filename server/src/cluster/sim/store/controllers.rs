@@ -98,7 +98,7 @@ impl Store {
 
     pub(super) fn pod_ready(&self, entry: &Entry, now: Instant) -> bool {
         let age = now.saturating_duration_since(entry.created);
-        pods::state(&entry.object["spec"], age, &self.options) == PodState::Ready
+        pods::state(&entry.object, age, &self.options) == PodState::Ready
     }
 
     /// Removes objects whose controlling owner is gone, as the garbage collector does.

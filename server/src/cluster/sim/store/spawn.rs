@@ -61,6 +61,7 @@ impl Store {
             pod["metadata"]["annotations"] = annotations.clone();
         }
         pod["spec"]["nodeName"] = json!("simulated-node");
+        self.schedule_start(owner, &mut pod, now);
         match self.admit_pod(&namespace, pod_name, &mut pod) {
             Ok(()) => {
                 self.retry_at.remove(&retry_key);
@@ -95,7 +96,7 @@ impl Store {
     /// What the kubelet reports about a new pod it cannot start.
     fn kubelet_events(&mut self, pod: &Value, now: Instant) {
         if let PodState::ImagePullBackOff { image, .. } =
-            pods::state(&pod["spec"], Duration::ZERO, &self.options)
+            pods::state(pod, Duration::ZERO, &self.options)
         {
             for (type_, reason, message) in pods::pull_failure_events(&image) {
                 self.record(report(pod, type_, reason, message, "kubelet"), now);
