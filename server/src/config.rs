@@ -149,6 +149,11 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_POOL_TICK_MS", default_value_t = 2000)]
     pub pool_tick_ms: u64,
 
+    /// Standby stores of one plan being made at once, at most: how fast an empty pool fills
+    /// without crowding out customers' own stores.
+    #[arg(long, env = "STOREFLEET_POOL_PARALLEL", default_value_t = 2)]
+    pub pool_parallel: u32,
+
     /// Milliseconds between two looks of the backup worker: how soon it starts a backup asked
     /// for and notices its dump ending.
     #[arg(long, env = "STOREFLEET_BACKUP_TICK_MS", default_value_t = 2000)]

@@ -294,7 +294,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         database.pool.clone(),
         crate::pools::refill::RefillOptions {
             tick: Duration::from_millis(config.pool_tick_ms.max(10)),
-            ..Default::default()
+            parallel: config.pool_parallel.max(1),
         },
     );
     let pools = tokio::spawn(refill.run(worker_stopped.clone()));

@@ -11,6 +11,7 @@ pub mod job_progress;
 pub mod log_in;
 pub mod log_out;
 pub mod overview;
+pub mod pools;
 pub mod set_role;
 pub mod sign_up;
 pub mod store_signup;

@@ -198,8 +198,16 @@ const RESTORE: &[Step] = &[
 ];
 
 const CLAIM: &[Step] = &[
-    step(StepName::Apply, "Take a ready standby store and set it up for you", 60),
-    step(StepName::Workloads, "Wait for the store with your settings", 600),
+    step(
+        StepName::Apply,
+        "Take a ready standby store and set it up for you",
+        60,
+    ),
+    step(
+        StepName::Workloads,
+        "Wait for the store with your settings",
+        600,
+    ),
     step(StepName::Address, "Wait for a public address", 600),
     step(StepName::Dns, "Publish the store's DNS record", 120),
     step(StepName::Ready, "Mark the store ready", 30),

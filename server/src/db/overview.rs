@@ -30,9 +30,7 @@ pub async fn counts(pool: &AnyPool) -> Result<Vec<(String, String, i64)>> {
 /// When each store signed up since `since`.
 pub async fn signed_up(pool: &AnyPool, since: i64) -> Result<Vec<i64>> {
     Ok(
-        sqlx::query_scalar(
-            "SELECT created_at FROM tenants WHERE created_at >= $1 AND standby = 0",
-        )
+        sqlx::query_scalar("SELECT created_at FROM tenants WHERE created_at >= $1 AND standby = 0")
             .bind(since)
             .fetch_all(pool)
             .await?,

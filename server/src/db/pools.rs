@@ -188,9 +188,14 @@ pub async fn top_up(
     let mut made = 0;
     for _ in 0..count {
         let record = make();
-        let created =
-            tenants::create_in(&mut tx, &record, "pool refill", Some(JobKind::Provision), now)
-                .await?;
+        let created = tenants::create_in(
+            &mut tx,
+            &record,
+            "pool refill",
+            Some(JobKind::Provision),
+            now,
+        )
+        .await?;
         if matches!(created, tenants::Created::Created { .. }) {
             made += 1;
         }

@@ -6,8 +6,8 @@ use sqlx::{any::AnyRow, AnyPool, Row};
 
 use app::domain::{EventKind, Subdomain, TenantState};
 
-use super::{outbox, pools};
 use super::{is_unique_violation, jobs, DbError, Result};
+use super::{outbox, pools};
 use app::domain::JobKind;
 use app::domain::Mail;
 

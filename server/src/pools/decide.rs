@@ -81,7 +81,13 @@ mod tests {
 
     #[test]
     fn an_empty_pool_is_filled_a_few_at_a_time() {
-        assert_eq!(decide(3, &[], 2), Refill { make: 2, remove: vec![] });
+        assert_eq!(
+            decide(3, &[], 2),
+            Refill {
+                make: 2,
+                remove: vec![]
+            }
+        );
         let building = [standby("a", TenantState::Provisioning, 1)];
         assert_eq!(decide(3, &building, 2).make, 1);
         let both = [
@@ -121,7 +127,10 @@ mod tests {
             standby("building", TenantState::Provisioning, 4),
         ];
         let refill = decide(1, &standbys, 2);
-        assert_eq!(refill.remove, vec!["new".to_owned(), "mid".to_owned(), "old".to_owned()]);
+        assert_eq!(
+            refill.remove,
+            vec!["new".to_owned(), "mid".to_owned(), "old".to_owned()]
+        );
         assert_eq!(refill.make, 0);
         assert_eq!(decide(0, &standbys[..1], 2).remove, vec!["old".to_owned()]);
     }

@@ -144,6 +144,9 @@ mod tests {
         assert!(record.standby);
         assert_eq!(record.owner_id, None);
         assert_eq!(record.subdomain.as_str(), format!("standby-{}", record.key));
-        assert!(Subdomain::parse(record.subdomain.as_str()).is_err(), "no customer can take it");
+        assert!(
+            Subdomain::parse(record.subdomain.as_str()).is_err(),
+            "no customer can take it"
+        );
     }
 }

@@ -98,7 +98,9 @@ impl PoolService {
             return Err(AppError::Invalid(pool::SizeError::TooLarge.to_string()));
         }
         if catalog::plan(&self.pool, plan).await?.is_none() {
-            return Err(AppError::Invalid(format!("There is no plan named \"{plan}\".")));
+            return Err(AppError::Invalid(format!(
+                "There is no plan named \"{plan}\"."
+            )));
         }
         db::set(&self.pool, plan, size, now_ms()).await?;
         tracing::info!(plan, size, "pool size set");

@@ -73,7 +73,7 @@ pub async fn apply_all(client: &Client, objects: &[TenantObject]) -> Result<()> 
 /// namespace is read with one list by the tenant's labels; the others with one get each.
 pub async fn live(
     client: &Client,
-    subdomain: &str,
+    tenant_key: &str,
     objects: &[TenantObject],
 ) -> Result<Vec<Option<Value>>> {
     let place = |o: &TenantObject| (o.kind(), o.meta().namespace.clone().unwrap_or_default());
@@ -89,7 +89,7 @@ pub async fn live(
         }
         let kind = object.tenant_kind();
         let items = api(client, &kind, &key.1)
-            .list(&ListParams::default().labels(&selector(subdomain)))
+            .list(&ListParams::default().labels(&selector(tenant_key)))
             .await
             .map_err(failed("listing", object.kind(), &key.1))?;
         let by_name = items
@@ -130,9 +130,9 @@ fn as_json(mut object: DynamicObject, kind: &TenantKind) -> Value {
 }
 
 /// The tenant's label selector.
-pub fn selector(subdomain: &str) -> String {
+pub fn selector(key: &str) -> String {
     format!(
-        "{}={subdomain},{}={}",
+        "{}={key},{}={}",
         labels::TENANT,
         labels::MANAGED_BY,
         labels::MANAGER
@@ -143,12 +143,12 @@ async fn prune_kind(
     client: &Client,
     kind: &TenantKind,
     namespace: &str,
-    subdomain: &str,
+    key: &str,
     keep: &BTreeSet<(&str, &str)>,
 ) -> Result<usize> {
     let api = api(client, kind, namespace);
     let existing = api
-        .list(&ListParams::default().labels(&selector(subdomain)))
+        .list(&ListParams::default().labels(&selector(key)))
         .await
         .map_err(failed("listing", kind.name(), namespace))?;
     let mut pruned = 0;
@@ -171,13 +171,13 @@ async fn prune_kind(
 pub async fn prune(
     client: &Client,
     namespace: &str,
-    subdomain: &str,
+    key: &str,
     keep: &[TenantObject],
 ) -> Result<usize> {
     let keep: BTreeSet<(&str, &str)> = keep.iter().map(|o| (o.kind(), o.name())).collect();
     let mut pruned = 0;
     for kind in kinds().iter().rev().filter(|kind| kind.pruned()) {
-        pruned += prune_kind(client, kind, namespace, subdomain, &keep).await?;
+        pruned += prune_kind(client, kind, namespace, key, &keep).await?;
     }
     Ok(pruned)
 }

@@ -167,9 +167,7 @@ fn mode_of(kind: JobKind, step: StepName) -> Mode {
             | JobKind::Resume
             | JobKind::Restore,
             _,
-        ) => {
-            Mode::Serving
-        }
+        ) => Mode::Serving,
     }
 }
 

@@ -42,8 +42,8 @@ where
 }
 
 /// The health of the tenant's workloads and pods, and its recent warnings.
-pub async fn health(client: &Client, namespace: &str, subdomain: &str) -> Result<TenantHealth> {
-    let mine = ListParams::default().labels(&apply::selector(subdomain));
+pub async fn health(client: &Client, namespace: &str, key: &str) -> Result<TenantHealth> {
+    let mine = ListParams::default().labels(&apply::selector(key));
     let mut workloads: Vec<WorkloadHealth> = list::<Deployment>(client, namespace, &mine)
         .await?
         .iter()
@@ -148,9 +148,9 @@ where
 pub async fn objects(
     client: &Client,
     namespace: &str,
-    subdomain: &str,
+    key: &str,
 ) -> Result<Vec<ClusterObjectView>> {
-    let mine = ListParams::default().labels(&apply::selector(subdomain));
+    let mine = ListParams::default().labels(&apply::selector(key));
     let mut out = Vec::new();
     for d in list::<Deployment>(client, namespace, &mine).await? {
         let status = replicas(

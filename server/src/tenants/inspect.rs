@@ -31,7 +31,7 @@ impl TenantInspection for TenantService {
     async fn health(&self, subdomain: &str) -> Result<TenantHealth, AppError> {
         answer(async {
             let (client, namespace, tenant) = self.on_cluster(subdomain).await?;
-            let mut health = inspect::health(client, &namespace, tenant.subdomain.as_str())
+            let mut health = inspect::health(client, &namespace, &tenant.key)
                 .await
                 .map_err(TenantError::from)?;
             if tenant.state == TenantState::Ready {
@@ -48,7 +48,7 @@ impl TenantInspection for TenantService {
     async fn cluster_objects(&self, subdomain: &str) -> Result<Vec<ClusterObjectView>, AppError> {
         answer(async {
             let (client, namespace, tenant) = self.on_cluster(subdomain).await?;
-            inspect::objects(client, &namespace, tenant.subdomain.as_str())
+            inspect::objects(client, &namespace, &tenant.key)
                 .await
                 .map_err(TenantError::from)
         })

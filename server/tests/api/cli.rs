@@ -221,7 +221,16 @@ async fn manifests_render_writes_one_file_per_object(backend: Backend) {
         .collect();
     files.sort();
     assert_eq!(files.len(), 19, "{files:?}");
-    assert_eq!(files[0], "01-namespace-store-acme.yaml");
+    // A store that does not exist yet is rendered with a fresh namespace key, which the
+    // command names.
+    let stderr = String::from_utf8_lossy(&rendered.stderr);
+    let namespace = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("namespace "))
+        .unwrap_or_else(|| panic!("the namespace is named: {stderr}"));
+    assert!(namespace.starts_with("store-"), "{namespace}");
+    assert_ne!(namespace, "store-acme", "a new key, not the subdomain");
+    assert_eq!(files[0], format!("01-namespace-{namespace}.yaml"));
     assert_eq!(files[18], "19-ingress-public.yaml");
     let ingress = std::fs::read_to_string(folder.join(&files[18])).unwrap();
     assert!(ingress.contains("host: acme.localhost"), "{ingress}");

@@ -49,7 +49,7 @@ async fn a_job_resumed_on_an_empty_cluster_applies_its_objects_again(backend: Ba
         )
         .await;
     assert!(reapplied.contains("missing"), "{reapplied}");
-    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");
+    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     assert!(deployments.get_opt("web").await.unwrap().is_some());
 }
 
@@ -66,12 +66,13 @@ async fn stores_made_before_a_restart_are_still_there_after_it(backend: Backend)
         .await
         .unwrap();
     wait_for_state(&tenants, "acme", TenantState::Ready).await;
-    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");
+    let namespace = app.namespace("acme").await;
+    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), &namespace);
     let before = deployments.get("web").await.unwrap().metadata;
 
     app.restart().await;
 
-    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");
+    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), &namespace);
     let after = deployments.get("web").await.unwrap().metadata;
     assert_eq!(after.uid, before.uid);
     assert_eq!(after.resource_version, before.resource_version);

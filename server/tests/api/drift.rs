@@ -68,7 +68,7 @@ fn by_hand() -> PatchParams {
 /// A hand edit of the first ConfigMap: one value changed. Returns its name and the value
 /// storefleet rendered.
 async fn edit_a_config(app: &TestApp) -> (String, String, String) {
-    let api: Api<ConfigMap> = Api::namespaced(app.cluster(), "store-acme");
+    let api: Api<ConfigMap> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let mut config = api
         .list(&ListParams::default())
         .await
@@ -91,7 +91,7 @@ async fn edit_a_config(app: &TestApp) -> (String, String, String) {
 }
 
 async fn config_value(app: &TestApp, name: &str, key: &str) -> String {
-    let api: Api<ConfigMap> = Api::namespaced(app.cluster(), "store-acme");
+    let api: Api<ConfigMap> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     api.get(name).await.unwrap().data.unwrap()[key].clone()
 }
 
@@ -99,7 +99,7 @@ async fn the_reconciler_puts_back_what_was_deleted_or_edited_by_hand(backend: Ba
     let Some(app) = ready_store(backend).await else {
         return;
     };
-    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");
+    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     deployments
         .delete("web", &DeleteParams::default())
         .await
@@ -150,7 +150,7 @@ async fn with_self_heal_off_drift_is_reported_and_left_and_degraded_shows(backen
     assert!(!health(&app).await.self_heal);
 
     // Someone replaces the web image with one that never starts, recreating its pods.
-    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");
+    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let mut web = deployments.get("web").await.unwrap();
     web.metadata.managed_fields = None;
     web.metadata.resource_version = None;
@@ -248,7 +248,7 @@ async fn a_lost_secret_beside_its_volumes_is_reported_not_replaced(backend: Back
     let Some(app) = ready_store(backend).await else {
         return;
     };
-    let secrets: Api<Secret> = Api::namespaced(app.cluster(), "store-acme");
+    let secrets: Api<Secret> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let names: Vec<String> = secrets
         .list(&ListParams::default())
         .await

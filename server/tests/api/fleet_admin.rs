@@ -49,7 +49,7 @@ fn settled(view: &RolloutView) -> bool {
 }
 
 async fn api_tag(app: &TestApp, store: &str) -> String {
-    let image = image_on(app.cluster(), store).await;
+    let image = image_on(app.cluster(), &app.namespace(store).await).await;
     image.rsplit(':').next().unwrap().to_owned()
 }
 

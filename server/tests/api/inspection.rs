@@ -69,7 +69,7 @@ async fn a_store_behind_a_load_balancer_is_ready_at_its_address(backend: Backend
     assert!(events
         .iter()
         .any(|e| e.step_name == "address" && e.kind.as_str() == "succeeded"));
-    let ingresses: Api<Ingress> = Api::namespaced(app.cluster(), "store-acme");
+    let ingresses: Api<Ingress> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let none = ingresses.list(&ListParams::default()).await.unwrap();
     assert!(none.items.is_empty(), "the Service is the way in");
 }

@@ -23,7 +23,7 @@ on_both_databases!(
 );
 
 async fn replicas(app: &TestApp, name: &str) -> Option<i32> {
-    let api: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");
+    let api: Api<Deployment> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     api.get_opt(name)
         .await
         .unwrap()
@@ -31,7 +31,7 @@ async fn replicas(app: &TestApp, name: &str) -> Option<i32> {
 }
 
 async fn backend_of_the_host(app: &TestApp) -> String {
-    let api: Api<Ingress> = Api::namespaced(app.cluster(), "store-acme");
+    let api: Api<Ingress> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let ingress = api.get("public").await.unwrap();
     let rules = ingress.spec.unwrap().rules.unwrap();
     let path = &rules[0].http.as_ref().unwrap().paths[0];
@@ -39,7 +39,8 @@ async fn backend_of_the_host(app: &TestApp) -> String {
 }
 
 async fn claims(app: &TestApp) -> usize {
-    let api: Api<PersistentVolumeClaim> = Api::namespaced(app.cluster(), "store-acme");
+    let api: Api<PersistentVolumeClaim> =
+        Api::namespaced(app.cluster(), &app.namespace("acme").await);
     api.list(&ListParams::default()).await.unwrap().items.len()
 }
 
@@ -61,7 +62,7 @@ async fn an_admin_suspends_and_resumes_a_store(backend: Backend) {
     wait_for_state(&tenants, "acme", TenantState::Suspended).await;
     assert_eq!(replicas(&app, "web").await, Some(0));
     assert_eq!(replicas(&app, "api").await, Some(0));
-    let databases: Api<StatefulSet> = Api::namespaced(app.cluster(), "store-acme");
+    let databases: Api<StatefulSet> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let database = databases.get("database").await.unwrap();
     assert_eq!(database.spec.unwrap().replicas, Some(0));
     assert_eq!(replicas(&app, "maintenance").await, Some(1));
@@ -146,7 +147,7 @@ async fn an_archived_store_keeps_its_data_and_nothing_runs(backend: Backend) {
 
     assert_eq!(replicas(&app, "web").await, None);
     assert_eq!(replicas(&app, "api").await, None);
-    let databases: Api<StatefulSet> = Api::namespaced(app.cluster(), "store-acme");
+    let databases: Api<StatefulSet> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     assert!(databases.get_opt("database").await.unwrap().is_none());
     assert_eq!(claims(&app).await, 2);
     assert_eq!(replicas(&app, "maintenance").await, Some(1));
@@ -162,7 +163,7 @@ async fn an_admin_reprovisions_a_store(backend: Backend) {
     let (_owner, tenants) = owned_store(&app, "olga@example.com", "acme").await;
     let admin = admin(&app).await;
     // Someone removed a Deployment by hand; re-provisioning brings it back.
-    let api: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");
+    let api: Api<Deployment> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     api.delete("api", &Default::default()).await.unwrap();
     let response = post(
         &app,

@@ -34,6 +34,7 @@ mod overview;
 mod owner;
 mod owner_access;
 mod page_status;
+mod pools;
 mod processes;
 mod provisioning;
 mod pruning;

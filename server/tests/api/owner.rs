@@ -60,6 +60,7 @@ async fn an_owner_changes_settings_and_the_store_rolls_with_them(backend: Backen
     };
     let (owner, tenants) = owned_store(&app, "olga@example.com", "acme").await;
     let cluster = app.cluster();
+    let namespace = app.namespace("acme").await;
     // The owner was told the moment the store was ready, once.
     assert_eq!(
         app.scalar(
@@ -69,7 +70,7 @@ async fn an_owner_changes_settings_and_the_store_rolls_with_them(backend: Backen
         .await,
         1
     );
-    let deployments: Api<Deployment> = Api::namespaced(cluster.clone(), "store-acme");
+    let deployments: Api<Deployment> = Api::namespaced(cluster.clone(), &namespace);
     let before = checksum(&deployments.get("web").await.unwrap());
 
     let form: SettingsForm = post(&app, &owner, "stores/settings", &[("subdomain", "acme")])
@@ -99,11 +100,11 @@ async fn an_owner_changes_settings_and_the_store_rolls_with_them(backend: Backen
     wait_for_state(&tenants, "acme", TenantState::Ready).await;
 
     // The cluster has the new values, and the pods were rolled by the checksum.
-    let maps: Api<ConfigMap> = Api::namespaced(cluster.clone(), "store-acme");
+    let maps: Api<ConfigMap> = Api::namespaced(cluster.clone(), &namespace);
     let web = maps.get("web").await.unwrap().data.unwrap();
     assert_eq!(web["THEME_COLOR"], "#ff0000");
     assert!(web["settings.json"].contains("#ff0000"));
-    let secrets: Api<Secret> = Api::namespaced(cluster.clone(), "store-acme");
+    let secrets: Api<Secret> = Api::namespaced(cluster.clone(), &namespace);
     let secret = secrets
         .get(server::provision::manifests::config::SECRET)
         .await
@@ -168,7 +169,7 @@ async fn an_owner_changes_settings_and_the_store_rolls_with_them(backend: Backen
     assert!(changed.contains(&("payment_api_key", None, None)));
 
     // The dashboard reads health and warnings from the cluster.
-    let events: Api<Event> = Api::namespaced(cluster.clone(), "store-acme");
+    let events: Api<Event> = Api::namespaced(cluster.clone(), &namespace);
     let warning = Event {
         metadata: kube::api::ObjectMeta {
             name: Some("web-backoff".into()),
@@ -256,7 +257,7 @@ async fn a_bad_value_is_refused_and_changes_nothing(backend: Backend) {
             .await,
         1
     );
-    let maps: Api<ConfigMap> = Api::namespaced(app.cluster(), "store-acme");
+    let maps: Api<ConfigMap> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let web = maps.get("web").await.unwrap().data.unwrap();
     assert_eq!(web["THEME_COLOR"], "#2456d6");
 }
@@ -277,7 +278,7 @@ async fn text_that_looks_like_code_is_kept_literally_and_cannot_break_out(backen
     assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
     wait_for_state(&tenants, "acme", TenantState::Ready).await;
 
-    let maps: Api<ConfigMap> = Api::namespaced(app.cluster(), "store-acme");
+    let maps: Api<ConfigMap> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let web = maps.get("web").await.unwrap().data.unwrap();
     assert_eq!(web["STORE_NAME"], tricky);
     let json: serde_json::Value = serde_json::from_str(&web["settings.json"]).unwrap();

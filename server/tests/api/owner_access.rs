@@ -81,7 +81,7 @@ async fn owners_reach_only_their_own_stores_and_customers_no_admin_function(back
             .await,
         1
     );
-    let api: Api<Deployment> = Api::namespaced(app.cluster(), "store-acme");
+    let api: Api<Deployment> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let web = api.get("web").await.unwrap();
     assert_eq!(web.spec.unwrap().replicas, Some(1));
 }

@@ -160,6 +160,20 @@ impl Shared {
     pub(crate) async fn pool(&self) -> AnyPool {
         server::db::Db::connect(&self.db.url).await.unwrap().pool
     }
+
+    /// The namespace of the tenant with this subdomain, as recorded when it was made
+    /// (`<prefix>-<namespace key>`).
+    pub(crate) async fn namespace(&self, subdomain: &str) -> String {
+        let pool = self.pool().await;
+        let key: String =
+            sqlx::query_scalar("SELECT namespace_key FROM tenants WHERE subdomain = $1")
+                .bind(subdomain)
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("no tenant {subdomain}: {e}"));
+        pool.close().await;
+        test_config().cluster.settings().namespace(&key)
+    }
 }
 
 /// A `storefleet serve` child; killed when dropped, so a failing test leaves none behind.
@@ -269,16 +283,16 @@ fn each_step_once() -> BTreeMap<String, i64> {
     steps.map(|s| (s.name.as_str().to_owned(), 1)).collect()
 }
 
-/// How many objects of kind `K` in the tenant's namespace carry its label.
-async fn count<K>(client: &Client, subdomain: &str) -> usize
+/// How many objects of kind `K` in the tenant's namespace carry its subdomain's label.
+async fn count<K>(client: &Client, namespace: &str, subdomain: &str) -> usize
 where
     K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
         + Clone
         + std::fmt::Debug
         + serde::de::DeserializeOwned,
 {
-    let api: Api<K> = Api::namespaced(client.clone(), &format!("store-{subdomain}"));
-    let selector = format!("storefleet.io/tenant={subdomain}");
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    let selector = format!("storefleet.io/subdomain={subdomain}");
     api.list(&ListParams::default().labels(&selector))
         .await
         .unwrap()
@@ -332,13 +346,17 @@ async fn a_killed_server_resumes_its_job_and_the_tenant_ends_ready(backend: Back
     assert_eq!(shown["jobs"][0]["steps_done"], steps, "{context}");
 
     let client = shared.sim.client();
-    assert_eq!(count::<Deployment>(&client, "acme").await, 2);
-    assert_eq!(count::<StatefulSet>(&client, "acme").await, 1);
-    assert_eq!(count::<ConfigMap>(&client, "acme").await, 4);
-    assert_eq!(count::<Secret>(&client, "acme").await, 1);
-    assert_eq!(count::<PersistentVolumeClaim>(&client, "acme").await, 2);
-    assert_eq!(count::<Service>(&client, "acme").await, 3);
-    assert_eq!(count::<Ingress>(&client, "acme").await, 1);
+    let ns = shared.namespace("acme").await;
+    assert_eq!(count::<Deployment>(&client, &ns, "acme").await, 2);
+    assert_eq!(count::<StatefulSet>(&client, &ns, "acme").await, 1);
+    assert_eq!(count::<ConfigMap>(&client, &ns, "acme").await, 4);
+    assert_eq!(count::<Secret>(&client, &ns, "acme").await, 1);
+    assert_eq!(
+        count::<PersistentVolumeClaim>(&client, &ns, "acme").await,
+        2
+    );
+    assert_eq!(count::<Service>(&client, &ns, "acme").await, 3);
+    assert_eq!(count::<Ingress>(&client, &ns, "acme").await, 1);
 
     // Steps done before the kill are not done again.
     let succeeded = events_per_step(&pool, "succeeded").await;
@@ -404,8 +422,9 @@ async fn two_server_processes_on_one_postgres_run_each_of_twenty_jobs_exactly_on
 
     let client = shared.sim.client();
     for subdomain in &subdomains {
+        let namespace = shared.namespace(subdomain).await;
         assert_eq!(
-            count::<Deployment>(&client, subdomain).await,
+            count::<Deployment>(&client, &namespace, subdomain).await,
             2,
             "{subdomain}"
         );
@@ -416,15 +435,15 @@ async fn two_server_processes_on_one_postgres_run_each_of_twenty_jobs_exactly_on
 }
 
 /// The objects of one store of the starter plan, by kind.
-async fn object_counts(client: &Client, subdomain: &str) -> [usize; 7] {
+async fn object_counts(client: &Client, namespace: &str, subdomain: &str) -> [usize; 7] {
     [
-        count::<Deployment>(client, subdomain).await,
-        count::<StatefulSet>(client, subdomain).await,
-        count::<ConfigMap>(client, subdomain).await,
-        count::<Secret>(client, subdomain).await,
-        count::<PersistentVolumeClaim>(client, subdomain).await,
-        count::<Service>(client, subdomain).await,
-        count::<Ingress>(client, subdomain).await,
+        count::<Deployment>(client, namespace, subdomain).await,
+        count::<StatefulSet>(client, namespace, subdomain).await,
+        count::<ConfigMap>(client, namespace, subdomain).await,
+        count::<Secret>(client, namespace, subdomain).await,
+        count::<PersistentVolumeClaim>(client, namespace, subdomain).await,
+        count::<Service>(client, namespace, subdomain).await,
+        count::<Ingress>(client, namespace, subdomain).await,
     ]
 }
 
@@ -486,13 +505,14 @@ async fn twenty_stores_provisioned_through_twenty_kills_all_end_ready(backend: B
     let client = shared.sim.client();
     let expected = [2, 1, 4, 1, 2, 3, 1];
     for store in &stores {
-        let mut counts = object_counts(&client, store).await;
+        let namespace = shared.namespace(store).await;
+        let mut counts = object_counts(&client, &namespace, store).await;
         for _ in 0..100 {
             if counts == expected {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
-            counts = object_counts(&client, store).await;
+            counts = object_counts(&client, &namespace, store).await;
         }
         assert_eq!(counts, expected, "{store}\n{}", logs(&all));
     }

@@ -64,7 +64,7 @@ where
         + serde::de::DeserializeOwned,
 {
     let api: Api<K> = Api::namespaced(client.clone(), namespace);
-    api.list(&ListParams::default().labels("storefleet.io/tenant=acme"))
+    api.list(&ListParams::default().labels("storefleet.io/subdomain=acme"))
         .await
         .unwrap()
         .items
@@ -94,19 +94,19 @@ async fn a_tenant_is_provisioned_to_ready_with_every_object(backend: Backend) {
     assert_eq!(detail.jobs[0].state.as_str(), "succeeded");
 
     let cluster = app.cluster();
+    let name = app.namespace("acme").await;
     let namespace: Api<Namespace> = Api::all(cluster.clone());
-    let ns = namespace.get("store-acme").await.unwrap();
-    assert_eq!(ns.metadata.labels.unwrap()["storefleet.io/plan"], "starter");
-    assert_eq!(count::<Deployment>(&cluster, "store-acme").await, 2);
-    assert_eq!(count::<StatefulSet>(&cluster, "store-acme").await, 1);
-    assert_eq!(count::<ConfigMap>(&cluster, "store-acme").await, 4);
-    assert_eq!(count::<Secret>(&cluster, "store-acme").await, 1);
-    assert_eq!(
-        count::<PersistentVolumeClaim>(&cluster, "store-acme").await,
-        2
-    );
-    assert_eq!(count::<Service>(&cluster, "store-acme").await, 3);
-    assert_eq!(count::<Ingress>(&cluster, "store-acme").await, 1);
+    let ns = namespace.get(&name).await.unwrap();
+    let labels = ns.metadata.labels.unwrap();
+    assert_eq!(labels["storefleet.io/plan"], "starter");
+    assert_eq!(labels["storefleet.io/subdomain"], "acme");
+    assert_eq!(count::<Deployment>(&cluster, &name).await, 2);
+    assert_eq!(count::<StatefulSet>(&cluster, &name).await, 1);
+    assert_eq!(count::<ConfigMap>(&cluster, &name).await, 4);
+    assert_eq!(count::<Secret>(&cluster, &name).await, 1);
+    assert_eq!(count::<PersistentVolumeClaim>(&cluster, &name).await, 2);
+    assert_eq!(count::<Service>(&cluster, &name).await, 3);
+    assert_eq!(count::<Ingress>(&cluster, &name).await, 1);
 
     let events = tenants.events(&job_id, 0).await.unwrap();
     let done: Vec<&str> = events
@@ -192,9 +192,13 @@ async fn bad_tenant_requests_create_nothing(backend: Backend) {
 
     assert_eq!(app.scalar("SELECT COUNT(*) FROM tenants").await, 1);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM jobs").await, 1);
+    // No tenant was recorded for them, so no namespace to look up: none carries their label.
     let namespaces: Api<Namespace> = Api::all(app.cluster());
-    assert!(namespaces.get_opt("store-www").await.unwrap().is_none());
-    assert!(namespaces.get_opt("store-shop").await.unwrap().is_none());
+    for refused in ["www", "shop"] {
+        let labelled = ListParams::default().labels(&format!("storefleet.io/subdomain={refused}"));
+        let found = namespaces.list(&labelled).await.unwrap().items;
+        assert!(found.is_empty(), "{refused}: {found:?}");
+    }
 }
 
 async fn a_store_that_never_starts_ends_in_failed_with_the_reason(backend: Backend) {
@@ -271,7 +275,7 @@ async fn a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason(ba
     assert!(!events.iter().any(|e| e.kind.as_str() == "retrying"));
 
     // The cluster shows the same: the quota full, the web pod running, the others refused.
-    let quotas: Api<ResourceQuota> = Api::namespaced(app.cluster(), "store-acme");
+    let quotas: Api<ResourceQuota> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let used = quotas
         .get("plan")
         .await
@@ -310,14 +314,15 @@ async fn a_slow_wait_notes_the_clusters_reason_in_the_timeline(backend: Backend)
         .unwrap();
     // While the claims are not bound yet, the storage provisioner complains (as a real one
     // does about a missing StorageClass, until someone creates it).
-    let claims: Api<PersistentVolumeClaim> = Api::namespaced(app.cluster(), "store-acme");
+    let namespace = app.namespace("acme").await;
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(app.cluster(), &namespace);
     for _ in 0..100 {
         if claims.get_opt("files").await.unwrap().is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let events: Api<Event> = Api::namespaced(app.cluster(), "store-acme");
+    let events: Api<Event> = Api::namespaced(app.cluster(), &namespace);
     let complaint = Event {
         metadata: kube::api::ObjectMeta {
             name: Some("files.provisioning".into()),
@@ -326,7 +331,7 @@ async fn a_slow_wait_notes_the_clusters_reason_in_the_timeline(backend: Backend)
         involved_object: ObjectReference {
             kind: Some("PersistentVolumeClaim".into()),
             name: Some("files".into()),
-            namespace: Some("store-acme".into()),
+            namespace: Some(namespace.clone()),
             ..Default::default()
         },
         type_: Some("Warning".into()),
@@ -358,12 +363,13 @@ async fn deleting_removes_the_namespace_and_keeps_the_record(backend: Backend) {
         return;
     };
     let tenants = ready_acme(&app).await;
+    let namespace = app.namespace("acme").await;
 
     tenants.delete(&operator(), "acme").await.unwrap();
     let detail = wait_for_state(&tenants, "acme", TenantState::Deleted).await;
     assert_eq!(detail.jobs.len(), 2);
     let namespaces: Api<Namespace> = Api::all(app.cluster());
-    assert!(namespaces.get_opt("store-acme").await.unwrap().is_none());
+    assert!(namespaces.get_opt(&namespace).await.unwrap().is_none());
     let again = tenants.delete(&operator(), "acme").await.unwrap_err();
     assert!(matches!(again, AppError::Conflict(_)), "{again:?}");
     assert_eq!(
@@ -380,24 +386,22 @@ async fn applying_again_prunes_what_is_no_longer_rendered(backend: Backend) {
     let tenants = ready_acme(&app).await;
 
     let cluster = app.cluster();
-    let maps: Api<ConfigMap> = Api::namespaced(cluster.clone(), "store-acme");
+    let namespace = app.namespace("acme").await;
+    let maps: Api<ConfigMap> = Api::namespaced(cluster.clone(), &namespace);
+    // Labelled as the store's own objects are (its namespace key, subdomain, manager).
+    let ours = maps
+        .list(&ListParams::default().labels("storefleet.io/subdomain=acme"))
+        .await
+        .unwrap()
+        .items;
     let mut stale = ConfigMap::default();
     stale.metadata.name = Some("stale".into());
-    stale.metadata.labels = Some(
-        [
-            ("storefleet.io/tenant".to_owned(), "acme".to_owned()),
-            (
-                "app.kubernetes.io/managed-by".to_owned(),
-                "storefleet".to_owned(),
-            ),
-        ]
-        .into(),
-    );
+    stale.metadata.labels = ours[0].metadata.labels.clone();
     maps.create(&PostParams::default(), &stale).await.unwrap();
     let mut foreign = ConfigMap::default();
     foreign.metadata.name = Some("operator-notes".into());
     maps.create(&PostParams::default(), &foreign).await.unwrap();
-    assert_eq!(count::<ConfigMap>(&cluster, "store-acme").await, 5);
+    assert_eq!(count::<ConfigMap>(&cluster, &namespace).await, 5);
 
     // A re-provision applies the same render again.
     app.execute("UPDATE tenants SET state = 'failed' WHERE subdomain = 'acme'")
@@ -430,9 +434,9 @@ async fn applying_again_prunes_what_is_no_longer_rendered(backend: Backend) {
         maps.get_opt("operator-notes").await.unwrap().is_some(),
         "not ours: kept"
     );
-    assert_eq!(count::<ConfigMap>(&cluster, "store-acme").await, 4);
+    assert_eq!(count::<ConfigMap>(&cluster, &namespace).await, 4);
     assert_eq!(
-        count::<Deployment>(&cluster, "store-acme").await,
+        count::<Deployment>(&cluster, &namespace).await,
         2,
         "no duplicates"
     );

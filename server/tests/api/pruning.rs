@@ -23,10 +23,9 @@ use crate::support::{Backend, TestApp};
 
 on_both_databases!(a_reprovision_prunes_a_stale_object_of_every_kind);
 
-const NAMESPACE: &str = "store-acme";
-
-/// Copies one of the tenant's objects of kind `K` under the name `stale`, labels and all.
-async fn plant_stale<K>(client: &Client)
+/// Copies one of the tenant's objects of kind `K` in its `namespace` under the name `stale`,
+/// labels and all.
+async fn plant_stale<K>(client: &Client, namespace: &str)
 where
     K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
         + Clone
@@ -34,8 +33,8 @@ where
         + Serialize
         + DeserializeOwned,
 {
-    let api: Api<K> = Api::namespaced(client.clone(), NAMESPACE);
-    let mine = ListParams::default().labels("storefleet.io/tenant=acme");
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
+    let mine = ListParams::default().labels("storefleet.io/subdomain=acme");
     let mut stale = api.list(&mine).await.unwrap().items.remove(0);
     let meta = stale.meta_mut();
     meta.name = Some("stale".to_owned());
@@ -46,14 +45,14 @@ where
     api.create(&PostParams::default(), &stale).await.unwrap();
 }
 
-async fn is_gone<K>(client: &Client) -> bool
+async fn is_gone<K>(client: &Client, namespace: &str) -> bool
 where
     K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
         + Clone
         + Debug
         + DeserializeOwned,
 {
-    let api: Api<K> = Api::namespaced(client.clone(), NAMESPACE);
+    let api: Api<K> = Api::namespaced(client.clone(), namespace);
     api.get_opt("stale").await.unwrap().is_none()
 }
 
@@ -69,16 +68,17 @@ async fn a_reprovision_prunes_a_stale_object_of_every_kind(backend: Backend) {
     wait_for_state(&tenants, "acme", TenantState::Ready).await;
 
     let cluster = app.cluster();
-    plant_stale::<Ingress>(&cluster).await;
-    plant_stale::<Service>(&cluster).await;
-    plant_stale::<Deployment>(&cluster).await;
-    plant_stale::<StatefulSet>(&cluster).await;
-    plant_stale::<ConfigMap>(&cluster).await;
-    plant_stale::<Secret>(&cluster).await;
-    plant_stale::<ServiceAccount>(&cluster).await;
-    plant_stale::<NetworkPolicy>(&cluster).await;
-    plant_stale::<LimitRange>(&cluster).await;
-    plant_stale::<ResourceQuota>(&cluster).await;
+    let namespace = app.namespace("acme").await;
+    plant_stale::<Ingress>(&cluster, &namespace).await;
+    plant_stale::<Service>(&cluster, &namespace).await;
+    plant_stale::<Deployment>(&cluster, &namespace).await;
+    plant_stale::<StatefulSet>(&cluster, &namespace).await;
+    plant_stale::<ConfigMap>(&cluster, &namespace).await;
+    plant_stale::<Secret>(&cluster, &namespace).await;
+    plant_stale::<ServiceAccount>(&cluster, &namespace).await;
+    plant_stale::<NetworkPolicy>(&cluster, &namespace).await;
+    plant_stale::<LimitRange>(&cluster, &namespace).await;
+    plant_stale::<ResourceQuota>(&cluster, &namespace).await;
 
     let tenant = tenants.show("acme").await.unwrap().tenant;
     let db = server::db::Db::connect(&app.db.url).await.unwrap();
@@ -100,16 +100,37 @@ async fn a_reprovision_prunes_a_stale_object_of_every_kind(backend: Backend) {
     wait_for_state(&tenants, "acme", TenantState::Ready).await;
 
     let gone = [
-        ("Ingress", is_gone::<Ingress>(&cluster).await),
-        ("Service", is_gone::<Service>(&cluster).await),
-        ("Deployment", is_gone::<Deployment>(&cluster).await),
-        ("StatefulSet", is_gone::<StatefulSet>(&cluster).await),
-        ("ConfigMap", is_gone::<ConfigMap>(&cluster).await),
-        ("Secret", is_gone::<Secret>(&cluster).await),
-        ("ServiceAccount", is_gone::<ServiceAccount>(&cluster).await),
-        ("NetworkPolicy", is_gone::<NetworkPolicy>(&cluster).await),
-        ("LimitRange", is_gone::<LimitRange>(&cluster).await),
-        ("ResourceQuota", is_gone::<ResourceQuota>(&cluster).await),
+        ("Ingress", is_gone::<Ingress>(&cluster, &namespace).await),
+        ("Service", is_gone::<Service>(&cluster, &namespace).await),
+        (
+            "Deployment",
+            is_gone::<Deployment>(&cluster, &namespace).await,
+        ),
+        (
+            "StatefulSet",
+            is_gone::<StatefulSet>(&cluster, &namespace).await,
+        ),
+        (
+            "ConfigMap",
+            is_gone::<ConfigMap>(&cluster, &namespace).await,
+        ),
+        ("Secret", is_gone::<Secret>(&cluster, &namespace).await),
+        (
+            "ServiceAccount",
+            is_gone::<ServiceAccount>(&cluster, &namespace).await,
+        ),
+        (
+            "NetworkPolicy",
+            is_gone::<NetworkPolicy>(&cluster, &namespace).await,
+        ),
+        (
+            "LimitRange",
+            is_gone::<LimitRange>(&cluster, &namespace).await,
+        ),
+        (
+            "ResourceQuota",
+            is_gone::<ResourceQuota>(&cluster, &namespace).await,
+        ),
     ];
     let kept: Vec<&str> = gone
         .iter()

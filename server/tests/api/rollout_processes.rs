@@ -126,7 +126,8 @@ async fn a_rollout_through_kills_updates_every_store_once(backend: Backend) {
     assert_eq!(scalar(&pool, succeeded).await, STORES as i64, "{context}");
     let client = shared.sim.client();
     for n in 1..=STORES {
-        let image = image_on(client.clone(), &format!("shop-{n:02}")).await;
+        let namespace = shared.namespace(&format!("shop-{n:02}")).await;
+        let image = image_on(client.clone(), &namespace).await;
         assert!(image.ends_with(":3.0.0"), "shop-{n:02}: {image}");
     }
 }

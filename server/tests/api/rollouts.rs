@@ -111,9 +111,9 @@ async fn settled(app: &TestApp, id: &str) -> RolloutView {
     panic!("rollout {id} did not settle");
 }
 
-/// The image the store's `api` Deployment runs, as the cluster holds it.
-pub(crate) async fn image_on(cluster: kube::Client, store: &str) -> String {
-    let api: Api<Deployment> = Api::namespaced(cluster, &format!("store-{store}"));
+/// The image the `api` Deployment in a store's namespace runs, as the cluster holds it.
+pub(crate) async fn image_on(cluster: kube::Client, namespace: &str) -> String {
+    let api: Api<Deployment> = Api::namespaced(cluster, namespace);
     let deployment = api.get("api").await.unwrap();
     deployment.spec.unwrap().template.spec.unwrap().containers[0]
         .image
@@ -122,7 +122,7 @@ pub(crate) async fn image_on(cluster: kube::Client, store: &str) -> String {
 }
 
 async fn api_image(app: &TestApp, store: &str) -> String {
-    image_on(app.cluster(), store).await
+    image_on(app.cluster(), &app.namespace(store).await).await
 }
 
 async fn a_good_release_reaches_fifty_stores_in_waves(backend: Backend) {
@@ -273,7 +273,7 @@ async fn a_failure_in_a_later_wave_moves_that_wave_back_and_keeps_the_earlier_on
     release(&app, "1.3.0", "1.3.0").await;
     // shop-04 is in wave 1 (shop-02 … shop-06); its Secret lost beside its volumes makes its
     // update fail.
-    let secrets: Api<Secret> = Api::namespaced(app.cluster(), "store-shop-04");
+    let secrets: Api<Secret> = Api::namespaced(app.cluster(), &app.namespace("shop-04").await);
     for secret in secrets.list(&Default::default()).await.unwrap() {
         let name = secret.metadata.name.unwrap();
         secrets
@@ -450,15 +450,15 @@ async fn a_store_whose_health_page_fails_after_baking_goes_back(backend: Backend
         return;
     };
     fleet(&app, 1).await;
+    let namespace = app.namespace("shop-01").await;
     // Its health page answers through the web Service.
     let cluster = app.cluster();
-    let page = |cluster: kube::Client| async move {
-        let request = axum::http::Request::get(
-            "/api/v1/namespaces/store-shop-01/services/web:80/proxy/healthz",
-        )
-        .body(Vec::new())
-        .unwrap();
-        cluster.request_text(request).await
+    let health = format!("/api/v1/namespaces/{namespace}/services/web:80/proxy/healthz");
+    let page = |cluster: kube::Client| {
+        let request = axum::http::Request::get(health.as_str())
+            .body(Vec::new())
+            .unwrap();
+        async move { cluster.request_text(request).await }
     };
     assert!(page(cluster.clone()).await.is_ok());
     release(&app, "1.6.0", "1.6.0").await;
@@ -492,7 +492,7 @@ async fn a_store_whose_health_page_fails_after_baking_goes_back(backend: Backend
         "{steps_seen:?}"
     );
     let services: Api<k8s_openapi::api::core::v1::Service> =
-        Api::namespaced(cluster.clone(), "store-shop-01");
+        Api::namespaced(cluster.clone(), &namespace);
     let nowhere = serde_json::json!({
         "apiVersion": "v1", "kind": "Service", "metadata": { "name": "web" },
         "spec": { "selector": { "storefleet.io/component": "nowhere" } }

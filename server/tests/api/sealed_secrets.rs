@@ -51,9 +51,10 @@ async fn dump(app: &TestApp, backend: Backend) -> String {
     text
 }
 
-/// The value the store's Secret on the simulated cluster carries for `key`.
-async fn secret_in_cluster(app: &TestApp, namespace: &str, key: &str) -> Option<String> {
-    let secrets: Api<Secret> = Api::namespaced(app.cluster(), namespace);
+/// The value the Secret of the store with this subdomain carries for `key` on the simulated
+/// cluster.
+async fn secret_in_cluster(app: &TestApp, subdomain: &str, key: &str) -> Option<String> {
+    let secrets: Api<Secret> = Api::namespaced(app.cluster(), &app.namespace(subdomain).await);
     let secret = secrets
         .get(server::provision::manifests::config::SECRET)
         .await
@@ -103,7 +104,7 @@ async fn a_database_dump_shows_no_secret_value(backend: Backend) {
     save(&app, &owner, &[("values[payment_api_key]", SECRET_VALUE)]).await;
 
     assert_eq!(
-        secret_in_cluster(&app, "store-acme", "PAYMENT_API_KEY")
+        secret_in_cluster(&app, "acme", "PAYMENT_API_KEY")
             .await
             .as_deref(),
         Some(SECRET_VALUE)
@@ -137,7 +138,7 @@ async fn a_database_dump_shows_no_secret_value(backend: Backend) {
     let error = job.last_error.unwrap_or_default();
     assert!(error.contains("`payment_api_key` does not open"), "{error}");
     assert_eq!(
-        secret_in_cluster(&app, "store-other", "PAYMENT_API_KEY").await,
+        secret_in_cluster(&app, "other", "PAYMENT_API_KEY").await,
         None
     );
 }
@@ -179,7 +180,7 @@ async fn plain_secrets_an_older_version_left_are_sealed_at_start_up(backend: Bac
     app.restart().await;
     save(&app, &owner, &[("values[theme_color]", "#00ff00")]).await;
     assert_eq!(
-        secret_in_cluster(&app, "store-acme", "PAYMENT_API_KEY")
+        secret_in_cluster(&app, "acme", "PAYMENT_API_KEY")
             .await
             .as_deref(),
         Some(SECRET_VALUE)
@@ -245,7 +246,7 @@ async fn rotating_the_key_reseals_every_value_under_the_new_one(backend: Backend
     app.restart().await;
     save(&app, &owner, &[("values[theme_color]", "#00ff00")]).await;
     assert_eq!(
-        secret_in_cluster(&app, "store-acme", "PAYMENT_API_KEY")
+        secret_in_cluster(&app, "acme", "PAYMENT_API_KEY")
             .await
             .as_deref(),
         Some(SECRET_VALUE)

@@ -195,7 +195,7 @@ async fn a_new_customer_signs_up_and_watches_the_store_become_ready(backend: Bac
     assert_eq!(ready.progress.unwrap().job.state.as_str(), "succeeded");
 
     // The cluster got the store's name.
-    let maps: Api<ConfigMap> = Api::namespaced(app.cluster(), "store-ada-shop");
+    let maps: Api<ConfigMap> = Api::namespaced(app.cluster(), &app.namespace("ada-shop").await);
     let web = maps.get("web").await.unwrap().data.unwrap();
     assert_eq!(web["STORE_NAME"], "Ada's Shop");
 

@@ -120,6 +120,7 @@ pub fn test_config() -> ServeConfig {
         reconcile_every_secs: 0,
         rollout_tick_ms: 100,
         pool_tick_ms: 100,
+        pool_parallel: 2,
         sim_image_pull_ms: 0,
         sim_database_init_ms: 0,
         backup_tick_ms: 100,
@@ -291,6 +292,17 @@ impl TestApp {
     pub async fn tenants(&self) -> server::tenants::TenantService {
         let db = server::db::Db::connect(&self.db.url).await.unwrap();
         server::tenants::TenantService::new(db.pool, self.config.cluster.settings())
+    }
+
+    /// The namespace of the tenant with this subdomain, as recorded when it was made
+    /// (`<prefix>-<namespace key>`).
+    pub async fn namespace(&self, subdomain: &str) -> String {
+        let key = self
+            .text(&format!(
+                "SELECT namespace_key FROM tenants WHERE subdomain = '{subdomain}'"
+            ))
+            .await;
+        self.config.cluster.settings().namespace(&key)
     }
 
     /// A pool on the test's database, for the services the server runs.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::pools::PoolsPanel;
 use crate::api::get_overview;
 use crate::components::load_error::AdminLoadError;
 use crate::domain::overview::{Attention, Count, FleetOverview};
@@ -38,6 +39,7 @@ pub fn AdminOverviewPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <PoolsPanel/>
         </section>
     }
 }

@@ -80,9 +80,9 @@ impl Engine {
         }
         let spec = TenantSpec {
             subdomain: &tenant.subdomain,
-                key: &tenant.key,
-                owner: tenant.owner_id.as_deref(),
-                standby: tenant.standby,
+            key: &tenant.key,
+            owner: tenant.owner_id.as_deref(),
+            standby: tenant.standby,
             plan: &plan,
             blueprint: &blueprint,
             settings: &settings,
@@ -104,14 +104,9 @@ impl Engine {
         apply::apply_all(&self.client, &objects)
             .await
             .map_err(cluster_error)?;
-        apply::prune(
-            &self.client,
-            &self.namespace(tenant),
-            tenant.subdomain.as_str(),
-            &objects,
-        )
-        .await
-        .map_err(cluster_error)?;
+        apply::prune(&self.client, &self.namespace(tenant), &tenant.key, &objects)
+            .await
+            .map_err(cluster_error)?;
         Ok(StepOutcome::Done)
     }
 
@@ -178,13 +173,9 @@ impl Engine {
     /// The tenant's workloads and pods as the cluster reports them now: what a rollout's
     /// health gate judges.
     pub async fn health(&self, tenant: &TenantRecord) -> Result<TenantHealth, StepError> {
-        inspect::health(
-            &self.client,
-            &self.namespace(tenant),
-            tenant.subdomain.as_str(),
-        )
-        .await
-        .map_err(cluster_error)
+        inspect::health(&self.client, &self.namespace(tenant), &tenant.key)
+            .await
+            .map_err(cluster_error)
     }
 
     /// Asks the blueprint's health page through its component's Service (the API server's
@@ -242,7 +233,7 @@ impl Engine {
         tenant: &TenantRecord,
         objects: &[TenantObject],
     ) -> Result<Vec<drift::Drift>, StepError> {
-        let live = apply::live(&self.client, tenant.subdomain.as_str(), objects)
+        let live = apply::live(&self.client, &tenant.key, objects)
             .await
             .map_err(cluster_error)?;
         let rendered: Vec<_> = objects

@@ -393,7 +393,10 @@ fn a_standby_is_unpublished_and_claiming_it_changes_only_who_it_is_for() {
         "a standby has no host to publish"
     );
     let namespace = find(&standby, "Namespace", "store-k7x2mq9bz4").to_json();
-    assert_eq!(namespace["metadata"]["labels"]["storefleet.io/tenant"], "k7x2mq9bz4");
+    assert_eq!(
+        namespace["metadata"]["labels"]["storefleet.io/tenant"],
+        "k7x2mq9bz4"
+    );
 
     fixture.subdomain = Subdomain::parse("acme").unwrap();
     fixture.owner = Some("8d0c5e4e-owner".into());

@@ -39,9 +39,10 @@ async fn an_archive_saves_the_stores_data_before_removing_its_database(backend: 
         return;
     };
     let store = ready_store(&app, "ar").await;
+    let namespace = app.namespace(&store).await;
     store_sql(
         &admin,
-        &store,
+        &namespace,
         "CREATE TABLE products (name text, price int); \
          INSERT INTO products VALUES ('teapot', 1200);",
     )
@@ -50,8 +51,7 @@ async fn an_archive_saves_the_stores_data_before_removing_its_database(backend: 
     tenants.suspend(&operator(), &store).await.unwrap();
     wait_for_state(&tenants, &store, TenantState::Suspended).await;
     assert_eq!(last_job_settled(&tenants, &store).await.0, "succeeded");
-    let databases: kube::Api<StatefulSet> =
-        kube::Api::namespaced(app.cluster(), &format!("store-{store}"));
+    let databases: kube::Api<StatefulSet> = kube::Api::namespaced(app.cluster(), &namespace);
     let suspended = databases.get("database").await.unwrap();
     assert_eq!(
         suspended.spec.unwrap().replicas,

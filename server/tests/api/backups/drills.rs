@@ -39,7 +39,7 @@ async fn backed_up_store(app: &TestApp, admin: &str, prefix: &str) -> (String, S
     let store = ready_store(app, prefix).await;
     store_sql(
         admin,
-        &store,
+        &app.namespace(&store).await,
         "CREATE TABLE products (name text, price int); \
          INSERT INTO products VALUES ('teapot', 1200), ('kettle', 3400), ('mug', 500);",
     )

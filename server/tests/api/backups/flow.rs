@@ -72,9 +72,9 @@ pub(crate) async fn ready_store(app: &TestApp, prefix: &str) -> String {
     subdomain
 }
 
-/// Runs SQL in the store's own database.
-pub(crate) async fn store_sql(admin: &str, subdomain: &str, sql: &str) {
-    let url = tenant_url(admin, &format!("store-{subdomain}")).unwrap();
+/// Runs SQL in the own database of the store in `namespace`.
+pub(crate) async fn store_sql(admin: &str, namespace: &str, sql: &str) {
+    let url = tenant_url(admin, namespace).unwrap();
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .connect(&url)
@@ -106,7 +106,7 @@ async fn a_backup_holds_the_stores_data_with_the_size_and_hash_recorded(backend:
     let store = ready_store(&app, "bk").await;
     store_sql(
         &admin,
-        &store,
+        &app.namespace(&store).await,
         "CREATE TABLE products (name text, price int); \
          INSERT INTO products VALUES ('teapot', 1200), ('kettle', 3400);",
     )
@@ -210,9 +210,9 @@ async fn storage_that_refuses_the_upload_fails_the_backup_after_its_tries(backen
     assert_eq!(storage.digest(&key).await.unwrap(), None);
 }
 
-/// Reads one text value from the store's own database.
-pub(crate) async fn store_text(admin: &str, subdomain: &str, sql: &str) -> String {
-    let url = tenant_url(admin, &format!("store-{subdomain}")).unwrap();
+/// Reads one text value from the own database of the store in `namespace`.
+pub(crate) async fn store_text(admin: &str, namespace: &str, sql: &str) -> String {
+    let url = tenant_url(admin, namespace).unwrap();
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .connect(&url)
@@ -235,9 +235,10 @@ async fn a_restore_in_place_puts_the_backed_up_data_back_after_saving_the_curren
         return;
     };
     let store = ready_store(&app, "rs").await;
+    let namespace = app.namespace(&store).await;
     store_sql(
         &admin,
-        &store,
+        &namespace,
         "CREATE TABLE products (name text, price int); \
          INSERT INTO products VALUES ('teapot', 1200), ('kettle', 3400);",
     )
@@ -252,13 +253,13 @@ async fn a_restore_in_place_puts_the_backed_up_data_back_after_saving_the_curren
     // The owner changes their data afterwards.
     store_sql(
         &admin,
-        &store,
+        &namespace,
         "UPDATE products SET price = 1 WHERE name = 'teapot'; \
          INSERT INTO products VALUES ('mug', 500);",
     )
     .await;
     assert_eq!(
-        store_text(&admin, &store, PRICES).await,
+        store_text(&admin, &namespace, PRICES).await,
         "kettle=3400,mug=500,teapot=1"
     );
 
@@ -294,7 +295,7 @@ async fn a_restore_in_place_puts_the_backed_up_data_back_after_saving_the_curren
     );
     // The backed-up data is back, checked in the store's own database.
     assert_eq!(
-        store_text(&admin, &store, PRICES).await,
+        store_text(&admin, &namespace, PRICES).await,
         "kettle=3400,teapot=1200"
     );
 
@@ -308,7 +309,7 @@ async fn a_restore_in_place_puts_the_backed_up_data_back_after_saving_the_curren
     assert_eq!(saved[0].state, BackupState::Done);
     // The store runs again: its workloads are back up.
     let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
-        kube::Api::namespaced(app.cluster(), &format!("store-{store}"));
+        kube::Api::namespaced(app.cluster(), &namespace);
     let api = deployments.get("api").await.unwrap();
     assert_eq!(api.spec.unwrap().replicas, Some(1));
     let restored = app

@@ -68,7 +68,7 @@ async fn a_backup_survives_its_server_killed_mid_dump(backend: Backend) {
     // Enough data that the dump takes a moment.
     store_sql(
         &admin,
-        &store,
+        &shared.namespace(&store).await,
         "CREATE TABLE filler AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b \
          FROM generate_series(1, 300000) g;",
     )

@@ -157,9 +157,10 @@ async fn an_admin_clones_a_store_from_its_backup_and_the_first_is_untouched(back
         return;
     };
     let store = ready_store(&app, "cl").await;
+    let namespace = app.namespace(&store).await;
     store_sql(
         &admin_url,
-        &store,
+        &namespace,
         "CREATE TABLE notes (body text); INSERT INTO notes VALUES ('first'), ('second');",
     )
     .await;
@@ -170,7 +171,12 @@ async fn an_admin_clones_a_store_from_its_backup_and_the_first_is_untouched(back
         .unwrap();
     assert_eq!(settled(&backups, &backup.id).await.state, BackupState::Done);
     // The store changes afterwards; the copy must have the backup's data.
-    store_sql(&admin_url, &store, "INSERT INTO notes VALUES ('third');").await;
+    store_sql(
+        &admin_url,
+        &namespace,
+        "INSERT INTO notes VALUES ('third');",
+    )
+    .await;
 
     let root = admin(&app).await;
     let copy = format!("{store}-copy");
@@ -193,9 +199,12 @@ async fn an_admin_clones_a_store_from_its_backup_and_the_first_is_untouched(back
     }
     assert_eq!(app.scalar(restored).await, 1);
     let notes = "SELECT string_agg(body, ',' ORDER BY body) FROM notes";
-    assert_eq!(store_text(&admin_url, &copy, notes).await, "first,second");
     assert_eq!(
-        store_text(&admin_url, &store, notes).await,
+        store_text(&admin_url, &app.namespace(&copy).await, notes).await,
+        "first,second"
+    );
+    assert_eq!(
+        store_text(&admin_url, &namespace, notes).await,
         "first,second,third"
     );
 }

@@ -38,7 +38,7 @@ async fn large_backup(
     })
     .await?;
     let store = ready_store(&app, "bp").await;
-    store_sql(&admin, &store, LARGE).await;
+    store_sql(&admin, &app.namespace(&store).await, LARGE).await;
     let backups = BackupService::new(app.pool().await, Some(storage_of(&app)));
     let asked = backups
         .request(&operator(), &store, BackupKind::Manual)

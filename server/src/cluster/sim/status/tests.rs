@@ -135,7 +135,10 @@ fn a_pod_starts_after_the_delay_unless_its_image_fails() {
         pods::state(&json!({ "spec": spec }), DELAY / 2, &options()),
         PodState::Starting
     );
-    assert_eq!(pods::state(&json!({ "spec": spec }), DELAY, &options()), PodState::Ready);
+    assert_eq!(
+        pods::state(&json!({ "spec": spec }), DELAY, &options()),
+        PodState::Ready
+    );
     let pod = json!({ "metadata": { "creationTimestamp": "2026-01-01T00:00:00Z" }, "spec": spec });
     let running = pods::status(&pod, &PodState::Ready);
     assert_eq!(running["phase"], "Running");

@@ -89,7 +89,11 @@ mod tests {
             pod("b", "shop:1"),
             now + Duration::from_secs(5),
         );
-        assert_eq!(meanwhile, Duration::from_secs(16), "waits for the same pull");
+        assert_eq!(
+            meanwhile,
+            Duration::from_secs(16),
+            "waits for the same pull"
+        );
         let later = started(
             &mut store,
             "Deployment",
@@ -117,6 +121,10 @@ mod tests {
             pod("b", "postgres:16"),
             now + Duration::from_secs(60),
         );
-        assert_eq!(other, Duration::from_secs(11), "a new namespace initialises its own");
+        assert_eq!(
+            other,
+            Duration::from_secs(11),
+            "a new namespace initialises its own"
+        );
     }
 }
