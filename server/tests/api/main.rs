@@ -34,6 +34,7 @@ mod overview;
 mod owner;
 mod owner_access;
 mod page_status;
+mod pool_processes;
 mod pools;
 mod processes;
 mod provisioning;

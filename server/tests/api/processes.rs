@@ -63,14 +63,13 @@ impl Shared {
         Self::start_with(backend, ready_delay, None).await
     }
 
-    /// The same, with a simulated cluster giving each store a real database on `databases`.
-    pub(crate) async fn start_with(
-        backend: Backend,
-        ready_delay: Duration,
-        databases: Option<String>,
-    ) -> Option<Self> {
+    /// The same, on a simulated cluster that behaves as `options` say.
+    pub(crate) async fn start_on(backend: Backend, options: SimOptions) -> Option<Self> {
         let db = TestDb::create(backend).await?;
-        let sim = simulated(ready_delay, databases).await;
+        let ready_delay = options.ready_delay;
+        let sim = SimCluster::start(options)
+            .await
+            .expect("simulated cluster starts");
         let dir = tempfile::tempdir().unwrap();
         write_kubeconfig(dir.path(), &sim);
         Some(Self {
@@ -79,6 +78,20 @@ impl Shared {
             ready_delay,
             dir,
         })
+    }
+
+    /// The same, with a simulated cluster giving each store a real database on `databases`.
+    pub(crate) async fn start_with(
+        backend: Backend,
+        ready_delay: Duration,
+        databases: Option<String>,
+    ) -> Option<Self> {
+        let options = SimOptions {
+            ready_delay,
+            databases,
+            ..SimOptions::default()
+        };
+        Self::start_on(backend, options).await
     }
 
     /// Replaces the cluster with an empty one, as a rebuilt cluster: servers started from
@@ -145,6 +158,7 @@ impl Shared {
             name: name.to_owned(),
             child,
             log,
+            base: format!("http://127.0.0.1:{port}"),
         };
         let client = crate::support::client();
         let readyz = format!("http://127.0.0.1:{port}/readyz");
@@ -181,6 +195,8 @@ pub(crate) struct Server {
     name: String,
     child: Child,
     log: PathBuf,
+    /// Where it serves, `http://127.0.0.1:<port>`.
+    pub(crate) base: String,
 }
 
 impl Server {
@@ -229,7 +245,7 @@ pub(crate) async fn scalar(pool: &AnyPool, sql: &str) -> i64 {
 
 /// Waits until the number `sql` selects is what `done` wants, at most `secs` seconds, and
 /// returns the lease owners seen meanwhile (a finished job keeps none, so they are sampled).
-async fn wait_until(
+pub(crate) async fn wait_until(
     pool: &AnyPool,
     sql: &str,
     done: impl Fn(i64) -> bool,
