@@ -374,6 +374,39 @@ pub enum BenchCommand {
     /// and time per store of both, and the control plane's memory; exits non-zero if a backup
     /// fails.
     Backup(BackupBenchArgs),
+    /// Sign customers up on a simulated cluster with a realistic cold start, once with a pool
+    /// of standby stores as large as the sign-ups and once with none, and print each run's
+    /// sign-up-to-ready p50 and p95; exits non-zero if a store fails.
+    Pool(PoolBenchArgs),
+}
+
+/// Settings of `storefleet bench pool`.
+#[derive(Debug, clap::Args)]
+pub struct PoolBenchArgs {
+    /// Customers signing up in each run.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub customers: u32,
+    /// Milliseconds between two sign-ups.
+    #[arg(long, default_value_t = 200)]
+    pub interval_ms: u64,
+    /// Simulated cluster: milliseconds to pull an image the first time.
+    #[arg(long, default_value_t = 30_000)]
+    pub image_pull_ms: u64,
+    /// Simulated cluster: milliseconds a new store's database initialises its volume.
+    #[arg(long, default_value_t = 14_000)]
+    pub database_init_ms: u64,
+    /// Simulated cluster: milliseconds until a started pod is ready.
+    #[arg(long, default_value_t = 1_000)]
+    pub ready_delay_ms: u64,
+    /// Standby stores made at once while the pool fills.
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..))]
+    pub fill_parallel: u32,
+    /// Give up (and fail) when a run is not over after this many seconds.
+    #[arg(long, default_value_t = 900)]
+    pub timeout_secs: u64,
+    /// Cluster layout.
+    #[command(flatten)]
+    pub cluster: ClusterConfig,
 }
 
 /// Settings of `storefleet bench backup`.

@@ -51,6 +51,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Reconcile(args) => super::bench_reconcile::run(&args).await,
         BenchCommand::Rollout(args) => super::bench_rollout::run(&args).await,
         BenchCommand::Backup(args) => super::bench_backup::run(&args).await,
+        BenchCommand::Pool(args) => super::bench_pool::run(&args).await,
     }
 }
 
@@ -252,17 +253,17 @@ async fn cluster_objects(client: &Client) -> anyhow::Result<usize> {
 }
 
 /// A folder of its own under the system's temporary folder, removed when dropped.
-struct ScratchFolder(PathBuf);
+pub(super) struct ScratchFolder(PathBuf);
 
 impl ScratchFolder {
-    fn create() -> anyhow::Result<Self> {
+    pub(super) fn create() -> anyhow::Result<Self> {
         let name = format!("storefleet-bench-{}", uuid::Uuid::new_v4().simple());
         let path = std::env::temp_dir().join(name);
         std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(Self(path))
     }
 
-    fn database_url(&self) -> String {
+    pub(super) fn database_url(&self) -> String {
         format!("sqlite://{}", self.0.join("bench.db").display())
     }
 }
@@ -277,7 +278,7 @@ impl Drop for ScratchFolder {
 
 /// The median, 95th percentile and maximum of some durations in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Percentiles {
+pub(super) struct Percentiles {
     p50: i64,
     p95: i64,
     max: i64,
@@ -285,7 +286,7 @@ struct Percentiles {
 
 impl Percentiles {
     /// `None` when there are no samples.
-    fn of(samples: &[i64]) -> Option<Self> {
+    pub(super) fn of(samples: &[i64]) -> Option<Self> {
         let mut sorted = samples.to_vec();
         sorted.sort_unstable();
         Some(Self {

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod bench;
 pub mod bench_admin;
 pub mod bench_backup;
+pub mod bench_pool;
 pub mod bench_reconcile;
 pub mod bench_rollout;
 pub mod config;
