@@ -70,12 +70,11 @@ async fn measure(args: &BackupBenchArgs, url: &str, storage: &Storage) -> anyhow
         let prepared = Instant::now();
         seed::seed(&pool, args.stores, 0, now_ms()).await?;
         prepare(&pool, &engine).await?;
-        let subdomains: Vec<String> = tenants::list(&pool)
+        namespaces = tenants::list(&pool)
             .await?
             .into_iter()
-            .map(|t| t.subdomain.to_string())
+            .map(|t| format!("{PREFIX}-{}", t.key))
             .collect();
-        namespaces = subdomains.iter().map(|s| format!("{PREFIX}-{s}")).collect();
         let sizes: Vec<i64> = stream::iter(&namespaces)
             .map(|namespace| fill::fill(admin, namespace, args.megabytes))
             .buffer_unordered(parallel)

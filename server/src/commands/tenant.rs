@@ -105,10 +105,7 @@ pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
             sim_postgres_url,
         } => {
             let shown = tenants.show(&subdomain).await?;
-            let namespace = format!(
-                "{}-{}",
-                args.cluster.namespace_prefix, shown.tenant.subdomain
-            );
+            let namespace = shown.tenant.namespace;
             super::sample_data::seed(&sim_postgres_url, &namespace, &subdomain).await?;
             println!("sample data written to {subdomain}'s database");
             Ok(())

@@ -116,9 +116,12 @@ pub(super) fn from_row(row: &AnyRow) -> Result<TenantRecord> {
     let subdomain: String = row.try_get("subdomain")?;
     Ok(TenantRecord {
         id: row.try_get("id")?,
+        // No key: a store named before keys were, whose namespace is named by its subdomain.
+        key: row
+            .try_get::<Option<String>, _>("namespace_key")?
+            .unwrap_or_else(|| subdomain.clone()),
         subdomain: Subdomain::stored(subdomain)
             .map_err(|e| DbError::Corrupt(format!("tenant subdomain: {e}")))?,
-        key: row.try_get("namespace_key")?,
         standby: row.try_get::<i64, _>("standby")? != 0,
         plan: row.try_get("plan")?,
         owner_id: row.try_get("owner_id")?,
