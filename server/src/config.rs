@@ -154,6 +154,11 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_POOL_PARALLEL", default_value_t = 2)]
     pub pool_parallel: u32,
 
+    /// Seconds between two looks at ready standby stores' workloads on the cluster: one no
+    /// longer ready is deleted and replaced, so a sign-up never claims a broken store.
+    #[arg(long, env = "STOREFLEET_POOL_HEALTH_SECS", default_value_t = 30)]
+    pub pool_health_secs: u64,
+
     /// Milliseconds between two looks of the backup worker: how soon it starts a backup asked
     /// for and notices its dump ending.
     #[arg(long, env = "STOREFLEET_BACKUP_TICK_MS", default_value_t = 2000)]

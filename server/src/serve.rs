@@ -282,7 +282,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     });
     let driver = Driver::new(
         database.pool.clone(),
-        engine,
+        engine.clone(),
         DriveOptions {
             tick: Duration::from_millis(config.rollout_tick_ms.max(10)),
             lease: Duration::from_secs(config.job_lease_secs.max(1)),
@@ -295,8 +295,10 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         crate::pools::refill::RefillOptions {
             tick: Duration::from_millis(config.pool_tick_ms.max(10)),
             parallel: config.pool_parallel.max(1),
+            health_every: Duration::from_secs(config.pool_health_secs.max(1)),
         },
-    );
+    )
+    .with_health(engine.clone());
     let pools = tokio::spawn(refill.run(worker_stopped.clone()));
     let db_backups = crate::control_backup::spawn(
         &db.database_url,

@@ -70,9 +70,10 @@ async fn measure(args: &BackupBenchArgs, url: &str, storage: &Storage) -> anyhow
         let prepared = Instant::now();
         seed::seed(&pool, args.stores, 0, now_ms()).await?;
         prepare(&pool, &engine).await?;
-        namespaces = tenants::list(&pool)
-            .await?
-            .into_iter()
+        let stores = tenants::list(&pool).await?;
+        let subdomains: Vec<String> = stores.iter().map(|t| t.subdomain.to_string()).collect();
+        namespaces = stores
+            .iter()
             .map(|t| format!("{PREFIX}-{}", t.key))
             .collect();
         let sizes: Vec<i64> = stream::iter(&namespaces)

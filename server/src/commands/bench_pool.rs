@@ -101,6 +101,7 @@ async fn one_run(args: &PoolBenchArgs, pool_size: u32) -> anyhow::Result<Run> {
         RefillOptions {
             tick: Duration::from_millis(200),
             parallel: args.fill_parallel,
+            ..RefillOptions::default()
         },
     );
     let (stop, stopped) = watch::channel(false);

@@ -1,9 +1,10 @@
 //! The refill worker: every tick, each plan's pool is brought to its size. Standbys are made
-//! as durable provisioning jobs, a few at a time per plan; failed ones and a shrunk pool's
-//! surplus are deleted. Several servers may run it at once: making standbys holds the pool's
+//! as durable provisioning jobs, a few at a time per plan; failed ones, ready ones whose
+//! workloads stopped being ready, and a shrunk pool's surplus are deleted. Several servers may run it at once: making standbys holds the pool's
 //! row, and removing one is a state change only one of them wins.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sqlx::AnyPool;
 use tokio::sync::watch;
@@ -15,6 +16,7 @@ use super::decide::{self, Standby};
 use crate::clock::now_ms;
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{pools, DbError};
+use crate::provision::engine::Engine;
 use crate::tenants::key::new_key;
 
 /// How the refill worker paces itself.
@@ -24,6 +26,8 @@ pub struct RefillOptions {
     pub tick: Duration,
     /// Standbys of one plan being made at once, at most.
     pub parallel: u32,
+    /// How often the workloads of ready standbys are looked at on the cluster.
+    pub health_every: Duration,
 }
 
 impl Default for RefillOptions {
@@ -31,6 +35,7 @@ impl Default for RefillOptions {
         Self {
             tick: Duration::from_secs(2),
             parallel: 2,
+            health_every: Duration::from_secs(30),
         }
     }
 }
@@ -39,12 +44,57 @@ impl Default for RefillOptions {
 pub struct RefillWorker {
     pool: AnyPool,
     options: RefillOptions,
+    /// Reads standbys' health from the cluster, when given.
+    engine: Option<Arc<Engine>>,
+    /// When ready standbys' health was last looked at.
+    looked: Mutex<Option<Instant>>,
 }
 
 impl RefillWorker {
     /// A worker over this database.
     pub fn new(pool: AnyPool, options: RefillOptions) -> Self {
-        Self { pool, options }
+        Self {
+            pool,
+            options,
+            engine: None,
+            looked: Mutex::new(None),
+        }
+    }
+
+    /// The same worker, replacing ready standbys whose workloads the cluster no longer
+    /// reports ready.
+    pub fn with_health(mut self, engine: Arc<Engine>) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// Ready standbys whose workloads are short of ready, with what is short, when a look
+    /// is due.
+    async fn unhealthy(&self, standbys: &[TenantRecord]) -> Vec<(String, String)> {
+        let Some(engine) = &self.engine else {
+            return Vec::new();
+        };
+        {
+            let mut looked = self.looked.lock().unwrap_or_else(|e| e.into_inner());
+            if looked.is_some_and(|at| at.elapsed() < self.options.health_every) {
+                return Vec::new();
+            }
+            *looked = Some(Instant::now());
+        }
+        let mut unhealthy = Vec::new();
+        for standby in standbys.iter().filter(|s| s.state == TenantState::Ready) {
+            match engine.health(standby).await {
+                Ok(health) => {
+                    if let Some(short) = health.shortfall() {
+                        unhealthy.push((standby.id.clone(), short));
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(standby = %standby.subdomain, %error, "standby health unknown");
+                }
+            }
+        }
+        unhealthy
     }
 
     /// Runs until `shutdown` turns true.
@@ -60,6 +110,26 @@ impl RefillWorker {
         let all = pools::all(&self.pool).await?;
         let standbys = pools::standbys(&self.pool).await?;
         let (mut made, mut removed) = (0, 0);
+        for (id, short) in self.unhealthy(&standbys).await {
+            let cause = format!("pool refill: the standby turned unhealthy ({short})");
+            let queued = tenants::transition(
+                &self.pool,
+                &id,
+                TenantState::Ready,
+                TenantState::Deleting,
+                &cause,
+                Some(JobKind::Delete),
+                &[],
+                now_ms(),
+            )
+            .await?;
+            removed += u32::from(queued.is_some());
+        }
+        let standbys = if removed > 0 {
+            pools::standbys(&self.pool).await?
+        } else {
+            standbys
+        };
         for pool in all {
             let mine: Vec<Standby> = standbys
                 .iter()

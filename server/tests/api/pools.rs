@@ -8,8 +8,10 @@ use app::api::store_signup::StoreProgressData;
 use app::domain::overview::FleetOverview;
 use app::domain::pool::{PoolView, Pools};
 use app::domain::{TenantPage, TenantState, TenantView};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use k8s_openapi::api::networking::v1::Ingress;
+use kube::api::{Patch, PatchParams};
 use kube::Api;
 use server::config::ServeConfig;
 use server::dns::secret::Secret;
@@ -20,6 +22,7 @@ use crate::support::{admin, client, error_of, post, test_config, Backend, TestAp
 on_both_databases!(
     only_admins_set_a_pool_and_bad_sizes_change_nothing,
     a_sign_up_claims_a_ready_standby_and_the_pool_refills,
+    a_standby_that_stops_being_ready_is_replaced,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -265,4 +268,72 @@ pub(crate) async fn wait_until_ready(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{subdomain} never became ready");
+}
+
+async fn a_standby_that_stops_being_ready_is_replaced(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let admin = admin(&app).await;
+    let set = [("plan", "starter"), ("size", "1")];
+    assert_eq!(
+        post(&app, &admin, "admin/pools/set", &set).await.status(),
+        200
+    );
+    wait_for_ready(&app, &admin, "starter", 1, 60).await;
+    let (id, key): (String, String) = sqlx::query_as(
+        "SELECT id, namespace_key FROM tenants WHERE standby = 1 AND state = 'ready'",
+    )
+    .fetch_one(&app.pool().await)
+    .await
+    .unwrap();
+
+    // Someone breaks it by hand: its web pods are replaced by ones that never start.
+    let deployments: Api<Deployment> = Api::namespaced(app.cluster(), &format!("store-{key}"));
+    let broken = serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": { "name": "web" },
+        "spec": {
+            "strategy": { "type": "Recreate", "rollingUpdate": null },
+            "template": { "spec": { "containers": [{ "name": "web", "image": "never-ready" }] } },
+        },
+    });
+    deployments
+        .patch(
+            "web",
+            &PatchParams::apply("someone").force(),
+            &Patch::Apply(&broken),
+        )
+        .await
+        .unwrap();
+
+    // The pool deletes it and makes another.
+    let gone = format!("SELECT COUNT(*) FROM tenants WHERE id = '{id}' AND state = 'deleted'");
+    for _ in 0..600 {
+        if app.scalar(&gone).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.scalar(&gone).await,
+        1,
+        "the broken standby was not removed"
+    );
+    let cause = app
+        .text(&format!(
+            "SELECT cause FROM tenant_transitions WHERE tenant_id = '{id}' AND to_state = 'deleting'"
+        ))
+        .await;
+    assert!(
+        cause.contains("turned unhealthy (web 0/1 ready"),
+        "{cause}"
+    );
+    let refilled = wait_for_ready(&app, &admin, "starter", 1, 60).await;
+    assert_eq!(pool(&refilled, "starter").ready, 1);
+    let replacement = app
+        .text("SELECT id FROM tenants WHERE standby = 1 AND state = 'ready'")
+        .await;
+    assert_ne!(replacement, id);
 }

@@ -121,6 +121,7 @@ pub fn test_config() -> ServeConfig {
         rollout_tick_ms: 100,
         pool_tick_ms: 100,
         pool_parallel: 2,
+        pool_health_secs: 1,
         sim_image_pull_ms: 0,
         sim_database_init_ms: 0,
         backup_tick_ms: 100,
