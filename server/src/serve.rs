@@ -296,6 +296,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
             tick: Duration::from_millis(config.pool_tick_ms.max(10)),
             parallel: config.pool_parallel.max(1),
             health_every: Duration::from_secs(config.pool_health_secs.max(1)),
+            ..Default::default()
         },
     )
     .with_health(engine.clone());

@@ -225,3 +225,22 @@ pub async fn ready_times(pool: &AnyPool, since: i64, limit: i64) -> Result<Vec<(
         })
         .collect()
 }
+
+/// How many standby stores of each plan failed since `since`.
+pub async fn failures_since(pool: &AnyPool, since: i64) -> Result<Vec<(String, u32)>> {
+    let rows = sqlx::query(
+        "SELECT t.plan, COUNT(*) AS n FROM tenant_transitions tt \
+         JOIN tenants t ON t.id = tt.tenant_id \
+         WHERE t.standby = 1 AND tt.to_state = 'failed' AND tt.at >= $1 \
+         GROUP BY t.plan ORDER BY t.plan",
+    )
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let n: i64 = row.try_get("n")?;
+            Ok((row.try_get("plan")?, u32::try_from(n).unwrap_or(u32::MAX)))
+        })
+        .collect()
+}

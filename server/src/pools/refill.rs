@@ -28,7 +28,13 @@ pub struct RefillOptions {
     pub parallel: u32,
     /// How often the workloads of ready standbys are looked at on the cluster.
     pub health_every: Duration,
+    /// A plan whose standbys failed this many times within [`FAILURE_WINDOW`] makes no more
+    /// until the window has passed: a broken image or plan must not churn the cluster.
+    pub failure_budget: u32,
 }
+
+/// How far back standbys' failures count against a plan's [`RefillOptions::failure_budget`].
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(600);
 
 impl Default for RefillOptions {
     fn default() -> Self {
@@ -36,6 +42,7 @@ impl Default for RefillOptions {
             tick: Duration::from_secs(2),
             parallel: 2,
             health_every: Duration::from_secs(30),
+            failure_budget: 5,
         }
     }
 }
@@ -130,7 +137,23 @@ impl RefillWorker {
         } else {
             standbys
         };
+        let window = i64::try_from(FAILURE_WINDOW.as_millis()).unwrap_or(i64::MAX);
+        let failures = pools::failures_since(&self.pool, now_ms() - window).await?;
         for pool in all {
+            let failed = failures
+                .iter()
+                .find(|(plan, _)| *plan == pool.plan)
+                .map_or(0, |(_, n)| *n);
+            let parallel = if failed >= self.options.failure_budget {
+                tracing::warn!(
+                    plan = %pool.plan,
+                    failed,
+                    "standbys keep failing: the pool makes no more for now"
+                );
+                0
+            } else {
+                self.options.parallel
+            };
             let mine: Vec<Standby> = standbys
                 .iter()
                 .filter(|s| s.plan == pool.plan)
@@ -140,7 +163,7 @@ impl RefillWorker {
                     created_at: s.created_at,
                 })
                 .collect();
-            let refill = decide::decide(pool.size, &mine, self.options.parallel);
+            let refill = decide::decide(pool.size, &mine, parallel);
             for id in &refill.remove {
                 let Some(standby) = mine.iter().find(|s| &s.id == id) else {
                     continue;
@@ -163,7 +186,6 @@ impl RefillWorker {
                 removed += u32::from(queued.is_some());
             }
             if refill.make > 0 {
-                let parallel = self.options.parallel;
                 made += pools::top_up(
                     &self.pool,
                     &pool.plan,

@@ -23,6 +23,7 @@ on_both_databases!(
     only_admins_set_a_pool_and_bad_sizes_change_nothing,
     a_sign_up_claims_a_ready_standby_and_the_pool_refills,
     a_standby_that_stops_being_ready_is_replaced,
+    standbys_that_keep_failing_stop_being_made,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -326,14 +327,48 @@ async fn a_standby_that_stops_being_ready_is_replaced(backend: Backend) {
             "SELECT cause FROM tenant_transitions WHERE tenant_id = '{id}' AND to_state = 'deleting'"
         ))
         .await;
-    assert!(
-        cause.contains("turned unhealthy (web 0/1 ready"),
-        "{cause}"
-    );
+    assert!(cause.contains("turned unhealthy (web 0/1 ready"), "{cause}");
     let refilled = wait_for_ready(&app, &admin, "starter", 1, 60).await;
     assert_eq!(pool(&refilled, "starter").ready, 1);
     let replacement = app
         .text("SELECT id FROM tenants WHERE standby = 1 AND state = 'ready'")
         .await;
     assert_ne!(replacement, id);
+}
+
+async fn standbys_that_keep_failing_stop_being_made(backend: Backend) {
+    // The store's API image cannot be pulled: every standby fails at once.
+    let config = ServeConfig {
+        sim_failing_images: vec!["store-api:1.0.0".to_owned()],
+        ..test_config()
+    };
+    let Some(app) = TestApp::spawn_with(backend, config).await else {
+        return;
+    };
+    let admin = admin(&app).await;
+    let set = [("plan", "starter"), ("size", "1")];
+    assert_eq!(
+        post(&app, &admin, "admin/pools/set", &set).await.status(),
+        200
+    );
+
+    let made = "SELECT COUNT(*) FROM tenants WHERE standby = 1";
+    let failed = "SELECT COUNT(*) FROM tenant_transitions tt JOIN tenants t \
+        ON t.id = tt.tenant_id WHERE t.standby = 1 AND tt.to_state = 'failed'";
+    for _ in 0..600 {
+        if app.scalar(failed).await >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(app.scalar(failed).await >= 5, "the standbys failed");
+    // What was already being made may still fail; then nothing more is made.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let settled = app.scalar(made).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(app.scalar(made).await, settled, "no more standbys are made");
+    assert!(
+        settled <= 7,
+        "at most the budget and those in flight: {settled}"
+    );
 }
