@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use app::domain::{Actor, JobState};
 use app::ports::TenantAdmin;
 
-use super::bench::{Percentiles, ScratchFolder};
+use super::measure::{Percentiles, ScratchFolder};
 use crate::cli::PoolBenchArgs;
 use crate::cluster::{SimCluster, SimOptions};
 use crate::config::DbConfig;

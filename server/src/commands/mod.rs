@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod doctor;
 pub mod manifests;
+mod measure;
 pub mod pool;
 pub mod release;
 pub mod rollout;

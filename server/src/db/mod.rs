@@ -6,6 +6,7 @@ pub mod audit;
 pub mod backups;
 pub mod billing;
 pub mod catalog;
+mod claim;
 pub mod dns_records;
 pub mod drift;
 pub mod drill_fleet;
@@ -27,6 +28,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tenant_search;
 pub mod tenants;
+mod transitions;
 pub mod users;
 
 use std::path::Path;

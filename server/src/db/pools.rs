@@ -3,9 +3,9 @@
 
 use sqlx::{AnyPool, Row};
 
-use super::tenants::{self, record_transition, TenantRecord};
+use super::tenants::{self, TenantRecord};
 use super::Result;
-use app::domain::{JobKind, TenantState};
+use app::domain::JobKind;
 
 /// One plan's pool as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,96 +62,24 @@ pub async fn standbys(pool: &AnyPool) -> Result<Vec<TenantRecord>> {
 
 /// How many standby stores of each plan were claimed since `since`.
 pub async fn claimed_since(pool: &AnyPool, since: i64) -> Result<Vec<(String, u32)>> {
-    let rows = sqlx::query(
+    per_plan(
+        pool,
         "SELECT plan, COUNT(*) AS n FROM tenants \
          WHERE standby = 1 AND claimed_at >= $1 GROUP BY plan ORDER BY plan",
+        since,
     )
-    .bind(since)
-    .fetch_all(pool)
-    .await?;
+    .await
+}
+
+/// A count per plan, from a query selecting `plan` and `n` after `$1`.
+async fn per_plan(pool: &AnyPool, sql: &str, since: i64) -> Result<Vec<(String, u32)>> {
+    let rows = sqlx::query(sql).bind(since).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
             let n: i64 = row.try_get("n")?;
-            Ok((row.try_get("plan")?, u32::try_from(n).unwrap_or(0)))
+            Ok((row.try_get("plan")?, u32::try_from(n).unwrap_or(u32::MAX)))
         })
         .collect()
-}
-
-/// Hands a ready standby store of the tenant's plan to the tenant, inside the caller's
-/// transaction: the standby is marked claimed (and deleted: its row stays as history), and
-/// the tenant takes over its namespace and release. None when the tenant is a standby itself
-/// or no standby of its plan is ready. Two claims at once never take the same standby: the
-/// update is conditioned on the standby being unclaimed, and a loser tries the next one.
-pub(super) async fn claim_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    tenant_id: &str,
-    now: i64,
-) -> Result<Option<String>> {
-    let tenant = sqlx::query("SELECT plan, standby FROM tenants WHERE id = $1")
-        .bind(tenant_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let Some(tenant) = tenant else {
-        return Ok(None);
-    };
-    if tenant.try_get::<i64, _>("standby")? != 0 {
-        return Ok(None);
-    }
-    let plan: String = tenant.try_get("plan")?;
-    // Each lost race means another claim took a standby; a handful of tries is plenty.
-    for _ in 0..8 {
-        let candidate = sqlx::query(
-            "SELECT id, namespace_key, release_id FROM tenants \
-             WHERE standby = 1 AND claimed_by IS NULL AND plan = $1 AND state = 'ready' \
-             ORDER BY created_at, id LIMIT 1",
-        )
-        .bind(&plan)
-        .fetch_optional(&mut **tx)
-        .await?;
-        let Some(candidate) = candidate else {
-            return Ok(None);
-        };
-        let standby_id: String = candidate.try_get("id")?;
-        let key: String = candidate.try_get("namespace_key")?;
-        let release: Option<String> = candidate.try_get("release_id")?;
-        let taken = sqlx::query(
-            "UPDATE tenants SET state = 'deleted', claimed_by = $2, claimed_at = $3, \
-             updated_at = $3 \
-             WHERE id = $1 AND standby = 1 AND claimed_by IS NULL AND state = 'ready'",
-        )
-        .bind(&standby_id)
-        .bind(tenant_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !taken {
-            continue;
-        }
-        let cause = format!("claimed by tenant {tenant_id}");
-        record_transition(
-            tx,
-            &standby_id,
-            Some(TenantState::Ready),
-            TenantState::Deleted,
-            &cause,
-            now,
-        )
-        .await?;
-        sqlx::query(
-            "UPDATE tenants SET namespace_key = $2, release_id = $3, updated_at = $4 \
-             WHERE id = $1",
-        )
-        .bind(tenant_id)
-        .bind(&key)
-        .bind(release)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        return Ok(Some(standby_id));
-    }
-    Ok(None)
 }
 
 /// Makes the standby stores `plan`'s pool lacks, in one transaction holding the pool's row,
@@ -228,19 +156,13 @@ pub async fn ready_times(pool: &AnyPool, since: i64, limit: i64) -> Result<Vec<(
 
 /// How many standby stores of each plan failed since `since`.
 pub async fn failures_since(pool: &AnyPool, since: i64) -> Result<Vec<(String, u32)>> {
-    let rows = sqlx::query(
-        "SELECT t.plan, COUNT(*) AS n FROM tenant_transitions tt \
+    per_plan(
+        pool,
+        "SELECT t.plan AS plan, COUNT(*) AS n FROM tenant_transitions tt \
          JOIN tenants t ON t.id = tt.tenant_id \
          WHERE t.standby = 1 AND tt.to_state = 'failed' AND tt.at >= $1 \
          GROUP BY t.plan ORDER BY t.plan",
+        since,
     )
-    .bind(since)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let n: i64 = row.try_get("n")?;
-            Ok((row.try_get("plan")?, u32::try_from(n).unwrap_or(u32::MAX)))
-        })
-        .collect()
+    .await
 }

@@ -6,8 +6,9 @@ use sqlx::{any::AnyRow, AnyPool, Row};
 
 use app::domain::{EventKind, Subdomain, TenantState};
 
+use super::transitions::record_transition;
+use super::{claim, outbox};
 use super::{is_unique_violation, jobs, DbError, Result};
-use super::{outbox, pools};
 use app::domain::JobKind;
 use app::domain::Mail;
 
@@ -212,33 +213,10 @@ async fn first_build(
     if kind != JobKind::Provision {
         return Ok(kind);
     }
-    Ok(match pools::claim_in(tx, tenant_id, now).await? {
+    Ok(match claim::claim_in(tx, tenant_id, now).await? {
         Some(_) => JobKind::Claim,
         None => kind,
     })
-}
-
-pub(super) async fn record_transition(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    tenant_id: &str,
-    from: Option<TenantState>,
-    to: TenantState,
-    cause: &str,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO tenant_transitions (id, tenant_id, from_state, to_state, cause, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(tenant_id)
-    .bind(from.map(|s| s.as_str().to_owned()))
-    .bind(to.as_str())
-    .bind(cause)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Moves the tenant from `from` to `to` if it is still in `from`, and records who or what

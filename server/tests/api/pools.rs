@@ -4,10 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use app::api::store_signup::StoreProgressData;
 use app::domain::overview::FleetOverview;
 use app::domain::pool::{PoolView, Pools};
-use app::domain::{TenantPage, TenantState, TenantView};
+use app::domain::{TenantPage, TenantView};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use k8s_openapi::api::networking::v1::Ingress;
@@ -17,6 +16,7 @@ use server::config::ServeConfig;
 use server::dns::secret::Secret;
 
 use crate::on_both_databases;
+use crate::signup::wait_until_ready;
 use crate::support::{admin, client, error_of, post, test_config, Backend, TestApp};
 
 on_both_databases!(
@@ -187,7 +187,7 @@ async fn a_sign_up_claims_a_ready_standby_and_the_pool_refills(backend: Backend)
     let started = Instant::now();
     let created = post(&app, &browser, "signup/create_store", &form).await;
     assert_eq!(created.status(), 200);
-    let ready = wait_until_ready(&app, &browser, "ada-shop").await;
+    let ready = wait_until_ready(&browser, &app, "ada-shop").await;
     let took = started.elapsed();
     assert!(
         took < Duration::from_secs(15),
@@ -244,31 +244,6 @@ async fn a_sign_up_claims_a_ready_standby_and_the_pool_refills(backend: Backend)
     let with_standby = &refilled.ready_times[0];
     assert!(with_standby.from_standby);
     assert_eq!(with_standby.stores, 1);
-}
-
-/// Polls the owner's view until the store is ready and its job has ended.
-pub(crate) async fn wait_until_ready(
-    app: &TestApp,
-    as_client: &reqwest::Client,
-    subdomain: &str,
-) -> StoreProgressData {
-    for _ in 0..1200 {
-        let response = post(
-            app,
-            as_client,
-            "signup/progress",
-            &[("subdomain", subdomain)],
-        )
-        .await;
-        assert_eq!(response.status(), 200, "progress of {subdomain}");
-        let data: StoreProgressData = response.json().await.unwrap();
-        let ended = data.progress.as_ref().is_some_and(|p| p.job.is_finished());
-        if data.tenant.state == TenantState::Ready && ended {
-            return data;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{subdomain} never became ready");
 }
 
 async fn a_standby_that_stops_being_ready_is_replaced(backend: Backend) {

@@ -75,7 +75,7 @@ async fn progress(
 }
 
 /// Polls the owner's view until the store is ready and its job has ended.
-async fn wait_until_ready(
+pub(crate) async fn wait_until_ready(
     as_client: &reqwest::Client,
     app: &TestApp,
     subdomain: &str,

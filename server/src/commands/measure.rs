@@ -1,0 +1,67 @@
+//! What the benchmarks share: a scratch folder for their throw-away database, and the
+//! percentiles they report.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+/// A folder of its own under the system's temporary folder, removed when dropped.
+pub(super) struct ScratchFolder(PathBuf);
+
+impl ScratchFolder {
+    pub(super) fn create() -> anyhow::Result<Self> {
+        let name = format!("storefleet-bench-{}", uuid::Uuid::new_v4().simple());
+        let path = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(Self(path))
+    }
+
+    pub(super) fn database_url(&self) -> String {
+        format!("sqlite://{}", self.0.join("bench.db").display())
+    }
+}
+
+impl Drop for ScratchFolder {
+    fn drop(&mut self) {
+        if let Err(error) = std::fs::remove_dir_all(&self.0) {
+            eprintln!("could not remove {}: {error}", self.0.display());
+        }
+    }
+}
+
+/// The median, 95th percentile and maximum of some durations in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Percentiles {
+    pub(super) p50: i64,
+    pub(super) p95: i64,
+    pub(super) max: i64,
+}
+
+impl Percentiles {
+    /// `None` when there are no samples.
+    pub(super) fn of(samples: &[i64]) -> Option<Self> {
+        let mut sorted = samples.to_vec();
+        sorted.sort_unstable();
+        Some(Self {
+            p50: percentile(&sorted, 50.0)?,
+            p95: percentile(&sorted, 95.0)?,
+            max: *sorted.last()?,
+        })
+    }
+}
+
+impl std::fmt::Display for Percentiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "p50 {:>6} ms   p95 {:>6} ms   max {:>6} ms",
+            self.p50, self.p95, self.max
+        )
+    }
+}
+
+/// The nearest-rank `p`-th percentile (0 < p ≤ 100) of sorted samples; `None` when empty.
+pub(super) fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len().max(1)) - 1).copied()
+}
