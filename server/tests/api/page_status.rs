@@ -47,6 +47,12 @@ async fn a_store_the_viewer_may_not_see_answers_404(backend: Backend) {
     let (status, body) = page(&olga, &app, "/stores/acme").await;
     assert_eq!(status, 200);
     assert!(body.contains("data-testid=\"store-url\""));
+    // The owner sees where the store lives on the cluster.
+    let namespace = app.namespace("acme").await;
+    assert!(
+        body.contains(&format!("data-testid=\"store-namespace\">{namespace}<")),
+        "{body}"
+    );
 }
 
 async fn admin_pages_answer_403_to_a_customer(backend: Backend) {

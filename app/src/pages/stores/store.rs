@@ -136,6 +136,8 @@ pub fn StorePage() -> impl IntoView {
                                     <dd><a href=t.url.clone() data-testid="store-url">{t.url.clone()}</a></dd>
                                     <dt>"Plan"</dt>
                                     <dd>{t.plan}</dd>
+                                    <dt>"Namespace"</dt>
+                                    <dd><code data-testid="store-namespace">{t.namespace}</code></dd>
                                     <dt>"Version"</dt>
                                     <dd data-testid="store-release">{match (t.state, t.release) {
                                         (TenantState::Updating, Some(release)) => format!("updating to {release}"),
