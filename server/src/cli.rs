@@ -513,6 +513,10 @@ pub struct ProvisionBenchArgs {
     /// given.
     #[arg(long, default_value_t = 0)]
     pub ready_delay_ms: u64,
+    /// Simulated cluster: milliseconds each API request takes, as a remote API server's round
+    /// trip does.
+    #[arg(long, default_value_t = 0)]
+    pub api_latency_ms: u64,
     /// Give up (and fail) when the jobs are not all finished after this many seconds.
     #[arg(long, default_value_t = 600)]
     pub timeout_secs: u64,

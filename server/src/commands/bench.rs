@@ -64,6 +64,7 @@ async fn provision(args: &ProvisionBenchArgs) -> anyhow::Result<()> {
     .await?;
     let cluster = SimCluster::start(SimOptions {
         ready_delay: Duration::from_millis(args.ready_delay_ms),
+        request_latency: Duration::from_millis(args.api_latency_ms),
         ..SimOptions::default()
     })
     .await?;
@@ -85,7 +86,13 @@ async fn provision(args: &ProvisionBenchArgs) -> anyhow::Result<()> {
     let (stop_worker, worker_stopped) = watch::channel(false);
     let worker = tokio::spawn(worker.run(worker_stopped));
 
-    let measured = measure(args, &database.pool, &cluster.client(), &settings).await;
+    let traffic = cluster.traffic();
+    let measured = measure(args, &database.pool, &cluster.client(), &settings)
+        .await
+        .map(|report| Report {
+            requests: traffic.requests(),
+            ..report
+        });
 
     let _ = stop_worker.send(true);
     worker.await.context("the worker panicked")?;
@@ -151,6 +158,8 @@ async fn measure(
         tenants: args.tenants as usize,
         concurrency: args.concurrency as usize,
         ready_delay_ms: args.ready_delay_ms,
+        api_latency_ms: args.api_latency_ms,
+        requests: 0,
         wall_ms: finished_last.unwrap_or(started) - started,
         total: Percentiles::of(&total),
         queued: Percentiles::of(&queued),
@@ -259,6 +268,10 @@ struct Report {
     tenants: usize,
     concurrency: usize,
     ready_delay_ms: u64,
+    /// The round trip every API request was given.
+    api_latency_ms: u64,
+    /// API requests the engine sent.
+    requests: u64,
     /// From before the first tenant was created to the last job finished.
     wall_ms: i64,
     /// Per succeeded tenant: creation to provision job succeeded.
@@ -288,8 +301,9 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "provision benchmark: {} tenants (plan {PLAN}), simulated cluster, ready delay {} ms",
-            self.tenants, self.ready_delay_ms
+            "provision benchmark: {} tenants (plan {PLAN}), simulated cluster, ready delay {} ms, \
+             API round trip {} ms",
+            self.tenants, self.ready_delay_ms, self.api_latency_ms
         );
         let _ = writeln!(
             out,
@@ -311,6 +325,12 @@ impl Report {
         for (name, step) in &self.steps {
             let _ = writeln!(out, "  {name:<13} {}", figures(step));
         }
+        let _ = writeln!(
+            out,
+            "API requests    {} ({:.1} per tenant)",
+            self.requests,
+            self.requests as f64 / self.tenants.max(1) as f64
+        );
         let _ = writeln!(
             out,
             "objects         {} in the cluster ({} expected: {} per tenant)",
@@ -407,6 +427,8 @@ mod tests {
             tenants: 4,
             concurrency: 2,
             ready_delay_ms: 0,
+            api_latency_ms: 0,
+            requests: 84,
             wall_ms: 2000,
             total: Percentiles::of(&[100, 200, 300, 400]),
             queued: Percentiles::of(&[0, 0, 150, 250]),
@@ -431,6 +453,7 @@ mod tests {
         assert!(text.contains("apply"), "{text}");
         assert!(text.contains("ready         no samples"), "{text}");
         assert!(text.contains("76 in the cluster (76 expected"), "{text}");
+        assert!(text.contains("84 (21.0 per tenant)"), "{text}");
         assert_eq!(report().verdict(), Ok(()));
     }
 

@@ -1,7 +1,10 @@
 //! Talking to the cluster: server-side apply of rendered objects under one field manager, in
-//! order, and pruning of the tenant's objects that the new render no longer contains.
+//! three phases of concurrent requests, and pruning of the tenant's objects that the new
+//! render no longer contains.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::future::try_join_all;
 
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Secret};
 use kube::api::{DeleteParams, DynamicObject, ListParams, Patch, PatchParams, TypeMeta};
@@ -55,16 +58,39 @@ fn api(client: &Client, kind: &TenantKind, namespace: &str) -> Api<DynamicObject
     }
 }
 
-/// Applies every object in order. Idempotent: applying the same objects again changes nothing.
-pub async fn apply_all(client: &Client, objects: &[TenantObject]) -> Result<()> {
-    for object in objects {
-        let kind = object.tenant_kind();
-        let namespace = object.meta().namespace.as_deref().unwrap_or_default();
-        api(client, &kind, namespace)
-            .patch(object.name(), &params(), &Patch::Apply(object.to_json()))
-            .await
-            .map_err(failed("applying", object.kind(), object.name()))?;
+/// The phase an object of `kind` is applied in. The Namespace first: everything else lives in
+/// it. Then, all at once, what pods are admitted against or use (quota, limits, policies,
+/// accounts, configuration, volumes) and the Services and way in. Last, the workloads, whose
+/// pods must find all that in place.
+fn phase(kind: &str) -> u8 {
+    match kind {
+        "Namespace" => 0,
+        "Deployment" | "StatefulSet" | "Job" => 2,
+        _ => 1,
     }
+}
+
+/// Applies every object: phase by phase, each phase's objects concurrently, so the whole
+/// costs three round trips to the API server whatever the number of objects. Idempotent:
+/// applying the same objects again changes nothing.
+pub async fn apply_all(client: &Client, objects: &[TenantObject]) -> Result<()> {
+    for current in 0..=2 {
+        let batch: Vec<&TenantObject> = objects
+            .iter()
+            .filter(|o| phase(o.kind()) == current)
+            .collect();
+        try_join_all(batch.into_iter().map(|object| apply_one(client, object))).await?;
+    }
+    Ok(())
+}
+
+async fn apply_one(client: &Client, object: &TenantObject) -> Result<()> {
+    let kind = object.tenant_kind();
+    let namespace = object.meta().namespace.as_deref().unwrap_or_default();
+    api(client, &kind, namespace)
+        .patch(object.name(), &params(), &Patch::Apply(object.to_json()))
+        .await
+        .map_err(failed("applying", object.kind(), object.name()))?;
     Ok(())
 }
 
@@ -166,8 +192,8 @@ async fn prune_kind(
     Ok(pruned)
 }
 
-/// Deletes the tenant's objects that `keep` no longer contains, in reverse apply order;
-/// returns how many. Volumes are never pruned (see [`TenantKind::pruned`]).
+/// Deletes the tenant's objects that `keep` no longer contains, every kind at once; returns
+/// how many. Volumes are never pruned (see [`TenantKind::pruned`]).
 pub async fn prune(
     client: &Client,
     namespace: &str,
@@ -175,11 +201,15 @@ pub async fn prune(
     keep: &[TenantObject],
 ) -> Result<usize> {
     let keep: BTreeSet<(&str, &str)> = keep.iter().map(|o| (o.kind(), o.name())).collect();
-    let mut pruned = 0;
-    for kind in kinds().iter().rev().filter(|kind| kind.pruned()) {
-        pruned += prune_kind(client, kind, namespace, key, &keep).await?;
-    }
-    Ok(pruned)
+    let kinds: Vec<TenantKind> = kinds().into_iter().filter(TenantKind::pruned).collect();
+    let keep = &keep;
+    let pruned = try_join_all(
+        kinds
+            .iter()
+            .map(|kind| prune_kind(client, kind, namespace, key, keep)),
+    )
+    .await?;
+    Ok(pruned.into_iter().sum())
 }
 
 /// The tenant's existing Secret, if any: its generated database password and secret settings
@@ -221,4 +251,34 @@ pub async fn namespace_exists(client: &Client, namespace: &str) -> Result<bool> 
         .await
         .map(|ns| ns.is_some())
         .map_err(failed("reading", "Namespace", namespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::phase;
+
+    #[test]
+    fn the_namespace_comes_first_and_what_makes_pods_last() {
+        assert_eq!(phase("Namespace"), 0);
+        for guard in [
+            "ResourceQuota",
+            "LimitRange",
+            "NetworkPolicy",
+            "ServiceAccount",
+        ] {
+            assert_eq!(phase(guard), 1, "{guard} is there before any pod");
+        }
+        for used in [
+            "ConfigMap",
+            "Secret",
+            "PersistentVolumeClaim",
+            "Service",
+            "Ingress",
+        ] {
+            assert_eq!(phase(used), 1, "{used}");
+        }
+        for workload in ["Deployment", "StatefulSet", "Job"] {
+            assert_eq!(phase(workload), 2, "{workload}");
+        }
+    }
 }

@@ -68,6 +68,9 @@ pub struct SimOptions {
     /// How long a database initialises a new volume: the first database pod of a namespace
     /// is ready that much later; pods after it (a restart, a roll) find the data there.
     pub database_init_delay: Duration,
+    /// How long each request takes before it is handled, as a remote API server's round trip
+    /// does; zero for a local one.
+    pub request_latency: Duration,
     /// How long a deleted namespace stays `Terminating` before it and its objects are gone.
     pub namespace_delete_delay: Duration,
     /// A pod with a container image containing one of these never starts: the image cannot
@@ -95,6 +98,7 @@ impl Default for SimOptions {
             ready_delay: Duration::from_secs(1),
             image_pull_delay: Duration::ZERO,
             database_init_delay: Duration::ZERO,
+            request_latency: Duration::ZERO,
             namespace_delete_delay: Duration::from_secs(1),
             failing_images: Vec::new(),
             load_balancer_address: Ipv4Addr::LOCALHOST.to_string(),
@@ -189,6 +193,7 @@ impl SimCluster {
         let token = bearer::new_token();
         let client = kube_client_for_url(&url, &token, VIEWER_USER_AGENT)?;
         let state_file = options.state_file.clone();
+        let request_latency = options.request_latency;
         let databases = options.databases.clone();
         let store = Arc::new(Mutex::new(match &state_file {
             Some(path) => load(path, options).await,
@@ -202,7 +207,10 @@ impl SimCluster {
             .map(|path| tokio::spawn(keep_saved(store.clone(), path)));
         let traffic = Traffic::default();
         let router = bearer::required(
-            traffic.counting(api_log::recorded(routes::router(store.clone()))),
+            traffic.counting(traffic::delayed(
+                request_latency,
+                api_log::recorded(routes::router(store.clone())),
+            )),
             token.clone(),
         );
         let (shutdown, task) = serve(listener, router.clone());

@@ -1,8 +1,9 @@
 //! How many requests the engine has sent the simulated cluster, for benchmarks that report
-//! what a control plane costs its API server.
+//! what a control plane costs its API server, and the round trip a remote one would add.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::Request;
 use axum::http::header::USER_AGENT;
@@ -35,4 +36,17 @@ impl Traffic {
             async move { next.run(request).await }
         }))
     }
+}
+
+/// `router`, answering each request `latency` later than it would (nothing added when zero).
+pub fn delayed(latency: Duration, router: Router) -> Router {
+    if latency.is_zero() {
+        return router;
+    }
+    router.layer(middleware::from_fn(
+        move |request: Request, next: Next| async move {
+            tokio::time::sleep(latency).await;
+            next.run(request).await
+        },
+    ))
 }

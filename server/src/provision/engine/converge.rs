@@ -32,10 +32,14 @@ impl Engine {
         let (plan, blueprint) = self.catalog(tenant).await?;
         let namespace = self.namespace(tenant);
 
-        // The Secret is the only home of the database password and secret settings.
-        let existing = apply::existing_secret(&self.client, &namespace, config::SECRET)
-            .await
-            .map_err(cluster_error)?;
+        // The Secret is the only home of the database password and secret settings; whether
+        // volumes hold data matters only when it is gone. Both are asked at once.
+        let (existing, has_volumes) = futures_util::future::join(
+            apply::existing_secret(&self.client, &namespace, config::SECRET),
+            apply::has_volumes(&self.client, &namespace),
+        )
+        .await;
+        let existing = existing.map_err(cluster_error)?;
         let existing = existing.and_then(|s| s.data).unwrap_or_default();
         let read = |key: &str| {
             existing
@@ -45,10 +49,7 @@ impl Engine {
         let password = match read(config::DATABASE_PASSWORD) {
             Some(password) => password,
             // A new password would lock the store out of the database its volume holds.
-            None if apply::has_volumes(&self.client, &namespace)
-                .await
-                .map_err(cluster_error)? =>
-            {
+            None if has_volumes.map_err(cluster_error)? => {
                 return Err(StepError::permanent(format!(
                     "the Secret {} holding the database password is gone while the store's \
                      volumes remain: restore the Secret, or restore the store from a backup",
