@@ -24,6 +24,7 @@ on_both_databases!(
     a_sign_up_claims_a_ready_standby_and_the_pool_refills,
     a_standby_that_stops_being_ready_is_replaced,
     standbys_that_keep_failing_stop_being_made,
+    a_store_paid_for_claims_a_standby,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -345,5 +346,77 @@ async fn standbys_that_keep_failing_stop_being_made(backend: Backend) {
     assert!(
         settled <= 7,
         "at most the budget and those in flight: {settled}"
+    );
+}
+
+async fn a_store_paid_for_claims_a_standby(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let admin = admin(&app).await;
+    let set = [("plan", "starter"), ("size", "1")];
+    assert_eq!(
+        post(&app, &admin, "admin/pools/set", &set).await.status(),
+        200
+    );
+    wait_for_ready(&app, &admin, "starter", 1, 60).await;
+
+    // A store waiting for its first payment claims nothing yet.
+    let pool = app.pool().await;
+    let now = server::clock::now_ms();
+    let record = server::db::tenants::TenantRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        subdomain: app::domain::Subdomain::parse("paid-shop").unwrap(),
+        key: server::tenants::key::new_key(),
+        standby: false,
+        plan: "starter".into(),
+        owner_id: None,
+        state: app::domain::TenantState::PendingPayment,
+        settings: Default::default(),
+        release: None,
+        pinned: None,
+        canary: false,
+        created_at: now,
+        drift: None,
+        self_heal: true,
+    };
+    server::db::tenants::create(&pool, &record, "signed up", None, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM tenants WHERE claimed_by IS NOT NULL")
+            .await,
+        0
+    );
+
+    // Paid: its first build takes the standby over.
+    let job = server::db::tenants::transition(
+        &pool,
+        &record.id,
+        app::domain::TenantState::PendingPayment,
+        app::domain::TenantState::Provisioning,
+        "paid",
+        Some(server::jobs::JobKind::Provision),
+        &[],
+        server::clock::now_ms(),
+    )
+    .await
+    .unwrap()
+    .expect("the store was waiting for its payment");
+    let kind = app
+        .text(&format!("SELECT kind FROM jobs WHERE id = '{job}'"))
+        .await;
+    assert_eq!(kind, "claim");
+    let ready = "SELECT COUNT(*) FROM tenants WHERE subdomain = 'paid-shop' AND state = 'ready'";
+    for _ in 0..200 {
+        if app.scalar(ready).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.scalar(ready).await, 1, "the claimed store became ready");
+    assert_ne!(
+        app.namespace("paid-shop").await,
+        format!("store-{}", record.key)
     );
 }
