@@ -308,7 +308,8 @@ pub async fn schedule_due(pool: &AnyPool, now: i64, limit: i64) -> Result<Vec<Sc
     let rows = sqlx::query(
         "SELECT t.id, t.next_backup_at, p.backup_schedule FROM tenants t \
          JOIN plans p ON p.name = t.plan \
-         WHERE t.state = 'ready' AND (t.next_backup_at IS NULL OR t.next_backup_at <= $1) \
+         WHERE t.state = 'ready' AND t.standby = 0 \
+         AND (t.next_backup_at IS NULL OR t.next_backup_at <= $1) \
          ORDER BY t.next_backup_at LIMIT $2",
     )
     .bind(now)

@@ -140,7 +140,8 @@ pub async fn in_grace(pool: &AnyPool) -> Result<Vec<String>> {
 /// Stores in `state`, by subdomain.
 pub async fn in_state(pool: &AnyPool, state: &str, limit: i64) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
-        "SELECT subdomain FROM tenants WHERE state = $1 ORDER BY updated_at DESC LIMIT $2",
+        "SELECT subdomain FROM tenants WHERE state = $1 AND standby = 0 \
+         ORDER BY updated_at DESC LIMIT $2",
     )
     .bind(state)
     .bind(limit)
