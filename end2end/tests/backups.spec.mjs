@@ -8,11 +8,15 @@ import { PASSWORD, createAdmin, expect, freshEmail, logIn, open, storefleet, tes
 
 const postgres = process.env.STOREFLEET_TEST_POSTGRES_URL;
 
-/** Runs SQL in the store's own database and returns what it prints. */
-function storeSql(subdomain, sql) {
+/**
+ * Runs SQL in the store's own database and returns what it prints. The simulated cluster names
+ * that database after the store's namespace, which the command line shows.
+ */
+function storeSql(testInfo, subdomain, sql) {
+  const shown = JSON.parse(storefleet(testInfo, ['tenant', 'show', subdomain, '--json']).toString());
   const bin = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b)).pop();
   const url = new URL(postgres);
-  url.pathname = `/store_${subdomain.replaceAll('-', '_')}`;
+  url.pathname = `/${shown.tenant.namespace.replaceAll('-', '_')}`;
   return execFileSync(`/usr/lib/postgresql/${bin}/bin/psql`, [url.toString(), '-tAc', sql]).toString().trim();
 }
 
@@ -32,7 +36,7 @@ test('an owner backs up, restores, and has the old data back', async ({ page, ot
   await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
   storefleet(testInfo, ['tenant', 'seed-data', subdomain, '--sim-postgres-url', postgres]);
   const greeting = "SELECT value FROM store_settings WHERE key = 'greeting'";
-  expect(storeSql(subdomain, greeting)).toBe(`Welcome to ${subdomain}`);
+  expect(storeSql(testInfo, subdomain, greeting)).toBe(`Welcome to ${subdomain}`);
 
   // Back up now: the backup appears, and is stored.
   await open(page, testInfo, `/stores/${subdomain}`);
@@ -43,7 +47,7 @@ test('an owner backs up, restores, and has the old data back', async ({ page, ot
   await expect(backups.getByRole('link', { name: 'Download' })).toBeVisible();
 
   // The greeting changes afterwards (the store's own admin edits it).
-  storeSql(subdomain, "UPDATE store_settings SET value = 'Closed for the summer' WHERE key = 'greeting'");
+  storeSql(testInfo, subdomain, "UPDATE store_settings SET value = 'Closed for the summer' WHERE key = 'greeting'");
 
   // Restore, confirmed by typing the subdomain; the restore job runs to the end.
   const row = backups.locator('tbody tr').first();
@@ -52,7 +56,7 @@ test('an owner backs up, restores, and has the old data back', async ({ page, ot
   await expect(page.getByRole('heading', { name: 'Latest job: restore' })).toBeVisible({ timeout: 15_000 });
   await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'succeeded', { timeout: 45_000 });
   await expect(page.getByTestId('store-state')).toHaveText('ready');
-  expect(storeSql(subdomain, greeting)).toBe(`Welcome to ${subdomain}`);
+  expect(storeSql(testInfo, subdomain, greeting)).toBe(`Welcome to ${subdomain}`);
   // The data as it was just before the restore was saved first.
   await expect(page.getByTestId('backups')).toContainText('pre-restore');
 

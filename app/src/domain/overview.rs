@@ -55,4 +55,7 @@ pub struct FleetOverview {
     pub today: Vec<(String, String)>,
     /// The last 30 days.
     pub charts: Vec<Chart>,
+    /// Each plan's pool of standby stores and how fast stores became ready, drawn on the
+    /// server as an HTML section.
+    pub pools_html: String,
 }

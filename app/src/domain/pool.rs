@@ -65,11 +65,12 @@ pub fn parse_size(raw: &str) -> Result<u32, SizeError> {
     Ok(size)
 }
 
-/// A duration in milliseconds as a person reads it: `850 ms`, `4.2 s`, `2 min 5 s`.
+/// A duration in milliseconds as a person reads it: `850 ms`, `4.2 s`, `2 min 5 s`. Integer
+/// arithmetic only: formatting floats would add its code to the browser's bundle.
 pub fn duration_text(ms: i64) -> String {
     match ms {
         ms if ms < 1_000 => format!("{ms} ms"),
-        ms if ms < 60_000 => format!("{:.1} s", ms as f64 / 1_000.0),
+        ms if ms < 60_000 => format!("{}.{} s", ms / 1_000, (ms % 1_000) / 100),
         ms => format!("{} min {} s", ms / 60_000, (ms % 60_000) / 1_000),
     }
 }

@@ -3,6 +3,7 @@
 
 mod attention;
 pub mod chart;
+mod pools_table;
 pub mod series;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use app::ports::Overview;
 
 use crate::clock::now_ms;
 use crate::db::{overview as db, DbError};
+use crate::pools::PoolService;
 use chart::{Frame, Line};
 use series::{days, per_day, percentile_per_day, DAYS};
 
@@ -25,12 +27,16 @@ use series::{days, per_day, percentile_per_day, DAYS};
 #[derive(Clone)]
 pub struct OverviewService {
     pool: AnyPool,
+    pools: PoolService,
 }
 
 impl OverviewService {
     /// The service over the database.
     pub fn new(pool: AnyPool) -> Self {
-        Self { pool }
+        Self {
+            pools: PoolService::new(pool.clone()),
+            pool,
+        }
     }
 
     /// The overview as of `now`.
@@ -85,6 +91,7 @@ impl OverviewService {
             attention,
             today,
             charts,
+            pools_html: pools_table::render(&self.pools.at(now).await?),
         })
     }
 }

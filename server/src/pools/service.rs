@@ -12,7 +12,6 @@ use app::ports::PoolAdmin;
 use crate::audit::Recorder;
 use crate::clock::now_ms;
 use crate::db::{catalog, pools as db, DbError};
-use crate::overview::series::percentile;
 
 /// A day, in ms.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -75,17 +74,17 @@ impl PoolService {
         let ready_times = [true, false]
             .into_iter()
             .map(|from_standby| {
-                let mut took: Vec<f64> = times
+                let mut took: Vec<i64> = times
                     .iter()
                     .filter(|(claimed, _)| *claimed == from_standby)
-                    .map(|(_, ms)| *ms as f64)
+                    .map(|(_, ms)| *ms)
                     .collect();
-                took.sort_by(f64::total_cmp);
+                took.sort_unstable();
                 ReadyTimes {
                     from_standby,
                     stores: u32::try_from(took.len()).unwrap_or(u32::MAX),
-                    p50_ms: percentile(&took, 50.0).map(|ms| ms as i64),
-                    p95_ms: percentile(&took, 95.0).map(|ms| ms as i64),
+                    p50_ms: nearest_rank(&took, 50),
+                    p95_ms: nearest_rank(&took, 95),
                 }
             })
             .collect();
@@ -116,6 +115,12 @@ impl PoolService {
     }
 }
 
+/// The `p`th percentile (nearest rank) of sorted values; `None` when there are none.
+fn nearest_rank(sorted: &[i64], p: usize) -> Option<i64> {
+    let rank = (p * sorted.len()).div_ceil(100);
+    sorted.get(rank.clamp(1, sorted.len().max(1)) - 1).copied()
+}
+
 #[async_trait]
 impl PoolAdmin for PoolService {
     async fn pools(&self) -> Result<Pools, AppError> {
@@ -124,5 +129,19 @@ impl PoolAdmin for PoolService {
 
     async fn set_size(&self, actor: &Actor, plan: &str, size: u32) -> Result<PoolView, AppError> {
         self.set(actor, plan, size).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_rank;
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        assert_eq!(nearest_rank(&[], 50), None);
+        assert_eq!(nearest_rank(&[7], 95), Some(7));
+        let sorted: Vec<i64> = (1..=20).collect();
+        assert_eq!(nearest_rank(&sorted, 50), Some(10));
+        assert_eq!(nearest_rank(&sorted, 95), Some(19));
     }
 }

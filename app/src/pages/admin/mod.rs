@@ -4,7 +4,6 @@ pub mod audit;
 pub mod backups;
 pub mod catalog;
 pub mod overview;
-pub mod pools;
 pub mod releases;
 pub mod rollout;
 pub mod rollouts;

@@ -7,7 +7,6 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::pools::PoolsPanel;
 use crate::api::get_overview;
 use crate::components::load_error::AdminLoadError;
 use crate::domain::overview::{Attention, Count, FleetOverview};
@@ -39,7 +38,6 @@ pub fn AdminOverviewPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <PoolsPanel/>
         </section>
     }
 }
@@ -53,6 +51,7 @@ fn Figures(overview: FleetOverview) -> AnyView {
         attention,
         today,
         charts,
+        pools_html,
     } = overview;
     view! {
         <p class="lead" data-testid="overview-total">
@@ -84,6 +83,7 @@ fn Figures(overview: FleetOverview) -> AnyView {
             <CountTable heading="By state" column="State" id="by-state" counts=by_state/>
             <CountTable heading="By plan" column="Plan" id="by-plan" counts=by_plan/>
         </div>
+        <div inner_html=pools_html></div>
         <section aria-labelledby="charts-heading">
             <h2 id="charts-heading">"The last 30 days"</h2>
             <div class="charts">
