@@ -144,16 +144,8 @@ impl RefillWorker {
                 .iter()
                 .find(|(plan, _)| *plan == pool.plan)
                 .map_or(0, |(_, n)| *n);
-            let parallel = if failed >= self.options.failure_budget {
-                tracing::warn!(
-                    plan = %pool.plan,
-                    failed,
-                    "standbys keep failing: the pool makes no more for now"
-                );
-                0
-            } else {
-                self.options.parallel
-            };
+            let paused = failed >= self.options.failure_budget;
+            let parallel = if paused { 0 } else { self.options.parallel };
             let mine: Vec<Standby> = standbys
                 .iter()
                 .filter(|s| s.plan == pool.plan)
@@ -164,6 +156,13 @@ impl RefillWorker {
                 })
                 .collect();
             let refill = decide::decide(pool.size, &mine, parallel);
+            if paused && decide::decide(pool.size, &mine, self.options.parallel).make > 0 {
+                tracing::warn!(
+                    plan = %pool.plan,
+                    failed,
+                    "standbys keep failing: the pool makes no more for now"
+                );
+            }
             for id in &refill.remove {
                 let Some(standby) = mine.iter().find(|s| &s.id == id) else {
                     continue;
