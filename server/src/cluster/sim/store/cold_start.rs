@@ -11,6 +11,32 @@ use super::Store;
 use crate::cluster::sim::pods::STARTS_AFTER;
 
 impl Store {
+    /// After a restart: the images of the pods it holds were pulled, and the namespaces with a
+    /// database pod have initialised their data, as a real cluster's nodes and volumes keep.
+    pub(super) fn remember_cold_starts(&mut self, now: Instant) {
+        let pods = self
+            .objects
+            .iter()
+            .filter(|(key, _)| key.plural == "pods")
+            .map(|(key, entry)| (key.namespace.clone(), &entry.object));
+        let mut pulled = Vec::new();
+        let mut initialised = Vec::new();
+        for (namespace, pod) in pods {
+            let containers = pod["spec"]["containers"].as_array().into_iter().flatten();
+            pulled.extend(containers.filter_map(|c| c["image"].as_str().map(str::to_owned)));
+            let owner = &pod["metadata"]["ownerReferences"][0]["kind"];
+            if owner == "StatefulSet" {
+                initialised.push(namespace);
+            }
+        }
+        for image in pulled {
+            self.pulled.insert(image, now);
+        }
+        for namespace in initialised {
+            self.initialised.insert(namespace, now);
+        }
+    }
+
     /// Decides when a new pod of `owner` is ready, pulling its images and initialising its
     /// namespace's database as needed, and notes it on the pod when that is later than
     /// `ready_delay`.
@@ -125,6 +151,39 @@ mod tests {
             other,
             Duration::from_secs(11),
             "a new namespace initialises its own"
+        );
+    }
+
+    #[test]
+    fn a_restarted_cluster_remembers_its_pulled_images_and_initialised_data() {
+        let (mut store, now) = (Store::new(options()), Instant::now());
+        let mut database = pod("a", "postgres:16");
+        database["metadata"]["ownerReferences"] = json!([{ "kind": "StatefulSet" }]);
+        let key = super::super::Key {
+            plural: "pods",
+            namespace: "a".into(),
+            name: "database-0".into(),
+        };
+        let entry = super::super::Entry {
+            object: database,
+            created: now,
+            generation_changed: now,
+            managers: Default::default(),
+        };
+        store.objects.insert(key, entry);
+        store.remember_cold_starts(now);
+        let later = now + Duration::from_secs(5);
+        let again = started(&mut store, "StatefulSet", pod("a", "postgres:16"), later);
+        assert_eq!(
+            again,
+            Duration::from_secs(1),
+            "pulled and initialised before"
+        );
+        let elsewhere = started(&mut store, "StatefulSet", pod("b", "postgres:16"), later);
+        assert_eq!(
+            elsewhere,
+            Duration::from_secs(11),
+            "pulled, but a new volume"
         );
     }
 }

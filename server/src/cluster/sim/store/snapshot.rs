@@ -101,6 +101,7 @@ impl Store {
             .map(|(namespace, age_ms)| (namespace, back(now, age_ms)))
             .collect();
         store.lose_running_jobs();
+        store.remember_cold_starts(now);
         store
     }
 
