@@ -266,15 +266,23 @@ async fn a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason(ba
 
     let detail = wait_for_state(&tenants, "acme", TenantState::Failed).await;
     let job = &detail.jobs[0];
-    assert_eq!(job.steps_done, 2, "failed while waiting for the database");
-    assert_eq!(
-        job.last_error.as_deref(),
-        Some("Wait for the database: pod database-0 forbidden: exceeded quota: plan, limits.cpu")
+    // The workloads are applied at once, so which pod the quota admits first varies, as on a
+    // real cluster; whichever is refused fails its wait at once, with the quota's words.
+    let error = job.last_error.clone().unwrap_or_default();
+    let waited = [
+        "Wait for the database: pod ",
+        "Wait for the store to start: pod ",
+    ];
+    assert!(
+        waited.iter().any(|w| error.starts_with(w))
+            && error.ends_with(" forbidden: exceeded quota: plan, limits.cpu"),
+        "{error}"
     );
+    assert!((2..=3).contains(&job.steps_done), "{}", job.steps_done);
     let events = tenants.events(&job.id, 0).await.unwrap();
     assert!(!events.iter().any(|e| e.kind.as_str() == "retrying"));
 
-    // The cluster shows the same: the quota full, the web pod running, the others refused.
+    // The cluster shows the same: the quota full with one pod, the others refused.
     let quotas: Api<ResourceQuota> = Api::namespaced(app.cluster(), &app.namespace("acme").await);
     let used = quotas
         .get("plan")
@@ -284,7 +292,11 @@ async fn a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason(ba
         .unwrap()
         .used
         .unwrap();
-    assert_eq!(used["limits.cpu"].0, "500m");
+    assert!(
+        ["500m", "1"].contains(&used["limits.cpu"].0.as_str()),
+        "{:?}",
+        used["limits.cpu"]
+    );
     assert_eq!(used["pods"].0, "1");
     let health = tenants
         .with_client(app.cluster())
@@ -295,7 +307,8 @@ async fn a_store_whose_quota_is_too_small_fails_at_once_with_the_quota_reason(ba
     assert!(
         health
             .warnings
-            .contains(&"pod database-0 forbidden: exceeded quota: plan, limits.cpu".to_owned()),
+            .iter()
+            .any(|w| w.ends_with(" forbidden: exceeded quota: plan, limits.cpu")),
         "{:?}",
         health.warnings
     );
