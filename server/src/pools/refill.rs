@@ -115,6 +115,10 @@ impl RefillWorker {
     /// One look at every pool: what was made and removed.
     pub async fn turn(&self) -> Result<(u32, u32), DbError> {
         let all = pools::all(&self.pool).await?;
+        // No pool was ever set (the default): there is no standby to look after either.
+        if all.is_empty() {
+            return Ok((0, 0));
+        }
         let standbys = pools::standbys(&self.pool).await?;
         let (mut made, mut removed) = (0, 0);
         for (id, short) in self.unhealthy(&standbys).await {
