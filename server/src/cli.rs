@@ -378,6 +378,27 @@ pub enum BenchCommand {
     /// of standby stores as large as the sign-ups and once with none, and print each run's
     /// sign-up-to-ready p50 and p95; exits non-zero if a store fails.
     Pool(PoolBenchArgs),
+    /// Build stores while many browsers watch their progress, and measure how fast events
+    /// reach them and the database reads the watching costs.
+    Progress(ProgressBenchArgs),
+}
+
+/// Settings of `storefleet bench progress`.
+#[derive(Debug, clap::Args)]
+pub struct ProgressBenchArgs {
+    /// Stores built at once in each run.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tenants: u32,
+    /// Progress streams open at once in the second run, spread evenly over the stores.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub viewers: u32,
+    /// Simulated cluster: milliseconds until a started pod is ready.
+    #[arg(long, default_value_t = 2_000)]
+    pub ready_delay_ms: u64,
+    /// A PostgreSQL server (`postgres://…`) to create the throw-away database on; a
+    /// temporary SQLite file when omitted.
+    #[arg(long = "database-url")]
+    pub database_url: Option<String>,
 }
 
 /// Settings of `storefleet bench pool`.

@@ -159,6 +159,12 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_POOL_HEALTH_SECS", default_value_t = 30)]
     pub pool_health_secs: u64,
 
+    /// Seconds a watched job's progress goes unread when no word of a change comes. Changes
+    /// are pushed to progress pages as they are committed (on PostgreSQL, from every server);
+    /// this read only catches a word that was lost.
+    #[arg(long, env = "STOREFLEET_PROGRESS_FALLBACK_SECS", default_value_t = 5)]
+    pub progress_fallback_secs: u64,
+
     /// Milliseconds between two looks of the backup worker: how soon it starts a backup asked
     /// for and notices its dump ending.
     #[arg(long, env = "STOREFLEET_BACKUP_TICK_MS", default_value_t = 2000)]

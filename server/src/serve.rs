@@ -24,8 +24,9 @@ use crate::config::{DbConfig, ServeConfig};
 use crate::db::{self, Db};
 use crate::drills::{DrillOptions, DrillService, DrillWorker};
 use crate::http::{self, AppState};
+use crate::jobs::hub::ProgressHub;
 use crate::jobs::policy::RetryPolicy;
-use crate::jobs::{Worker, WorkerOptions};
+use crate::jobs::{JobSignals, Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::provision::reconciler::{ReconcileOptions, Reconciler};
 use crate::releases::ReleaseService;
@@ -196,9 +197,15 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
     }
     let Connected { client, simulated } =
         connect::connect(config.cluster_mode, config.sim_options()).await?;
+    let signals = JobSignals::on(&database);
+    signals
+        .listen(&db.database_url)
+        .await
+        .context("listening for other servers' job progress")?;
     let tenants = TenantService::new(database.pool.clone(), config.cluster.settings())
         .with_client(client.clone())
-        .with_keyring(keyring.clone());
+        .with_keyring(keyring.clone())
+        .with_signals(signals.clone());
     let billing = crate::billing::service(&tenants, &config.billing, &config.public_url)
         .context("configuring billing")?;
     let system = Arc::new(crate::doctor::SystemService::new(
@@ -218,6 +225,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
             billing,
             storage: storage.clone(),
             system,
+            signals: signals.clone(),
         },
     );
     let outside = crate::billing::routes(&tenants, &config.billing, &config.public_url).merge(
@@ -233,7 +241,8 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
             .with_public_url(config.public_url.as_str())
             .with_dns(dns)
             .with_keyring(keyring)
-            .with_storage(storage.clone()),
+            .with_storage(storage.clone())
+            .with_signals(signals.clone()),
     );
     let worker = Worker::new(
         database.pool.clone(),
@@ -248,6 +257,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
             },
             step_timeout_cap: config.job_step_timeout_secs.map(Duration::from_secs),
             lease: Duration::from_secs(config.job_lease_secs.max(1)),
+            signals,
             ..WorkerOptions::new()
         },
     );
@@ -387,6 +397,7 @@ struct Adapters {
     billing: Arc<dyn app::ports::Billing>,
     storage: Option<Storage>,
     system: Arc<dyn app::ports::SystemHealth>,
+    signals: JobSignals,
 }
 
 fn state(
@@ -401,6 +412,7 @@ fn state(
         billing,
         storage,
         system,
+        signals,
     } = adapters;
     let accounts: Arc<dyn app::ports::Accounts> = Arc::new(
         AccountService::new(db.pool.clone(), config.login_limits())
@@ -450,6 +462,11 @@ fn state(
         public_origin: config.public_origin().into(),
         trust_forwarded_for: config.trust_forwarded_for,
         metrics_token: config.metrics_token.clone().map(Arc::new),
+        progress: ProgressHub::start(
+            shared,
+            &signals,
+            Duration::from_secs(config.progress_fallback_secs.max(1)),
+        ),
     }
 }
 

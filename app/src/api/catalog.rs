@@ -15,6 +15,20 @@ pub struct Catalog {
     pub blueprints: Vec<Blueprint>,
 }
 
+/// The plans alone, in display order, for the forms that pick one; admins only.
+#[server(prefix = "/api", endpoint = "admin/plans")]
+pub async fn get_plans() -> Result<Vec<Plan>, AppError> {
+    use crate::api::guard::{answer, require_admin, services};
+
+    answer(
+        async {
+            require_admin().await?;
+            services()?.catalog.plans().await
+        }
+        .await,
+    )
+}
+
 /// Plans and blueprints; admins only.
 #[server(prefix = "/api", endpoint = "admin/catalog")]
 pub async fn get_catalog() -> Result<Catalog, AppError> {

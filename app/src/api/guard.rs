@@ -40,8 +40,45 @@ pub fn actor(user: &UserView) -> Actor {
     Actor::user(user, &client_addr().0)
 }
 
+/// The signed-in account of one request, once it has been read. A page calls several
+/// server functions while it renders, and each asks who is signed in: the server provides
+/// one of these per request, so the account is read once.
+#[derive(Clone, Default)]
+pub struct SignedIn(std::sync::Arc<std::sync::Mutex<Option<Option<UserView>>>>);
+
+impl SignedIn {
+    fn get(&self) -> Option<Option<UserView>> {
+        self.0.lock().ok().and_then(|known| known.clone())
+    }
+
+    fn set(&self, user: Option<Option<UserView>>) {
+        if let Ok(mut known) = self.0.lock() {
+            *known = user;
+        }
+    }
+}
+
+/// Forgets who this request found signed in: the session is about to change.
+fn forget_signed_in() {
+    if let Some(signed_in) = use_context::<SignedIn>() {
+        signed_in.set(None);
+    }
+}
+
 /// The signed-in account, if any. A session whose account is gone counts as signed out.
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    let signed_in = use_context::<SignedIn>();
+    if let Some(known) = signed_in.as_ref().and_then(SignedIn::get) {
+        return Ok(known);
+    }
+    let user = read_current_user().await?;
+    if let Some(signed_in) = signed_in {
+        signed_in.set(Some(user.clone()));
+    }
+    Ok(user)
+}
+
+async fn read_current_user() -> Result<Option<UserView>, AppError> {
     let session = session().await?;
     let id: Option<String> = session.get(USER_ID_KEY).await.map_err(|e| {
         tracing::error!(error = %e, "reading the session failed");
@@ -121,6 +158,7 @@ pub fn is_plain_form_post() -> bool {
 
 /// Signs the account in: a new session id (so a planted one is worthless) holding its id.
 pub async fn start_session(user: &UserView) -> Result<(), AppError> {
+    forget_signed_in();
     let session = session().await?;
     session.cycle_id().await.map_err(session_failed)?;
     session
@@ -131,6 +169,7 @@ pub async fn start_session(user: &UserView) -> Result<(), AppError> {
 
 /// Signs out: the session's data is cleared and its record deleted.
 pub async fn end_session() -> Result<(), AppError> {
+    forget_signed_in();
     session().await?.flush().await.map_err(session_failed)
 }
 

@@ -53,6 +53,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Rollout(args) => super::bench_rollout::run(&args).await,
         BenchCommand::Backup(args) => super::bench_backup::run(&args).await,
         BenchCommand::Pool(args) => super::bench_pool::run(&args).await,
+        BenchCommand::Progress(args) => super::bench_progress::run(&args).await,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod bench_admin;
 pub mod bench_backup;
 pub mod bench_pool;
+pub mod bench_progress;
 pub mod bench_reconcile;
 pub mod bench_rollout;
 pub mod config;

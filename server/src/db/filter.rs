@@ -64,18 +64,23 @@ impl Conditions {
         limit: u64,
         offset: u64,
     ) -> super::Result<Vec<sqlx::any::AnyRow>> {
-        let sql = format!(
-            "SELECT {select}{} ORDER BY {order_by} LIMIT {} OFFSET {}",
-            self.where_clause(),
-            self.next_placeholder(1),
-            self.next_placeholder(2),
-        );
+        let sql = self.page_sql(select, order_by);
         Ok(self
             .bind(sqlx::query(&sql))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
             .fetch_all(pool)
             .await?)
+    }
+
+    /// The SQL of [`page`](Self::page), its limit and offset the last two parameters.
+    pub fn page_sql(&self, select: &str, order_by: &str) -> String {
+        format!(
+            "SELECT {select}{} ORDER BY {order_by} LIMIT {} OFFSET {}",
+            self.where_clause(),
+            self.next_placeholder(1),
+            self.next_placeholder(2),
+        )
     }
 
     /// Binds the conditions' values, in order.

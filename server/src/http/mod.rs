@@ -28,6 +28,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
+use app::api::guard::SignedIn;
 use app::ports::Services;
 use app::{shell, App};
 
@@ -58,6 +59,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// The token `/metrics` asks for; `None`: metrics are off.
     pub metrics_token: Option<Arc<crate::dns::secret::Secret>>,
+    /// Jobs' progress, pushed to the pages watching them.
+    pub progress: Arc<crate::jobs::hub::ProgressHub>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -99,6 +102,7 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
             routes,
             move || {
                 provide_context(services.clone());
+                provide_context(SignedIn::default());
                 headers::provide_nonce();
             },
             {
@@ -137,6 +141,7 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
                 let services = state.services.clone();
                 move || {
                     provide_context(services.clone());
+                    provide_context(SignedIn::default());
                     headers::provide_nonce();
                 }
             },
@@ -177,6 +182,12 @@ fn request_span(request: &Request<Body>) -> tracing::Span {
 /// Any other path under `/api/`: leptos answers 400, as no server function is there.
 async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     let services = state.services.clone();
-    leptos_axum::handle_server_fns_with_context(move || provide_context(services.clone()), request)
-        .await
+    leptos_axum::handle_server_fns_with_context(
+        move || {
+            provide_context(services.clone());
+            provide_context(SignedIn::default());
+        },
+        request,
+    )
+    .await
 }

@@ -1,6 +1,7 @@
-//! The live progress of a job as Server-Sent Events. Each message carries the events after
-//! the last one sent (its `id` is the last event's `seq`), so a reconnecting browser, which
-//! sends `Last-Event-ID`, continues where it left off — also after a server restart.
+//! The live progress of a job as Server-Sent Events, pushed as the job changes (see
+//! [`crate::jobs::hub`]). Each message carries the events after the last one sent (its `id`
+//! is the last event's `seq`), so a reconnecting browser, which sends `Last-Event-ID`,
+//! continues where it left off — also after a server restart, or on another server.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -11,15 +12,17 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
+use tokio::sync::broadcast;
 use tower_sessions::Session;
 
 use app::api::guard::USER_ID_KEY;
-use app::domain::{JobId, UserId, UserView};
+use app::domain::{JobId, JobProgress, UserId, UserView};
 use app::error::AppError;
 
 use super::AppState;
+use crate::jobs::hub::Change;
 
-/// How often the database is read for new events.
+/// How long to wait before reading again when the database could not be read.
 const POLL: Duration = Duration::from_millis(300);
 /// Reads in a row that may fail before the stream ends (the browser then reconnects).
 const MAX_FAILED_READS: u32 = 20;
@@ -87,36 +90,87 @@ async fn allowed(state: &AppState, session: &Session, job_id: &JobId) -> Result<
     }
 }
 
-/// A message whenever there are new events, and a last one when the job has ended.
+/// A message whenever there are new events, and a last one when the job has ended. The
+/// watcher subscribes to the job's changes first, then catches up from the database from
+/// `after`; from then on changes are pushed, and the database is read again only when this
+/// watcher missed one.
 fn updates(
     state: AppState,
     job_id: JobId,
     after: i64,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    stream::unfold(Some(after), move |cursor| {
-        let state = state.clone();
-        let job_id = job_id.clone();
-        async move {
-            let mut after = cursor?;
-            loop {
+    let changes = state.progress.watch(&job_id, after);
+    let watcher = Watcher {
+        state,
+        job_id,
+        changes,
+        after,
+        behind: true,
+    };
+    stream::unfold(Some(watcher), |watcher| async move {
+        let mut watcher = watcher?;
+        let progress = watcher.next().await?;
+        let finished = progress.job.is_finished();
+        let event = Event::default()
+            .event("progress")
+            .id(watcher.after.to_string())
+            .json_data(&progress)
+            .unwrap_or_else(|_| Event::default().event("error"));
+        Some((Ok(event), (!finished).then_some(watcher)))
+    })
+}
+
+/// One browser's view of a job: the last event it was sent, and whether it must read the
+/// database to catch up.
+struct Watcher {
+    state: AppState,
+    job_id: JobId,
+    changes: broadcast::Receiver<Change>,
+    after: i64,
+    behind: bool,
+}
+
+impl Watcher {
+    /// The next message: new events, or the job's end. `None` when the database cannot be
+    /// read (the stream ends, and the browser reconnects).
+    async fn next(&mut self) -> Option<JobProgress> {
+        loop {
+            if self.behind {
+                self.behind = false;
+                crate::metrics::progress_read("catch_up");
+                let feed = self.state.progress.feed();
                 let progress =
-                    read_patiently(POLL, || state.services.jobs.progress(&job_id, after)).await?;
-                let finished = progress.job.is_finished();
-                if let Some(last) = progress.events.last() {
-                    after = last.seq;
+                    read_patiently(POLL, || feed.progress(&self.job_id, self.after)).await?;
+                if let Some(message) = self.take(progress) {
+                    return Some(message);
                 }
-                if !progress.events.is_empty() || finished {
-                    let event = Event::default()
-                        .event("progress")
-                        .id(after.to_string())
-                        .json_data(&progress)
-                        .unwrap_or_else(|_| Event::default().event("error"));
-                    return Some((Ok(event), (!finished).then_some(after)));
+                continue;
+            }
+            match self.changes.recv().await {
+                Ok(change) if change.after > self.after => self.behind = true,
+                Ok(change) => {
+                    if let Some(message) = self.take(JobProgress::clone(&change.progress)) {
+                        return Some(message);
+                    }
                 }
-                tokio::time::sleep(POLL).await;
+                Err(broadcast::error::RecvError::Lagged(_)) => self.behind = true,
+                // The job's reader has gone (the job ended, or it was briefly unwatched).
+                Err(broadcast::error::RecvError::Closed) => {
+                    self.changes = self.state.progress.watch(&self.job_id, self.after);
+                    self.behind = true;
+                }
             }
         }
-    })
+    }
+
+    /// The part of `progress` this browser has not seen; `None` when that is nothing.
+    fn take(&mut self, mut progress: JobProgress) -> Option<JobProgress> {
+        progress.events.retain(|e| e.seq > self.after);
+        if let Some(last) = progress.events.last() {
+            self.after = last.seq;
+        }
+        (!progress.events.is_empty() || progress.job.is_finished()).then_some(progress)
+    }
 }
 
 /// Reads with `read`, trying again every `pause` while it fails, up to a limit; `None` then

@@ -2,9 +2,12 @@
 //! several server replicas never run one job at once and a crash loses nothing.
 
 mod heartbeat;
+pub mod hub;
 pub mod policy;
+pub mod signals;
 pub mod step;
 pub mod worker;
 
 pub use app::domain::JobKind;
+pub use signals::JobSignals;
 pub use worker::{JobHandler, StepOutcome, Worker, WorkerOptions};

@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use super::policy::{AfterFailure, RetryPolicy};
+use super::signals::JobSignals;
 use crate::clock::{now_ms, time_of_day};
 use crate::db::jobs::{self, JobRecord, JobState};
 use crate::db::lease;
@@ -40,6 +41,8 @@ pub struct WorkerOptions {
     /// How long attempts in flight may go on after a stop before they are cut off (steps are
     /// idempotent: the next holder of the job runs the step again).
     pub stop_grace: Duration,
+    /// Where each recorded change is said, for the pages watching the job.
+    pub signals: JobSignals,
 }
 
 impl WorkerOptions {
@@ -53,6 +56,7 @@ impl WorkerOptions {
             retry: RetryPolicy::default(),
             step_timeout_cap: None,
             stop_grace: Duration::from_secs(3),
+            signals: JobSignals::local(),
         }
     }
 }
@@ -330,6 +334,9 @@ impl Worker {
             .await?;
         }
         tx.commit().await?;
+        if changed {
+            self.options.signals.changed(&job.id).await;
+        }
         Ok(changed)
     }
 

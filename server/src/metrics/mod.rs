@@ -85,6 +85,14 @@ pub struct ClusterErrorLabels {
     pub answer: String,
 }
 
+/// A read of a job's progress for the pages watching it, as it is counted.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProgressReadLabels {
+    /// `fan_out`: one read handed to every watcher of a job in this process; `catch_up`: a
+    /// watcher's own read, from where its browser left off or after it missed a change.
+    pub reason: String,
+}
+
 /// What this process measures, kept for its lifetime.
 struct Process {
     requests: Family<RequestLabels, Histogram>,
@@ -93,6 +101,7 @@ struct Process {
     steps: Family<StepLabels, Histogram>,
     ready: Histogram,
     webhooks: Family<WebhookLabels, Counter>,
+    progress_reads: Family<ProgressReadLabels, Counter>,
 }
 
 fn request_buckets() -> Histogram {
@@ -112,6 +121,7 @@ static PROCESS: LazyLock<Process> = LazyLock::new(|| Process {
     steps: Family::new_with_constructor(step_buckets),
     ready: step_buckets(),
     webhooks: Family::default(),
+    progress_reads: Family::default(),
 });
 
 /// Counts a store ready for the first time, `took_ms` after it was signed up for.
@@ -167,6 +177,17 @@ pub fn cluster_call(verb: &str, resource: &str, status: Option<u16>, took: Durat
         .inc();
 }
 
+/// Counts a read of a job's progress for its watchers, for `reason` (see
+/// [`ProgressReadLabels`]).
+pub fn progress_read(reason: &str) {
+    PROCESS
+        .progress_reads
+        .get_or_create(&ProgressReadLabels {
+            reason: reason.to_owned(),
+        })
+        .inc();
+}
+
 /// Counts an answered request.
 pub fn request_done(labels: &RequestLabels, took: Duration) {
     PROCESS
@@ -207,6 +228,11 @@ pub async fn render(pool: &AnyPool) -> Result<String, MetricsError> {
         "webhook_events",
         "Stripe events received, by type and outcome",
         PROCESS.webhooks.clone(),
+    );
+    registry.register(
+        "progress_reads",
+        "Reads of jobs' progress for the pages watching them, by reason",
+        PROCESS.progress_reads.clone(),
     );
     fleet::register(&mut registry, pool).await?;
     let mut text = String::new();

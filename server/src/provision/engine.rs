@@ -23,7 +23,7 @@ use crate::db::tenants::{self, TenantRecord};
 use crate::db::{catalog, DbError};
 use crate::dns::{DnsProvider, Wildcard};
 use crate::jobs::worker::StepError;
-use crate::jobs::{JobHandler, JobKind, StepOutcome};
+use crate::jobs::{JobHandler, JobKind, JobSignals, StepOutcome};
 use crate::secrets::Keyring;
 use crate::storage::Storage;
 use app::domain::job_kind::{Step, StepName};
@@ -43,6 +43,8 @@ pub struct Engine {
     storage: Option<Storage>,
     /// When each waiting job last compared its tenant's objects with their render.
     converged: Mutex<HashMap<String, Instant>>,
+    /// Where the events steps record are said, for the pages watching the job.
+    signals: JobSignals,
 }
 
 impl Engine {
@@ -57,7 +59,14 @@ impl Engine {
             keyring: None,
             storage: None,
             converged: Mutex::default(),
+            signals: JobSignals::local(),
         }
+    }
+
+    /// The same engine, saying each event its steps record through `signals`.
+    pub fn with_signals(mut self, signals: JobSignals) -> Self {
+        self.signals = signals;
+        self
     }
 
     /// The same engine, restoring backups from this storage.

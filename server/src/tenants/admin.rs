@@ -270,6 +270,7 @@ impl TenantAdmin for TenantService {
                     "The job finished meanwhile; nothing was cancelled.".to_owned(),
                 ));
             }
+            self.signals().changed(&job.id).await;
             tracing::info!(tenant = %tenant.subdomain, job_id = %job.id, "job cancelled");
             self.audit_job(actor, action::TENANT_CANCEL, &tenant, &job.id)
                 .await;

@@ -18,10 +18,17 @@ use crate::db::{jobs, tenants};
 impl JobProgressFeed for TenantService {
     async fn progress(&self, job_id: &JobId, after: i64) -> Result<JobProgress, AppError> {
         answer(async {
+            // The events are read before the job: a job read as finished then has every
+            // event it wrote, and one read as unfinished has not had its last event read
+            // either (a job ends and writes its last event in one transaction).
+            let mut events = self.events(job_id, after).await?;
             let record = jobs::get(self.pool(), job_id.as_str())
                 .await?
                 .ok_or(TenantError::NotFound)?;
-            let events = self.events(job_id, after).await?;
+            if record.finished_at.is_some() {
+                let seen = events.last().map_or(after, |e| e.seq);
+                events.extend(self.events(job_id, seen).await?);
+            }
             let estimate_ms = if record.finished_at.is_some() {
                 Some(0)
             } else {

@@ -16,6 +16,7 @@ use crate::clock::{rfc3339, time_of_day};
 use crate::db::jobs::{self, JobRecord};
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{catalog, drift, users};
+use crate::jobs::JobSignals;
 use crate::provision::manifests::ClusterSettings;
 use crate::secrets::Keyring;
 
@@ -27,6 +28,7 @@ pub struct TenantService {
     client: Option<kube::Client>,
     keyring: Option<Arc<Keyring>>,
     audit: Recorder,
+    signals: JobSignals,
 }
 
 /// The view of a job.
@@ -54,7 +56,20 @@ impl TenantService {
             cluster,
             client: None,
             keyring: None,
+            signals: JobSignals::local(),
         }
+    }
+
+    /// The same service, saying each change it makes to a job through `signals`, for the
+    /// pages watching the job.
+    pub fn with_signals(mut self, signals: JobSignals) -> Self {
+        self.signals = signals;
+        self
+    }
+
+    /// Where changes to jobs are said.
+    pub(super) fn signals(&self) -> &JobSignals {
+        &self.signals
     }
 
     /// The same service, sealing owners' secret settings with this keyring (without one, a

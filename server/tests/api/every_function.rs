@@ -40,6 +40,7 @@ fn classification() -> BTreeMap<&'static str, Access> {
         ("admin/backups/clone", Admin),
         ("admin/backups/drill", Admin),
         ("admin/catalog", Admin),
+        ("admin/plans", Admin),
         ("admin/releases", Admin),
         ("admin/releases/create", Admin),
         ("admin/rollouts", Admin),

@@ -37,6 +37,7 @@ mod page_status;
 mod pool_processes;
 mod pools;
 mod processes;
+mod progress_processes;
 mod provisioning;
 mod pruning;
 mod rate_limit;

@@ -122,6 +122,8 @@ pub fn test_config() -> ServeConfig {
         pool_tick_ms: 100,
         pool_parallel: 2,
         pool_health_secs: 1,
+        // Progress reaches pages only when pushed: a change said nowhere shows as a hang.
+        progress_fallback_secs: 3600,
         sim_image_pull_ms: 0,
         sim_database_init_ms: 0,
         backup_tick_ms: 100,
@@ -382,4 +384,19 @@ pub async fn admin(app: &TestApp) -> Client {
 /// The operator the tests act as when they call the services directly.
 pub fn operator() -> app::domain::Actor {
     app::domain::Actor::operator("test")
+}
+
+/// One Server-Sent Event of a job's progress stream: its `id` and its progress; `None` for a
+/// keep-alive comment.
+pub fn progress_message(block: &str) -> Option<(i64, app::domain::JobProgress)> {
+    let mut id = 0;
+    let mut data = String::new();
+    for line in block.lines() {
+        if let Some(value) = line.strip_prefix("id:") {
+            id = value.trim().parse().unwrap();
+        } else if let Some(value) = line.strip_prefix("data:") {
+            data.push_str(value.trim_start());
+        }
+    }
+    (!data.is_empty()).then(|| (id, serde_json::from_str(&data).unwrap()))
 }

@@ -7,7 +7,7 @@ use app::domain::{JobProgress, TenantView};
 use app::error::AppError;
 
 use crate::on_both_databases;
-use crate::support::{admin, client, error_of, post, Backend, TestApp};
+use crate::support::{admin, client, error_of, post, progress_message, Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -77,20 +77,7 @@ async fn read_stream(response: reqwest::Response) -> Vec<(i64, JobProgress)> {
         .await
         .expect("the stream ends when the job does")
         .unwrap();
-    let mut messages = Vec::new();
-    for block in text.split("\n\n").filter(|b| b.contains("data:")) {
-        let mut id = 0;
-        let mut data = String::new();
-        for line in block.lines() {
-            if let Some(value) = line.strip_prefix("id:") {
-                id = value.trim().parse().unwrap();
-            } else if let Some(value) = line.strip_prefix("data:") {
-                data.push_str(value.trim_start());
-            }
-        }
-        messages.push((id, serde_json::from_str(&data).unwrap()));
-    }
-    messages
+    text.split("\n\n").filter_map(progress_message).collect()
 }
 
 async fn the_progress_stream_follows_a_job_and_resumes_after_the_last_event(backend: Backend) {

@@ -6,7 +6,6 @@ use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
 
 use crate::api::tenants::search_tenants;
-use crate::api::Catalog;
 use crate::components::load_error::AdminLoadError;
 use crate::components::pager::Pager;
 use crate::components::when::When;
@@ -20,7 +19,7 @@ const PARAMS: [&str; 5] = ["q", "state", "plan", "sort", "page"];
 
 /// The search form, the table of one page of tenants, and the links to the other pages.
 #[component]
-pub fn TenantSearch(catalog: Resource<Result<Catalog, AppError>>) -> impl IntoView {
+pub fn TenantSearch(plans: Resource<Result<Vec<Plan>, AppError>>) -> impl IntoView {
     let query_map = use_query_map();
     let tenants = Resource::new(
         move || query_map.with(|map| PARAMS.map(|key| map.get(key))),
@@ -29,7 +28,7 @@ pub fn TenantSearch(catalog: Resource<Result<Catalog, AppError>>) -> impl IntoVi
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let plans = catalog.await.map(|c| c.plans).unwrap_or_default();
+                let plans = plans.await.unwrap_or_default();
                 let found = tenants.await;
                 let query = query_map
                     .with_untracked(|map| TenantQuery::parse(|key| map.get(key)))

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::tenant_search::TenantSearch;
-use crate::api::get_catalog;
+use crate::api::catalog::get_plans;
 use crate::api::tenants::CreateTenant;
 use crate::components::form_error::FormError;
 use crate::domain::Subdomain;
@@ -14,7 +14,7 @@ use crate::domain::Subdomain;
 #[component]
 pub fn AdminTenantsPage() -> impl IntoView {
     let create = ServerAction::<CreateTenant>::new();
-    let catalog = Resource::new(|| (), |_| get_catalog());
+    let plans = Resource::new(|| (), |_| get_plans());
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let (typed, set_typed) = signal(String::new());
     let hint = move || {
@@ -31,8 +31,8 @@ pub fn AdminTenantsPage() -> impl IntoView {
             <h2>"New tenant"</h2>
             <Suspense fallback=|| view! { <p>"Loading plans…"</p> }>
                 {move || Suspend::new(async move {
-                    let plans = match catalog.await {
-                        Ok(catalog) => catalog.plans,
+                    let plans = match plans.await {
+                        Ok(plans) => plans,
                         Err(error) => return view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
                     };
                     view! {
@@ -68,7 +68,7 @@ pub fn AdminTenantsPage() -> impl IntoView {
                 })}
             </Suspense>
 
-            <TenantSearch catalog/>
+            <TenantSearch plans/>
         </section>
     }
 }

@@ -81,7 +81,8 @@ async fn measure(args: &AdminPageBenchArgs, url: &str) -> anyhow::Result<Vec<Pha
             )
             .await?;
         database.pool.close().await;
-        let client = logged_in(&base, &config.public_origin()).await?;
+        let client =
+            logged_in(&base, &config.public_origin(), ADMIN_EMAIL, ADMIN_PASSWORD).await?;
         let duration = Duration::from_secs(args.seconds);
         let mut reports = Vec::new();
         for phase in phases(args.tenants) {
@@ -128,8 +129,13 @@ fn phases(tenants: u32) -> Vec<Phase> {
     ]
 }
 
-/// A client with the session cookie of the benchmark's admin.
-async fn logged_in(base: &str, origin: &str) -> anyhow::Result<reqwest::Client> {
+/// A client with the session cookie of the account `email`, logged in at `base`.
+pub(super) async fn logged_in(
+    base: &str,
+    origin: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<reqwest::Client> {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -138,7 +144,7 @@ async fn logged_in(base: &str, origin: &str) -> anyhow::Result<reqwest::Client> 
     let response = client
         .post(format!("{base}/api/log_in"))
         .header("origin", origin)
-        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+        .form(&[("email", email), ("password", password)])
         .send()
         .await
         .context("logging in")?;

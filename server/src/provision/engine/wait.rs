@@ -121,6 +121,7 @@ impl Engine {
             )
             .await
             .map_err(db_error)?;
+            self.signals.changed(&job.id).await;
         }
         Ok(StepOutcome::Wait(POLL))
     }
