@@ -9,6 +9,11 @@ use server::commands;
 use server::config::{DbConfig, ServeConfig};
 use server::{serve, telemetry};
 
+/// Every allocation of the server's many threads: mimalloc's thread-local heaps rather than
+/// glibc's arenas and their locks (measured: `storefleet bench admin-page`, README).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

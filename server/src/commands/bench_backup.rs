@@ -34,6 +34,7 @@ use crate::storage::Storage;
 
 use super::bench_admin::seed;
 use super::bench_reconcile::prepare;
+use super::measure::memory;
 use super::scratch::{control_plane, ScratchDatabase};
 
 /// The backup worker's tick: small, so that waiting adds little.
@@ -218,18 +219,4 @@ impl Figures {
             self.at(0.95),
         )
     }
-}
-
-/// A memory line of `/proc/self/status` (`VmRSS`, `VmHWM`), as written there; `?` where
-/// there is none.
-fn memory(field: &str) -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status.lines().find_map(|line| {
-                let value = line.strip_prefix(field)?.strip_prefix(':')?;
-                Some(value.trim().to_owned())
-            })
-        })
-        .unwrap_or_else(|| "?".to_owned())
 }

@@ -65,3 +65,17 @@ pub(super) fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
     let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
     sorted.get(rank.clamp(1, sorted.len().max(1)) - 1).copied()
 }
+
+/// A memory line of `/proc/self/status` (`VmRSS`, `VmHWM`), as written there; `?` where
+/// there is none.
+pub(super) fn memory(field: &str) -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                let value = line.strip_prefix(field)?.strip_prefix(':')?;
+                Some(value.trim().to_owned())
+            })
+        })
+        .unwrap_or_else(|| "?".to_owned())
+}

@@ -25,6 +25,7 @@ use crate::config::{ClusterMode, DbConfig, ServeConfig};
 use crate::db;
 use crate::serve;
 
+use super::measure::memory;
 use super::scratch::ScratchDatabase;
 
 use load::{Phase, PhaseReport};
@@ -58,11 +59,13 @@ async fn measure(args: &AdminPageBenchArgs, url: &str) -> anyhow::Result<Vec<Pha
     config.cluster_mode = ClusterMode::Simulated;
     config.site_root = PathBuf::from("target/site");
     let running = serve::start(&db_config, &config).await?;
+    let rss_started = memory("VmRSS");
     let base = format!("http://{}", running.addr);
     let result = async {
         let database = serve::open_database(&db_config).await?;
         let started = std::time::Instant::now();
         seed::seed(&database.pool, args.tenants, args.owners, now_ms()).await?;
+        let rss_seeded = memory("VmRSS");
         println!(
             "admin-page benchmark: {} tenants, {} owners seeded in {:.1} s ({}); {} clients, {} s per phase",
             args.tenants,
@@ -88,6 +91,11 @@ async fn measure(args: &AdminPageBenchArgs, url: &str) -> anyhow::Result<Vec<Pha
         for phase in phases(args.tenants) {
             reports.push(load::run(&client, &base, &phase, args.clients as usize, duration).await);
         }
+        println!(
+            "resident memory of the process (server and clients): {rss_started} once serving, \
+             {rss_seeded} with the tenants seeded, {} after the phases",
+            memory("VmRSS")
+        );
         anyhow::Ok(reports)
     }
     .await;
