@@ -506,6 +506,9 @@ pub struct AdminPageBenchArgs {
     /// Tenants to seed (all ready).
     #[arg(long, default_value_t = 10_000)]
     pub tenants: u32,
+    /// Audit log entries to seed.
+    #[arg(long, default_value_t = 100_000)]
+    pub audit_entries: u32,
     /// Accounts owning them, evenly.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub owners: u32,

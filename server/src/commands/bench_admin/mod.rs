@@ -65,11 +65,14 @@ async fn measure(args: &AdminPageBenchArgs, url: &str) -> anyhow::Result<Vec<Pha
         let database = serve::open_database(&db_config).await?;
         let started = std::time::Instant::now();
         seed::seed(&database.pool, args.tenants, args.owners, now_ms()).await?;
+        seed::audit(&database.pool, args.audit_entries, now_ms()).await?;
         let rss_seeded = memory("VmRSS");
         println!(
-            "admin-page benchmark: {} tenants, {} owners seeded in {:.1} s ({}); {} clients, {} s per phase",
+            "admin-page benchmark: {} tenants, {} owners, {} audit entries seeded in {:.1} s ({}); \
+             {} clients, {} s per phase",
             args.tenants,
             args.owners,
+            args.audit_entries,
             started.elapsed().as_secs_f64(),
             db::redact(url).split(':').next().unwrap_or("?"),
             args.clients,
@@ -84,11 +87,10 @@ async fn measure(args: &AdminPageBenchArgs, url: &str) -> anyhow::Result<Vec<Pha
             )
             .await?;
         database.pool.close().await;
-        let client =
-            logged_in(&base, &config.public_origin(), ADMIN_EMAIL, ADMIN_PASSWORD).await?;
+        let client = logged_in(&base, &config.public_origin(), ADMIN_EMAIL, ADMIN_PASSWORD).await?;
         let duration = Duration::from_secs(args.seconds);
         let mut reports = Vec::new();
-        for phase in phases(args.tenants) {
+        for phase in phases(args.tenants, args.audit_entries) {
             reports.push(load::run(&client, &base, &phase, args.clients as usize, duration).await);
         }
         println!(
@@ -103,13 +105,10 @@ async fn measure(args: &AdminPageBenchArgs, url: &str) -> anyhow::Result<Vec<Pha
     result
 }
 
-/// The phases, in order: pages of the whole table, a search, and the health probe.
-fn phases(tenants: u32) -> Vec<Phase> {
-    let pages = tenants.div_ceil(app::domain::paging::PAGE_SIZE).max(1);
-    // Pages spread over the whole table, near its start and its end alike.
-    let page_paths = (0..20u32)
-        .map(|i| format!("/admin/tenants?page={}", i * pages / 20 + 1))
-        .collect();
+/// The phases, in order: pages of the whole table, a search, pages of the audit log, and the
+/// health probe.
+fn phases(tenants: u32, audit_entries: u32) -> Vec<Phase> {
+    let page_paths = spread("/admin/tenants", tenants);
     let search_paths = (0..20u32)
         .map(|i| {
             format!(
@@ -130,11 +129,24 @@ fn phases(tenants: u32) -> Vec<Phase> {
             expect: "data-testid=\"tenants-table\"",
         },
         Phase {
+            name: "GET /admin/audit?page=N".into(),
+            paths: spread("/admin/audit", audit_entries),
+            expect: "data-testid=\"audit-table\"",
+        },
+        Phase {
             name: "GET /healthz".into(),
             paths: vec!["/healthz".into()],
             expect: "ok",
         },
     ]
+}
+
+/// 20 pages of a table of `rows` at `path`, spread over it: near its start and its end alike.
+fn spread(path: &str, rows: u32) -> Vec<String> {
+    let pages = rows.div_ceil(app::domain::paging::PAGE_SIZE).max(1);
+    (0..20u32)
+        .map(|i| format!("{path}?page={}", i * pages / 20 + 1))
+        .collect()
 }
 
 /// A client with the session cookie of the account `email`, logged in at `base`.

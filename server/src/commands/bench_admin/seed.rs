@@ -86,6 +86,40 @@ pub async fn seed(pool: &AnyPool, tenants: u32, owners: u32, now: i64) -> anyhow
     Ok(())
 }
 
+/// Inserts `entries` audit log entries, one millisecond apart before `now`, in one
+/// transaction: an operator's tenant actions, so they read as a real log does.
+pub async fn audit(pool: &AnyPool, entries: u32, now: i64) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    let numbers: Vec<u32> = (1..=entries).collect();
+    for chunk in numbers.chunks(ROWS_PER_INSERT) {
+        let sql = insert_sql(
+            "audit_log (id, at, actor_kind, actor_id, actor_email, action, target, detail, \
+             client_addr)",
+            9,
+            chunk.len(),
+        );
+        let mut query = sqlx::query(&sql);
+        for &number in chunk {
+            query = query
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(now - i64::from(entries) + i64::from(number))
+                .bind("operator")
+                .bind(None::<String>)
+                .bind("ops@bench.example")
+                .bind(AUDIT_ACTIONS[number as usize % AUDIT_ACTIONS.len()])
+                .bind(subdomain(number % 10_000 + 1))
+                .bind(format!("job=bench-{number}"))
+                .bind("127.0.0.1");
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The actions benchmark audit entries record.
+const AUDIT_ACTIONS: [&str; 3] = ["tenant.create", "tenant.suspend", "tenant.resume"];
+
 /// `INSERT INTO <table> VALUES ($1, …), (…), …` for `rows` rows of `columns` values.
 fn insert_sql(table: &str, columns: usize, rows: usize) -> String {
     let tuples: Vec<String> = (0..rows)
