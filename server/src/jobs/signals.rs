@@ -4,13 +4,14 @@
 //! process reads the change once for all its watchers (see [`super::hub`]). SQLite has one
 //! serving process, so the in-process word is all there is.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 use sqlx::AnyPool;
 use tokio::sync::broadcast;
 
+use super::heartbeat::AbortOnDrop;
 use crate::db::{Backend, Db};
 
 /// The PostgreSQL channel the servers notify one another on.
@@ -31,6 +32,8 @@ pub struct JobSignals {
     origin: Arc<str>,
     /// The database to notify other servers through, on PostgreSQL.
     notify: Option<AnyPool>,
+    /// The task hearing other servers, stopped when the last handle on these signals goes.
+    listening: Arc<Mutex<Option<AbortOnDrop>>>,
 }
 
 impl std::fmt::Debug for JobSignals {
@@ -56,6 +59,7 @@ impl JobSignals {
             words,
             origin: uuid::Uuid::new_v4().simple().to_string().into(),
             notify: None,
+            listening: Arc::default(),
         }
     }
 
@@ -91,8 +95,8 @@ impl JobSignals {
         }
     }
 
-    /// On PostgreSQL, hears other servers' words on a connection of its own, until the
-    /// process ends; nothing elsewhere. A lost connection is opened again, and since words may
+    /// On PostgreSQL, hears other servers' words on a connection of its own, for as long as
+    /// any handle on these signals lives; nothing elsewhere. A lost connection is opened again, and since words may
     /// have been missed meanwhile, every watched job is read again.
     pub async fn listen(&self, database_url: &str) -> anyhow::Result<()> {
         if self.notify.is_none() {
@@ -102,7 +106,7 @@ impl JobSignals {
         listener.listen(CHANNEL).await?;
         let words = self.words.clone();
         let origin = self.origin.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             loop {
                 match listener.try_recv().await {
                     Ok(Some(notification)) => {
@@ -122,6 +126,9 @@ impl JobSignals {
                 }
             }
         });
+        if let Ok(mut listening) = self.listening.lock() {
+            *listening = Some(AbortOnDrop(task));
+        }
         Ok(())
     }
 }
