@@ -29,7 +29,10 @@ pub fn operator() -> Actor {
 /// Runs a tenant command.
 pub async fn run(db: &DbConfig, args: TenantArgs) -> anyhow::Result<()> {
     let database = serve::open_database(db).await?;
-    let tenants = TenantService::new(database.pool.clone(), args.cluster.settings());
+    // A job cancelled here is said to the servers' progress pages (on PostgreSQL; on SQLite
+    // they read it within their fallback period).
+    let tenants = TenantService::new(database.pool.clone(), args.cluster.settings())
+        .with_signals(crate::jobs::JobSignals::on(&database));
     match args.command {
         TenantCommand::Create {
             subdomain,
