@@ -116,14 +116,11 @@ const ORDER: &str = "at DESC, id DESC";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::Db;
+    use crate::db::filter::plans;
 
     #[tokio::test]
     async fn the_log_is_paged_off_an_index_without_sorting() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite:{}", dir.path().join("plan.db").display());
-        let db = Db::connect(&url).await.unwrap();
-        db.migrate().await.unwrap();
+        let (_dir, db) = plans::migrated_sqlite().await;
         let by_action = AuditQuery {
             action: Some("tenant.create".to_owned()),
             ..AuditQuery::default()
@@ -131,16 +128,7 @@ mod tests {
         for query in [AuditQuery::default(), by_action] {
             let conditions = conditions(&query);
             let sql = conditions.page_sql(&format!("{COLUMNS} FROM audit_log"), ORDER);
-            let explain = format!("EXPLAIN QUERY PLAN {sql}");
-            let rows = conditions
-                .bind(sqlx::query(&explain))
-                .bind(50i64)
-                .bind(99_950i64)
-                .fetch_all(&db.pool)
-                .await
-                .unwrap();
-            let plan: Vec<String> = rows.iter().map(|r| r.get("detail")).collect();
-            let plan = plan.join("; ");
+            let plan = plans::plan(&db, &conditions, &sql, 99_950).await;
             assert!(!plan.contains("TEMP B-TREE"), "{query:?} sorts: {plan}");
             assert!(
                 plan.contains("USING INDEX audit_log_by_"),

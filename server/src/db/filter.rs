@@ -110,6 +110,41 @@ pub fn contains_pattern(text: &str) -> String {
     pattern
 }
 
+/// How SQLite plans queries, for tests that hold a query to its index.
+#[cfg(test)]
+pub(crate) mod plans {
+    use sqlx::Row;
+
+    use super::Conditions;
+    use crate::db::Db;
+
+    /// A fresh migrated SQLite database in a folder kept as long as the returned guard.
+    pub(crate) async fn migrated_sqlite() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("plan.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        (dir, db)
+    }
+
+    /// SQLite's plan of `sql` (a page query of `conditions`, its limit and offset last), its
+    /// steps joined by `; `.
+    pub(crate) async fn plan(db: &Db, conditions: &Conditions, sql: &str, offset: i64) -> String {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let rows = conditions
+            .bind(sqlx::query(&explain))
+            .bind(50i64)
+            .bind(offset)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| row.get::<String, _>("detail"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

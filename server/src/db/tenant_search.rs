@@ -93,6 +93,7 @@ pub async fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::filter::plans;
     use crate::db::Db;
     use app::domain::TenantState;
 
@@ -101,26 +102,12 @@ mod tests {
     async fn plan(db: &Db, query: &TenantQuery) -> String {
         let conditions = conditions(query);
         let sql = tenants_of_page(&conditions, query);
-        let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let rows = conditions
-            .bind(sqlx::query(&explain))
-            .bind(50i64)
-            .bind(7450i64)
-            .fetch_all(&db.pool)
-            .await
-            .unwrap();
-        rows.iter()
-            .map(|row| row.try_get::<String, _>("detail").unwrap())
-            .collect::<Vec<_>>()
-            .join("; ")
+        plans::plan(db, &conditions, &sql, 7450).await
     }
 
     #[tokio::test]
     async fn every_order_and_filter_of_the_table_is_read_off_an_index_without_sorting() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite:{}", dir.path().join("plan.db").display());
-        let db = Db::connect(&url).await.unwrap();
-        db.migrate().await.unwrap();
+        let (_dir, db) = plans::migrated_sqlite().await;
         let sorts = [
             TenantSort::Created,
             TenantSort::Subdomain,

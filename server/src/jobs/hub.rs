@@ -84,17 +84,13 @@ impl ProgressHub {
         );
         tokio::spawn(read(
             Arc::downgrade(self),
+            self.fallback,
             job_id.clone(),
             after,
             changes,
             wake,
         ));
         receiver
-    }
-
-    /// How many jobs are watched now.
-    pub fn watched_jobs(&self) -> usize {
-        self.watched.lock().map_or(0, |w| w.len())
     }
 
     fn wake(&self, job_id: &str) {
@@ -142,16 +138,13 @@ async fn dispatch(hub: Weak<ProgressHub>, mut words: broadcast::Receiver<String>
 /// period), hands it to the watchers, and ends when the job ends or nobody watches.
 async fn read(
     hub: Weak<ProgressHub>,
+    fallback: Duration,
     job_id: JobId,
     mut after: i64,
     changes: broadcast::Sender<Change>,
     wake: Arc<Notify>,
 ) {
     loop {
-        let fallback = match hub.upgrade() {
-            Some(hub) => hub.fallback,
-            None => return,
-        };
         let _ = tokio::time::timeout(fallback, wake.notified()).await;
         let Some(hub) = hub.upgrade() else { return };
         if hub.forget_unwatched(job_id.as_str()) {
