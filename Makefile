@@ -17,8 +17,9 @@ run: setup build
 		STOREFLEET_SIM_DATABASE_INIT_MS="$${STOREFLEET_SIM_DATABASE_INIT_MS-10000}" \
 		./target/debug/storefleet serve
 
+# Every page but the home page is a lazy route: `--split` cuts the WASM into one chunk per page.
 build:
-	cargo leptos build
+	cargo leptos build --split
 
 # The production build: the static binary target/x86_64-unknown-linux-musl/release/storefleet
 # and the optimised site in target/site (the Containerfile makes an image of the two).

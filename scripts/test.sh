@@ -67,7 +67,7 @@ export STOREFLEET_TEST_S3
 export STOREFLEET_TEST_KUBECTL="$root/.peers/venv/bin/kubectl"
 
 say "build the site"
-cargo leptos build
+cargo leptos build --split
 say "build the release site (WASM and JavaScript through the production pipeline)"
 scripts/release-site.sh target/site-release
 say "build the static binary (x86_64-unknown-linux-musl)"

@@ -1,5 +1,8 @@
 //! The storefleet web UI: pages, components, server functions and the domain types the
 //! browser and the server share. Compiles into the server (`ssr`) and to WASM (`hydrate`).
+// The lazy routes hydrate asynchronously, and the deepest pages nest further than the default
+// limit when the compiler lays out their futures.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
@@ -34,6 +37,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Hydrates the server-rendered page, the routed page's lazy chunk included, then marks the
+/// document (`body[data-hydrated]`) so tests and styles can tell the WASM has taken over.
+#[cfg(feature = "hydrate")]
+pub async fn hydrate() {
+    let Some(body) = document().body() else {
+        return;
+    };
+    leptos::mount::hydrate_from_async(body.clone(), App)
+        .await
+        .forget();
+    let _ = body.set_attribute("data-hydrated", "true");
 }
 
 /// The root component, shared by server rendering and hydration.

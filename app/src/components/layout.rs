@@ -19,7 +19,6 @@ pub fn Layout(children: Children) -> impl IntoView {
     );
     provide_context(user);
     provide_context(log_out);
-    mark_hydrated();
 
     let simulated = Resource::new(|| (), |_| simulated_cluster());
     view! {
@@ -38,14 +37,4 @@ pub fn Layout(children: Children) -> impl IntoView {
             {children()}
         </main>
     }
-}
-
-/// Marks the document once the WASM has taken over, so tests (and styles) can tell.
-fn mark_hydrated() {
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 }
