@@ -4,6 +4,7 @@
 //! continues where it left off — also after a server restart, or on another server.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
@@ -109,15 +110,28 @@ fn updates(
     };
     stream::unfold(Some(watcher), |watcher| async move {
         let mut watcher = watcher?;
-        let progress = watcher.next().await?;
-        let finished = progress.job.is_finished();
+        let message = watcher.next().await?;
         let event = Event::default()
             .event("progress")
             .id(watcher.after.to_string())
-            .json_data(&progress)
-            .unwrap_or_else(|_| Event::default().event("error"));
-        Some((Ok(event), (!finished).then_some(watcher)))
+            .data(&*message.json);
+        Some((Ok(event), (!message.finished).then_some(watcher)))
     })
+}
+
+/// What a browser is sent: progress as JSON, and whether the job has ended with it.
+struct Message {
+    json: Arc<str>,
+    finished: bool,
+}
+
+impl Message {
+    fn of(progress: &JobProgress) -> Option<Self> {
+        Some(Self {
+            json: serde_json::to_string(progress).ok()?.into(),
+            finished: progress.job.is_finished(),
+        })
+    }
 }
 
 /// One browser's view of a job: the last event it was sent, and whether it must read the
@@ -133,7 +147,7 @@ struct Watcher {
 impl Watcher {
     /// The next message: new events, or the job's end. `None` when the database cannot be
     /// read (the stream ends, and the browser reconnects).
-    async fn next(&mut self) -> Option<JobProgress> {
+    async fn next(&mut self) -> Option<Message> {
         loop {
             if self.behind {
                 self.behind = false;
@@ -141,16 +155,26 @@ impl Watcher {
                 let feed = self.state.progress.feed();
                 let progress =
                     read_patiently(POLL, || feed.progress(&self.job_id, self.after)).await?;
-                if let Some(message) = self.take(progress) {
-                    return Some(message);
+                if let Some(progress) = self.take(progress) {
+                    return Message::of(&progress);
                 }
                 continue;
             }
             match self.changes.recv().await {
                 Ok(change) if change.after > self.after => self.behind = true,
+                // Up to date: the change is this browser's message as it is, already written.
+                Ok(change) if change.after == self.after => {
+                    if let Some(last) = change.progress.events.last() {
+                        self.after = last.seq;
+                    }
+                    return Some(Message {
+                        json: change.json,
+                        finished: change.progress.job.is_finished(),
+                    });
+                }
                 Ok(change) => {
-                    if let Some(message) = self.take(JobProgress::clone(&change.progress)) {
-                        return Some(message);
+                    if let Some(progress) = self.take(JobProgress::clone(&change.progress)) {
+                        return Message::of(&progress);
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => self.behind = true,

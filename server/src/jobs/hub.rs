@@ -27,6 +27,8 @@ pub struct Change {
     pub after: i64,
     /// The job and its new events.
     pub progress: Arc<JobProgress>,
+    /// `progress` as JSON, written once for every watcher that is up to date.
+    pub json: Arc<str>,
 }
 
 /// A watched job: the channel its watchers listen on, and how to wake its reader.
@@ -158,10 +160,14 @@ async fn read(
         if progress.events.is_empty() && !finished {
             continue;
         }
+        let Ok(json) = serde_json::to_string(&progress) else {
+            continue;
+        };
         let last = progress.events.last().map_or(after, |e| e.seq);
         let _ = changes.send(Change {
             after,
             progress: Arc::new(progress),
+            json: json.into(),
         });
         after = last;
         if finished {

@@ -201,6 +201,7 @@ async fn actions_are_recorded_with_actor_target_and_address(backend: Backend) {
         actions(&by_action),
         [("root@example.com", "tenant.create", "acme")]
     );
+    assert_eq!(by_action.total, 1);
     let by_target = audit(&app, &admin, &[("target", "acm"), ("actor", "root")]).await;
     assert_eq!(by_target.total, 3);
     let nothing = audit(&app, &admin, &[("target", "%")]).await;

@@ -114,6 +114,7 @@ pub async fn audit(pool: &AnyPool, entries: u32, now: i64) -> anyhow::Result<()>
         query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
+    crate::db::audit::recount(pool).await?;
     Ok(())
 }
 
