@@ -52,7 +52,8 @@ impl AuditLog for AuditService {
         let total = audit::count(&self.pool, query).await?;
         let pages = page_count(total);
         let page = clamp_page(query.page, pages);
-        let rows = audit::page(&self.pool, query, u64::from(PAGE_SIZE), offset(page)).await?;
+        let rows =
+            audit::page(&self.pool, query, u64::from(PAGE_SIZE), offset(page), total).await?;
         Ok(AuditPage {
             rows: rows.into_iter().map(view).collect(),
             total,

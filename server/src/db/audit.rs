@@ -134,27 +134,43 @@ pub async fn recount(pool: &AnyPool) -> Result<()> {
     Ok(())
 }
 
-/// The matching entries, newest first, `limit` of them after skipping `offset`.
+/// The matching entries, newest first, `limit` of them after skipping `offset` of the `total`
+/// that match. A page in the older half is read from the oldest end, then turned round, so no
+/// page walks more than half the log's index.
 pub async fn page(
     pool: &AnyPool,
     query: &AuditQuery,
     limit: u64,
     offset: u64,
+    total: u64,
 ) -> Result<Vec<AuditRecord>> {
-    let rows = conditions(query)
-        .page(
-            pool,
-            &format!("{COLUMNS} FROM audit_log"),
-            ORDER,
-            limit,
-            offset,
-        )
-        .await?;
+    let select = format!("{COLUMNS} FROM audit_log");
+    let conditions = conditions(query);
+    let rows = match from_oldest(limit, offset, total) {
+        Some((limit, offset)) => {
+            let mut rows = conditions
+                .page(pool, &select, ORDER_OLDEST_FIRST, limit, offset)
+                .await?;
+            rows.reverse();
+            rows
+        }
+        None => conditions.page(pool, &select, ORDER, limit, offset).await?,
+    };
     rows.iter().map(from_row).collect()
+}
+
+/// For a page past the middle, its limit and offset counted from the oldest entry.
+fn from_oldest(limit: u64, offset: u64, total: u64) -> Option<(u64, u64)> {
+    if offset >= total || offset <= total / 2 {
+        return None;
+    }
+    let end = (offset + limit).min(total);
+    Some((end - offset, total - end))
 }
 
 /// Newest first; the id parts entries of one millisecond, so pages never overlap.
 const ORDER: &str = "at DESC, id DESC";
+const ORDER_OLDEST_FIRST: &str = "at ASC, id ASC";
 
 #[cfg(test)]
 mod tests {
@@ -168,9 +184,12 @@ mod tests {
             action: Some("tenant.create".to_owned()),
             ..AuditQuery::default()
         };
-        for query in [AuditQuery::default(), by_action] {
+        for (query, order) in [AuditQuery::default(), by_action]
+            .into_iter()
+            .flat_map(|q| [(q.clone(), ORDER), (q, ORDER_OLDEST_FIRST)])
+        {
             let conditions = conditions(&query);
-            let sql = conditions.page_sql(&format!("{COLUMNS} FROM audit_log"), ORDER);
+            let sql = conditions.page_sql(&format!("{COLUMNS} FROM audit_log"), order);
             let plan = plans::plan(&db, &conditions, &sql, 99_950).await;
             assert!(!plan.contains("TEMP B-TREE"), "{query:?} sorts: {plan}");
             assert!(
@@ -178,6 +197,18 @@ mod tests {
                 "{query:?}: {plan}"
             );
         }
+    }
+
+    #[test]
+    fn pages_past_the_middle_are_counted_from_the_oldest_entry() {
+        // 120 entries, pages of 50: the first page is read from the newest end, the last two
+        // from the oldest (the last one short).
+        assert_eq!(from_oldest(50, 0, 120), None);
+        assert_eq!(from_oldest(50, 50, 120), None);
+        assert_eq!(from_oldest(50, 100, 120), Some((20, 0)));
+        assert_eq!(from_oldest(50, 61, 120), Some((50, 9)));
+        assert_eq!(from_oldest(50, 120, 120), None);
+        assert_eq!(from_oldest(50, 0, 0), None);
     }
 
     fn entry(action: &str, target: &str) -> NewAuditEntry {
@@ -189,6 +220,30 @@ mod tests {
             target: target.to_owned(),
             detail: String::new(),
             client_addr: "127.0.0.1".to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_page_holds_its_entries_newest_first_from_either_end() {
+        let (_dir, db) = plans::migrated_sqlite().await;
+        let pool = &db.pool;
+        // Eight entries; the last two in one millisecond, parted by their ids.
+        for (number, at) in [0, 1, 2, 3, 4, 5, 6, 6].into_iter().enumerate() {
+            insert(pool, &entry("tenant.create", &format!("t{number}")), at)
+                .await
+                .unwrap();
+        }
+        let query = AuditQuery::default();
+        let all = page(pool, &query, 8, 0, 8).await.unwrap();
+        let times: Vec<i64> = all.iter().map(|e| e.at).collect();
+        assert_eq!(times, [6, 6, 5, 4, 3, 2, 1, 0]);
+        for offset in [0, 3, 5, 6, 7] {
+            let end = (offset + 3).min(8);
+            assert_eq!(
+                page(pool, &query, 3, offset as u64, 8).await.unwrap(),
+                all[offset..end],
+                "offset {offset}"
+            );
         }
     }
 
