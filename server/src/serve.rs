@@ -428,7 +428,7 @@ fn state(
             .site_addr(addr)
             .env(Env::PROD)
             .build(),
-        services: Services {
+        services: Arc::new(Services {
             accounts,
             tenants: shared.clone(),
             inspection: shared.clone(),
@@ -456,7 +456,7 @@ fn state(
             pools: Arc::new(crate::pools::PoolService::new(db.pool.clone())),
             system,
             simulated_cluster: simulated,
-        },
+        }),
         simulated,
         db,
         public_origin: config.public_origin().into(),

@@ -37,7 +37,7 @@ pub async fn get_catalog() -> Result<Catalog, AppError> {
     answer(
         async {
             require_admin().await?;
-            let catalog = services()?.catalog;
+            let catalog = services()?.catalog.clone();
             Ok(Catalog {
                 plans: catalog.plans().await?,
                 blueprints: catalog.blueprints().await?,

@@ -1,6 +1,8 @@
 //! Server-side helpers every server function uses: the session, the caller, and the status
 //! an error answers with.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use tower_sessions::Session;
@@ -13,8 +15,8 @@ use crate::ports::{ClientAddr, Services};
 pub const USER_ID_KEY: &str = "user_id";
 
 /// The services the server provided.
-pub fn services() -> Result<Services, AppError> {
-    use_context::<Services>().ok_or_else(|| {
+pub fn services() -> Result<Arc<Services>, AppError> {
+    use_context::<Arc<Services>>().ok_or_else(|| {
         tracing::error!("services missing from context");
         AppError::Internal
     })

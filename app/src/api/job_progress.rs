@@ -16,7 +16,7 @@ pub async fn watch_job(job_id: String, after: i64) -> Result<JobProgress, AppErr
     answer(
         async {
             let user = require_user().await?;
-            let jobs = services()?.jobs;
+            let jobs = services()?.jobs.clone();
             if !user.is_admin() && jobs.job_owner(&job_id).await? != Some(user.id) {
                 return Err(AppError::NotFound);
             }

@@ -47,8 +47,8 @@ const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 pub struct AppState {
     /// Leptos' settings (site root, output name).
     pub leptos: LeptosOptions,
-    /// The services server functions call.
-    pub services: Services,
+    /// The services server functions call, shared: each request's context holds one handle.
+    pub services: Arc<Services>,
     /// The database, for readiness.
     pub db: Db,
     /// Whether the cluster is the simulated one (the UI says so).
