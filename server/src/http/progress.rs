@@ -146,7 +146,8 @@ struct Watcher {
 
 impl Watcher {
     /// The next message: new events, or the job's end. `None` when the database cannot be
-    /// read (the stream ends, and the browser reconnects).
+    /// read, or what it read cannot be written as JSON (the stream ends, and the browser
+    /// reconnects).
     async fn next(&mut self) -> Option<Message> {
         loop {
             if self.behind {

@@ -172,8 +172,9 @@ async fn a_page_on_one_server_hears_the_job_another_server_runs() {
     let pool = shared.pool().await;
     let job_id = job_of(&pool, "heard").await;
     // The runner holds the job's lease, and renews it, before the other server starts: the
-    // other never runs this job.
-    let leased = "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL";
+    // other never runs this job. The job's first event follows its claim: wait for both.
+    let leased = "SELECT COUNT(*) FROM jobs WHERE state = 'running' AND lease_owner IS NOT NULL \
+        AND EXISTS (SELECT 1 FROM job_events AS e WHERE e.job_id = jobs.id)";
     wait_until(&pool, leased, |n| n == 1, 30, &[&runner]).await;
     let last = scalar(&pool, "SELECT CAST(MAX(seq) AS BIGINT) FROM job_events").await;
 
