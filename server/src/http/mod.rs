@@ -11,6 +11,7 @@ pub mod progress;
 pub mod rollout_stream;
 pub mod server_fns;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -24,6 +25,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use time::Duration;
 use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
@@ -133,6 +135,13 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
         .merge(outside)
         .merge(app)
         .route_layer(middleware::from_fn(metrics::measure))
+        // The WASM, its chunks and the scripts, served as files alone. Leptos' fallback would
+        // serve them too, but it answers with the status of whatever page render its context
+        // happens to find, and a page loads dozens of chunks while other pages render.
+        .nest_service(
+            &format!("/{}", state.leptos.site_pkg_dir),
+            package(&state.leptos),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -165,6 +174,11 @@ pub fn router(state: AppState, config: &ServeConfig, outside: Router<AppState>) 
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The site's package folder (`<site root>/pkg`) as files.
+fn package(options: &LeptosOptions) -> ServeDir {
+    ServeDir::new(Path::new(&*options.site_root).join(&*options.site_pkg_dir))
 }
 
 /// The span of one request (a page, a server function under `/api/`): its method and path,
