@@ -8,8 +8,8 @@
 //! It reports the event-to-browser latency, from the moment an event was written (its `at`)
 //! to its arrival in a stream, for events written after that stream opened; and the reads of
 //! jobs' progress the streams caused (the server's `storefleet_progress_reads` counter), per
-//! second: the fan-out reads, one per change per watched job whatever the number of viewers,
-//! and the catch-up reads, one per stream opened.
+//! second: the catch-up reads, a watched job's first, and the fan-out reads, a watched job
+//! read again; neither depends on the number of viewers.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

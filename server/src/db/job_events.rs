@@ -6,7 +6,7 @@ use sqlx::{AnyPool, Row};
 use super::{DbError, Result};
 use app::domain::{EventKind, JobEventView, JobKind};
 
-/// Appends an event after the job's last one.
+/// Appends an event after the job's last one, and returns it as stored.
 pub async fn append_event<'e, E>(
     executor: E,
     job_id: &str,
@@ -15,13 +15,14 @@ pub async fn append_event<'e, E>(
     kind: EventKind,
     message: &str,
     at: i64,
-) -> Result<()>
+) -> Result<JobEventView>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    sqlx::query(
+    let seq: i64 = sqlx::query_scalar(
         "INSERT INTO job_events (job_id, seq, at, step, step_name, kind, message) \
-         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM job_events WHERE job_id = $1",
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6 FROM job_events WHERE job_id = $1 \
+         RETURNING seq",
     )
     .bind(job_id)
     .bind(at)
@@ -29,9 +30,16 @@ where
     .bind(step_name)
     .bind(kind.as_str())
     .bind(message)
-    .execute(executor)
+    .fetch_one(executor)
     .await?;
-    Ok(())
+    Ok(JobEventView {
+        seq,
+        at,
+        step,
+        step_name: step_name.to_owned(),
+        kind,
+        message: message.to_owned(),
+    })
 }
 
 /// A job's events after `after_seq`, in order.

@@ -5,8 +5,8 @@ use sqlx::{any::AnyRow, AnyPool, Row};
 
 use super::lease::{self, Fenced, Queue};
 use super::{DbError, Result};
-use app::domain::JobKind;
 pub use app::domain::JobState;
+use app::domain::{JobId, JobKind, JobView};
 
 pub use super::job_events::{append_event, events_after, recent_step_durations};
 
@@ -48,6 +48,24 @@ pub struct JobRecord {
     pub finished_at: Option<i64>,
     /// Since when the cluster has not answered this job's calls, while it waits that out.
     pub outage_since: Option<i64>,
+}
+
+impl JobRecord {
+    /// The job as its pages show it.
+    pub fn view(&self) -> JobView {
+        let steps = self.kind.steps();
+        JobView {
+            id: JobId::new(self.id.clone()),
+            kind: self.kind.as_str().to_owned(),
+            state: self.state,
+            steps_done: self.step.min(steps.len()),
+            steps_total: steps.len(),
+            step_titles: steps.iter().map(|s| s.title.to_owned()).collect(),
+            last_error: self.last_error.clone(),
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+        }
+    }
 }
 
 const COLUMNS: &str = "id, tenant_id, kind, state, step, attempts, step_started_at, \
@@ -106,10 +124,13 @@ where
     Ok(())
 }
 
-/// The job with this id.
-pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<JobRecord>> {
+/// The job with this id. Takes any executor, so a transaction can read back what it changed.
+pub async fn get<'e, E>(executor: E, id: &str) -> Result<Option<JobRecord>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+    let row = sqlx::query(&sql).bind(id).fetch_optional(executor).await?;
     row.as_ref().map(from_row).transpose()
 }
 

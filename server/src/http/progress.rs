@@ -1,7 +1,8 @@
 //! The live progress of a job as Server-Sent Events, pushed as the job changes (see
 //! [`crate::jobs::hub`]). Each message carries the events after the last one sent (its `id`
 //! is the last event's `seq`), so a reconnecting browser, which sends `Last-Event-ID`,
-//! continues where it left off — also after a server restart, or on another server.
+//! continues where it left off — also after a server restart, or on another server. A stream
+//! reads nothing itself: it catches up from what the hub's reader knows of the job.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -21,10 +22,12 @@ use app::domain::{JobId, JobProgress, UserId, UserView};
 use app::error::AppError;
 
 use super::AppState;
-use crate::jobs::hub::Change;
+use crate::jobs::hub::{Change, Known, Subscription};
 
-/// How long to wait before reading again when the database could not be read.
-const POLL: Duration = Duration::from_millis(300);
+/// How long a stream waits for the job's first read before it ends (the browser then
+/// reconnects).
+const FIRST_READ: Duration = Duration::from_secs(10);
+
 /// Reads in a row that may fail before the stream ends (the browser then reconnects).
 const MAX_FAILED_READS: u32 = 20;
 
@@ -92,19 +95,20 @@ async fn allowed(state: &AppState, session: &Session, job_id: &JobId) -> Result<
 }
 
 /// A message whenever there are new events, and a last one when the job has ended. The
-/// watcher subscribes to the job's changes first, then catches up from the database from
-/// `after`; from then on changes are pushed, and the database is read again only when this
-/// watcher missed one.
+/// watcher subscribes to the job's changes first, then catches up, from `after`, on what the
+/// hub knows of the job; from then on changes are pushed, and it catches up again only when
+/// it missed one.
 fn updates(
     state: AppState,
     job_id: JobId,
     after: i64,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    let changes = state.progress.watch(&job_id, after);
+    let Subscription { changes, known } = state.progress.watch(&job_id);
     let watcher = Watcher {
         state,
         job_id,
         changes,
+        known,
         after,
         behind: true,
     };
@@ -134,29 +138,30 @@ impl Message {
     }
 }
 
-/// One browser's view of a job: the last event it was sent, and whether it must read the
-/// database to catch up.
+/// One browser's view of a job: the last event it was sent, and whether it must catch up.
 struct Watcher {
     state: AppState,
     job_id: JobId,
     changes: broadcast::Receiver<Change>,
+    known: Known,
     after: i64,
     behind: bool,
 }
 
 impl Watcher {
-    /// The next message: new events, or the job's end. `None` when the database cannot be
-    /// read, or what it read cannot be written as JSON (the stream ends, and the browser
-    /// reconnects).
+    /// The next message: new events, or the job's end. `None` when the job cannot be read
+    /// within [`FIRST_READ`], or what is known cannot be written as JSON (the stream ends,
+    /// and the browser reconnects).
     async fn next(&mut self) -> Option<Message> {
         loop {
             if self.behind {
                 self.behind = false;
-                crate::metrics::progress_read("catch_up");
-                let feed = self.state.progress.feed();
-                let progress =
-                    read_patiently(POLL, || feed.progress(&self.job_id, self.after)).await?;
-                if let Some(progress) = self.take(progress) {
+                let known = tokio::time::timeout(FIRST_READ, self.known.wait_for(Option::is_some))
+                    .await
+                    .ok()?
+                    .ok()?
+                    .clone()?;
+                if let Some(progress) = self.take(JobProgress::clone(&known)) {
                     return Message::of(&progress);
                 }
                 continue;
@@ -181,7 +186,8 @@ impl Watcher {
                 Err(broadcast::error::RecvError::Lagged(_)) => self.behind = true,
                 // The job's reader has gone (the job ended, or it was briefly unwatched).
                 Err(broadcast::error::RecvError::Closed) => {
-                    self.changes = self.state.progress.watch(&self.job_id, self.after);
+                    let Subscription { changes, known } = self.state.progress.watch(&self.job_id);
+                    (self.changes, self.known) = (changes, known);
                     self.behind = true;
                 }
             }

@@ -1,24 +1,30 @@
 //! The fan-out of jobs' progress to the pages watching them. For each job someone watches,
-//! one reader per process waits for word that it changed ([`super::signals`]), reads what is
-//! new once, and hands it to every watcher: the database is read once per change whatever the
-//! number of watchers. A watcher reads the database itself only to catch up: from where its
-//! browser left off (`Last-Event-ID`), or when it missed a change. Nothing is kept for a job
-//! nobody watches.
+//! one reader per process reads the job once, from its first event, then waits for word that
+//! it changed ([`super::signals`]) and hands each change to every watcher. A word carrying the
+//! change as committed is handed on as it is; only a word naming the job, a change that does
+//! not follow the last one handed on, or a quiet fallback period makes the reader read the
+//! database again, once for all watchers. The reader keeps what the job has done so far, so a
+//! watcher catches up from it (from where its browser left off, `Last-Event-ID`, or after it
+//! missed a change) without a read of its own: the database is read per watched job, whatever
+//! the number of watchers. Nothing is kept for a job nobody watches.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::{broadcast, watch, Notify};
 
 use app::domain::{JobId, JobProgress};
 use app::ports::JobProgressFeed;
 
-use super::signals::{JobSignals, EVERYTHING};
+use super::signals::{JobSignals, Recorded, Word};
 
 /// How many changes may wait for a slow watcher before it is told it lagged (it then
-/// catches up from the database).
+/// catches up from what the reader knows).
 const BUFFER: usize = 64;
+
+/// How soon a reader that could not read its job yet tries again.
+const RETRY: Duration = Duration::from_millis(300);
 
 /// A change to a job as its watchers receive it: the job, and its events after `after`.
 #[derive(Debug, Clone)]
@@ -31,10 +37,46 @@ pub struct Change {
     pub json: Arc<str>,
 }
 
-/// A watched job: the channel its watchers listen on, and how to wake its reader.
+/// Everything a watched job has done so far, once its reader has read it.
+pub type Known = watch::Receiver<Option<Arc<JobProgress>>>;
+
+/// A watcher's ends: the changes from now on, and what is known of the job, to catch up from.
+pub struct Subscription {
+    /// Each change as the reader hands it on.
+    pub changes: broadcast::Receiver<Change>,
+    /// The job and all its events so far; updated before each change is handed on.
+    pub known: Known,
+}
+
+/// A watched job: the channel its watchers listen on, what is known of it, and its reader's
+/// inbox.
 struct Watched {
     changes: broadcast::Sender<Change>,
-    wake: Arc<Notify>,
+    known: Known,
+    inbox: Arc<Inbox>,
+}
+
+/// What a job's reader has been told since it last looked, and how to wake it.
+#[derive(Default)]
+struct Inbox {
+    /// Changes as committed, in the order heard; `None` where a word said only that the job
+    /// changed (the reader then reads it).
+    heard: Mutex<Vec<Option<Arc<Recorded>>>>,
+    wake: Notify,
+}
+
+impl Inbox {
+    fn put(&self, word: Option<Arc<Recorded>>) {
+        self.heard
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(word);
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> Vec<Option<Arc<Recorded>>> {
+        std::mem::take(&mut *self.heard.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// Jobs' progress, handed from one read to every watcher.
@@ -63,44 +105,56 @@ impl ProgressHub {
         hub
     }
 
-    /// The feed progress is read from, for catching up.
-    pub fn feed(&self) -> &Arc<dyn JobProgressFeed> {
-        &self.feed
-    }
-
-    /// Changes to the job from now on. `after`: the last event the caller has, where the
-    /// job's reader starts when it is the first watcher.
-    pub fn watch(self: &Arc<Self>, job_id: &JobId, after: i64) -> broadcast::Receiver<Change> {
+    /// The job's changes from now on, and what is known of it; the first watcher of a job
+    /// starts its reader.
+    pub fn watch(self: &Arc<Self>, job_id: &JobId) -> Subscription {
         let mut watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(job) = watched.get(job_id.as_str()) {
-            return job.changes.subscribe();
+            return Subscription {
+                changes: job.changes.subscribe(),
+                known: job.known.clone(),
+            };
         }
         let (changes, receiver) = broadcast::channel(BUFFER);
-        let wake = Arc::new(Notify::new());
+        let (publish, known) = watch::channel(None);
+        let inbox = Arc::new(Inbox::default());
         watched.insert(
             job_id.as_str().to_owned(),
             Watched {
                 changes: changes.clone(),
-                wake: wake.clone(),
+                known: known.clone(),
+                inbox: inbox.clone(),
             },
         );
-        tokio::spawn(read(
-            Arc::downgrade(self),
-            self.fallback,
-            job_id.clone(),
-            after,
+        let reader = Reader {
+            hub: Arc::downgrade(self),
+            job_id: job_id.clone(),
+            known: None,
+            publish,
             changes,
-            wake,
-        ));
-        receiver
+        };
+        tokio::spawn(reader.run(self.fallback, inbox));
+        Subscription {
+            changes: receiver,
+            known,
+        }
     }
 
-    fn wake(&self, job_id: &str) {
+    /// Hands the word to the reader of the job it names, if the job is watched.
+    fn tell(&self, word: Word) {
         let watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
-        if job_id == EVERYTHING {
-            watched.values().for_each(|job| job.wake.notify_one());
-        } else if let Some(job) = watched.get(job_id) {
-            job.wake.notify_one();
+        match word {
+            Word::Everything => watched.values().for_each(|job| job.inbox.put(None)),
+            Word::Changed(job_id) => {
+                if let Some(job) = watched.get(&*job_id) {
+                    job.inbox.put(None);
+                }
+            }
+            Word::Recorded(change) => {
+                if let Some(job) = watched.get(change.progress.job.id.as_str()) {
+                    job.inbox.put(Some(change));
+                }
+            }
         }
     }
 
@@ -122,57 +176,129 @@ impl ProgressHub {
     }
 }
 
-/// Wakes the readers of the jobs the words name, for as long as the hub lives.
-async fn dispatch(hub: Weak<ProgressHub>, mut words: broadcast::Receiver<String>) {
+/// Hands each word to the reader of the job it names, for as long as the hub lives.
+async fn dispatch(hub: Weak<ProgressHub>, mut words: broadcast::Receiver<Word>) {
     loop {
         let word = match words.recv().await {
             Ok(word) => word,
             // Words were dropped: any watched job may have changed.
-            Err(broadcast::error::RecvError::Lagged(_)) => EVERYTHING.to_owned(),
+            Err(broadcast::error::RecvError::Lagged(_)) => Word::Everything,
             Err(broadcast::error::RecvError::Closed) => return,
         };
         let Some(hub) = hub.upgrade() else { return };
-        hub.wake(&word);
+        hub.tell(word);
     }
 }
 
-/// One watched job's reader: reads what is new each time it is woken (or after the fallback
-/// period), hands it to the watchers, and ends when the job ends or nobody watches.
-async fn read(
+/// One watched job's reader: everything the job has done so far, once read, and where its
+/// watchers listen.
+struct Reader {
     hub: Weak<ProgressHub>,
-    fallback: Duration,
     job_id: JobId,
-    mut after: i64,
+    known: Option<JobProgress>,
+    publish: watch::Sender<Option<Arc<JobProgress>>>,
     changes: broadcast::Sender<Change>,
-    wake: Arc<Notify>,
-) {
-    loop {
-        let _ = tokio::time::timeout(fallback, wake.notified()).await;
-        let Some(hub) = hub.upgrade() else { return };
-        if hub.forget_unwatched(job_id.as_str()) {
-            return;
-        }
-        crate::metrics::progress_read("fan_out");
-        let Ok(progress) = hub.feed.progress(&job_id, after).await else {
-            continue;
-        };
-        let finished = progress.job.is_finished();
-        if progress.events.is_empty() && !finished {
-            continue;
-        }
-        let Ok(json) = serde_json::to_string(&progress) else {
-            continue;
-        };
-        let last = progress.events.last().map_or(after, |e| e.seq);
-        let _ = changes.send(Change {
-            after,
-            progress: Arc::new(progress),
-            json: json.into(),
-        });
-        after = last;
-        if finished {
-            hub.forget(job_id.as_str());
-            return;
+}
+
+impl Reader {
+    /// Reads the job from its first event, then, each time it is woken (or after the fallback
+    /// period), hands on what is new: the changes it heard, as they are, when they follow one
+    /// another from the last one handed on; else what it reads. Ends when the job ends or
+    /// nobody watches.
+    async fn run(mut self, fallback: Duration, inbox: Arc<Inbox>) {
+        loop {
+            let quiet = match self.known {
+                Some(_) => tokio::time::timeout(fallback, inbox.wake.notified())
+                    .await
+                    .is_err(),
+                None => false,
+            };
+            let Some(hub) = self.hub.upgrade() else {
+                return;
+            };
+            if hub.forget_unwatched(self.job_id.as_str()) {
+                return;
+            }
+            // Before the first read, whatever was heard is in what it reads.
+            let mut heard = inbox.take();
+            if self.known.is_none() {
+                heard.clear();
+            }
+            let mut read = quiet || self.known.is_none();
+            for word in heard {
+                match word {
+                    Some(change) if change.after == self.last() => {
+                        if self.hand_on(&hub, &change.progress) {
+                            return;
+                        }
+                    }
+                    // Handed on already, by a read that came first.
+                    Some(change) if change.after < self.last() => {}
+                    // A change missed between the two, or a word naming the job.
+                    _ => read = true,
+                }
+            }
+            if !read {
+                continue;
+            }
+            let reason = if self.known.is_none() {
+                "catch_up"
+            } else {
+                "fan_out"
+            };
+            crate::metrics::progress_read(reason);
+            match hub.feed.progress(&self.job_id, self.last()).await {
+                Ok(progress) => {
+                    if self.hand_on(&hub, &progress) {
+                        return;
+                    }
+                }
+                Err(_) if self.known.is_none() => tokio::time::sleep(RETRY).await,
+                Err(_) => {}
+            }
         }
     }
+
+    /// The last event handed on; 0 before the first.
+    fn last(&self) -> i64 {
+        self.known
+            .as_ref()
+            .and_then(|known| known.events.last())
+            .map_or(0, |e| e.seq)
+    }
+
+    /// Adds `progress` (the events after the last one handed on) to what is known and hands
+    /// it to the watchers; true once the job has ended, when the hub forgets it. The first
+    /// read is only made known: every watcher catches up from it.
+    fn hand_on(&mut self, hub: &ProgressHub, progress: &JobProgress) -> bool {
+        let finished = progress.job.is_finished();
+        let after = self.last();
+        let first = self.known.is_none();
+        let known = self.known.get_or_insert_with(|| JobProgress {
+            job: progress.job.clone(),
+            events: Vec::new(),
+            estimate_ms: progress.estimate_ms,
+        });
+        known.job = progress.job.clone();
+        known.estimate_ms = progress.estimate_ms;
+        known.events.extend(progress.events.iter().cloned());
+        self.publish.send_replace(Some(Arc::new(known.clone())));
+        let news = !progress.events.is_empty() || finished;
+        if news && !first {
+            if let Ok(json) = serde_json::to_string(progress) {
+                let _ = self.changes.send(Change {
+                    after,
+                    progress: Arc::new(progress.clone()),
+                    json: json.into(),
+                });
+            }
+        }
+        if finished {
+            hub.forget(self.job_id.as_str());
+        }
+        finished
+    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,7 @@
 //! Durable work: jobs made of steps, run by workers that hold a lease in the database, so
 //! several server replicas never run one job at once and a crash loses nothing.
 
+pub mod estimate;
 mod heartbeat;
 pub mod hub;
 pub mod policy;

@@ -9,8 +9,9 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use super::estimate::{self, Estimates};
 use super::policy::{AfterFailure, RetryPolicy};
-use super::signals::JobSignals;
+use super::signals::{JobSignals, Recorded};
 use crate::clock::{now_ms, time_of_day};
 use crate::db::jobs::{self, JobRecord, JobState};
 use crate::db::lease;
@@ -73,6 +74,7 @@ pub struct Worker {
     pool: AnyPool,
     handler: Arc<dyn JobHandler>,
     options: Arc<WorkerOptions>,
+    estimates: Arc<Estimates>,
 }
 
 fn ms(duration: Duration) -> i64 {
@@ -83,6 +85,7 @@ impl Worker {
     /// A worker over this pool, running jobs with this handler.
     pub fn new(pool: AnyPool, handler: Arc<dyn JobHandler>, options: WorkerOptions) -> Self {
         Self {
+            estimates: Arc::new(Estimates::new(pool.clone())),
             pool,
             handler,
             options: Arc::new(options),
@@ -292,8 +295,9 @@ impl Worker {
     }
 
     /// Changes the job and records the event in one transaction, so a crash leaves both or
-    /// neither. Returns whether the change happened (the lease may have been lost; a step's
-    /// start is recorded once).
+    /// neither, and says the change as committed to the pages watching the job. Returns
+    /// whether the change happened (the lease may have been lost; a step's start is recorded
+    /// once).
     async fn record(
         &self,
         job: &JobRecord,
@@ -301,6 +305,8 @@ impl Worker {
         event: Event<'_>,
     ) -> Result<bool, DbError> {
         let owner = job.lease_owner.as_deref().unwrap_or_default();
+        // Read before the transaction, not inside it: the history is kept a while.
+        let history = self.estimates.history(job.kind).await?;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let changed = match change {
@@ -321,23 +327,31 @@ impl Worker {
             } => jobs::wait_out_outage(&mut *tx, &job.id, owner, until, since, error, now).await?,
             Change::EndOutage => jobs::end_outage(&mut *tx, &job.id, owner, now).await?,
         };
-        if changed {
-            jobs::append_event(
-                &mut *tx,
-                &job.id,
-                job.step,
-                event.step_name,
-                event.kind,
-                &event.message,
-                now,
-            )
-            .await?;
+        if !changed {
+            tx.commit().await?;
+            return Ok(false);
         }
+        let recorded = jobs::append_event(
+            &mut *tx,
+            &job.id,
+            job.step,
+            event.step_name,
+            event.kind,
+            &event.message,
+            now,
+        )
+        .await?;
+        let committed = jobs::get(&mut *tx, &job.id)
+            .await?
+            .ok_or_else(|| DbError::Corrupt(format!("job {} vanished while held", job.id)))?;
+        let said = Recorded {
+            after: recorded.seq - 1,
+            progress: estimate::progress(&committed, vec![recorded], &history, now),
+        };
+        self.options.signals.notify_within(&mut *tx, &said).await?;
         tx.commit().await?;
-        if changed {
-            self.options.signals.changed(&job.id).await;
-        }
-        Ok(changed)
+        self.options.signals.recorded(said);
+        Ok(true)
     }
 
     fn step_timeout(&self, step: &Step) -> Duration {

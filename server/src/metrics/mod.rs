@@ -88,8 +88,9 @@ pub struct ClusterErrorLabels {
 /// A read of a job's progress for the pages watching it, as it is counted.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ProgressReadLabels {
-    /// `fan_out`: one read handed to every watcher of a job in this process; `catch_up`: a
-    /// watcher's own read, from where its browser left off or after it missed a change.
+    /// `catch_up`: a watched job's first read in this process, which its watchers catch up
+    /// from; `fan_out`: the job read again for them all (a word without the change, a missed
+    /// change, the fallback period).
     pub reason: String,
 }
 

@@ -3,16 +3,15 @@
 
 use async_trait::async_trait;
 
-use app::domain::job::estimate_remaining_ms;
 use app::domain::{JobId, JobProgress, UserId};
 use app::error::AppError;
 use app::ports::JobProgressFeed;
 
 use super::error::{answer, TenantError};
-use super::service::job_view;
 use super::TenantService;
 use crate::clock::now_ms;
 use crate::db::{jobs, tenants};
+use crate::jobs::estimate;
 
 #[async_trait]
 impl JobProgressFeed for TenantService {
@@ -29,20 +28,8 @@ impl JobProgressFeed for TenantService {
                 let seen = events.last().map_or(after, |e| e.seq);
                 events.extend(self.events(job_id, seen).await?);
             }
-            let estimate_ms = if record.finished_at.is_some() {
-                Some(0)
-            } else {
-                let history = jobs::recent_step_durations(self.pool(), record.kind, 20).await?;
-                let elapsed = record
-                    .step_started_at
-                    .map_or(0, |at| (now_ms() - at).max(0));
-                estimate_remaining_ms(&history, record.step, elapsed)
-            };
-            Ok(JobProgress {
-                job: job_view(&record),
-                events,
-                estimate_ms,
-            })
+            let history = self.estimates().history(record.kind).await?;
+            Ok(estimate::progress(&record, events, &history, now_ms()))
         })
         .await
     }

@@ -16,6 +16,7 @@ use crate::clock::{rfc3339, time_of_day};
 use crate::db::jobs::{self, JobRecord};
 use crate::db::tenants::{self, TenantRecord};
 use crate::db::{catalog, drift, users};
+use crate::jobs::estimate::Estimates;
 use crate::jobs::JobSignals;
 use crate::provision::manifests::ClusterSettings;
 use crate::secrets::Keyring;
@@ -29,22 +30,7 @@ pub struct TenantService {
     keyring: Option<Arc<Keyring>>,
     audit: Recorder,
     signals: JobSignals,
-}
-
-/// The view of a job.
-pub fn job_view(job: &JobRecord) -> JobView {
-    let steps = job.kind.steps();
-    JobView {
-        id: JobId::new(job.id.clone()),
-        kind: job.kind.as_str().to_owned(),
-        state: job.state,
-        steps_done: job.step.min(steps.len()),
-        steps_total: steps.len(),
-        step_titles: steps.iter().map(|s| s.title.to_owned()).collect(),
-        last_error: job.last_error.clone(),
-        created_at: job.created_at,
-        finished_at: job.finished_at,
-    }
+    estimates: Arc<Estimates>,
 }
 
 impl TenantService {
@@ -52,6 +38,7 @@ impl TenantService {
     pub fn new(pool: AnyPool, cluster: ClusterSettings) -> Self {
         Self {
             audit: Recorder::new(pool.clone()),
+            estimates: Arc::new(Estimates::new(pool.clone())),
             pool,
             cluster,
             client: None,
@@ -65,6 +52,11 @@ impl TenantService {
     pub fn with_signals(mut self, signals: JobSignals) -> Self {
         self.signals = signals;
         self
+    }
+
+    /// Recent step durations, for jobs' time left.
+    pub(super) fn estimates(&self) -> &Estimates {
+        &self.estimates
     }
 
     /// Where changes to jobs are said.
@@ -194,7 +186,7 @@ impl TenantService {
         let jobs = jobs::for_tenant(&self.pool, &record.id).await?;
         Ok(TenantDetail {
             tenant: self.view(record, self.owner_email(record).await?),
-            jobs: jobs.iter().map(job_view).collect(),
+            jobs: jobs.iter().map(JobRecord::view).collect(),
             drift_history: self.drift_history(&record.id).await?,
         })
     }
@@ -221,7 +213,7 @@ impl TenantService {
         let job = jobs::get(&self.pool, job_id.as_str())
             .await?
             .ok_or(TenantError::NotFound)?;
-        Ok(job_view(&job))
+        Ok(job.view())
     }
 
     /// A job's events after `after` (a `seq`).
