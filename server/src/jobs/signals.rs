@@ -217,7 +217,8 @@ mod tests {
     use super::*;
     use app::domain::{JobId, JobState, JobView};
 
-    fn change(job_id: &str, message: &str) -> Recorded {
+    /// A change to the job, whose last error is `error`.
+    fn change(job_id: &str, error: &str) -> Recorded {
         Recorded {
             after: 3,
             progress: JobProgress {
@@ -228,21 +229,13 @@ mod tests {
                     steps_done: 2,
                     steps_total: 9,
                     step_titles: vec!["Namespace".to_owned()],
-                    last_error: None,
+                    last_error: Some(error.to_owned()),
                     created_at: 1,
                     finished_at: None,
                 },
                 events: Vec::new(),
                 estimate_ms: Some(1_500),
             },
-        }
-        .with_message(message)
-    }
-
-    impl Recorded {
-        fn with_message(mut self, message: &str) -> Self {
-            self.progress.job.last_error = Some(message.to_owned());
-            self
         }
     }
 
