@@ -129,7 +129,6 @@ impl ProgressHub {
         let reader = Reader {
             hub: Arc::downgrade(self),
             job_id: job_id.clone(),
-            known: None,
             publish,
             changes,
         };
@@ -190,12 +189,11 @@ async fn dispatch(hub: Weak<ProgressHub>, mut words: broadcast::Receiver<Word>) 
     }
 }
 
-/// One watched job's reader: everything the job has done so far, once read, and where its
-/// watchers listen.
+/// One watched job's reader: where it makes known everything the job has done so far, once
+/// read, and where its watchers listen.
 struct Reader {
     hub: Weak<ProgressHub>,
     job_id: JobId,
-    known: Option<JobProgress>,
     publish: watch::Sender<Option<Arc<JobProgress>>>,
     changes: broadcast::Sender<Change>,
 }
@@ -207,12 +205,11 @@ impl Reader {
     /// nobody watches.
     async fn run(mut self, fallback: Duration, inbox: Arc<Inbox>) {
         loop {
-            let quiet = match self.known {
-                Some(_) => tokio::time::timeout(fallback, inbox.wake.notified())
+            let read_once = self.read_once();
+            let quiet = read_once
+                && tokio::time::timeout(fallback, inbox.wake.notified())
                     .await
-                    .is_err(),
-                None => false,
-            };
+                    .is_err();
             let Some(hub) = self.hub.upgrade() else {
                 return;
             };
@@ -221,10 +218,10 @@ impl Reader {
             }
             // Before the first read, whatever was heard is in what it reads.
             let mut heard = inbox.take();
-            if self.known.is_none() {
+            if !read_once {
                 heard.clear();
             }
-            let mut read = quiet || self.known.is_none();
+            let mut read = quiet || !read_once;
             for word in heard {
                 match word {
                     Some(change) if change.after == self.last() => {
@@ -241,11 +238,7 @@ impl Reader {
             if !read {
                 continue;
             }
-            let reason = if self.known.is_none() {
-                "catch_up"
-            } else {
-                "fan_out"
-            };
+            let reason = if read_once { "fan_out" } else { "catch_up" };
             crate::metrics::progress_read(reason);
             match hub.feed.progress(&self.job_id, self.last()).await {
                 Ok(progress) => {
@@ -253,15 +246,21 @@ impl Reader {
                         return;
                     }
                 }
-                Err(_) if self.known.is_none() => tokio::time::sleep(RETRY).await,
+                Err(_) if !read_once => tokio::time::sleep(RETRY).await,
                 Err(_) => {}
             }
         }
     }
 
+    /// Whether the job has been read, and so is known to its watchers.
+    fn read_once(&self) -> bool {
+        self.publish.borrow().is_some()
+    }
+
     /// The last event handed on; 0 before the first.
     fn last(&self) -> i64 {
-        self.known
+        self.publish
+            .borrow()
             .as_ref()
             .and_then(|known| known.events.last())
             .map_or(0, |e| e.seq)
@@ -273,16 +272,17 @@ impl Reader {
     fn hand_on(&mut self, hub: &ProgressHub, progress: &JobProgress) -> bool {
         let finished = progress.job.is_finished();
         let after = self.last();
-        let first = self.known.is_none();
-        let known = self.known.get_or_insert_with(|| JobProgress {
-            job: progress.job.clone(),
-            events: Vec::new(),
-            estimate_ms: progress.estimate_ms,
+        let first = !self.read_once();
+        // Copied only while a watcher still holds the previous version.
+        self.publish.send_modify(|known| match known {
+            Some(known) => {
+                let known = Arc::make_mut(known);
+                known.job = progress.job.clone();
+                known.estimate_ms = progress.estimate_ms;
+                known.events.extend(progress.events.iter().cloned());
+            }
+            None => *known = Some(Arc::new(progress.clone())),
         });
-        known.job = progress.job.clone();
-        known.estimate_ms = progress.estimate_ms;
-        known.events.extend(progress.events.iter().cloned());
-        self.publish.send_replace(Some(Arc::new(known.clone())));
         let news = !progress.events.is_empty() || finished;
         if news && !first {
             if let Ok(json) = serde_json::to_string(progress) {
