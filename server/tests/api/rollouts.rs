@@ -19,7 +19,7 @@ use server::rollouts::RolloutService;
 use crate::cli::command_line;
 use crate::on_both_databases;
 use crate::provisioning::wait_for_state;
-use crate::support::{admin, operator, Backend, TestApp};
+use crate::support::{admin, operator, test_config, Backend, TestApp};
 
 on_both_databases!(
     a_good_release_reaches_fifty_stores_in_waves,
@@ -31,6 +31,14 @@ on_both_databases!(
     two_starts_at_once_make_one_rollout,
     the_rollout_stream_follows_a_rollout_to_its_end_for_admins_only,
 );
+
+/// A server for a fleet of fifty: the stores are built at once, and on a busy machine a
+/// store's wait may queue behind the others' longer than the suite's usual 3 s step limit.
+async fn spawn_for_fifty(backend: Backend) -> Option<TestApp> {
+    let mut config = test_config();
+    config.job_step_timeout_secs = Some(30);
+    TestApp::spawn_with(backend, config).await
+}
 
 /// `count` ready stores `shop-01`, `shop-02`, … made in that order.
 pub(crate) async fn fleet(app: &TestApp, count: usize) -> Vec<String> {
@@ -126,7 +134,7 @@ async fn api_image(app: &TestApp, store: &str) -> String {
 }
 
 async fn a_good_release_reaches_fifty_stores_in_waves(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    let Some(app) = spawn_for_fifty(backend).await else {
         return;
     };
     let stores = fleet(&app, 50).await;
@@ -217,7 +225,7 @@ async fn a_good_release_reaches_fifty_stores_in_waves(backend: Backend) {
 }
 
 async fn a_release_that_never_starts_halts_at_the_canary_and_goes_back(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    let Some(app) = spawn_for_fifty(backend).await else {
         return;
     };
     let stores = fleet(&app, 50).await;
@@ -266,7 +274,7 @@ async fn a_release_that_never_starts_halts_at_the_canary_and_goes_back(backend: 
 async fn a_failure_in_a_later_wave_moves_that_wave_back_and_keeps_the_earlier_ones(
     backend: Backend,
 ) {
-    let Some(app) = TestApp::spawn(backend).await else {
+    let Some(app) = spawn_for_fifty(backend).await else {
         return;
     };
     let stores = fleet(&app, 50).await;
