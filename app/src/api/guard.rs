@@ -43,40 +43,30 @@ pub fn actor(user: &UserView) -> Actor {
 }
 
 /// The signed-in account of one request, once it has been read. A page calls several
-/// server functions while it renders, and each asks who is signed in: the server provides
-/// one of these per request, so the account is read once.
+/// server functions while it renders, often at once, and each asks who is signed in: the
+/// server provides one of these per request, and the first to ask reads the account while
+/// the others wait for its answer, so the account is read once.
 #[derive(Clone, Default)]
-pub struct SignedIn(std::sync::Arc<std::sync::Mutex<Option<Option<UserView>>>>);
-
-impl SignedIn {
-    fn get(&self) -> Option<Option<UserView>> {
-        self.0.lock().ok().and_then(|known| known.clone())
-    }
-
-    fn set(&self, user: Option<Option<UserView>>) {
-        if let Ok(mut known) = self.0.lock() {
-            *known = user;
-        }
-    }
-}
+pub struct SignedIn(Arc<tokio::sync::Mutex<Option<Option<UserView>>>>);
 
 /// Forgets who this request found signed in: the session is about to change.
-fn forget_signed_in() {
+async fn forget_signed_in() {
     if let Some(signed_in) = use_context::<SignedIn>() {
-        signed_in.set(None);
+        *signed_in.0.lock().await = None;
     }
 }
 
 /// The signed-in account, if any. A session whose account is gone counts as signed out.
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
-    let signed_in = use_context::<SignedIn>();
-    if let Some(known) = signed_in.as_ref().and_then(SignedIn::get) {
-        return Ok(known);
+    let Some(signed_in) = use_context::<SignedIn>() else {
+        return read_current_user().await;
+    };
+    let mut known = signed_in.0.lock().await;
+    if let Some(user) = known.as_ref() {
+        return Ok(user.clone());
     }
     let user = read_current_user().await?;
-    if let Some(signed_in) = signed_in {
-        signed_in.set(Some(user.clone()));
-    }
+    *known = Some(user.clone());
     Ok(user)
 }
 
@@ -160,7 +150,7 @@ pub fn is_plain_form_post() -> bool {
 
 /// Signs the account in: a new session id (so a planted one is worthless) holding its id.
 pub async fn start_session(user: &UserView) -> Result<(), AppError> {
-    forget_signed_in();
+    forget_signed_in().await;
     let session = session().await?;
     session.cycle_id().await.map_err(session_failed)?;
     session
@@ -171,7 +161,7 @@ pub async fn start_session(user: &UserView) -> Result<(), AppError> {
 
 /// Signs out: the session's data is cleared and its record deleted.
 pub async fn end_session() -> Result<(), AppError> {
-    forget_signed_in();
+    forget_signed_in().await;
     session().await?.flush().await.map_err(session_failed)
 }
 

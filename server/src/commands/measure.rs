@@ -79,3 +79,14 @@ pub(super) fn memory(field: &str) -> String {
         })
         .unwrap_or_else(|| "?".to_owned())
 }
+
+/// The processor time this process has used so far (all its threads, user and system), in
+/// seconds; `None` where `/proc/self/stat` cannot be read.
+pub(super) fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name, in parentheses, may hold spaces: count fields after its end.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime, fields 14 and 15 of the line, in ticks of 1/100 s (USER_HZ).
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}

@@ -5,6 +5,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::Client;
 
+use crate::commands::measure::cpu_seconds;
+
 /// One measured stretch: which addresses, and what a good answer's body contains.
 #[derive(Debug, Clone)]
 pub struct Phase {
@@ -33,6 +35,10 @@ pub struct PhaseReport {
     pub p99_ms: f64,
     /// What the first bad answer was.
     pub first_error: Option<String>,
+    /// Processor time the process spent per good answer (server and clients together), in
+    /// milliseconds, when known: a cost that a busy neighbour on the machine changes less
+    /// than the rate.
+    pub cpu_ms: Option<f64>,
 }
 
 /// Runs `clients` loops of requests against `base` for `duration`, each request waiting
@@ -45,6 +51,7 @@ pub async fn run(
     duration: Duration,
 ) -> PhaseReport {
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(clients);
     for worker in 0..clients {
@@ -79,6 +86,10 @@ pub async fn run(
         }
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_ms = cpu_before
+        .zip(cpu_seconds())
+        .filter(|_| !latencies.is_empty())
+        .map(|(before, after)| (after - before) * 1000.0 / latencies.len() as f64);
     latencies.sort_unstable();
     PhaseReport {
         name: phase.name.clone(),
@@ -88,6 +99,7 @@ pub async fn run(
         p50_ms: percentile_ms(&latencies, 50.0),
         p99_ms: percentile_ms(&latencies, 99.0),
         first_error: errors.into_iter().next(),
+        cpu_ms,
     }
 }
 
@@ -134,6 +146,9 @@ impl PhaseReport {
             self.ok,
             self.errors
         );
+        if let Some(cpu) = self.cpu_ms {
+            let _ = write!(line, ", cpu {cpu:.2} ms/req");
+        }
         if let Some(error) = &self.first_error {
             let _ = write!(line, " (first: {error})");
         }
@@ -164,12 +179,13 @@ mod tests {
             p50_ms: 1.34,
             p99_ms: 9.0,
             first_error: Some("status 500".into()),
+            cpu_ms: Some(1.234),
         };
         let line = report.line();
         assert!(line.contains("200.0 req/s"), "{line}");
         assert!(line.contains("p50     1.3 ms"), "{line}");
         assert!(
-            line.contains("2000 ok, 1 errors (first: status 500)"),
+            line.contains("2000 ok, 1 errors, cpu 1.23 ms/req (first: status 500)"),
             "{line}"
         );
     }
