@@ -49,11 +49,16 @@ impl AuditService {
 #[async_trait]
 impl AuditLog for AuditService {
     async fn search(&self, query: &AuditQuery) -> Result<AuditPage, AppError> {
-        let total = audit::count(&self.pool, query).await?;
+        // Both on one connection: one hand-out from the pool instead of two.
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(crate::db::DbError::from)?;
+        let total = audit::count(&mut conn, query).await?;
         let pages = page_count(total);
         let page = clamp_page(query.page, pages);
-        let rows =
-            audit::page(&self.pool, query, u64::from(PAGE_SIZE), offset(page), total).await?;
+        let rows = audit::page(&mut conn, query, u64::from(PAGE_SIZE), offset(page), total).await?;
         Ok(AuditPage {
             rows: rows.into_iter().map(view).collect(),
             total,

@@ -1,6 +1,6 @@
 //! Queries on the audit log.
 
-use sqlx::{any::AnyRow, AnyPool, Row};
+use sqlx::{any::AnyRow, AnyConnection, AnyPool, Row};
 
 use app::domain::{AuditQuery, NewAuditEntry};
 
@@ -96,20 +96,20 @@ fn conditions(query: &AuditQuery) -> Conditions {
 }
 
 /// How many entries match the filters: off the kept counts unless a text filter is given.
-pub async fn count(pool: &AnyPool, query: &AuditQuery) -> Result<u64> {
+pub async fn count(conn: &mut AnyConnection, query: &AuditQuery) -> Result<u64> {
     if !query.actor.is_empty() || !query.target.is_empty() {
-        return conditions(query).count(pool, "audit_log").await;
+        return conditions(query).count(conn, "audit_log").await;
     }
     let row = match &query.action {
         Some(action) => {
             sqlx::query("SELECT COALESCE(MAX(entries), 0) FROM audit_counts WHERE action = $1")
                 .bind(action)
-                .fetch_one(pool)
+                .fetch_one(&mut *conn)
                 .await?
         }
         None => {
             sqlx::query("SELECT CAST(COALESCE(SUM(entries), 0) AS BIGINT) FROM audit_counts")
-                .fetch_one(pool)
+                .fetch_one(&mut *conn)
                 .await?
         }
     };
@@ -138,7 +138,7 @@ pub async fn recount(pool: &AnyPool) -> Result<()> {
 /// that match. A page in the older half is read from the oldest end, then turned round, so no
 /// page walks more than half the log's index.
 pub async fn page(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     query: &AuditQuery,
     limit: u64,
     offset: u64,
@@ -149,12 +149,12 @@ pub async fn page(
     let rows = match from_oldest(limit, offset, total) {
         Some((limit, offset)) => {
             let mut rows = conditions
-                .page(pool, &select, ORDER_OLDEST_FIRST, limit, offset)
+                .page(conn, &select, ORDER_OLDEST_FIRST, limit, offset)
                 .await?;
             rows.reverse();
             rows
         }
-        None => conditions.page(pool, &select, ORDER, limit, offset).await?,
+        None => conditions.page(conn, &select, ORDER, limit, offset).await?,
     };
     rows.iter().map(from_row).collect()
 }
@@ -234,13 +234,23 @@ mod tests {
                 .unwrap();
         }
         let query = AuditQuery::default();
-        let all = page(pool, &query, 8, 0, 8).await.unwrap();
+        let all = page(&mut pool.acquire().await.unwrap(), &query, 8, 0, 8)
+            .await
+            .unwrap();
         let times: Vec<i64> = all.iter().map(|e| e.at).collect();
         assert_eq!(times, [6, 6, 5, 4, 3, 2, 1, 0]);
         for offset in [0, 3, 5, 6, 7] {
             let end = (offset + 3).min(8);
             assert_eq!(
-                page(pool, &query, 3, offset as u64, 8).await.unwrap(),
+                page(
+                    &mut pool.acquire().await.unwrap(),
+                    &query,
+                    3,
+                    offset as u64,
+                    8
+                )
+                .await
+                .unwrap(),
                 all[offset..end],
                 "offset {offset}"
             );
@@ -277,7 +287,7 @@ mod tests {
                 query(Some("tenant.retry"), ""),
                 query(Some("tenant.create"), "acm"),
             ] {
-                counts.push(count(pool, &q).await.unwrap());
+                counts.push(count(&mut pool.acquire().await.unwrap(), &q).await.unwrap());
             }
             counts
         };

@@ -4,7 +4,7 @@
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::Any;
+use sqlx::{Any, AnyConnection};
 
 /// Conditions joined by AND, each with one bound value.
 #[derive(Debug, Default)]
@@ -47,10 +47,10 @@ impl Conditions {
     }
 
     /// How many rows of `from` (a table, with an alias if the conditions use one) match.
-    pub async fn count(&self, pool: &sqlx::AnyPool, from: &str) -> super::Result<u64> {
+    pub async fn count(&self, conn: &mut AnyConnection, from: &str) -> super::Result<u64> {
         let sql = format!("SELECT COUNT(*) FROM {from}{}", self.where_clause());
         let total: i64 =
-            sqlx::Row::try_get(&self.bind(sqlx::query(&sql)).fetch_one(pool).await?, 0)?;
+            sqlx::Row::try_get(&self.bind(sqlx::query(&sql)).fetch_one(conn).await?, 0)?;
         Ok(u64::try_from(total).unwrap_or(0))
     }
 
@@ -58,7 +58,7 @@ impl Conditions {
     /// of them after skipping `offset`.
     pub async fn page(
         &self,
-        pool: &sqlx::AnyPool,
+        conn: &mut AnyConnection,
         select: &str,
         order_by: &str,
         limit: u64,
@@ -69,7 +69,7 @@ impl Conditions {
             .bind(sqlx::query(&sql))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await?)
     }
 

@@ -1,7 +1,7 @@
 //! The admin tenants table's query: search, filters, sort order and one page, with each
 //! tenant's owner email from the same query.
 
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
 use app::domain::{TenantQuery, TenantSort};
 
@@ -67,13 +67,13 @@ fn tenants_of_page(conditions: &Conditions, query: &TenantQuery) -> String {
 }
 
 /// How many tenants match the search and filters.
-pub async fn count(pool: &AnyPool, query: &TenantQuery) -> Result<u64> {
-    conditions(query).count(pool, "tenants t").await
+pub async fn count(conn: &mut AnyConnection, query: &TenantQuery) -> Result<u64> {
+    conditions(query).count(conn, "tenants t").await
 }
 
 /// The matching tenants in the search's order, `limit` of them after skipping `offset`.
 pub async fn page(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     query: &TenantQuery,
     limit: u64,
     offset: u64,
@@ -83,7 +83,7 @@ pub async fn page(
         .bind(sqlx::query(&page_sql(&conditions, query)))
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await?;
     rows.iter()
         .map(|row| Ok((from_row(row)?, row.try_get("owner_email")?)))

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use super::estimate::{self, Estimates};
+use super::estimate::{self, Estimates, History};
 use super::policy::{AfterFailure, RetryPolicy};
 use super::signals::{JobSignals, Recorded};
 use crate::clock::{now_ms, time_of_day};
@@ -305,8 +305,16 @@ impl Worker {
         event: Event<'_>,
     ) -> Result<bool, DbError> {
         let owner = job.lease_owner.as_deref().unwrap_or_default();
-        // Read before the transaction, not inside it: the history is kept a while.
-        let history = self.estimates.history(job.kind).await?;
+        // Read before the transaction, not inside it: the history is kept a while. The time
+        // left is a courtesy to the pages; without a history they show none, and the change
+        // is recorded all the same.
+        let history = match self.estimates.history(job.kind).await {
+            Ok(history) => history,
+            Err(error) => {
+                tracing::warn!(job_id = %job.id, error = %error, "step durations unreadable; the time left is not estimated");
+                History::default()
+            }
+        };
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let changed = match change {

@@ -114,11 +114,17 @@ impl TenantService {
 impl TenantAdmin for TenantService {
     async fn search(&self, query: &TenantQuery) -> Result<TenantPage, AppError> {
         answer(async {
-            let total = tenant_search::count(self.pool(), query).await?;
+            // Both on one connection: one hand-out from the pool instead of two.
+            let mut conn = self
+                .pool()
+                .acquire()
+                .await
+                .map_err(crate::db::DbError::from)?;
+            let total = tenant_search::count(&mut conn, query).await?;
             let pages = page_count(total);
             let page = clamp_page(query.page, pages);
             let rows =
-                tenant_search::page(self.pool(), query, u64::from(PAGE_SIZE), offset(page)).await?;
+                tenant_search::page(&mut conn, query, u64::from(PAGE_SIZE), offset(page)).await?;
             Ok(TenantPage {
                 rows: rows
                     .into_iter()
