@@ -37,8 +37,7 @@ use std::time::Duration;
 
 use sqlx::pool::PoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
-use sqlx::{Any, Postgres, Sqlite};
-use sqlx::{AnyPool, Connection, Database, Executor};
+use sqlx::{Any, AnyPool, Connection, Database, Executor, Postgres, Sqlite};
 
 use sessions::SessionStoreKind;
 
