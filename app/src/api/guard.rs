@@ -14,6 +14,16 @@ use crate::ports::{ClientAddr, Services};
 /// The session key under which the signed-in account's id is kept.
 pub const USER_ID_KEY: &str = "user_id";
 
+/// The session key holding when the session's record and cookie were last renewed, in
+/// seconds since the Unix epoch.
+const RENEWED_AT_KEY: &str = "renewed_at";
+
+/// How often an active session is renewed. The session layer stores a session, and sends
+/// its cookie with a new expiry, only when its data changes: without a renewal, a session
+/// would end `session_idle_days` after sign-in however active it was. Renewing once a day
+/// keeps the idle limit within a day of what is configured for one write a day.
+const RENEW_EVERY_SECONDS: i64 = 24 * 60 * 60;
+
 /// The services the server provided.
 pub fn services() -> Result<Arc<Services>, AppError> {
     use_context::<Arc<Services>>().ok_or_else(|| {
@@ -76,10 +86,39 @@ async fn read_current_user() -> Result<Option<UserView>, AppError> {
         tracing::error!(error = %e, "reading the session failed");
         AppError::Internal
     })?;
-    match id {
-        Some(id) => services()?.accounts.user(&UserId::new(id)).await,
-        None => Ok(None),
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let user = services()?.accounts.user(&UserId::new(id)).await?;
+    if user.is_some() {
+        keep_alive(&session).await?;
     }
+    Ok(user)
+}
+
+/// Renews the signed-in session when its last renewal is a day old: its record's expiry and
+/// its cookie's move to `session_idle_days` from now.
+async fn keep_alive(session: &Session) -> Result<(), AppError> {
+    let renewed_at: Option<i64> = session.get(RENEWED_AT_KEY).await.unwrap_or_default();
+    let now = unix_now();
+    if renewal_due(renewed_at, now) {
+        session
+            .insert(RENEWED_AT_KEY, now)
+            .await
+            .map_err(session_failed)?;
+    }
+    Ok(())
+}
+
+/// Whether a session last renewed at `renewed_at` is due for renewal at `now`.
+fn renewal_due(renewed_at: Option<i64>, now: i64) -> bool {
+    renewed_at.is_none_or(|at| now - at >= RENEW_EVERY_SECONDS)
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
 /// The signed-in account, or 401.
@@ -156,7 +195,12 @@ pub async fn start_session(user: &UserView) -> Result<(), AppError> {
     session
         .insert(USER_ID_KEY, &user.id)
         .await
-        .map_err(session_failed)
+        .map_err(session_failed)?;
+    session
+        .insert(RENEWED_AT_KEY, unix_now())
+        .await
+        .map_err(session_failed)?;
+    Ok(())
 }
 
 /// Signs out: the session's data is cleared and its record deleted.
@@ -168,4 +212,23 @@ pub async fn end_session() -> Result<(), AppError> {
 fn session_failed(error: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %error, "session store failed");
     AppError::Internal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = RENEW_EVERY_SECONDS;
+
+    #[test]
+    fn a_session_is_renewed_once_a_day() {
+        let now = 1_800_000_000;
+        assert!(renewal_due(None, now), "never renewed");
+        assert!(!renewal_due(Some(now), now), "renewed just now");
+        assert!(
+            !renewal_due(Some(now - DAY + 1), now),
+            "renewed less than a day ago"
+        );
+        assert!(renewal_due(Some(now - DAY), now), "renewed a day ago");
+    }
 }

@@ -15,6 +15,7 @@ on_both_databases!(
     forms_without_javascript_redirect,
     a_session_survives_a_server_restart,
     logging_in_renews_the_session_id,
+    an_active_session_is_renewed_once_a_day,
     cookies_are_secure_behind_https,
 );
 
@@ -275,6 +276,79 @@ async fn logging_in_renews_the_session_id(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(stale.status(), 401);
+}
+
+/// The idle limit counts from the last day a session was used, not from sign-in: a session
+/// whose last renewal is a day old gets a new expiry, in its record and in its cookie.
+async fn an_active_session_is_renewed_once_a_day(backend: Backend) {
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::SessionStore;
+
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let signed_up = app
+        .call(
+            "sign_up",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    let cookie = session_cookie(&signed_up);
+    let id: Id = cookie
+        .trim_start_matches("storefleet_session=")
+        .parse()
+        .unwrap();
+    let store = server::db::Db::connect(&app.db.url).await.unwrap().sessions;
+    let stored = |id: Id| {
+        let store = store.clone();
+        async move {
+            store
+                .load(&id)
+                .await
+                .unwrap()
+                .expect("the session is stored")
+        }
+    };
+    let idle_limit = time::Duration::days(app.config.session_idle_days);
+
+    // Used the same day: nothing is written, no cookie is sent.
+    let used = app.call("account", &[]).await;
+    assert_eq!(used.status(), 200);
+    assert!(
+        used.headers().get("set-cookie").is_none(),
+        "a session renewed today is not written again"
+    );
+
+    // Two days pass since the last renewal, and the session is an hour from its end.
+    let now = time::OffsetDateTime::now_utc();
+    let mut record: Record = stored(id).await;
+    let two_days_ago = (now - time::Duration::days(2)).unix_timestamp();
+    record
+        .data
+        .insert("renewed_at".to_owned(), two_days_ago.into());
+    record.expiry_date = now + time::Duration::hours(1);
+    store.save(&record).await.unwrap();
+
+    let used = app.call("account", &[]).await;
+    assert_eq!(used.status(), 200, "the session is still open");
+    let renewed = used
+        .headers()
+        .get("set-cookie")
+        .expect("the renewed session's cookie is sent again")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let max_age = format!("Max-Age={}", idle_limit.whole_seconds());
+    assert!(renewed.contains(&max_age), "{renewed} carries {max_age}");
+    let expiry = stored(id).await.expiry_date;
+    assert!(
+        expiry > now + idle_limit - time::Duration::minutes(5),
+        "the stored expiry moved to the idle limit from now: {expiry}"
+    );
+
+    // Renewed: the next use writes nothing again.
+    let used = app.call("account", &[]).await;
+    assert!(used.headers().get("set-cookie").is_none());
 }
 
 async fn cookies_are_secure_behind_https(backend: Backend) {
