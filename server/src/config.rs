@@ -53,7 +53,7 @@ pub struct ServeConfig {
     #[arg(long, env = "STOREFLEET_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<crate::dns::secret::Secret>,
 
-    /// Days a session lasts without being used.
+    /// Days a session lasts without being used. A session in use is renewed once a day.
     #[arg(long, env = "STOREFLEET_SESSION_IDLE_DAYS", default_value_t = 14)]
     pub session_idle_days: i64,
 
