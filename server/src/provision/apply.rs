@@ -1,5 +1,5 @@
 //! Talking to the cluster: server-side apply of rendered objects under one field manager, in
-//! three phases of concurrent requests, and pruning of the tenant's objects that the new
+//! four phases of concurrent requests, and pruning of the tenant's objects that the new
 //! render no longer contains.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,28 +59,56 @@ fn api(client: &Client, kind: &TenantKind, namespace: &str) -> Api<DynamicObject
 }
 
 /// The phase an object of `kind` is applied in. The Namespace first: everything else lives in
-/// it. Then, all at once, what pods are admitted against or use (quota, limits, policies,
-/// accounts, configuration, volumes) and the Services and way in. Last, the workloads, whose
-/// pods must find all that in place.
+/// it. Then, all at once, what pods and claims are admitted against or use (quota, limits,
+/// policies, accounts, configuration, the Secret holding the database password) and the
+/// Services and way in. Then the volumes: a claim never exists without the Secret, so a
+/// store with volumes and no Secret has lost it, and a first apply stopped halfway can simply
+/// run again. Last, the workloads, whose pods must find all that in place.
 fn phase(kind: &str) -> u8 {
     match kind {
         "Namespace" => 0,
-        "Deployment" | "StatefulSet" | "Job" => 2,
+        "PersistentVolumeClaim" => 2,
+        "Deployment" | "StatefulSet" | "Job" => WORKLOADS,
         _ => 1,
     }
 }
 
+/// The last phase: the workloads.
+const WORKLOADS: u8 = 3;
+
 /// Applies every object: phase by phase, each phase's objects concurrently, so the whole
-/// costs three round trips to the API server whatever the number of objects. Idempotent:
+/// costs four round trips to the API server whatever the number of objects. Idempotent:
 /// applying the same objects again changes nothing.
 pub async fn apply_all(client: &Client, objects: &[TenantObject]) -> Result<()> {
-    for current in 0..=2 {
-        let batch: Vec<&TenantObject> = objects
-            .iter()
-            .filter(|o| phase(o.kind()) == current)
-            .collect();
-        try_join_all(batch.into_iter().map(|object| apply_one(client, object))).await?;
+    for current in 0..=WORKLOADS {
+        apply_phase(client, objects, current).await?;
     }
+    Ok(())
+}
+
+/// Applies every object as [`apply_all`] does and [`prune`]s what `objects` no longer
+/// contains while the workloads are applied, as they no longer use it: three round trips
+/// after the Namespace. Returns how many objects were pruned.
+pub async fn apply_and_prune(
+    client: &Client,
+    namespace: &str,
+    key: &str,
+    objects: &[TenantObject],
+) -> Result<usize> {
+    for current in 0..WORKLOADS {
+        apply_phase(client, objects, current).await?;
+    }
+    let (_, pruned) = futures_util::future::try_join(
+        apply_phase(client, objects, WORKLOADS),
+        prune(client, namespace, key, objects),
+    )
+    .await?;
+    Ok(pruned)
+}
+
+async fn apply_phase(client: &Client, objects: &[TenantObject], current: u8) -> Result<()> {
+    let batch = objects.iter().filter(|o| phase(o.kind()) == current);
+    try_join_all(batch.map(|object| apply_one(client, object))).await?;
     Ok(())
 }
 
@@ -258,7 +286,7 @@ mod tests {
     use super::phase;
 
     #[test]
-    fn the_namespace_comes_first_and_what_makes_pods_last() {
+    fn the_namespace_comes_first_the_secret_before_volumes_and_what_makes_pods_last() {
         assert_eq!(phase("Namespace"), 0);
         for guard in [
             "ResourceQuota",
@@ -266,19 +294,20 @@ mod tests {
             "NetworkPolicy",
             "ServiceAccount",
         ] {
-            assert_eq!(phase(guard), 1, "{guard} is there before any pod");
+            assert_eq!(phase(guard), 1, "{guard} is there before any claim or pod");
         }
-        for used in [
-            "ConfigMap",
-            "Secret",
-            "PersistentVolumeClaim",
-            "Service",
-            "Ingress",
-        ] {
+        for used in ["ConfigMap", "Secret", "Service", "Ingress"] {
             assert_eq!(phase(used), 1, "{used}");
         }
+        assert!(
+            phase("Secret") < phase("PersistentVolumeClaim"),
+            "no volume is made before the Secret holding the database password"
+        );
         for workload in ["Deployment", "StatefulSet", "Job"] {
-            assert_eq!(phase(workload), 2, "{workload}");
+            assert!(
+                phase("PersistentVolumeClaim") < phase(workload),
+                "{workload}"
+            );
         }
     }
 }

@@ -48,7 +48,8 @@ impl Engine {
         };
         let password = match read(config::DATABASE_PASSWORD) {
             Some(password) => password,
-            // A new password would lock the store out of the database its volume holds.
+            // A new password would lock the store out of the database its volume holds. A
+            // volume is only ever made after the Secret (see `apply`), so it was lost.
             None if has_volumes.map_err(cluster_error)? => {
                 return Err(StepError::permanent(format!(
                     "the Secret {} holding the database password is gone while the store's \
@@ -94,18 +95,15 @@ impl Engine {
         manifests::render(&spec, &self.cluster).map_err(|e| StepError::permanent(e.to_string()))
     }
 
-    /// Renders the tenant's objects for `mode` and applies them, then prunes what is no
-    /// longer rendered.
+    /// Renders the tenant's objects for `mode` and applies them, pruning what is no longer
+    /// rendered.
     pub(super) async fn apply(
         &self,
         tenant: &TenantRecord,
         mode: Mode,
     ) -> Result<StepOutcome, StepError> {
         let objects = self.render(tenant, mode).await?;
-        apply::apply_all(&self.client, &objects)
-            .await
-            .map_err(cluster_error)?;
-        apply::prune(&self.client, &self.namespace(tenant), &tenant.key, &objects)
+        apply::apply_and_prune(&self.client, &self.namespace(tenant), &tenant.key, &objects)
             .await
             .map_err(cluster_error)?;
         Ok(StepOutcome::Done)
