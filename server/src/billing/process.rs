@@ -116,7 +116,9 @@ impl Processor {
         event_id: &str,
         now: i64,
     ) -> Result<()> {
-        let Some(tenant) = tenants::by_id(self.pool(), tenant_id).await? else {
+        // Read in the transaction: a read from the pool could wait for a connection while
+        // this one holds the write lock that the pool's other connections are waiting for.
+        let Some(tenant) = tenants::by_id(&mut **tx, tenant_id).await? else {
             return Ok(());
         };
         let Some(email) = billing::owner_email(tx, tenant_id).await? else {

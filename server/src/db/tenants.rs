@@ -411,9 +411,12 @@ pub async fn by_subdomain(pool: &AnyPool, subdomain: &str) -> Result<Option<Tena
 }
 
 /// The tenant with this id.
-pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<TenantRecord>> {
+pub async fn by_id<'e, E>(executor: E, id: &str) -> Result<Option<TenantRecord>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let sql = format!("SELECT {} FROM tenants WHERE id = $1", columns("tenants"));
-    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+    let row = sqlx::query(&sql).bind(id).fetch_optional(executor).await?;
     row.as_ref().map(from_row).transpose()
 }
 
