@@ -29,6 +29,7 @@ use crate::jobs::policy::RetryPolicy;
 use crate::jobs::{JobSignals, Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::provision::reconciler::{ReconcileOptions, Reconciler};
+use crate::provision::watch::{ClusterWatch, Watching};
 use crate::releases::ReleaseService;
 use crate::rollouts::{DriveOptions, Driver, FleetService, RolloutService};
 use crate::secrets::{store, Keyring};
@@ -58,6 +59,8 @@ pub struct Running {
     /// The rollout driver; stops with the job worker.
     rollouts: JoinHandle<()>,
     pools: JoinHandle<()>,
+    /// The engine's watches over the cluster; stop with the job worker.
+    cluster_watch: JoinHandle<()>,
     /// The backup worker, when storage is configured; stops with the job worker.
     backups: Option<JoinHandle<()>>,
     /// Scheduled backups of the control plane's database, when asked for.
@@ -85,6 +88,7 @@ impl Running {
             reconciler.await.context("reconciler panicked")?;
         }
         self.rollouts.await.context("rollout driver panicked")?;
+        self.cluster_watch.await.context("cluster watch panicked")?;
         self.pools.await.context("pool refill worker panicked")?;
         if let Some(backups) = self.backups {
             backups.await.context("backup worker panicked")?;
@@ -236,8 +240,18 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         }),
     );
     let router = http::router(state, config, outside);
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let watching = Watching::default();
+    let cluster_watch = ClusterWatch::new(
+        client.clone(),
+        database.pool.clone(),
+        &config.cluster.settings().namespace_prefix,
+        wake.clone(),
+        watching.clone(),
+    );
     let engine = Arc::new(
         Engine::new(database.pool.clone(), client, config.cluster.settings())
+            .with_watching(watching)
             .with_public_url(config.public_url.as_str())
             .with_dns(dns)
             .with_keyring(keyring)
@@ -258,10 +272,12 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
             step_timeout_cap: config.job_step_timeout_secs.map(Duration::from_secs),
             lease: Duration::from_secs(config.job_lease_secs.max(1)),
             signals,
+            wake,
             ..WorkerOptions::new()
         },
     );
     let (stop_worker, worker_stopped) = watch::channel(false);
+    let cluster_watch = tokio::spawn(cluster_watch.run(worker_stopped.clone()));
     let mail =
         crate::mail::worker::spawn(database.pool.clone(), &config.mail, stop_worker.subscribe())
             .await?;
@@ -345,6 +361,7 @@ pub async fn start(db: &DbConfig, config: &ServeConfig) -> anyhow::Result<Runnin
         reconciler,
         rollouts,
         pools,
+        cluster_watch,
         backups,
         db_backups,
         drills,

@@ -32,6 +32,7 @@ use crate::jobs::{JobKind, Worker, WorkerOptions};
 use crate::provision::engine::Engine;
 use crate::provision::labels;
 use crate::provision::manifests::{self, ClusterSettings, Mode, TenantSpec};
+use crate::provision::watch::{ClusterWatch, Watching};
 use crate::serve;
 use crate::tenants::TenantService;
 
@@ -70,21 +71,30 @@ async fn provision(args: &ProvisionBenchArgs) -> anyhow::Result<()> {
     })
     .await?;
     let settings = args.cluster.settings();
-    let engine = Engine::new(
+    let client = cluster.engine_client()?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let watching = Watching::default();
+    let cluster_watch = ClusterWatch::new(
+        client.clone(),
         database.pool.clone(),
-        cluster.engine_client()?,
-        settings.clone(),
+        &settings.namespace_prefix,
+        wake.clone(),
+        watching.clone(),
     );
+    let engine =
+        Engine::new(database.pool.clone(), client, settings.clone()).with_watching(watching);
     let worker = Worker::new(
         database.pool.clone(),
         Arc::new(engine),
         WorkerOptions {
             concurrency: args.concurrency as usize,
             poll: WORKER_POLL,
+            wake,
             ..WorkerOptions::new()
         },
     );
     let (stop_worker, worker_stopped) = watch::channel(false);
+    let cluster_watch = tokio::spawn(cluster_watch.run(worker_stopped.clone()));
     let worker = tokio::spawn(worker.run(worker_stopped));
 
     let traffic = cluster.traffic();
@@ -97,6 +107,7 @@ async fn provision(args: &ProvisionBenchArgs) -> anyhow::Result<()> {
 
     let _ = stop_worker.send(true);
     worker.await.context("the worker panicked")?;
+    cluster_watch.await.context("the cluster watch panicked")?;
     cluster.stop().await?;
     database.pool.close().await;
     drop(folder);

@@ -16,7 +16,7 @@ pub(super) const QUEUE: Queue = Queue {
     due_at: "next_run_at",
     claimable: "state IN ('queued', 'running')",
     held: "state = 'running'",
-    on_claim: "state = 'running', updated_at = $4",
+    on_claim: "state = 'running', waiting = 0, updated_at = $4",
 };
 
 /// A job as stored.
@@ -207,9 +207,45 @@ where
     .await
 }
 
-/// Releases the lease until `until`, keeping the step: for waiting on the cluster, or for a
-/// retry after a failed attempt (`attempts` and `error` then record it). The step's deadline
-/// stays where it is: waiting and retrying share one time budget.
+/// Releases the lease until `until`, keeping the step and its attempts: the step waits on
+/// the cluster, and looks again then, or sooner when [`wake_waiting`] finds the cluster
+/// changed. False when the lease was lost.
+pub async fn wait(pool: &AnyPool, id: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
+    let set = "next_run_at = $3, waiting = 1, outage_since = NULL, updated_at = $4";
+    Fenced::new(&QUEUE, id, owner, set)
+        .releasing()
+        .bind(until)
+        .bind(now)
+        .execute(pool)
+        .await
+}
+
+/// Makes the jobs waiting on the cluster for the tenants with these namespace keys due at
+/// `now`, when they were due later: something of theirs in the cluster changed. Jobs backing
+/// off after a failure keep their pause. Returns how many were made due.
+pub async fn wake_waiting(pool: &AnyPool, keys: &[String], now: i64) -> Result<u64> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let listed = (0..keys.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE jobs SET next_run_at = $1 \
+         WHERE waiting = 1 AND state = 'running' AND next_run_at > $1 AND tenant_id IN \
+         (SELECT id FROM tenants WHERE namespace_key IN ({listed}) AND claimed_by IS NULL)"
+    );
+    let mut query = sqlx::query(&sql).bind(now);
+    for key in keys {
+        query = query.bind(key.as_str());
+    }
+    Ok(query.execute(pool).await?.rows_affected())
+}
+
+/// Releases the lease until `until`, keeping the step, for a retry after a failed attempt
+/// (`attempts` and `error` record it). The step's deadline stays where it is: waiting and
+/// retrying share one time budget.
 pub async fn release<'e, E>(
     executor: E,
     id: &str,

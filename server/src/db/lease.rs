@@ -245,7 +245,7 @@ mod tests {
         assert_eq!(
             super::super::jobs::QUEUE.claim_sql(),
             "UPDATE jobs SET lease_owner = $2, lease_expires_at = $3, state = 'running', \
-             updated_at = $4 WHERE id = $1 AND state IN ('queued', 'running') \
+             waiting = 0, updated_at = $4 WHERE id = $1 AND state IN ('queued', 'running') \
              AND next_run_at <= $4 AND (lease_expires_at IS NULL OR lease_expires_at < $4)"
         );
         assert_eq!(

@@ -44,6 +44,9 @@ pub struct WorkerOptions {
     pub stop_grace: Duration,
     /// Where each recorded change is said, for the pages watching the job.
     pub signals: JobSignals,
+    /// Notified when jobs were made due sooner than this worker would look (the cluster
+    /// changed under waiting jobs): it looks at once.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl WorkerOptions {
@@ -58,6 +61,7 @@ impl WorkerOptions {
             step_timeout_cap: None,
             stop_grace: Duration::from_secs(3),
             signals: JobSignals::local(),
+            wake: Arc::default(),
         }
     }
 }
@@ -112,6 +116,7 @@ impl Worker {
             tokio::select! {
                 _ = shutdown.changed() => break,
                 _ = tokio::time::sleep(self.options.poll) => {}
+                () = self.options.wake.notified() => {}
                 Some(_) = running.join_next(), if !running.is_empty() => {}
             }
             if *shutdown.borrow() {
@@ -277,16 +282,7 @@ impl Worker {
                     job.step_started_at = None;
                 }
                 Ok(StepOutcome::Wait(after)) => {
-                    jobs::release(
-                        &self.pool,
-                        &job.id,
-                        owner,
-                        now + ms(after),
-                        job.attempts,
-                        None,
-                        now,
-                    )
-                    .await?;
+                    jobs::wait(&self.pool, &job.id, owner, now + ms(after), now).await?;
                     return Ok(());
                 }
                 Err(error) => return self.failed_attempt(&job, step, error).await,

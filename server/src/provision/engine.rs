@@ -16,6 +16,7 @@ use super::apply::{self, ApplyError};
 use super::causes::Target;
 use super::manifests::{exposure, maintenance, ClusterSettings, Mode};
 use super::readiness::{self, Readiness};
+use super::watch::Watching;
 use crate::clock::now_ms;
 use crate::cluster::fault::{self, Fault};
 use crate::db::jobs::JobRecord;
@@ -28,8 +29,8 @@ use crate::secrets::Keyring;
 use crate::storage::Storage;
 use app::domain::job_kind::{Step, StepName};
 
-/// How long to wait before looking at the cluster again.
-const POLL: Duration = Duration::from_millis(500);
+/// How long to wait before looking again at what the engine does not watch.
+const POLL: Duration = super::watch::POLL;
 
 /// Runs provisioning and deletion steps against one cluster.
 pub struct Engine {
@@ -45,6 +46,8 @@ pub struct Engine {
     converged: Mutex<HashMap<String, Instant>>,
     /// Where the events steps record are said, for the pages watching the job.
     signals: JobSignals,
+    /// Whether the cluster's changes wake waiting steps, so they may look less often.
+    watching: Watching,
 }
 
 impl Engine {
@@ -60,7 +63,19 @@ impl Engine {
             storage: None,
             converged: Mutex::default(),
             signals: JobSignals::local(),
+            watching: Watching::default(),
         }
+    }
+
+    /// The same engine, its waiting steps looking again as seldom as `watching` allows.
+    pub fn with_watching(mut self, watching: Watching) -> Self {
+        self.watching = watching;
+        self
+    }
+
+    /// The outcome of a step waiting on objects the engine watches.
+    fn wait_on_cluster(&self) -> StepOutcome {
+        StepOutcome::Wait(self.watching.poll())
     }
 
     /// The same engine, saying each event its steps record through `signals`.
@@ -127,6 +142,13 @@ impl Engine {
         })
     }
 
+    fn wait_for(&self, readiness: Readiness) -> StepOutcome {
+        match readiness {
+            Readiness::Ready => StepOutcome::Done,
+            Readiness::Pending(_) => self.wait_on_cluster(),
+        }
+    }
+
     async fn tenant(&self, job: &JobRecord) -> Result<TenantRecord, StepError> {
         let id = job
             .tenant_id
@@ -185,13 +207,6 @@ struct Expected {
     volumes: Vec<String>,
     databases: Vec<String>,
     deployments: Vec<String>,
-}
-
-fn wait_for(readiness: Readiness) -> StepOutcome {
-    match readiness {
-        Readiness::Ready => StepOutcome::Done,
-        Readiness::Pending(_) => StepOutcome::Wait(POLL),
-    }
 }
 
 fn db_error(error: DbError) -> StepError {
@@ -321,7 +336,7 @@ impl JobHandler for Engine {
                 let expected = self.expected(&tenant).await?;
                 readiness::stopped(client, &namespace, &expected.deployments, &[])
                     .await
-                    .map(wait_for)
+                    .map(|readiness| self.wait_for(readiness))
                     .map_err(cluster_error)
             }
             (JobKind::Restore, StepName::Restored) => self.restore_data(job, &tenant).await,
@@ -343,7 +358,7 @@ impl JobHandler for Engine {
                     &expected.databases,
                 )
                 .await
-                .map(wait_for)
+                .map(|readiness| self.wait_for(readiness))
                 .map_err(cluster_error)
             }
             (JobKind::Provision | JobKind::Claim, StepName::Ready) => {

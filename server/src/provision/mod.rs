@@ -9,3 +9,4 @@ pub mod labels;
 pub mod manifests;
 pub mod readiness;
 pub mod reconciler;
+pub mod watch;

@@ -117,6 +117,7 @@ fn options(owner: &str) -> WorkerOptions {
         step_timeout_cap: None,
         stop_grace: Duration::from_secs(3),
         signals: server::jobs::JobSignals::local(),
+        wake: Default::default(),
     }
 }
 

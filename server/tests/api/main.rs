@@ -12,6 +12,7 @@ mod billing;
 mod body_limit;
 mod cli;
 mod cluster;
+mod cluster_watch;
 mod converge;
 mod csrf;
 mod deploy;

@@ -32,6 +32,7 @@ pub mod selector;
 pub mod status;
 mod store;
 mod traffic;
+mod watch;
 
 pub use store::Snapshot;
 pub use traffic::Traffic;
@@ -312,6 +313,7 @@ impl SimCluster {
     }
 
     async fn halt(&mut self) -> Result<()> {
+        lock(&self.store).end_watches();
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

@@ -2,7 +2,7 @@
 //! `kube::Api` uses, onto the store. Anything else gets the `Status` a real API server sends.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -21,6 +21,7 @@ use super::proxy;
 use super::resources::{parse_path, Target};
 use super::selector::Selector;
 use super::store::{Applier, Store, SELECTABLE_FIELDS};
+use super::watch;
 
 /// The only patch type served: server-side apply.
 const APPLY_PATCH: &str = "application/apply-patch+yaml";
@@ -98,14 +99,43 @@ async fn handle(
             proxy::answer(&mut store, namespace, service, Instant::now())
         }
         (Some(_), _) => Err(ApiError::MethodNotAllowed),
-        (None, _) => parse_path(uri.path())
-            .ok_or(ApiError::NoSuchPath)
-            .and_then(|target| respond(&store, &target, &request)),
+        (None, _) => match parse_path(uri.path()).ok_or(ApiError::NoSuchPath) {
+            Ok(target) if is_watch(&target, &request) => {
+                return watch_of(store, target, &request).unwrap_or_else(|e| e.into_response());
+            }
+            Ok(target) => respond(&store, &target, &request),
+            Err(error) => Err(error),
+        },
     };
     match answer {
         Ok((code, object)) => (code, Json(object)).into_response(),
         Err(error) => error.into_response(),
     }
+}
+
+/// A `GET` of a collection asking to watch it.
+fn is_watch(target: &Target, request: &Request<'_>) -> bool {
+    request.method == Method::GET
+        && target.name.is_none()
+        && matches!(request.param("watch"), Some("true" | "1"))
+}
+
+fn watch_of(store: Shared, target: Target, request: &Request<'_>) -> Result<Response> {
+    let (labels, fields) = selectors(request)?;
+    let timeout = match request.param("timeoutSeconds") {
+        None => None,
+        Some(seconds) => Some(Duration::from_secs(seconds.parse().map_err(|_| {
+            ApiError::BadRequest(format!("timeoutSeconds: invalid value {seconds:?}"))
+        })?)),
+    };
+    let watched = watch::Watched {
+        resource: target.resource,
+        namespace: target.namespace,
+        labels,
+        fields,
+        timeout,
+    };
+    Ok(watch::respond(store, watched))
 }
 
 fn respond(store: &Shared, target: &Target, request: &Request<'_>) -> Result<(StatusCode, Value)> {

@@ -23,9 +23,11 @@ use super::SimOptions;
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 /// The fields a field selector may name.
-pub const SELECTABLE_FIELDS: [&str; 2] = [FIELD_NAME, FIELD_NAMESPACE];
+pub const SELECTABLE_FIELDS: [&str; 3] = [FIELD_NAME, FIELD_NAMESPACE, FIELD_TYPE];
 const FIELD_NAME: &str = "metadata.name";
 const FIELD_NAMESPACE: &str = "metadata.namespace";
+/// An Event's `type` (`Normal`, `Warning`); other kinds have none.
+const FIELD_TYPE: &str = "type";
 
 /// Where an object is kept. Cluster-scoped objects have an empty namespace.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -77,6 +79,8 @@ pub struct Store {
     pulled: BTreeMap<String, Instant>,
     /// When each namespace's database has (or had) initialised its volume.
     initialised: BTreeMap<String, Instant>,
+    /// Moves on each time the cluster stops listening: watches opened before end.
+    watch_epoch: u64,
 }
 
 impl Store {
@@ -98,7 +102,18 @@ impl Store {
             chores: None,
             pulled: BTreeMap::new(),
             initialised: BTreeMap::new(),
+            watch_epoch: 0,
         }
+    }
+
+    /// Which listening period of the cluster this is, for watches to end with it.
+    pub fn watch_epoch(&self) -> u64 {
+        self.watch_epoch
+    }
+
+    /// Ends every open watch: the cluster stops listening.
+    pub fn end_watches(&mut self) {
+        self.watch_epoch += 1;
     }
 
     /// Sends the work the cluster's objects ask of the host (Jobs to run, tenant databases to
@@ -225,6 +240,7 @@ impl Store {
                     && fields.matches(|field| match field {
                         FIELD_NAME => Some(key.name.as_str()),
                         FIELD_NAMESPACE if resource.namespaced => Some(key.namespace.as_str()),
+                        FIELD_TYPE if resource.kind == "Event" => entry.object["type"].as_str(),
                         _ => None,
                     })
             })

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::jiff::Timestamp;
 
-use super::{cluster_error, db_error, mode_of, Engine, POLL};
+use super::{cluster_error, db_error, mode_of, Engine};
 use crate::clock::now_ms;
 use crate::db::jobs::{self, JobRecord};
 use crate::db::tenants::TenantRecord;
@@ -58,7 +58,7 @@ impl Engine {
                 .converge(job, step, tenant, mode_of(job.kind, step.name))
                 .await?
         {
-            return Ok(StepOutcome::Wait(POLL));
+            return Ok(self.wait_on_cluster());
         }
         let namespace = &self.namespace(tenant);
         let mut events = readiness::warnings(&self.client, namespace)
@@ -98,7 +98,7 @@ impl Engine {
             .or(job.step_started_at)
             .and_then(|ms| Timestamp::from_millisecond(ms - CLOCK_MARGIN_MS).ok());
         let Some(cause) = causes::newest(&events, targets, since) else {
-            return Ok(StepOutcome::Wait(POLL));
+            return Ok(self.wait_on_cluster());
         };
         let message = format!("{}: {}", step.title, cause.text);
         if cause.permanent {
@@ -123,6 +123,6 @@ impl Engine {
             .map_err(db_error)?;
             self.signals.changed(&job.id).await;
         }
-        Ok(StepOutcome::Wait(POLL))
+        Ok(self.wait_on_cluster())
     }
 }

@@ -1,0 +1,264 @@
+//! Watches: `GET <collection>?watch=true` answers with a stream, one JSON line per change of
+//! the objects its selectors match (`{"type":"MODIFIED","object":{...}}`), as a real API server
+//! does. Every object matching when the watch starts comes first as `ADDED`, as for a watch
+//! from resource version `0`; the simulation keeps no history to resume from, so any resource
+//! version given is answered the same way, which a client's cache takes as a fresh start.
+//!
+//! The simulated controllers report status computed from time (pods start after a delay,
+//! claims are bound a moment after they are made), not written by any request. So a watch
+//! looks at what a `list` would show every [`TICK`], and sends what differs from what it sent:
+//! a status that changed with time arrives as `MODIFIED`, as a controller's write would.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::resources::Resource;
+use super::selector::Selector;
+use super::store::Store;
+
+/// How often a watch looks for changes.
+const TICK: Duration = Duration::from_millis(100);
+
+/// How long a watch lasts when the client names no `timeoutSeconds` (a real API server picks
+/// between its minimum and twice that, 30 to 60 minutes by default).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// What a watch looks at.
+pub struct Watched {
+    pub resource: &'static Resource,
+    pub namespace: Option<String>,
+    pub labels: Selector,
+    pub fields: Selector,
+    pub timeout: Option<Duration>,
+}
+
+/// The streamed answer to a watch over `store`. It ends at its timeout, or when the cluster
+/// stops listening (the store's watch epoch moves on).
+pub fn respond(store: Arc<Mutex<Store>>, watched: Watched) -> Response {
+    let epoch = lock(&store).watch_epoch();
+    let deadline = Instant::now() + watched.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let watched = Arc::new(watched);
+    let state = (BTreeMap::new(), true);
+    let stream = futures_util::stream::unfold(state, move |(mut seen, first)| {
+        let (store, watched) = (store.clone(), watched.clone());
+        async move {
+            if !first {
+                tokio::time::sleep(TICK).await;
+            }
+            loop {
+                if Instant::now() >= deadline {
+                    return None;
+                }
+                let list = {
+                    let mut store = lock(&store);
+                    if store.watch_epoch() != epoch {
+                        return None;
+                    }
+                    store.list(
+                        watched.resource,
+                        watched.namespace.as_deref(),
+                        &watched.labels,
+                        &watched.fields,
+                        Instant::now(),
+                    )
+                };
+                let events = changes(&mut seen, list);
+                if !events.is_empty() {
+                    let bytes = Bytes::from(lines(&events));
+                    return Some((Ok::<_, Infallible>(bytes), (seen, false)));
+                }
+                tokio::time::sleep(TICK).await;
+            }
+        }
+    });
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, "application/json")],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// The watch events that take `seen` (objects by namespace and name, as last sent) to the
+/// items of `list`, oldest key first; `seen` is brought up to date.
+pub fn changes(seen: &mut BTreeMap<String, Value>, list: Value) -> Vec<Value> {
+    let Value::Array(items) = list.get("items").cloned().unwrap_or_default() else {
+        return Vec::new();
+    };
+    let mut now: BTreeMap<String, Value> = items
+        .into_iter()
+        .map(|item| (key_of(&item), item))
+        .collect();
+    let mut events = Vec::new();
+    for (key, object) in &now {
+        match seen.get(key) {
+            None => events.push(json!({ "type": "ADDED", "object": object })),
+            Some(before) if before != object => {
+                events.push(json!({ "type": "MODIFIED", "object": object }));
+            }
+            Some(_) => {}
+        }
+    }
+    for (key, object) in std::mem::take(seen) {
+        if !now.contains_key(&key) {
+            events.push(json!({ "type": "DELETED", "object": object }));
+        }
+    }
+    std::mem::swap(seen, &mut now);
+    events
+}
+
+fn key_of(object: &Value) -> String {
+    let metadata = &object["metadata"];
+    format!(
+        "{}/{}",
+        metadata["namespace"].as_str().unwrap_or_default(),
+        metadata["name"].as_str().unwrap_or_default()
+    )
+}
+
+fn lines(events: &[Value]) -> String {
+    events.iter().fold(String::new(), |mut text, event| {
+        text.push_str(&event.to_string());
+        text.push('\n');
+        text
+    })
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use futures_util::StreamExt;
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::Namespace;
+    use kube::api::{Api, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
+
+    use crate::cluster::sim::{SimCluster, SimOptions};
+
+    /// A Deployment's pods start a moment after it is applied, with no request in between:
+    /// a watch on it is told, as a real controller's status write would tell it.
+    #[tokio::test]
+    async fn a_watch_is_told_when_a_deployment_becomes_available_with_time() {
+        let sim = SimCluster::start(SimOptions {
+            ready_delay: Duration::from_millis(200),
+            ..SimOptions::default()
+        })
+        .await
+        .unwrap();
+        let namespace: Namespace =
+            serde_json::from_value(json!({ "metadata": { "name": "shop" } })).unwrap();
+        Api::<Namespace>::all(sim.client())
+            .create(&PostParams::default(), &namespace)
+            .await
+            .unwrap();
+        let api: Api<Deployment> = Api::namespaced(sim.client(), "shop");
+        let deployment = json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": { "name": "web", "labels": { "app": "web" } },
+            "spec": {
+                "replicas": 1,
+                "selector": { "matchLabels": { "app": "web" } },
+                "template": {
+                    "metadata": { "labels": { "app": "web" } },
+                    "spec": { "containers": [{ "name": "web", "image": "nginx" }] },
+                },
+            },
+        });
+        api.patch(
+            "web",
+            &PatchParams::apply("test"),
+            &Patch::Apply(&deployment),
+        )
+        .await
+        .unwrap();
+
+        let params = WatchParams::default().labels("app=web").timeout(10);
+        let mut events = std::pin::pin!(api.watch(&params, "0").await.unwrap());
+        let mut seen = Vec::new();
+        while let Some(event) = events.next().await {
+            let (kind, object) = match event.unwrap() {
+                WatchEvent::Added(object) => ("ADDED", object),
+                WatchEvent::Modified(object) => ("MODIFIED", object),
+                other => panic!("unexpected {other:?}"),
+            };
+            let ready = object
+                .status
+                .and_then(|status| status.ready_replicas)
+                .unwrap_or(0);
+            seen.push((kind, ready));
+            if ready == 1 {
+                break;
+            }
+        }
+        assert_eq!(seen.first(), Some(&("ADDED", 0)), "{seen:?}");
+        assert_eq!(seen.last(), Some(&("MODIFIED", 1)), "{seen:?}");
+
+        // Labels select: a watch for another app hears nothing of this one.
+        let others = WatchParams::default().labels("app=other").timeout(1);
+        let heard = api.watch(&others, "0").await.unwrap().count().await;
+        assert_eq!(heard, 0);
+        sim.stop().await.unwrap();
+    }
+
+    fn pod(name: &str, ready: bool) -> Value {
+        json!({
+            "metadata": { "namespace": "shop", "name": name },
+            "status": { "ready": ready },
+        })
+    }
+
+    fn types(events: &[Value]) -> Vec<(String, String)> {
+        events
+            .iter()
+            .map(|e| {
+                (
+                    e["type"].as_str().unwrap().to_owned(),
+                    e["object"]["metadata"]["name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn list(items: Vec<Value>) -> Value {
+        json!({ "items": items })
+    }
+
+    #[test]
+    fn a_watch_sends_what_is_there_then_what_changed() {
+        let mut seen = BTreeMap::new();
+        let first = changes(&mut seen, list(vec![pod("a", false), pod("b", false)]));
+        assert_eq!(
+            types(&first),
+            [("ADDED".into(), "a".into()), ("ADDED".into(), "b".into())]
+        );
+
+        let unchanged = changes(&mut seen, list(vec![pod("a", false), pod("b", false)]));
+        assert!(unchanged.is_empty(), "nothing changed, nothing is sent");
+
+        let later = changes(&mut seen, list(vec![pod("a", true), pod("c", false)]));
+        assert_eq!(
+            types(&later),
+            [
+                ("MODIFIED".into(), "a".into()),
+                ("ADDED".into(), "c".into()),
+                ("DELETED".into(), "b".into()),
+            ]
+        );
+        assert_eq!(later[0]["object"]["status"]["ready"], true);
+        assert_eq!(seen.len(), 2);
+    }
+}
