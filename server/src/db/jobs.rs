@@ -209,20 +209,32 @@ where
 
 /// Releases the lease until `until`, keeping the step and its attempts: the step waits on
 /// the cluster, and looks again then, or sooner when [`wake_waiting`] finds the cluster
-/// changed. False when the lease was lost.
-pub async fn wait(pool: &AnyPool, id: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
-    let set = "next_run_at = $3, waiting = 1, outage_since = NULL, updated_at = $4";
+/// changed. A change found while the step was looking (after `looked_at`) leaves the job due
+/// at once: the look may have read the cluster before it. False when the lease was lost.
+pub async fn wait(
+    pool: &AnyPool,
+    id: &str,
+    owner: &str,
+    looked_at: i64,
+    until: i64,
+    now: i64,
+) -> Result<bool> {
+    let set = "next_run_at = CASE WHEN next_run_at > $3 THEN next_run_at ELSE $4 END, \
+               waiting = 1, outage_since = NULL, updated_at = $5";
     Fenced::new(&QUEUE, id, owner, set)
         .releasing()
+        .bind(looked_at)
         .bind(until)
         .bind(now)
         .execute(pool)
         .await
 }
 
-/// Makes the jobs waiting on the cluster for the tenants with these namespace keys due at
-/// `now`, when they were due later: something of theirs in the cluster changed. Jobs backing
-/// off after a failure keep their pause. Returns how many were made due.
+/// Makes the jobs of the tenants with these namespace keys due at `now`: something of theirs
+/// in the cluster changed. A job waiting on the cluster becomes due now, if it was due later;
+/// a job whose step is running is marked so that, should the step decide to wait, it looks
+/// again at once ([`wait`]). Jobs backing off after a failure keep their pause. Returns how
+/// many jobs were changed.
 pub async fn wake_waiting(pool: &AnyPool, keys: &[String], now: i64) -> Result<u64> {
     if keys.is_empty() {
         return Ok(0);
@@ -233,7 +245,10 @@ pub async fn wake_waiting(pool: &AnyPool, keys: &[String], now: i64) -> Result<u
         .join(", ");
     let sql = format!(
         "UPDATE jobs SET next_run_at = $1 \
-         WHERE waiting = 1 AND state = 'running' AND next_run_at > $1 AND tenant_id IN \
+         WHERE state = 'running' \
+         AND ((waiting = 1 AND next_run_at > $1) \
+              OR (lease_owner IS NOT NULL AND lease_expires_at >= $1 AND next_run_at < $1)) \
+         AND tenant_id IN \
          (SELECT id FROM tenants WHERE namespace_key IN ({listed}) AND claimed_by IS NULL)"
     );
     let mut query = sqlx::query(&sql).bind(now);

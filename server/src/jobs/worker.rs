@@ -207,6 +207,7 @@ impl Worker {
                 return Ok(());
             };
             let now = now_ms();
+            let looked_at = now;
             if job.step_started_at.is_none() {
                 let event = Event::new(
                     step.name.as_str(),
@@ -282,7 +283,7 @@ impl Worker {
                     job.step_started_at = None;
                 }
                 Ok(StepOutcome::Wait(after)) => {
-                    jobs::wait(&self.pool, &job.id, owner, now + ms(after), now).await?;
+                    jobs::wait(&self.pool, &job.id, owner, looked_at, now + ms(after), now).await?;
                     return Ok(());
                 }
                 Err(error) => return self.failed_attempt(&job, step, error).await,

@@ -11,6 +11,7 @@ use kube::api::{Api, Patch, PatchParams, PostParams};
 use server::clock::now_ms;
 use server::cluster::{SimCluster, SimOptions};
 use server::config::DbConfig;
+use server::db::jobs;
 use server::provision::watch::{ClusterWatch, Watching, WATCHED_POLL};
 use server::tenants::TenantService;
 use tokio::sync::{watch, Notify};
@@ -45,7 +46,23 @@ async fn a_change_in_the_cluster_makes_the_tenants_waiting_jobs_due(backend: Bac
         .create(&operator(), "cafe", "starter", None)
         .await
         .unwrap();
+    // A third store's step is running: a worker holds its job, claimed when it was due.
+    let (_, looking) = tenants
+        .create(&operator(), "bakery", "starter", None)
+        .await
+        .unwrap();
     let later = now_ms() + 3_600_000;
+    let looked_at = now_ms();
+    sqlx::query(
+        "UPDATE jobs SET state = 'running', lease_owner = 'worker-1', lease_expires_at = $1, \
+         next_run_at = $2 WHERE id = $3",
+    )
+    .bind(later)
+    .bind(looked_at - 1_000)
+    .bind(looking.to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
     for (job, waits) in [(&waiting, 1), (&backing_off, 0)] {
         sqlx::query(
             "UPDATE jobs SET state = 'running', waiting = $1, next_run_at = $2 WHERE id = $3",
@@ -81,7 +98,7 @@ async fn a_change_in_the_cluster_makes_the_tenants_waiting_jobs_due(backend: Bac
     .expect("every watch opens");
 
     // Something of each store's changes in the cluster: a Service of storefleet's.
-    for subdomain in ["shop", "cafe"] {
+    for subdomain in ["shop", "cafe", "bakery"] {
         let key: String =
             sqlx::query_scalar("SELECT namespace_key FROM tenants WHERE subdomain = $1")
                 .bind(subdomain)
@@ -134,7 +151,46 @@ async fn a_change_in_the_cluster_makes_the_tenants_waiting_jobs_due(backend: Bac
         "the job backing off keeps its pause"
     );
 
+    // The running step read the cluster before the change, and decides to wait: it looks
+    // again at once rather than after its pause.
+    tokio::time::timeout(PATIENCE, async {
+        while due_at(looking.to_string()).await <= looked_at {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the running job is marked as changed under it");
+    // No later change may wake the jobs again while the step's decision is checked.
     let _ = stop.send(true);
     watches.await.unwrap();
+    let now = now_ms();
+    assert!(jobs::wait(
+        &pool,
+        &looking.to_string(),
+        "worker-1",
+        looked_at,
+        later,
+        now
+    )
+    .await
+    .unwrap());
+    assert!(
+        due_at(looking.to_string()).await <= now_ms(),
+        "a change during the look leaves the job due"
+    );
+    // Claimed again, it looks after the change: its wait now lasts.
+    let after = now_ms();
+    sqlx::query("UPDATE jobs SET lease_owner = 'worker-2', lease_expires_at = $1 WHERE id = $2")
+        .bind(later)
+        .bind(looking.to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        jobs::wait(&pool, &looking.to_string(), "worker-2", after, later, after)
+            .await
+            .unwrap()
+    );
+    assert_eq!(due_at(looking.to_string()).await, later);
     sim.stop().await.unwrap();
 }
