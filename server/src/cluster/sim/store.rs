@@ -227,6 +227,21 @@ impl Store {
     ) -> Value {
         self.reap(now);
         self.settle(resource, namespace, now);
+        self.listed(resource, namespace, labels, fields, now)
+    }
+
+    /// What [`Store::list`] shows, without running the controllers first: what a watch
+    /// looks at. The status of each object is still its status at `now` (pods start, claims
+    /// bind with time); what only a controller's pass makes (new pods, a rollout's next step)
+    /// waits for the next request that settles the namespace.
+    pub fn listed(
+        &self,
+        resource: &'static Resource,
+        namespace: Option<&str>,
+        labels: &Selector,
+        fields: &Selector,
+        now: Instant,
+    ) -> Value {
         let start = Key::new(resource, namespace, "");
         let items: Vec<Value> = self
             .objects

@@ -6,8 +6,10 @@
 //!
 //! The simulated controllers report status computed from time (pods start after a delay,
 //! claims are bound a moment after they are made), not written by any request. So a watch
-//! looks at what a `list` would show every [`TICK`], and sends what differs from what it sent:
-//! a status that changed with time arrives as `MODIFIED`, as a controller's write would.
+//! looks at the objects every [`TICK`], with their status as of then, and sends what differs
+//! from what it sent: a status that changed with time arrives as `MODIFIED`, as a
+//! controller's write would. It does not run the controllers itself (that is done by the
+//! requests that read the namespace), so watching costs the cluster a read, not a pass.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -58,11 +60,11 @@ pub fn respond(store: Arc<Mutex<Store>>, watched: Watched) -> Response {
                     return None;
                 }
                 let list = {
-                    let mut store = lock(&store);
+                    let store = lock(&store);
                     if store.watch_epoch() != epoch {
                         return None;
                     }
-                    store.list(
+                    store.listed(
                         watched.resource,
                         watched.namespace.as_deref(),
                         &watched.labels,
