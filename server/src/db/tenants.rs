@@ -353,6 +353,40 @@ pub async fn transition(
     Ok(Some(job_id))
 }
 
+/// Moves a tenant from `from` to `to` as a step of the job `job_id`, writing `mail` to the
+/// outbox with the change, only while that job is still running: a job ended by a newer one
+/// (cancelled while its step ran) moves nothing. The job's row is locked first, so the newer
+/// job's cancellation and this move happen one after the other. False when nothing moved.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition_by_job(
+    pool: &AnyPool,
+    job_id: &str,
+    tenant_id: &str,
+    from: TenantState,
+    to: TenantState,
+    cause: &str,
+    mail: &[Mail],
+    now: i64,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let running =
+        sqlx::query("UPDATE jobs SET updated_at = $2 WHERE id = $1 AND state = 'running'")
+            .bind(job_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+    if !running || !move_state(&mut tx, tenant_id, from, to, cause, now).await? {
+        return Ok(false);
+    }
+    for message in mail {
+        outbox::enqueue(&mut tx, message, now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Queues `kind` for a tenant that is still in `state`, without changing its state (e.g. a
 /// suspended tenant's resumption, which marks it ready at its end). None when the tenant was
 /// no longer in `state`.

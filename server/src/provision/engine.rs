@@ -342,6 +342,7 @@ impl JobHandler for Engine {
             (JobKind::Restore, StepName::Restored) => self.restore_data(job, &tenant).await,
             (JobKind::Restore, StepName::Ready) => {
                 self.mark(
+                    job,
                     &tenant,
                     &[TenantState::Updating],
                     TenantState::Ready,
@@ -366,6 +367,7 @@ impl JobHandler for Engine {
                 let first = self.never_ready(&tenant).await?;
                 let marked = self
                     .mark_with_mail(
+                        job,
                         &tenant,
                         &[TenantState::Provisioning],
                         TenantState::Ready,
@@ -380,6 +382,7 @@ impl JobHandler for Engine {
             }
             (JobKind::Update, StepName::Ready) => {
                 self.mark(
+                    job,
                     &tenant,
                     &[TenantState::Updating],
                     TenantState::Ready,
@@ -389,6 +392,7 @@ impl JobHandler for Engine {
             }
             (JobKind::Resume, StepName::Ready) => {
                 self.mark(
+                    job,
                     &tenant,
                     &[TenantState::Suspended],
                     TenantState::Ready,
@@ -411,6 +415,7 @@ impl JobHandler for Engine {
             }
             (JobKind::Delete, StepName::Deleted) => {
                 self.mark(
+                    job,
                     &tenant,
                     &[TenantState::Deleting],
                     TenantState::Deleted,

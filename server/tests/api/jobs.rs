@@ -26,6 +26,7 @@ on_both_databases!(
     an_unreachable_cluster_spends_no_attempts_until_the_tolerance_runs_out,
     a_stop_cuts_off_an_attempt_the_cluster_never_answers,
     a_step_ends_at_its_deadline_however_often_it_is_retried,
+    a_superseded_job_moves_its_tenant_no_more,
 );
 
 /// Records every step it runs in `step_runs`, and any overlap of one job with itself.
@@ -484,4 +485,91 @@ async fn a_step_ends_at_its_deadline_however_often_it_is_retried(backend: Backen
         "{error}"
     );
     assert!(job.attempts < 100, "{} attempts", job.attempts);
+}
+
+/// A job that a newer one ended while its step ran moves its tenant no more: a rollback's
+/// update keeps the store updating, whatever the forward update's last step still does.
+async fn a_superseded_job_moves_its_tenant_no_more(backend: Backend) {
+    use app::domain::TenantState::{Ready, Updating};
+    use app::ports::TenantAdmin;
+    use server::db::tenants;
+
+    let Some((_db, pool)) = database(backend).await else {
+        return;
+    };
+    let service = server::tenants::TenantService::new(
+        pool.clone(),
+        crate::support::test_config().cluster.settings(),
+    );
+    let (_, forward) = service
+        .create(&crate::support::operator(), "shop", "starter", None)
+        .await
+        .unwrap();
+    let forward = forward.to_string();
+    let job = jobs::claim(&pool, &forward, "worker-1", now_ms(), 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    let tenant_id = job.tenant_id.clone().unwrap();
+    sqlx::query("UPDATE tenants SET state = 'updating' WHERE id = $1")
+        .bind(&tenant_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let state = || async {
+        tenants::by_id(&pool, &tenant_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+    };
+
+    // While its step runs, a rollback queues the store's update back, ending this job.
+    let back = tenants::transition(
+        &pool,
+        &tenant_id,
+        Updating,
+        Updating,
+        "rolled back",
+        Some(JobKind::Update),
+        &[],
+        now_ms(),
+    )
+    .await
+    .unwrap()
+    .expect("the rollback's job is queued");
+
+    let moved = tenants::transition_by_job(
+        &pool,
+        &forward,
+        &tenant_id,
+        Updating,
+        Ready,
+        "done",
+        &[],
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    assert!(!moved, "the ended job moves nothing");
+    assert_eq!(state().await, Updating, "the store stays with the rollback");
+
+    jobs::claim(&pool, &back, "worker-2", now_ms(), 60_000)
+        .await
+        .unwrap()
+        .expect("the rollback's job is due");
+    let moved = tenants::transition_by_job(
+        &pool,
+        &back,
+        &tenant_id,
+        Updating,
+        Ready,
+        "done",
+        &[],
+        now_ms(),
+    )
+    .await
+    .unwrap();
+    assert!(moved, "the running job moves its tenant");
+    assert_eq!(state().await, Ready);
 }

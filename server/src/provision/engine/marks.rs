@@ -36,14 +36,16 @@ impl Engine {
         )])
     }
 
+    /// Moves the tenant from one of `from` to `to`, as a step of `job`.
     pub(super) async fn mark(
         &self,
+        job: &JobRecord,
         tenant: &TenantRecord,
         from: &[TenantState],
         to: TenantState,
         cause: &str,
     ) -> Result<StepOutcome, StepError> {
-        self.mark_with_mail(tenant, from, to, cause, &[]).await
+        self.mark_with_mail(job, tenant, from, to, cause, &[]).await
     }
 
     /// [`Self::mark`], writing `mail` to the outbox with the change.
@@ -57,6 +59,7 @@ impl Engine {
 
     pub(super) async fn mark_with_mail(
         &self,
+        job: &JobRecord,
         tenant: &TenantRecord,
         from: &[TenantState],
         to: TenantState,
@@ -76,13 +79,17 @@ impl Engine {
                     .join(" or ")
             )));
         }
-        tenants::transition(
+        // A job superseded while this step ran (a rollback's update ending this one) must not
+        // move the tenant after the newer job did. Nothing moved is no failure of this job:
+        // either it was ended (and records nothing more) or the tenant was changed by another
+        // hand, as before.
+        tenants::transition_by_job(
             &self.pool,
+            &job.id,
             &tenant.id,
             tenant.state,
             to,
             cause,
-            None,
             mail,
             now_ms(),
         )
