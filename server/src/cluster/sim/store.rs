@@ -58,6 +58,37 @@ struct Entry {
     managers: managers::Managers,
 }
 
+/// An object as the cluster shows it at one moment: as stored, and its status then.
+#[derive(Debug)]
+pub struct Observed<'a> {
+    /// Its namespace (empty for a cluster-scoped object).
+    pub namespace: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// The object as stored, without `status`.
+    pub object: &'a Value,
+    /// Its status then, when the cluster computes one.
+    pub status: Option<Value>,
+}
+
+impl Observed<'_> {
+    /// The object with its status, as a read answers it.
+    pub fn rendered(&self) -> Value {
+        let mut object = self.object.clone();
+        if let (Some(status), Some(map)) = (&self.status, object.as_object_mut()) {
+            map.insert("status".into(), status.clone());
+        }
+        object
+    }
+
+    /// Its `metadata.resourceVersion`: moves on with every write.
+    pub fn version(&self) -> &str {
+        self.object["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default()
+    }
+}
+
 /// Every object of the simulated cluster.
 #[derive(Debug)]
 pub struct Store {
@@ -230,10 +261,7 @@ impl Store {
         self.listed(resource, namespace, labels, fields, now)
     }
 
-    /// What [`Store::list`] shows, without running the controllers first: what a watch
-    /// looks at. The status of each object is still its status at `now` (pods start, claims
-    /// bind with time); what only a controller's pass makes (new pods, a rollout's next step)
-    /// waits for the next request that settles the namespace.
+    /// What [`Store::list`] shows, as a `<Kind>List`, without running the controllers first.
     pub fn listed(
         &self,
         resource: &'static Resource,
@@ -242,9 +270,34 @@ impl Store {
         fields: &Selector,
         now: Instant,
     ) -> Value {
-        let start = Key::new(resource, namespace, "");
         let items: Vec<Value> = self
-            .objects
+            .observed(resource, namespace, labels, fields, now)
+            .iter()
+            .map(Observed::rendered)
+            .collect();
+        json!({
+            "apiVersion": resource.api_version(),
+            "kind": format!("{}List", resource.kind),
+            "metadata": { "resourceVersion": self.revision.to_string() },
+            "items": items,
+        })
+    }
+
+    /// The objects [`Store::list`] shows, each with its status as of `now`, without running
+    /// the controllers first: what a watch looks at. Pods start and claims bind with time;
+    /// what only a controller's pass makes (new pods, a rollout's next step) waits for the
+    /// next request that settles the namespace. Nothing is copied: a watch renders only
+    /// what changed.
+    pub fn observed(
+        &self,
+        resource: &'static Resource,
+        namespace: Option<&str>,
+        labels: &Selector,
+        fields: &Selector,
+        now: Instant,
+    ) -> Vec<Observed<'_>> {
+        let start = Key::new(resource, namespace, "");
+        self.objects
             .range(start..)
             .take_while(|(key, _)| {
                 key.plural == resource.plural && namespace.is_none_or(|ns| key.namespace == ns)
@@ -259,14 +312,13 @@ impl Store {
                         _ => None,
                     })
             })
-            .map(|(_, entry)| self.render(resource, entry, now))
-            .collect();
-        json!({
-            "apiVersion": resource.api_version(),
-            "kind": format!("{}List", resource.kind),
-            "metadata": { "resourceVersion": self.revision.to_string() },
-            "items": items,
-        })
+            .map(|(key, entry)| Observed {
+                namespace: &key.namespace,
+                name: &key.name,
+                object: &entry.object,
+                status: self.status(resource, entry, now),
+            })
+            .collect()
     }
 
     /// Deletes an object. A Namespace starts terminating and is returned; it and everything
@@ -396,32 +448,43 @@ impl Store {
 
     /// The stored object with the status its simulated controller reports at `now`.
     fn render(&self, resource: &Resource, entry: &Entry, now: Instant) -> Value {
-        let mut object = entry.object.clone();
+        Observed {
+            namespace: "",
+            name: "",
+            object: &entry.object,
+            status: self.status(resource, entry, now),
+        }
+        .rendered()
+    }
+
+    /// The status `entry` shows at `now`, when the cluster computes one.
+    fn status(&self, resource: &Resource, entry: &Entry, now: Instant) -> Option<Value> {
+        let object = &entry.object;
         let since_generation = now.saturating_duration_since(entry.generation_changed);
-        let status = match resource.kind {
+        match resource.kind {
             // A Job's pod: its runner writes what happens to it.
             "Pod" if object.get("status").is_some() => None,
             "Pod" => {
                 let age = now.saturating_duration_since(entry.created);
-                let state = pods::state(&object, age, &self.options);
-                Some(pods::status(&object, &state))
+                let state = pods::state(object, age, &self.options);
+                Some(pods::status(object, &state))
             }
             "Deployment" => {
-                let census = self.census(resource, &object, now);
-                Some(status::deployment(&object, &census, since_generation))
+                let census = self.census(resource, object, now);
+                Some(status::deployment(object, &census, since_generation))
             }
             "ReplicaSet" => Some(status::replica_set(
-                &object,
-                &self.census(resource, &object, now),
+                object,
+                &self.census(resource, object, now),
             )),
             "StatefulSet" => Some(status::stateful_set(
-                &object,
-                &self.census(resource, &object, now),
+                object,
+                &self.census(resource, object, now),
             )),
             "ResourceQuota" => {
                 let namespace = object["metadata"]["namespace"].as_str().unwrap_or_default();
                 let rules = self.quota_rules(namespace);
-                let quota = crate::cluster::admission::quota_of(&object);
+                let quota = crate::cluster::admission::quota_of(object);
                 let used: Map<String, Value> = rules
                     .used_by(&quota)
                     .into_iter()
@@ -430,20 +493,16 @@ impl Store {
                         (r, json!(text))
                     })
                     .collect();
-                Some(status::quota(&object, &Value::Object(used)))
+                Some(status::quota(object, &Value::Object(used)))
             }
             kind => {
                 let age = Age {
                     since_creation: now.saturating_duration_since(entry.created),
                     since_generation,
                 };
-                status::status(kind, &object, age, &self.options)
+                status::status(kind, object, age, &self.options)
             }
-        };
-        if let (Some(status), Some(map)) = (status, object.as_object_mut()) {
-            map.insert("status".into(), status);
         }
-        object
     }
 
     fn next_revision(&mut self) -> String {

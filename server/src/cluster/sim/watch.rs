@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 use super::resources::Resource;
 use super::selector::Selector;
-use super::store::Store;
+use super::store::{Observed, Store};
 
 /// How often a watch looks for changes.
 const TICK: Duration = Duration::from_millis(100);
@@ -59,20 +59,20 @@ pub fn respond(store: Arc<Mutex<Store>>, watched: Watched) -> Response {
                 if Instant::now() >= deadline {
                     return None;
                 }
-                let list = {
+                let events = {
                     let store = lock(&store);
                     if store.watch_epoch() != epoch {
                         return None;
                     }
-                    store.listed(
+                    let now = store.observed(
                         watched.resource,
                         watched.namespace.as_deref(),
                         &watched.labels,
                         &watched.fields,
                         Instant::now(),
-                    )
+                    );
+                    changes(&mut seen, now)
                 };
-                let events = changes(&mut seen, list);
                 if !events.is_empty() {
                     let bytes = Bytes::from(lines(&events));
                     return Some((Ok::<_, Infallible>(bytes), (seen, false)));
@@ -89,42 +89,50 @@ pub fn respond(store: Arc<Mutex<Store>>, watched: Watched) -> Response {
         .into_response()
 }
 
-/// The watch events that take `seen` (objects by namespace and name, as last sent) to the
-/// items of `list`, oldest key first; `seen` is brought up to date.
-pub fn changes(seen: &mut BTreeMap<String, Value>, list: Value) -> Vec<Value> {
-    let Value::Array(items) = list.get("items").cloned().unwrap_or_default() else {
-        return Vec::new();
-    };
-    let mut now: BTreeMap<String, Value> = items
-        .into_iter()
-        .map(|item| (key_of(&item), item))
-        .collect();
-    let mut events = Vec::new();
-    for (key, object) in &now {
-        match seen.get(key) {
-            None => events.push(json!({ "type": "ADDED", "object": object })),
-            Some(before) if before != object => {
-                events.push(json!({ "type": "MODIFIED", "object": object }));
-            }
-            Some(_) => {}
-        }
-    }
-    for (key, object) in std::mem::take(seen) {
-        if !now.contains_key(&key) {
-            events.push(json!({ "type": "DELETED", "object": object }));
-        }
-    }
-    std::mem::swap(seen, &mut now);
-    events
+/// What a watch last sent of an object: its resource version and status, which tell
+/// whether it changed, and the object, for the `DELETED` event.
+#[derive(Debug)]
+pub struct Sent {
+    version: String,
+    status: Option<Value>,
+    object: Value,
 }
 
-fn key_of(object: &Value) -> String {
-    let metadata = &object["metadata"];
-    format!(
-        "{}/{}",
-        metadata["namespace"].as_str().unwrap_or_default(),
-        metadata["name"].as_str().unwrap_or_default()
-    )
+/// The watch events that take `seen` (objects by namespace and name, as last sent) to the
+/// objects `now` holds, oldest key first; `seen` is brought up to date. Only an object whose
+/// resource version or status moved is rendered and sent again.
+pub fn changes(seen: &mut BTreeMap<String, Sent>, now: Vec<Observed<'_>>) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut kept = BTreeMap::new();
+    for observed in now {
+        let key = format!("{}/{}", observed.namespace, observed.name);
+        let before = seen.remove(&key);
+        let same = before.as_ref().is_some_and(|before| {
+            before.version == observed.version() && before.status == observed.status
+        });
+        let sent = match before {
+            Some(before) if same => before,
+            before => {
+                let object = observed.rendered();
+                let kind = if before.is_some() {
+                    "MODIFIED"
+                } else {
+                    "ADDED"
+                };
+                events.push(json!({ "type": kind, "object": object }));
+                Sent {
+                    version: observed.version().to_owned(),
+                    status: observed.status,
+                    object,
+                }
+            }
+        };
+        kept.insert(key, sent);
+    }
+    for (_, gone) in std::mem::replace(seen, kept) {
+        events.push(json!({ "type": "DELETED", "object": gone.object }));
+    }
+    events
 }
 
 fn lines(events: &[Value]) -> String {
@@ -216,11 +224,20 @@ mod tests {
         sim.stop().await.unwrap();
     }
 
-    fn pod(name: &str, ready: bool) -> Value {
-        json!({
-            "metadata": { "namespace": "shop", "name": name },
-            "status": { "ready": ready },
-        })
+    fn pod(name: &str, version: &str) -> Value {
+        json!({ "metadata": { "namespace": "shop", "name": name, "resourceVersion": version } })
+    }
+
+    fn observed<'a>(objects: &'a [(Value, bool)]) -> Vec<Observed<'a>> {
+        objects
+            .iter()
+            .map(|(object, ready)| Observed {
+                namespace: "shop",
+                name: object["metadata"]["name"].as_str().unwrap(),
+                object,
+                status: Some(json!({ "ready": ready })),
+            })
+            .collect()
     }
 
     fn types(events: &[Value]) -> Vec<(String, String)> {
@@ -235,23 +252,27 @@ mod tests {
             .collect()
     }
 
-    fn list(items: Vec<Value>) -> Value {
-        json!({ "items": items })
-    }
-
     #[test]
     fn a_watch_sends_what_is_there_then_what_changed() {
         let mut seen = BTreeMap::new();
-        let first = changes(&mut seen, list(vec![pod("a", false), pod("b", false)]));
+        let (a, b, c) = (pod("a", "1"), pod("b", "2"), pod("c", "3"));
+        let first = changes(
+            &mut seen,
+            observed(&[(a.clone(), false), (b.clone(), false)]),
+        );
         assert_eq!(
             types(&first),
             [("ADDED".into(), "a".into()), ("ADDED".into(), "b".into())]
         );
 
-        let unchanged = changes(&mut seen, list(vec![pod("a", false), pod("b", false)]));
+        let unchanged = changes(
+            &mut seen,
+            observed(&[(a.clone(), false), (b.clone(), false)]),
+        );
         assert!(unchanged.is_empty(), "nothing changed, nothing is sent");
 
-        let later = changes(&mut seen, list(vec![pod("a", true), pod("c", false)]));
+        // a's status moves with time, b is deleted, c is new.
+        let later = changes(&mut seen, observed(&[(a.clone(), true), (c, false)]));
         assert_eq!(
             types(&later),
             [
@@ -262,5 +283,13 @@ mod tests {
         );
         assert_eq!(later[0]["object"]["status"]["ready"], true);
         assert_eq!(seen.len(), 2);
+
+        // A write moves a's resource version: sent again with the same status.
+        let written = changes(
+            &mut seen,
+            observed(&[(pod("a", "4"), true), (pod("c", "3"), false)]),
+        );
+        assert_eq!(types(&written), [("MODIFIED".into(), "a".into())]);
+        assert_eq!(written[0]["object"]["metadata"]["resourceVersion"], "4");
     }
 }
