@@ -74,11 +74,7 @@ pub struct Observed<'a> {
 impl Observed<'_> {
     /// The object with its status, as a read answers it.
     pub fn rendered(&self) -> Value {
-        let mut object = self.object.clone();
-        if let (Some(status), Some(map)) = (&self.status, object.as_object_mut()) {
-            map.insert("status".into(), status.clone());
-        }
-        object
+        with_status(self.object, self.status.clone())
     }
 
     /// Its `metadata.resourceVersion`: moves on with every write.
@@ -448,13 +444,7 @@ impl Store {
 
     /// The stored object with the status its simulated controller reports at `now`.
     fn render(&self, resource: &Resource, entry: &Entry, now: Instant) -> Value {
-        Observed {
-            namespace: "",
-            name: "",
-            object: &entry.object,
-            status: self.status(resource, entry, now),
-        }
-        .rendered()
+        with_status(&entry.object, self.status(resource, entry, now))
     }
 
     /// The status `entry` shows at `now`, when the cluster computes one.
@@ -509,6 +499,15 @@ impl Store {
         self.revision += 1;
         self.revision.to_string()
     }
+}
+
+/// A copy of `object` carrying `status`, when there is one.
+fn with_status(object: &Value, status: Option<Value>) -> Value {
+    let mut object = object.clone();
+    if let (Some(status), Some(map)) = (status, object.as_object_mut()) {
+        map.insert("status".into(), status);
+    }
+    object
 }
 
 /// Namespaces always carry their own name as a label.

@@ -9,7 +9,8 @@
 //! looks at the objects every [`TICK`], with their status as of then, and sends what differs
 //! from what it sent: a status that changed with time arrives as `MODIFIED`, as a
 //! controller's write would. It does not run the controllers itself (that is done by the
-//! requests that read the namespace), so watching costs the cluster a read, not a pass.
+//! requests that read the namespace), so watching costs the cluster a read, not a pass; and it
+//! copies and sends again only an object whose resource version or status moved.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
