@@ -254,22 +254,10 @@ impl Store {
     ) -> Value {
         self.reap(now);
         self.settle(resource, namespace, now);
-        self.listed(resource, namespace, labels, fields, now)
-    }
-
-    /// What [`Store::list`] shows, as a `<Kind>List`, without running the controllers first.
-    pub fn listed(
-        &self,
-        resource: &'static Resource,
-        namespace: Option<&str>,
-        labels: &Selector,
-        fields: &Selector,
-        now: Instant,
-    ) -> Value {
         let items: Vec<Value> = self
             .observed(resource, namespace, labels, fields, now)
-            .iter()
-            .map(Observed::rendered)
+            .into_iter()
+            .map(|observed| with_status(observed.object, observed.status))
             .collect();
         json!({
             "apiVersion": resource.api_version(),
